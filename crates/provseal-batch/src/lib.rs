@@ -1,0 +1,2 @@
+//! provseal-batch (work in progress).
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! The `provseal` command line.
+fn main() {}

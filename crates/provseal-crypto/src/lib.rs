@@ -1,0 +1,2 @@
+//! provseal-crypto (work in progress).
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! provseal-materials (work in progress).
+#![forbid(unsafe_code)]

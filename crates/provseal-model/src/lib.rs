@@ -1,0 +1,2 @@
+//! provseal-model (work in progress).
+#![forbid(unsafe_code)]

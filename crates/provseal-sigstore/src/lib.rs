@@ -1,0 +1,2 @@
+//! provseal-sigstore (work in progress).
+#![forbid(unsafe_code)]

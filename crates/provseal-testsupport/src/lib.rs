@@ -1,0 +1,152 @@
+//! Test-only helpers shared by the provseal crates' test suites.
+//!
+//! The public corpora live outside the project, in `shared/testdata` beside the checkout. Tests
+//! find them through `PROVSEAL_TESTDATA` (default `../shared/testdata` from the workspace root).
+//! When the corpora are missing, [`testdata_dir`] returns `None` and prints that the test was
+//! skipped — except under CI (`CI` set), where a missing corpus is a failure, so a CI run can never
+//! pass by skipping.
+//!
+//! ```no_run
+//! if let Some(dir) = provseal_testsupport::testdata_dir("my_test") {
+//!     for case in provseal_testsupport::cases_of_kind(&dir, "dsse") {
+//!         println!("{} expects {}", case.id, case.expected.outcome);
+//!     }
+//! }
+//! ```
+#![forbid(unsafe_code)]
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The workspace root (two levels above this crate's manifest).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .and_then(Path::parent)
+        .expect("crate sits in <root>/crates/<name>")
+        .to_path_buf()
+}
+
+/// The shared test corpora directory, or `None` (after printing a skip notice) when it is absent
+/// outside CI. Panics when `PROVSEAL_TESTDATA` names a missing directory, or under CI.
+pub fn testdata_dir(test_name: &str) -> Option<PathBuf> {
+    let (dir, explicit) = match std::env::var_os("PROVSEAL_TESTDATA") {
+        Some(v) => (PathBuf::from(v), true),
+        None => (workspace_root().join("../shared/testdata"), false),
+    };
+    if dir.join("cases.json").is_file() {
+        return Some(dir);
+    }
+    if explicit || std::env::var_os("CI").is_some() {
+        panic!(
+            "{test_name}: shared test corpora not found at `{}` (set PROVSEAL_TESTDATA)",
+            dir.display()
+        );
+    }
+    eprintln!(
+        "{test_name}: skipped: shared test corpora not found at `{}` (set PROVSEAL_TESTDATA)",
+        dir.display()
+    );
+    None
+}
+
+/// Whether tests run under CI, where peer tools must be present and nothing may be skipped.
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some()
+}
+
+/// Returns `true` when `program` runs (`program --version` or the given probe args succeed).
+/// Under CI a missing peer tool panics; elsewhere it prints a skip notice and returns `false`.
+pub fn require_tool(test_name: &str, program: &str, probe_args: &[&str]) -> bool {
+    let ok = std::process::Command::new(program)
+        .args(probe_args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !ok {
+        if in_ci() {
+            panic!("{test_name}: peer tool `{program}` is not installed; .ci/run must install it");
+        }
+        eprintln!("{test_name}: skipped: peer tool `{program}` is not installed");
+    }
+    ok
+}
+
+/// One entry of `cases.json`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Case {
+    /// Unique case id, e.g. `dsse/spec-vector`.
+    pub id: String,
+    /// Case kind, e.g. `dsse`, `sigstore-bundle-verify`.
+    pub kind: String,
+    /// Input files (paths relative to the testdata dir).
+    #[serde(default)]
+    pub inputs: serde_json::Map<String, serde_json::Value>,
+    /// Kind-specific parameters.
+    #[serde(default)]
+    pub params: serde_json::Map<String, serde_json::Value>,
+    /// The upstream verdict.
+    pub expected: Expected,
+    /// Free-form notes.
+    #[serde(default)]
+    pub notes: String,
+    /// Whether the case needs the network (such cases are not run).
+    #[serde(default)]
+    pub needs_network: bool,
+    /// The whole raw case object.
+    #[serde(skip)]
+    pub raw: serde_json::Value,
+}
+
+/// The expected outcome of a case.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Expected {
+    /// `pass` or `fail`.
+    pub outcome: String,
+    /// Why.
+    #[serde(default)]
+    pub reason: String,
+}
+
+impl Case {
+    /// Path of input `name`, resolved against the testdata dir.
+    pub fn input(&self, dir: &Path, name: &str) -> Option<PathBuf> {
+        self.inputs.get(name).and_then(|v| v.as_str()).map(|p| dir.join(p))
+    }
+    /// String parameter `name`.
+    pub fn param_str(&self, name: &str) -> Option<&str> {
+        self.params.get(name).and_then(|v| v.as_str())
+    }
+    /// Whether the upstream verdict is `pass`.
+    pub fn expects_pass(&self) -> bool {
+        self.expected.outcome == "pass"
+    }
+}
+
+/// All cases in `cases.json`.
+pub fn all_cases(dir: &Path) -> Vec<Case> {
+    let text = std::fs::read_to_string(dir.join("cases.json")).expect("read cases.json");
+    let doc: serde_json::Value = serde_json::from_str(&text).expect("parse cases.json");
+    doc["cases"]
+        .as_array()
+        .expect("cases array")
+        .iter()
+        .map(|raw| {
+            let mut c: Case = serde_json::from_value(raw.clone()).expect("case shape");
+            c.raw = raw.clone();
+            c
+        })
+        .collect()
+}
+
+/// The offline cases of one kind (cases that need the network are left out).
+pub fn cases_of_kind(dir: &Path, kind: &str) -> Vec<Case> {
+    all_cases(dir)
+        .into_iter()
+        .filter(|c| c.kind == kind && !c.needs_network)
+        .collect()
+}

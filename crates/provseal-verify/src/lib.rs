@@ -1,0 +1,2 @@
+//! provseal-verify (work in progress).
+#![forbid(unsafe_code)]
