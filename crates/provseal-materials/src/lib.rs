@@ -1,2 +1,88 @@
-//! provseal-materials (work in progress).
+//! Dependency and source snapshot collectors for provseal.
+//!
+//! A [`Collector`] reads one ecosystem's materials (git source, Python lockfiles and installed
+//! environment, Node, Rust, Go lockfiles, allow-listed environment variables) from a source tree
+//! *without running the build*, and returns them as in-toto `ResourceDescriptor`s. `snapshot`
+//! runs every collector; `diff` compares a before- and an after-build snapshot (drift).
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use provseal_model::ResourceDescriptor;
+
+/// Everything a collector may look at. The library never reads the process environment itself:
+/// the CLI passes the variables in `env`.
+#[derive(Debug, Clone, Default)]
+pub struct CollectContext {
+    /// The source root (the git work tree root, or the working directory outside git).
+    pub root: PathBuf,
+    /// The Python interpreter or environment to inspect (`--python`), if given.
+    pub python: Option<PathBuf>,
+    /// Lockfiles named explicitly with `--lockfile` (in addition to those found under `root`).
+    pub lockfiles: Vec<PathBuf>,
+    /// The process environment as seen by the CLI.
+    pub env: BTreeMap<String, String>,
+    /// Extra environment variable names requested with `--env NAME`.
+    pub extra_env: Vec<String>,
+}
+
+/// A non-fatal problem found while collecting (a file that could not be parsed, …).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Warning {
+    /// Stable kebab-case diagnostic code.
+    pub code: String,
+    /// The file or item the warning is about.
+    pub subject: String,
+    /// Human-readable reason.
+    pub message: String,
+}
+
+/// What one collector found.
+#[derive(Debug, Clone, Default)]
+pub struct Collected {
+    /// Materials as ResourceDescriptors (a lockfile itself, one per package, …).
+    pub materials: Vec<ResourceDescriptor>,
+    /// Non-fatal problems.
+    pub warnings: Vec<Warning>,
+}
+
+/// One ecosystem's reader of materials.
+pub trait Collector {
+    /// Short stable name (`git`, `python-lock`, `python-env`, `node`, `rust`, `go`, `env`).
+    fn name(&self) -> &'static str;
+    /// Reads the materials. Errors are for failures that make the whole snapshot untrustworthy;
+    /// a single unparsable file should be reported as a [`Warning`] naming the file.
+    fn collect(&self, ctx: &CollectContext) -> Result<Collected, MaterialsError>;
+}
+
+/// Errors of this crate.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MaterialsError {
+    /// A file could not be read.
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A file could not be parsed.
+    #[error("cannot parse `{path}`: {reason}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The `git` command failed.
+    #[error("git failed in `{dir}`: {reason}")]
+    Git {
+        /// Where git ran.
+        dir: PathBuf,
+        /// Why.
+        reason: String,
+    },
+}
