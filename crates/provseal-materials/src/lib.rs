@@ -12,6 +12,8 @@ use std::path::PathBuf;
 
 use provseal_model::ResourceDescriptor;
 
+pub mod purl;
+
 /// Everything a collector may look at. The library never reads the process environment itself:
 /// the CLI passes the variables in `env`.
 #[derive(Debug, Clone, Default)]
@@ -75,6 +77,16 @@ pub enum MaterialsError {
         /// The file.
         path: PathBuf,
         /// Why.
+        reason: String,
+    },
+    /// A package URL could not be built under the purl-spec rules.
+    #[error("invalid package URL for {purl_type} package `{name}`: {reason}")]
+    InvalidPurl {
+        /// The purl type (`pypi`, `npm`, …).
+        purl_type: String,
+        /// The package name as given.
+        name: String,
+        /// Why the purl rules reject it.
         reason: String,
     },
     /// The `git` command failed.
