@@ -12,6 +12,7 @@ use std::path::PathBuf;
 
 use provseal_model::ResourceDescriptor;
 
+pub mod git;
 pub mod purl;
 
 /// Everything a collector may look at. The library never reads the process environment itself:
@@ -94,6 +95,28 @@ pub enum MaterialsError {
     Git {
         /// Where git ran.
         dir: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The git repository has no commit yet, so there is no source commit to record.
+    #[error("git repository `{root}` has no commits yet{}; commit the source first", branch.as_deref().map(|b| format!(" (branch `{b}` is unborn)")).unwrap_or_default())]
+    GitNoCommit {
+        /// The work tree root.
+        root: PathBuf,
+        /// The unborn branch `HEAD` points to.
+        branch: Option<String>,
+    },
+    /// An environment variable whose name looks secret was requested; its value is never read.
+    #[error("refusing to record environment variable `{name}`: its name looks like a secret")]
+    SecretEnvRefused {
+        /// The variable name.
+        name: String,
+    },
+    /// The Python environment or interpreter could not be inspected.
+    #[error("cannot inspect Python environment `{path}`: {reason}")]
+    PythonEnv {
+        /// The interpreter or environment path.
+        path: PathBuf,
         /// Why.
         reason: String,
     },

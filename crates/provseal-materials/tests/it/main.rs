@@ -1,0 +1,4 @@
+//! Integration tests of provseal-materials (one test binary; one module per area).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod git;
