@@ -1,2 +1,8 @@
-//! provseal-batch (work in progress).
+//! provseal-batch: one signature for many statements.
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod error;
+pub mod merkle;
+
+pub use error::BatchError;
