@@ -1,0 +1,158 @@
+//! The crate's one error type.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in provseal-crypto.
+///
+/// Variants never carry key material: a key input is named by its `input` (a path, `env://VAR`,
+/// …), never by its content.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CryptoError {
+    /// A file could not be read or written.
+    #[error("I/O error on `{path}`")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A path that must be a regular file is something else (a directory, a socket, …).
+    #[error("`{path}` is not a regular file")]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+    },
+    /// A file that must be created already exists; it is never overwritten.
+    #[error("`{path}` already exists; refusing to overwrite it")]
+    FileExists {
+        /// The path.
+        path: PathBuf,
+    },
+    /// A public key could not be parsed.
+    #[error("invalid public key in {input}: {reason}")]
+    InvalidPublicKey {
+        /// What held the key (a path, `PEM`, `SPKI DER`, …).
+        input: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// The key uses an algorithm (or curve) that provseal does not support for this operation.
+    #[error("unsupported key algorithm in {input}: {algorithm}")]
+    UnsupportedAlgorithm {
+        /// What held the key.
+        input: String,
+        /// The algorithm or curve found (name or OID).
+        algorithm: String,
+    },
+    /// The private key is encrypted and no passphrase was given.
+    #[error("the private key in {input} is encrypted and needs a passphrase")]
+    PassphraseRequired {
+        /// What held the key.
+        input: String,
+    },
+    /// The passphrase did not decrypt the private key.
+    #[error("wrong passphrase for the encrypted private key in {input}")]
+    WrongPassphrase {
+        /// What held the key.
+        input: String,
+    },
+    /// The input holds a key or object that is not a private key (e.g. a public key).
+    #[error("{input} holds a {found}, not a private key")]
+    NotAPrivateKey {
+        /// What held the key.
+        input: String,
+        /// What was found instead (e.g. `public key`, `certificate`).
+        found: String,
+    },
+    /// The input looks like a key of a known format but its content is malformed.
+    #[error("malformed {format} in {input}: {reason}")]
+    MalformedKey {
+        /// What held the key.
+        input: String,
+        /// The format it claimed to be (`PEM`, `PKCS#8`, `SEC1`, …).
+        format: &'static str,
+        /// Why it was rejected (never contains key bytes).
+        reason: String,
+    },
+    /// The input is not a key in any format provseal reads.
+    #[error(
+        "{input} is not a private key provseal can read (expected PKCS#8 or SEC1 PEM, DER, or base64 DER)"
+    )]
+    UnrecognizedKeyFormat {
+        /// What held the key.
+        input: String,
+    },
+    /// The key encoding uses a format or encryption scheme that provseal does not read.
+    #[error("unsupported key format in {input}: {format}")]
+    UnsupportedKeyFormat {
+        /// What held the key.
+        input: String,
+        /// The format found (e.g. `OPENSSH PRIVATE KEY`, `PBES1`).
+        format: String,
+    },
+    /// A key reference (`--key` value) could not be understood.
+    #[error("invalid key reference `{reference}`: {reason}")]
+    InvalidKeyRef {
+        /// The reference as given.
+        reference: String,
+        /// Why it was rejected.
+        reason: &'static str,
+    },
+    /// A signature did not verify under the given key.
+    #[error("signature does not verify with key {key_id}")]
+    BadSignature {
+        /// The key id of the key tried.
+        key_id: String,
+    },
+    /// A DSSE envelope carries no signature.
+    #[error("the DSSE envelope has no signatures")]
+    NoSignatures,
+    /// No public key was given to verify with.
+    #[error("no public key given to verify with")]
+    NoKeys,
+    /// No signature of a DSSE envelope verified under any of the given keys.
+    #[error(
+        "none of the {signatures} DSSE signature(s) verifies with the given key(s): tried {}",
+        key_ids.join(", ")
+    )]
+    NoValidSignature {
+        /// How many signatures the envelope carries.
+        signatures: usize,
+        /// The key ids of every key that was tried.
+        key_ids: Vec<String>,
+    },
+    /// Signing failed inside the crypto backend or a signing device.
+    #[error("signing with key {key_id} failed: {reason}")]
+    SigningFailed {
+        /// The key id of the signer.
+        key_id: String,
+        /// Why.
+        reason: String,
+    },
+    /// Key generation or key encoding failed.
+    #[error("key generation failed: {reason}")]
+    KeyGeneration {
+        /// Why.
+        reason: String,
+    },
+    /// An unknown hash algorithm name.
+    #[error("unknown hash algorithm `{name}` (expected sha256, sha384 or sha512)")]
+    UnknownHashAlgorithm {
+        /// The name given.
+        name: String,
+    },
+    /// A hash operation was asked for no algorithm at all.
+    #[error("no hash algorithm requested")]
+    NoHashAlgorithm,
+}
+
+impl CryptoError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        CryptoError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
