@@ -1,0 +1,86 @@
+//! Lenient base64 decoding (standard or URL-safe alphabet, padded or not) and standard output.
+
+use base64::alphabet;
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+use base64::engine::DecodePaddingMode;
+use base64::Engine as _;
+use serde::{Deserialize, Deserializer, Serializer};
+
+const LENIENT: GeneralPurposeConfig =
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
+const STD_LENIENT: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, LENIENT);
+const URL_LENIENT: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT);
+
+/// Decodes standard or URL-safe base64, with or without padding. Mixing both alphabets in one
+/// value is rejected; the error text says why.
+pub(crate) fn decode(text: &str) -> Result<Vec<u8>, String> {
+    let url = text.contains(['-', '_']);
+    if url && text.contains(['+', '/']) {
+        return Err("mixes the standard and URL-safe base64 alphabets".to_string());
+    }
+    let engine = if url { &URL_LENIENT } else { &STD_LENIENT };
+    engine.decode(text).map_err(|e| e.to_string())
+}
+
+/// Standard, padded base64.
+pub(crate) fn encode(bytes: &[u8]) -> String {
+    STANDARD.encode(bytes)
+}
+
+/// serde `with` module for `Vec<u8>` as base64 (lenient in, standard out).
+pub(crate) mod bytes {
+    use super::*;
+
+    pub(crate) fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&encode(v))
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        decode(&text).map_err(|e| serde::de::Error::custom(format!("invalid base64: {e}")))
+    }
+}
+
+/// serde `with` module for `Option<Vec<u8>>` as base64; null and absent are `None`.
+pub(crate) mod opt_bytes {
+    use super::*;
+
+    pub(crate) fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(b) => s.serialize_str(&encode(b)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Vec<u8>>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(text) => decode(&text)
+                .map(Some)
+                .map_err(|e| serde::de::Error::custom(format!("invalid base64: {e}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_every_variant() {
+        let want = vec![0xfbu8, 0xff, 0xbf];
+        for text in ["+/+/", "-_-_", "+/+/", "-_-_"] {
+            assert_eq!(decode(text).unwrap(), want, "{text}");
+        }
+        assert_eq!(decode("aGk=").unwrap(), b"hi");
+        assert_eq!(decode("aGk").unwrap(), b"hi");
+        assert_eq!(decode("aGk-").unwrap(), b"hi>");
+        assert!(decode("+_").is_err());
+        assert!(decode("a").is_err());
+        assert!(decode("aGk==").is_err());
+        assert!(decode("a b=").is_err());
+        assert_eq!(encode(b"hi"), "aGk=");
+    }
+}

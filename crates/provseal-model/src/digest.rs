@@ -1,0 +1,301 @@
+//! `DigestSet`: the algorithm → hex map used for every artifact and material.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::excerpt;
+use crate::ModelError;
+
+/// Algorithms whose values are fixed-size hex, with their size in bytes (the set the in-toto Go
+/// reference checks; `gitCommit`, `gitTree`, `gitBlob` and `gitTag` are 20 or 32 bytes).
+fn fixed_size(alg: &str) -> Option<(&'static [usize], &'static str)> {
+    Some(match alg {
+        "md5" => (&[16], "16"),
+        "sha1" => (&[20], "20"),
+        "sha224" | "sha512_224" | "sha3_224" => (&[28], "28"),
+        "sha256" | "sha512_256" | "sha3_256" | "dirHash" => (&[32], "32"),
+        "sha384" | "sha3_384" => (&[48], "48"),
+        "sha512" | "sha3_512" => (&[64], "64"),
+        "gitCommit" | "gitTree" | "gitBlob" | "gitTag" => (&[20, 32], "20 or 32"),
+        _ => return None,
+    })
+}
+
+/// Algorithms accepted for a match by [`DigestSet::matches`]: collision-resistant and hex.
+fn is_strong(alg: &str, value: &str) -> bool {
+    match alg {
+        "sha224" | "sha256" | "sha384" | "sha512" | "sha512_224" | "sha512_256" | "sha3_224"
+        | "sha3_256" | "sha3_384" | "sha3_512" | "shake128" | "shake256" | "blake2b"
+        | "blake2s" | "sm3" | "dirHash" => true,
+        // Git object names are SHA-1 unless the repository uses SHA-256 (64 hex digits).
+        "gitCommit" | "gitTree" | "gitBlob" | "gitTag" => value.len() == 64,
+        _ => false,
+    }
+}
+
+/// Algorithms that are only compared when the caller opts in ([`DigestSet::matches_including_weak`]).
+fn is_weak(alg: &str, value: &str) -> bool {
+    match alg {
+        "md5" | "sha1" => true,
+        "gitCommit" | "gitTree" | "gitBlob" | "gitTag" => value.len() == 40,
+        _ => false,
+    }
+}
+
+/// Whether two values of the same algorithm are equal (hex compared case-insensitively).
+fn same_value(a: &str, b: &str) -> bool {
+    !a.is_empty() && a.eq_ignore_ascii_case(b)
+}
+
+/// A set of digests of one artifact: algorithm name → lowercase hex value
+/// (`{"sha256": "…", "sha512": "…"}`), ordered by algorithm name.
+///
+/// ```
+/// use provseal_model::DigestSet;
+/// let mut a = DigestSet::new();
+/// a.insert("sha256", "ab".repeat(32));
+/// let b: DigestSet = [("sha256", "AB".repeat(32)), ("sha512", "cd".repeat(64))].into_iter().collect();
+/// assert!(a.matches(&b));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DigestSet(BTreeMap<String, String>);
+
+impl DigestSet {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds (or replaces) the digest of `algorithm`; returns the previous value.
+    pub fn insert(
+        &mut self,
+        algorithm: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Option<String> {
+        self.0.insert(algorithm.into(), value.into())
+    }
+
+    /// The digest of `algorithm`, if present.
+    pub fn get(&self, algorithm: &str) -> Option<&str> {
+        self.0.get(algorithm).map(String::as_str)
+    }
+
+    /// Removes the digest of `algorithm`; returns it.
+    pub fn remove(&mut self, algorithm: &str) -> Option<String> {
+        self.0.remove(algorithm)
+    }
+
+    /// `(algorithm, value)` pairs in algorithm order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+
+    /// Number of digests.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether the set holds no digest.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The underlying map.
+    pub fn as_map(&self) -> &BTreeMap<String, String> {
+        &self.0
+    }
+
+    /// Checks every digest of a known algorithm as the in-toto Go reference
+    /// (`ResourceDescriptor.Validate`) does: hex, and the algorithm's length. Digests of other
+    /// algorithms are allowed as they are. `path` names the set in errors.
+    pub fn validate_at(&self, path: &str) -> Result<(), ModelError> {
+        for (alg, value) in &self.0 {
+            let Some((sizes, expected)) = fixed_size(alg) else {
+                continue;
+            };
+            let bytes = hex::decode(value).map_err(|_| ModelError::DigestEncoding {
+                path: path.to_string(),
+                algorithm: alg.clone(),
+                value: excerpt(value),
+            })?;
+            if !sizes.contains(&bytes.len()) {
+                return Err(ModelError::DigestLength {
+                    path: path.to_string(),
+                    algorithm: alg.clone(),
+                    expected,
+                    actual: bytes.len(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// [`DigestSet::validate_at`] for a set that stands alone (`$`).
+    pub fn validate(&self) -> Result<(), ModelError> {
+        self.validate_at("$")
+    }
+
+    /// Whether both sets name the same artifact: at least one collision-resistant algorithm
+    /// (SHA-2, SHA-3, SHAKE, BLAKE2, SM3, dirHash, SHA-256 git names) present in both with equal
+    /// values, and no such common algorithm with different values (a conflict means the sets do
+    /// not describe the same bytes). md5, sha1, SHA-1 git names and unknown algorithms are
+    /// ignored, as the in-toto spec asks of consumers. Hex is compared case-insensitively.
+    pub fn matches(&self, other: &DigestSet) -> bool {
+        self.compare(other, is_strong)
+    }
+
+    /// Like [`DigestSet::matches`], but md5, sha1 and SHA-1 git names count as well. Only for
+    /// callers that have decided weak digests are good enough (never for a signature decision).
+    pub fn matches_including_weak(&self, other: &DigestSet) -> bool {
+        self.compare(other, |alg, v| is_strong(alg, v) || is_weak(alg, v))
+    }
+
+    /// The algorithms that [`DigestSet::matches`] compared and found equal.
+    pub fn matching_algorithms<'a>(&'a self, other: &DigestSet) -> Vec<&'a str> {
+        self.0
+            .iter()
+            .filter(|(alg, v)| is_strong(alg, v))
+            .filter(|(alg, v)| other.get(alg).is_some_and(|o| same_value(v, o)))
+            .map(|(alg, _)| alg.as_str())
+            .collect()
+    }
+
+    fn compare(&self, other: &DigestSet, accepted: impl Fn(&str, &str) -> bool) -> bool {
+        let mut any = false;
+        for (alg, value) in &self.0 {
+            if !accepted(alg, value) {
+                continue;
+            }
+            if let Some(theirs) = other.get(alg) {
+                if !accepted(alg, theirs) {
+                    continue;
+                }
+                if same_value(value, theirs) {
+                    any = true;
+                } else {
+                    return false;
+                }
+            }
+        }
+        any
+    }
+}
+
+impl From<BTreeMap<String, String>> for DigestSet {
+    fn from(map: BTreeMap<String, String>) -> Self {
+        Self(map)
+    }
+}
+
+impl From<DigestSet> for BTreeMap<String, String> {
+    fn from(set: DigestSet) -> Self {
+        set.0
+    }
+}
+
+impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for DigestSet {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        Self(
+            iter.into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
+    }
+}
+
+impl<'a> IntoIterator for &'a DigestSet {
+    type Item = (&'a String, &'a String);
+    type IntoIter = std::collections::btree_map::Iter<'a, String, String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(pairs: &[(&str, &str)]) -> DigestSet {
+        pairs.iter().copied().collect()
+    }
+
+    #[test]
+    fn validation_follows_the_go_reference() {
+        let h64 = "a1234567b1234567c1234567d1234567e1234567f1234567a1234567b1234567";
+        assert!(set(&[("sha256", h64), ("custom", "anything")])
+            .validate()
+            .is_ok());
+        assert!(set(&[("gitCommit", &h64[..40])]).validate().is_ok());
+        assert!(set(&[("gitCommit", h64)]).validate().is_ok());
+        assert_eq!(
+            set(&[("sha256", "badDigest")]).validate(),
+            Err(ModelError::DigestEncoding {
+                path: "$".into(),
+                algorithm: "sha256".into(),
+                value: "badDigest".into()
+            })
+        );
+        assert_eq!(
+            set(&[("sha256", "abc123")]).validate(),
+            Err(ModelError::DigestLength {
+                path: "$".into(),
+                algorithm: "sha256".into(),
+                expected: "32",
+                actual: 3
+            })
+        );
+        assert!(matches!(
+            set(&[("gitCommit", "abc123")]).validate(),
+            Err(ModelError::DigestLength {
+                expected: "20 or 32",
+                actual: 3,
+                ..
+            })
+        ));
+        assert!(matches!(
+            set(&[("sha512", "abc")]).validate(),
+            Err(ModelError::DigestEncoding { .. })
+        ));
+    }
+
+    #[test]
+    fn matching_rules() {
+        let a = "ab".repeat(32);
+        let b = "cd".repeat(32);
+        let s1 = "12".repeat(20);
+        // The spec examples.
+        assert!(set(&[("sha256", &a), ("sha512", &b)]).matches(&set(&[("sha256", &a)])));
+        assert!(!set(&[("sha256", &a)]).matches(&set(&[("sha256", &b), ("sha512", &a)])));
+        // Weak algorithms only on request.
+        assert!(!set(&[("sha1", &s1)]).matches(&set(&[("sha1", &s1)])));
+        assert!(set(&[("sha1", &s1)]).matches_including_weak(&set(&[("sha1", &s1)])));
+        assert!(!set(&[("md5", "00")]).matches(&set(&[("md5", "00")])));
+        // Unknown algorithms never match.
+        assert!(!set(&[("alg1", "abc")]).matches(&set(&[("alg1", "abc")])));
+        // Case-insensitive hex.
+        assert!(set(&[("sha256", &a)]).matches(&set(&[("sha256", &a.to_uppercase())])));
+        // A conflict on a common strong algorithm is not a match.
+        assert!(!set(&[("sha256", &a), ("sha512", &b)])
+            .matches(&set(&[("sha256", &a), ("sha512", &a)])));
+        // Empty values never match.
+        assert!(!set(&[("sha256", "")]).matches(&set(&[("sha256", "")])));
+        assert_eq!(
+            set(&[("sha256", &a), ("sha1", &s1)])
+                .matching_algorithms(&set(&[("sha256", &a), ("sha1", &s1)])),
+            vec!["sha256"]
+        );
+    }
+
+    #[test]
+    fn serde_is_transparent() {
+        let d = set(&[("sha512", "00"), ("sha256", "11")]);
+        assert_eq!(
+            serde_json::to_string(&d).unwrap(),
+            r#"{"sha256":"11","sha512":"00"}"#
+        );
+        let back: DigestSet = serde_json::from_str(r#"{"sha256":"11"}"#).unwrap();
+        assert_eq!(back.get("sha256"), Some("11"));
+    }
+}
