@@ -22,12 +22,15 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod dsse;
 mod error;
 mod generate;
+pub mod hash;
 mod keyref;
 mod keys;
 mod pem;
 mod signer;
+
 
 pub use error::CryptoError;
 pub use generate::{generate_key, write_private_key_file, write_public_key_file, GeneratedKey};

@@ -1,0 +1,302 @@
+//! Streaming, parallel file hashing with SHA-2 (`aws-lc-rs`, SHA-NI where the CPU has it).
+//!
+//! Every file is read once, in 256 KiB chunks, and each chunk feeds every requested digest, so
+//! memory stays constant whatever the file size. [`hash_files`] hashes many files in parallel
+//! (rayon) and returns the results in input order. For a large file and two or more
+//! algorithms, [`hash_file`] hashes the algorithms on separate threads from that one read.
+
+use std::fmt;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::mpsc;
+use std::sync::Arc;
+
+use aws_lc_rs::digest;
+use provseal_model::DigestSet;
+use rayon::prelude::*;
+
+use crate::error::CryptoError;
+
+/// Read size: large enough to amortize system calls, small enough to stay in cache.
+pub const CHUNK_SIZE: usize = 256 * 1024;
+
+/// Files at least this large, hashed with two or more algorithms, get one thread per algorithm.
+const PIPELINE_MIN_SIZE: u64 = 8 * 1024 * 1024;
+
+/// Chunks in flight per worker thread in the pipelined path (bounds memory).
+const PIPELINE_DEPTH: usize = 4;
+
+/// A hash algorithm for artifact digests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum HashAlgorithm {
+    /// SHA-256.
+    Sha256,
+    /// SHA-384.
+    Sha384,
+    /// SHA-512.
+    Sha512,
+}
+
+impl HashAlgorithm {
+    /// The in-toto `DigestSet` name: `sha256`, `sha384`, `sha512`.
+    pub fn name(self) -> &'static str {
+        match self {
+            HashAlgorithm::Sha256 => "sha256",
+            HashAlgorithm::Sha384 => "sha384",
+            HashAlgorithm::Sha512 => "sha512",
+        }
+    }
+
+    fn backend(self) -> &'static digest::Algorithm {
+        match self {
+            HashAlgorithm::Sha256 => &digest::SHA256,
+            HashAlgorithm::Sha384 => &digest::SHA384,
+            HashAlgorithm::Sha512 => &digest::SHA512,
+        }
+    }
+
+    /// The digest of `data` as lowercase hex.
+    pub fn hex_digest(self, data: &[u8]) -> String {
+        hex::encode(digest::digest(self.backend(), data))
+    }
+}
+
+impl fmt::Display for HashAlgorithm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for HashAlgorithm {
+    type Err = CryptoError;
+
+    /// Parses `sha256`, `sha384`, `sha512` (case-insensitive; `sha-256` also accepted).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().replace('-', "").as_str() {
+            "sha256" => Ok(HashAlgorithm::Sha256),
+            "sha384" => Ok(HashAlgorithm::Sha384),
+            "sha512" => Ok(HashAlgorithm::Sha512),
+            _ => Err(CryptoError::UnknownHashAlgorithm { name: s.to_owned() }),
+        }
+    }
+}
+
+/// The requested algorithms without duplicates, in a stable order.
+fn distinct(algorithms: &[HashAlgorithm]) -> Vec<HashAlgorithm> {
+    let mut v = algorithms.to_vec();
+    v.sort();
+    v.dedup();
+    v
+}
+
+fn finish(contexts: Vec<(HashAlgorithm, digest::Context)>) -> DigestSet {
+    let mut set = DigestSet::new();
+    for (alg, ctx) in contexts {
+        set.insert(alg.name(), hex::encode(ctx.finish()));
+    }
+    set
+}
+
+/// Hashes everything `reader` yields with every algorithm in `algorithms`, in one pass.
+///
+/// An empty `algorithms` list is an `InvalidInput` error.
+pub fn hash_reader<R: Read>(mut reader: R, algorithms: &[HashAlgorithm]) -> io::Result<DigestSet> {
+    let algs = distinct(algorithms);
+    if algs.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "no hash algorithm requested",
+        ));
+    }
+    let mut contexts: Vec<(HashAlgorithm, digest::Context)> = algs
+        .iter()
+        .map(|&a| (a, digest::Context::new(a.backend())))
+        .collect();
+    let mut buf = vec![0u8; CHUNK_SIZE];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let chunk = buf.get(..n).unwrap_or_default();
+        for (_, ctx) in &mut contexts {
+            ctx.update(chunk);
+        }
+    }
+    Ok(finish(contexts))
+}
+
+/// Hashes in-memory `data` with every algorithm in `algorithms`.
+pub fn hash_bytes(data: &[u8], algorithms: &[HashAlgorithm]) -> DigestSet {
+    let mut set = DigestSet::new();
+    for alg in distinct(algorithms) {
+        set.insert(alg.name(), alg.hex_digest(data));
+    }
+    set
+}
+
+/// Hashes one file with every algorithm in `algorithms`, reading it once.
+///
+/// Errors name the path: a missing or unreadable file is [`CryptoError::Io`]; a directory or
+/// other non-regular file is [`CryptoError::NotAFile`].
+pub fn hash_file(path: &Path, algorithms: &[HashAlgorithm]) -> Result<DigestSet, CryptoError> {
+    let algs = distinct(algorithms);
+    if algs.is_empty() {
+        return Err(CryptoError::NoHashAlgorithm);
+    }
+    let file = std::fs::File::open(path).map_err(|e| CryptoError::io(path, e))?;
+    let meta = file.metadata().map_err(|e| CryptoError::io(path, e))?;
+    if !meta.is_file() {
+        return Err(CryptoError::NotAFile {
+            path: path.to_path_buf(),
+        });
+    }
+    if algs.len() >= 2 && meta.len() >= PIPELINE_MIN_SIZE {
+        return hash_pipelined(file, &algs).map_err(|e| CryptoError::io(path, e));
+    }
+    hash_reader(file, &algs).map_err(|e| CryptoError::io(path, e))
+}
+
+/// One read, one thread per extra algorithm: the reading thread hashes the first algorithm and
+/// hands each chunk (shared, never copied) to the other threads through bounded channels.
+fn hash_pipelined<R: Read>(mut reader: R, algs: &[HashAlgorithm]) -> io::Result<DigestSet> {
+    let Some((&first, rest)) = algs.split_first() else {
+        return hash_reader(reader, algs);
+    };
+    std::thread::scope(|scope| {
+        let mut senders = Vec::with_capacity(rest.len());
+        let mut workers = Vec::with_capacity(rest.len());
+        for &alg in rest {
+            let (tx, rx) = mpsc::sync_channel::<Arc<Vec<u8>>>(PIPELINE_DEPTH);
+            senders.push(tx);
+            workers.push(scope.spawn(move || {
+                let mut ctx = digest::Context::new(alg.backend());
+                for chunk in rx {
+                    ctx.update(&chunk);
+                }
+                (alg, ctx)
+            }));
+        }
+        let mut ctx = digest::Context::new(first.backend());
+        let mut read_result = Ok(());
+        loop {
+            let mut buf = vec![0u8; CHUNK_SIZE];
+            let n = match read_full(&mut reader, &mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) => {
+                    read_result = Err(e);
+                    break;
+                }
+            };
+            buf.truncate(n);
+            let chunk = Arc::new(buf);
+            for tx in &senders {
+                // A worker only stops receiving by panicking; that surfaces at join below.
+                let _ = tx.send(Arc::clone(&chunk));
+            }
+            ctx.update(&chunk);
+        }
+        drop(senders);
+        let mut contexts = vec![(first, ctx)];
+        for w in workers {
+            match w.join() {
+                Ok(pair) => contexts.push(pair),
+                Err(_) => return Err(io::Error::other("hash worker thread panicked")),
+            }
+        }
+        read_result?;
+        Ok(finish(contexts))
+    })
+}
+
+/// Reads until `buf` is full or the end of input; returns the bytes read.
+fn read_full<R: Read>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while let Some(rest) = buf.get_mut(filled..) {
+        if rest.is_empty() {
+            break;
+        }
+        match reader.read(rest) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// Hashes many files in parallel (rayon's pool); results are in the order of `paths`.
+///
+/// Memory is constant per file (one chunk buffer per file in flight). The first error (in no
+/// particular order) is returned and names its path.
+pub fn hash_files(
+    paths: &[PathBuf],
+    algorithms: &[HashAlgorithm],
+) -> Result<Vec<DigestSet>, CryptoError> {
+    if distinct(algorithms).is_empty() {
+        return Err(CryptoError::NoHashAlgorithm);
+    }
+    paths
+        .par_iter()
+        .with_max_len(1)
+        .map(|p| hash_file(p, algorithms))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ABC_SHA256: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+    #[test]
+    fn names_round_trip() {
+        for a in [
+            HashAlgorithm::Sha256,
+            HashAlgorithm::Sha384,
+            HashAlgorithm::Sha512,
+        ] {
+            assert_eq!(a.name().parse::<HashAlgorithm>().unwrap(), a);
+            assert_eq!(a.to_string(), a.name());
+        }
+        assert_eq!(
+            "SHA-256".parse::<HashAlgorithm>().unwrap(),
+            HashAlgorithm::Sha256
+        );
+        assert!(matches!(
+            "md5".parse::<HashAlgorithm>(),
+            Err(CryptoError::UnknownHashAlgorithm { .. })
+        ));
+    }
+
+    #[test]
+    fn reader_and_pipeline_agree() {
+        let data: Vec<u8> = (0..(3 * CHUNK_SIZE + 17))
+            .map(|i| (i % 251) as u8)
+            .collect();
+        let algs = [
+            HashAlgorithm::Sha512,
+            HashAlgorithm::Sha256,
+            HashAlgorithm::Sha384,
+        ];
+        let a = hash_reader(&data[..], &algs).unwrap();
+        let b = hash_pipelined(&data[..], &distinct(&algs)).unwrap();
+        let c = hash_bytes(&data, &algs);
+        assert_eq!(a, b);
+        assert_eq!(a, c);
+        assert_eq!(a.len(), 3);
+        assert_eq!(
+            hash_reader(&b"abc"[..], &[HashAlgorithm::Sha256])
+                .unwrap()
+                .get("sha256"),
+            Some(ABC_SHA256)
+        );
+        assert!(hash_reader(&b"abc"[..], &[]).is_err());
+    }
+}
