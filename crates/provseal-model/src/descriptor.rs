@@ -96,6 +96,17 @@ impl ResourceDescriptor {
         }
     }
 
+    /// Whether every field is absent or empty (the descriptor `{}`).
+    pub fn is_empty(&self) -> bool {
+        is_blank(&self.name)
+            && is_blank(&self.uri)
+            && self.digest.is_empty()
+            && is_blank_bytes(&self.content)
+            && is_blank(&self.download_location)
+            && is_blank(&self.media_type)
+            && self.annotations.is_empty()
+    }
+
     /// The name, if set and non-empty.
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref().filter(|s| !s.is_empty())

@@ -174,8 +174,14 @@ fn check_object(v: &Value, path: &str, required: bool) -> Result<(), ModelError>
     }
 }
 
+/// Validates the descriptors of a provenance list. An entirely empty descriptor (`{}`) is the
+/// same as no entry (SLSA: unset, null and empty are equivalent) and is skipped: Google Cloud
+/// Build writes `"byproducts": [{}]`, which the Go reference's `Validate` would reject.
 fn check_rds(rds: &[ResourceDescriptor], path: &str) -> Result<(), ModelError> {
     for (i, rd) in rds.iter().enumerate() {
+        if rd.is_empty() {
+            continue;
+        }
         rd.validate_at(&format!("{path}[{i}]"))?;
     }
     Ok(())
@@ -342,8 +348,13 @@ pub struct ConfigSourceV02 {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MetadataV02 {
-    /// Identifier of this run.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Identifier of this run (`buildInvocationId`; the `buildInvocationID` spelling that
+    /// in-toto-golang and slsa-github-generator write is accepted too).
+    #[serde(
+        default,
+        alias = "buildInvocationID",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub build_invocation_id: Option<String>,
     /// When the build started (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
