@@ -1,0 +1,229 @@
+//! The one error type of this crate.
+
+use std::path::PathBuf;
+
+/// Which step of bundle verification failed (for reports and exit-code classes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Check {
+    /// The signature over the artifact digest or the DSSE PAE.
+    Signature,
+    /// The certificate chain to a Fulcio CA, its validity at signing time, or its profile.
+    Certificate,
+    /// The embedded signed certificate timestamp (SCT).
+    Sct,
+    /// The transparency-log entry: inclusion proof, checkpoint, SET, body consistency.
+    TransparencyLog,
+    /// An RFC 3161 timestamp, or the lack of any verified signing time.
+    Timestamp,
+    /// The artifact (or its digest) against the signed digest / statement subjects.
+    Artifact,
+    /// The trusted root could not be used.
+    TrustRoot,
+    /// The bundle's structure (fields required by its version, unsupported content).
+    Bundle,
+}
+
+impl Check {
+    /// Stable kebab-case code for reports.
+    pub fn code(self) -> &'static str {
+        match self {
+            Check::Signature => "sigstore-signature",
+            Check::Certificate => "sigstore-certificate",
+            Check::Sct => "sigstore-sct",
+            Check::TransparencyLog => "sigstore-tlog",
+            Check::Timestamp => "sigstore-timestamp",
+            Check::Artifact => "sigstore-artifact-mismatch",
+            Check::TrustRoot => "sigstore-trust-root",
+            Check::Bundle => "sigstore-bundle",
+        }
+    }
+}
+
+impl std::fmt::Display for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Everything that can go wrong while reading, verifying or writing Sigstore material.
+///
+/// Classes: [`SigstoreError::is_input_error`] (unreadable or malformed input, exit 2) versus
+/// authenticity / policy failures (a definite "no", exit 1).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SigstoreError {
+    /// A file could not be read or written.
+    #[error("cannot access `{path}`: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The input is not well-formed (JSON, base64, required field, unknown media type).
+    #[error("{what} `{source_name}` is malformed: {reason}")]
+    Malformed {
+        /// What kind of document (`bundle`, `trusted root`, `npm attestations`, …).
+        what: &'static str,
+        /// The input's name (a path, or a label such as `<stdin>`).
+        source_name: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// A media type this version does not read.
+    #[error("{what} `{source_name}` has unsupported media type `{media_type}`")]
+    UnsupportedMediaType {
+        /// What kind of document.
+        what: &'static str,
+        /// The input's name.
+        source_name: String,
+        /// The media type found.
+        media_type: String,
+    },
+    /// The bundle is well-formed but a verification step failed.
+    #[error("bundle `{source_name}`: {check} check failed: {reason}")]
+    Verification {
+        /// The input's name.
+        source_name: String,
+        /// The failed step.
+        check: Check,
+        /// What was wrong.
+        reason: String,
+    },
+    /// The signer's certificate does not satisfy the identity policy.
+    #[error("certificate {field} mismatch: expected {expected}, found {}", actual.as_deref().unwrap_or("<absent>"))]
+    IdentityMismatch {
+        /// The field name (`identity`, `issuer`, `source-repository-uri`, …).
+        field: String,
+        /// What the policy asked for (exact value, or `regex ^(?:…)$`).
+        expected: String,
+        /// What the certificate holds (`None`: the certificate lacks the field).
+        actual: Option<String>,
+    },
+    /// The artifact is not what the bundle signs.
+    #[error("artifact {artifact} does not match the bundle: signed digests are {}", signed.join(", "))]
+    ArtifactMismatch {
+        /// The artifact (`sha256:…`, or a digest list).
+        artifact: String,
+        /// The digests the bundle signs (`alg:hex`).
+        signed: Vec<String>,
+    },
+    /// The verification material does not fit what the caller asked for (a key bundle checked
+    /// against an identity, or the reverse).
+    #[error("bundle `{source_name}`: {reason}")]
+    WrongVerificationMaterial {
+        /// The input's name.
+        source_name: String,
+        /// What was expected and found.
+        reason: String,
+    },
+    /// A malformed regular expression in an identity policy.
+    #[error("invalid regular expression for {field}: {reason}")]
+    InvalidRegex {
+        /// The field it was meant for.
+        field: String,
+        /// The regex error.
+        reason: String,
+    },
+    /// An unknown Fulcio extension name.
+    #[error("unknown Fulcio certificate field `{0}`")]
+    UnknownField(String),
+    /// A usage error in the conformance-protocol arguments.
+    #[error("usage: {0}")]
+    Usage(String),
+    /// An npm provenance check failed (builder, source, package name or version).
+    #[error("npm provenance: {field} mismatch: expected {expected}, found {actual}")]
+    NpmMismatch {
+        /// Which check (`builder-id`, `source-uri`, `package-name`, `package-version`, …).
+        field: String,
+        /// What the caller asked for.
+        expected: String,
+        /// What the attestation says.
+        actual: String,
+    },
+    /// Signing a bundle failed, or the key does not fit the envelope.
+    #[error("cannot write bundle: {0}")]
+    Output(String),
+}
+
+impl SigstoreError {
+    /// Whether this is an input error (unreadable, malformed, usage: exit 2) rather than a
+    /// verification failure (exit 1).
+    pub fn is_input_error(&self) -> bool {
+        matches!(
+            self,
+            SigstoreError::Io { .. }
+                | SigstoreError::Malformed { .. }
+                | SigstoreError::UnsupportedMediaType { .. }
+                | SigstoreError::InvalidRegex { .. }
+                | SigstoreError::UnknownField(_)
+                | SigstoreError::Usage(_)
+        )
+    }
+
+    /// Stable kebab-case code for reports.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SigstoreError::Io { .. } => "io",
+            SigstoreError::Malformed { .. } => "sigstore-malformed",
+            SigstoreError::UnsupportedMediaType { .. } => "sigstore-unsupported-media-type",
+            SigstoreError::Verification { check, .. } => check.code(),
+            SigstoreError::IdentityMismatch { .. } => "sigstore-identity-mismatch",
+            SigstoreError::ArtifactMismatch { .. } => "sigstore-artifact-mismatch",
+            SigstoreError::WrongVerificationMaterial { .. } => "sigstore-wrong-material",
+            SigstoreError::InvalidRegex { .. } => "sigstore-invalid-regex",
+            SigstoreError::UnknownField(_) => "sigstore-unknown-field",
+            SigstoreError::Usage(_) => "usage",
+            SigstoreError::NpmMismatch { .. } => "npm-provenance-mismatch",
+            SigstoreError::Output(_) => "sigstore-output",
+        }
+    }
+
+    pub(crate) fn malformed(
+        what: &'static str,
+        source_name: &str,
+        reason: impl Into<String>,
+    ) -> Self {
+        SigstoreError::Malformed {
+            what,
+            source_name: source_name.to_string(),
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn verification(source_name: &str, check: Check, reason: impl Into<String>) -> Self {
+        SigstoreError::Verification {
+            source_name: source_name.to_string(),
+            check,
+            reason: reason.into(),
+        }
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        SigstoreError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// Map an error of the wrapped `sigstore-verify` crate to ours.
+pub(crate) fn from_upstream(source_name: &str, e: sigstore_verify::Error) -> SigstoreError {
+    use sigstore_verify::Error as E;
+    let reason = e.to_string();
+    let check = match &e {
+        E::IdentityMismatch { .. } | E::IssuerMismatch { .. } => Check::Certificate,
+        E::SignatureInvalid(_) => Check::Signature,
+        E::ArtifactMismatch(_) | E::UnsupportedArtifact(_) | E::ArtifactRead(_) => Check::Artifact,
+        E::Certificate(sigstore_verify::CertificateError::Sct(_)) => Check::Sct,
+        E::Certificate(_) => Check::Certificate,
+        E::TransparencyLog(_) => Check::TransparencyLog,
+        E::Timestamp(_) => Check::Timestamp,
+        E::InvalidTrustRoot(_) | E::TrustRoot(_) | E::TrustedCertificate(_) => Check::TrustRoot,
+        E::Crypto(_) => Check::Signature,
+        _ => Check::Bundle,
+    };
+    SigstoreError::verification(source_name, check, reason)
+}

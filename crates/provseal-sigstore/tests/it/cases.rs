@@ -1,0 +1,154 @@
+//! Every offline `trust-material-parse` and `sigstore-bundle-verify` case of
+//! `shared/testdata/cases.json` must give its expected outcome; known disagreements are
+//! listed exactly, so a case that starts (or stops) agreeing shows up.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use provseal_sigstore::{
+    conformance_verify, parse_trust_material, verify_parsed, ArtifactInput, BundleSigner,
+    IdentityPolicy, ParsedBundle, TrustedRoot, VerifyOptions,
+};
+use provseal_testsupport::{cases_of_kind, testdata_dir, Case};
+
+/// Cases (id + mode) whose outcome we knowingly do not reproduce, with the reason.
+const KNOWN_BUNDLE_DISAGREEMENTS: &[(&str, &str)] = &[];
+
+#[test]
+fn trust_material_parse_cases() {
+    let Some(dir) = testdata_dir("trust_material_parse_cases") else {
+        return;
+    };
+    let cases = cases_of_kind(&dir, "trust-material-parse");
+    assert_eq!(cases.len(), 9);
+    let mut wrong = Vec::new();
+    for c in &cases {
+        let path = c.input(&dir, "file").expect("file input");
+        let bytes = std::fs::read(&path).expect("read");
+        let got = parse_trust_material(&bytes, &path.display().to_string());
+        if got.is_ok() != c.expects_pass() {
+            wrong.push(format!(
+                "{}: expected {}, got {:?}",
+                c.id,
+                c.expected.outcome,
+                got.err()
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "disagreeing cases:\n{}", wrong.join("\n"));
+}
+
+/// Resolves argv elements that name files in the corpus.
+fn resolve_argv(dir: &Path, argv: &[serde_json::Value]) -> Vec<String> {
+    argv.iter()
+        .map(|a| {
+            let s = a.as_str().expect("argv string");
+            let p = dir.join(s);
+            if !s.is_empty() && !s.starts_with("sha256:") && p.exists() {
+                p.display().to_string()
+            } else {
+                s.to_string()
+            }
+        })
+        .collect()
+}
+
+/// Runs one case in one mode; `Ok(())` = verified.
+fn run_bundle_case(dir: &Path, c: &Case, mode: &str) -> Result<(), String> {
+    if let Some(argv) = c.raw.pointer(&format!("/conformance_argv/{mode}")) {
+        let argv = resolve_argv(dir, argv.as_array().expect("argv array"));
+        return conformance_verify(&argv)
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+    }
+    let bundle_path = c.input(dir, "bundle").expect("bundle");
+    let trust = TrustedRoot::load(&c.input(dir, "trusted_root").expect("root"))
+        .map_err(|e| e.to_string())?;
+    let bytes = std::fs::read(&bundle_path).expect("read bundle");
+    let parsed = ParsedBundle::parse(&bytes, &bundle_path.display().to_string())
+        .map_err(|e| e.to_string())?;
+    let policy = match (
+        c.param_str("certificate_identity"),
+        c.param_str("certificate_oidc_issuer"),
+    ) {
+        (Some(i), Some(u)) => IdentityPolicy::exact(i, u),
+        _ => IdentityPolicy::default(),
+    };
+    let artifact_bytes;
+    let artifact = match mode {
+        "path" => {
+            artifact_bytes = std::fs::read(dir.join(c.param_str("artifact_path").expect("path")))
+                .expect("read artifact");
+            Some(ArtifactInput::Bytes(&artifact_bytes))
+        }
+        "digest" => ArtifactInput::parse_digest(c.param_str("artifact_digest").expect("digest")),
+        _ => None,
+    };
+    verify_parsed(
+        &parsed,
+        artifact.as_ref(),
+        &trust,
+        BundleSigner::Identity(&policy),
+        &VerifyOptions::default(),
+    )
+    .map(|_| ())
+    .map_err(|e| e.to_string())
+}
+
+fn modes(c: &Case) -> Vec<String> {
+    if let Some(m) = c.params.get("input_modes").and_then(|m| m.as_array()) {
+        return m.iter().map(|v| v.as_str().unwrap().to_string()).collect();
+    }
+    let mut out = Vec::new();
+    if c.param_str("artifact_path").is_some() {
+        out.push("path".to_string());
+    }
+    if c.param_str("artifact_digest").is_some() {
+        out.push("digest".to_string());
+    }
+    if out.is_empty() {
+        out.push("none".to_string());
+    }
+    out
+}
+
+#[test]
+fn sigstore_bundle_verify_cases() {
+    let Some(dir) = testdata_dir("sigstore_bundle_verify_cases") else {
+        return;
+    };
+    let cases = cases_of_kind(&dir, "sigstore-bundle-verify");
+    assert_eq!(cases.len(), 91);
+    let mut disagree = BTreeSet::new();
+    let mut detail = Vec::new();
+    let (mut runs, mut agreed) = (0, 0);
+    for c in &cases {
+        for mode in modes(c) {
+            runs += 1;
+            let got = run_bundle_case(&dir, c, &mode);
+            if got.is_ok() == c.expects_pass() {
+                agreed += 1;
+            } else {
+                disagree.insert(format!("{}#{mode}", c.id));
+                detail.push(format!(
+                    "{}#{mode}: expected {}, got {:?}",
+                    c.id, c.expected.outcome, got
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "sigstore-bundle-verify: {} cases, {runs} runs, {agreed} agree",
+        cases.len()
+    );
+    let known: BTreeSet<String> = KNOWN_BUNDLE_DISAGREEMENTS
+        .iter()
+        .map(|(id, _)| id.to_string())
+        .collect();
+    assert_eq!(
+        disagree,
+        known,
+        "disagreements changed:\n{}",
+        detail.join("\n")
+    );
+}

@@ -1,0 +1,4 @@
+//! Integration tests for provseal-sigstore: the shared corpora's cases, interop, mutations.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod cases;
