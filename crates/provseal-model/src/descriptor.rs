@@ -136,7 +136,7 @@ impl ResourceDescriptor {
     /// Parses one descriptor strictly (duplicate keys rejected) and validates it.
     pub fn parse(bytes: &[u8]) -> Result<Self, ModelError> {
         let value = crate::json::parse_strict(bytes)?;
-        let rd: Self = crate::json::from_value(value, "resource descriptor")?;
+        let rd: Self = crate::json::from_value_at(value, "resource descriptor", "$")?;
         rd.validate()?;
         Ok(rd)
     }

@@ -56,18 +56,30 @@ pub fn parse_strict(bytes: &[u8]) -> Result<Value, ModelError> {
 /// Unknown fields are handled as `T`'s `Deserialize` implementation says (ignored by default).
 pub fn from_slice_strict<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ModelError> {
     let value = parse_strict(bytes)?;
-    from_value(value, std::any::type_name::<T>())
+    from_value_at(value, "JSON document", "$")
 }
 
-/// Reads an already parsed value as a `T`, naming `what` in the error.
-pub(crate) fn from_value<T: DeserializeOwned>(
+/// Reads an already parsed value as a `T`, naming `what` and the path below `root` of the
+/// offending value in the error (`invalid statement at $.subject[0].name: invalid type: …`).
+pub(crate) fn from_value_at<T: DeserializeOwned>(
     value: Value,
     what: &'static str,
+    root: &str,
 ) -> Result<T, ModelError> {
-    serde_json::from_value(value).map_err(|e| ModelError::Schema {
-        what,
-        path: "$".to_string(),
-        message: e.to_string(),
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let rel = e.path().to_string();
+        let path = if rel == "." || rel.is_empty() {
+            root.to_string()
+        } else if rel.starts_with('[') {
+            format!("{root}{rel}")
+        } else {
+            format!("{root}.{rel}")
+        };
+        ModelError::Schema {
+            what,
+            path,
+            message: e.into_inner().to_string(),
+        }
     })
 }
 

@@ -260,7 +260,8 @@ impl ProvenanceV1 {
     /// Reads a predicate value as v1 and validates it (paths under `$.predicate`).
     pub fn from_predicate(predicate: &Value) -> Result<Self, ModelError> {
         check_object(predicate, "$.predicate", true)?;
-        let p: Self = crate::json::from_value(predicate.clone(), "SLSA provenance v1")?;
+        let p: Self =
+            crate::json::from_value_at(predicate.clone(), "SLSA provenance v1", "$.predicate")?;
         p.validate_at("$.predicate")?;
         Ok(p)
     }
@@ -541,8 +542,11 @@ pub fn provenance_v1_from(
         SLSA_PROVENANCE_V1 => ProvenanceV1::from_predicate(predicate),
         SLSA_PROVENANCE_V02 => {
             check_object(predicate, "$.predicate", true)?;
-            let p: ProvenanceV02 =
-                crate::json::from_value(predicate.clone(), "SLSA provenance v0.2")?;
+            let p: ProvenanceV02 = crate::json::from_value_at(
+                predicate.clone(),
+                "SLSA provenance v0.2",
+                "$.predicate",
+            )?;
             p.validate_at("$.predicate")?;
             let v1 = p.to_v1()?;
             v1.validate_at("$.predicate")?;
@@ -624,6 +628,12 @@ mod tests {
                 .unwrap_err()
                 .to_string(),
             "missing required field $.predicate.buildDefinition.externalParameters"
+        );
+        let mut bad = p.clone();
+        bad["runDetails"]["builder"]["version"] = json!({"c": 1});
+        assert_eq!(
+            provenance_v1_from(SLSA_PROVENANCE_V1, &bad).unwrap_err().to_string(),
+            "invalid SLSA provenance v1 at $.predicate.runDetails.builder.version.c: invalid type: integer `1`, expected a string"
         );
         assert!(matches!(
             provenance_v1_from("https://example.com/other", &p),

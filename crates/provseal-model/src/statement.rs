@@ -70,7 +70,7 @@ impl Statement {
                 message: format!("expected a JSON object, found {}", kind(&value)),
             });
         }
-        let st: Self = crate::json::from_value(value, "statement")?;
+        let st: Self = crate::json::from_value_at(value, "statement", "$")?;
         st.validate()?;
         Ok(st)
     }
@@ -206,6 +206,20 @@ mod tests {
         assert!(matches!(
             Statement::parse(b"[]"),
             Err(ModelError::Schema { .. })
+        ));
+        let s = doc(
+            STATEMENT_V1,
+            r#"[{"name":"a","digest":{"sha256":5}}]"#,
+            r#","predicate":{}"#,
+        );
+        assert_eq!(
+            Statement::parse(s.as_bytes()).unwrap_err().to_string(),
+            "invalid statement at $.subject[0].digest.sha256: invalid type: integer `5`, expected a string"
+        );
+        let s = doc(STATEMENT_V1, r#"{"name":"a"}"#, r#","predicate":{}"#);
+        assert!(matches!(
+            Statement::parse(s.as_bytes()),
+            Err(ModelError::Schema { ref path, .. }) if path == "$.subject"
         ));
         let s = doc(
             STATEMENT_V1,
