@@ -289,7 +289,9 @@ fn decrypt_pkcs8(
         .decrypt(passphrase, enc.encrypted_data)
     {
         Ok(p) => Zeroizing::new(p),
-        Err(pkcs5::Error::DecryptFailed) => {
+        // pkcs5 reports a bad CBC padding (the usual sign of a wrong passphrase) as
+        // `EncryptFailed` from its decrypt path.
+        Err(pkcs5::Error::DecryptFailed | pkcs5::Error::EncryptFailed) => {
             return Err(CryptoError::WrongPassphrase {
                 input: input.to_owned(),
             })
