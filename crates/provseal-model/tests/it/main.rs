@@ -1,6 +1,7 @@
 //! Integration tests of provseal-model against the shared public corpora.
 #![allow(clippy::unwrap_used)]
 
+mod corpus;
 mod dsse;
 mod intoto;
 mod jcs;
