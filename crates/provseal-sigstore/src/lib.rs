@@ -35,6 +35,7 @@ mod conformance;
 mod error;
 mod identity;
 mod json;
+mod npm;
 mod trust;
 mod verify;
 
@@ -42,6 +43,10 @@ pub use artifact::{hash_hex, ArtifactInput, SignedSubject};
 pub use conformance::conformance_verify;
 pub use error::{Check, SigstoreError};
 pub use identity::{FulcioField, IdentityPolicy, Matcher, SignerIdentity};
+pub use npm::{
+    verify_npm_attestations, NpmExpectations, NpmVerified, GITHUB_HOSTED_RUNNER, GITHUB_RUNNER,
+    NPM_PUBLISH_PREDICATE,
+};
 pub use trust::{
     parse_trust_material, TrustMaterial, TrustSummary, TrustedRoot, CLIENT_TRUST_CONFIG_V01,
     PRODUCTION_SNAPSHOT_DATE, SIGNING_CONFIG_V02, TRUSTED_ROOT_V01, TRUSTED_ROOT_V02,
