@@ -1,5 +1,7 @@
 //! The one error type of this crate.
 
+use std::path::PathBuf;
+
 /// Everything that can go wrong while building, writing, reading or verifying a batch.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -39,5 +41,169 @@ pub enum BatchError {
         expected: String,
         /// The root (hex) recomputed from the leaf and the proof.
         computed: String,
+    },
+
+    /// An artifact name cannot name an entry file.
+    #[error("artifact name `{name}` cannot name an entry file: {reason}")]
+    InvalidName {
+        /// The artifact (subject) name.
+        name: String,
+        /// Why it was refused.
+        reason: String,
+    },
+
+    /// Two artifacts of one batch carry the same name.
+    #[error("artifact name `{name}` appears twice in the batch")]
+    DuplicateName {
+        /// The repeated name.
+        name: String,
+    },
+
+    /// The number of artifact names differs from the number of statements.
+    #[error("{actual} artifact names given for a batch of {expected} statements")]
+    NameCount {
+        /// Statements in the batch.
+        expected: usize,
+        /// Names given.
+        actual: usize,
+    },
+
+    /// The statements' payload type is empty.
+    #[error("the statements' payload type is empty")]
+    EmptyPayloadType,
+
+    /// `createdOn` is not an RFC 3339 date-time.
+    #[error("createdOn {value:?} is not an RFC 3339 date-time: {reason}")]
+    CreatedOn {
+        /// The value given.
+        value: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+
+    /// The one signing operation of the batch failed.
+    #[error("signing the batch root with key {key_id} failed")]
+    Sign {
+        /// The signer's key id.
+        key_id: String,
+        /// What the signer reported.
+        #[source]
+        source: provseal_crypto::CryptoError,
+    },
+
+    /// The root envelope's signature does not verify under any given key.
+    #[error("the batch root envelope's signature does not verify")]
+    RootSignature {
+        /// What the verifier reported (key ids tried).
+        #[source]
+        source: provseal_crypto::CryptoError,
+    },
+
+    /// The signed root envelope does not carry an in-toto statement.
+    #[error("the signed root envelope has payload type {actual:?}, expected {expected:?}")]
+    RootPayloadType {
+        /// [`provseal_model::IN_TOTO_PAYLOAD_TYPE`].
+        expected: &'static str,
+        /// The signed payload type.
+        actual: String,
+    },
+
+    /// The signed root statement has another predicate type than the batch one.
+    #[error("the signed root statement has predicate type {actual:?}, expected {expected:?}")]
+    RootPredicateType {
+        /// [`crate::ROOT_PREDICATE_TYPE_V1`].
+        expected: &'static str,
+        /// The signed predicate type.
+        actual: String,
+    },
+
+    /// The signed root statement breaks the batch format at a field.
+    #[error("invalid signed root statement at {path}: {reason}")]
+    RootStatement {
+        /// JSON path of the field.
+        path: String,
+        /// What is wrong (expected and found).
+        reason: String,
+    },
+
+    /// The signed root statement names a leaf scheme this version does not know.
+    #[error("the signed root uses leaf scheme {actual:?}, this provseal knows {expected:?}")]
+    LeafScheme {
+        /// [`crate::LEAF_SCHEME_V1`].
+        expected: &'static str,
+        /// The signed leaf scheme.
+        actual: String,
+    },
+
+    /// The entry's proof claims another tree size than the signed root.
+    #[error("the entry's proof is for a tree of {proof} leaves, the signed root covers {signed}")]
+    TreeSizeMismatch {
+        /// The signed `treeSize`.
+        signed: u64,
+        /// The proof's `treeSize`.
+        proof: u64,
+    },
+
+    /// The entry's statement has another payload type than the signed root says every leaf has.
+    #[error("the entry's statement has payload type {entry:?}, the signed root says {signed:?}")]
+    PayloadTypeMismatch {
+        /// The signed `leafPayloadType`.
+        signed: String,
+        /// The entry's `statement.payloadType`.
+        entry: String,
+    },
+
+    /// The entry is not strict JSON, or its root envelope is malformed.
+    #[error("invalid {what}")]
+    Json {
+        /// What was being read (`batch entry`, `root statement`, …).
+        what: &'static str,
+        /// The strict parser's finding (line, column, duplicate key, …).
+        #[source]
+        source: provseal_model::ModelError,
+    },
+
+    /// An entry field is missing or malformed.
+    #[error("invalid batch entry at {path}: {reason}")]
+    EntryField {
+        /// JSON path of the field (`$.proof.hashes[2]`).
+        path: String,
+        /// What is wrong (expected and found).
+        reason: String,
+    },
+
+    /// The entry has another media type.
+    #[error("batch entry has media type {actual:?}, expected {expected:?}")]
+    EntryMediaType {
+        /// [`crate::ENTRY_MEDIA_TYPE_V1`].
+        expected: &'static str,
+        /// The media type found.
+        actual: String,
+    },
+
+    /// Something could not be serialized as JSON.
+    #[error("cannot serialize {what} as JSON: {message}")]
+    Serialize {
+        /// What was being serialized.
+        what: &'static str,
+        /// What the serializer reported.
+        message: String,
+    },
+
+    /// An entry file exists already and overwriting was not allowed.
+    #[error("`{}` exists already (allow overwriting to replace it)", path.display())]
+    Exists {
+        /// The existing file.
+        path: PathBuf,
+    },
+
+    /// A file system operation failed.
+    #[error("cannot write `{}`", path.display())]
+    Io {
+        /// The file or directory concerned.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
     },
 }
