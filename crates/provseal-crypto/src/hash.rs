@@ -148,6 +148,13 @@ pub fn hash_file(path: &Path, algorithms: &[HashAlgorithm]) -> Result<DigestSet,
     if algs.is_empty() {
         return Err(CryptoError::NoHashAlgorithm);
     }
+    // Check before opening (opening a FIFO would block), and again on the open handle.
+    let before = std::fs::metadata(path).map_err(|e| CryptoError::io(path, e))?;
+    if !before.is_file() {
+        return Err(CryptoError::NotAFile {
+            path: path.to_path_buf(),
+        });
+    }
     let file = std::fs::File::open(path).map_err(|e| CryptoError::io(path, e))?;
     let meta = file.metadata().map_err(|e| CryptoError::io(path, e))?;
     if !meta.is_file() {

@@ -232,7 +232,7 @@ fn curve_algorithm(
 
 /// Largest scrypt memory (128·N·r·p bytes) and PBKDF2 iteration count accepted when decrypting,
 /// so that a hostile key file cannot make us allocate gigabytes or spin for minutes.
-const MAX_SCRYPT_BYTES: u128 = 1 << 30;
+const MAX_SCRYPT_BYTES: u128 = 256 << 20;
 const MAX_PBKDF2_ITERATIONS: u32 = 10_000_000;
 
 fn decrypt_pkcs8(

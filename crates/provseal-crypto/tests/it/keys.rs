@@ -105,6 +105,18 @@ fn openssl_generated_keys_load_and_sign() {
             "sec1.pem",
         ],
     );
+    openssl(
+        dir,
+        &[
+            "ecparam",
+            "-genkey",
+            "-noout",
+            "-name",
+            "prime256v1",
+            "-out",
+            "sec1-noparams.pem",
+        ],
+    );
     let sec1 = std::fs::read_to_string(dir.join("sec1.pem")).unwrap();
     assert!(sec1.contains("BEGIN EC PARAMETERS") && sec1.contains("BEGIN EC PRIVATE KEY"));
     // Encrypted PKCS#8: PBKDF2 + AES-256-CBC, and scrypt.
@@ -148,8 +160,9 @@ fn openssl_generated_keys_load_and_sign() {
         ],
     );
 
-    let cases: [(&str, Option<&str>, KeyAlgorithm); 7] = [
+    let cases: [(&str, Option<&str>, KeyAlgorithm); 8] = [
         ("ed.pem", None, KeyAlgorithm::Ed25519),
+        ("sec1-noparams.pem", None, KeyAlgorithm::EcdsaP256),
         ("p256.pem", None, KeyAlgorithm::EcdsaP256),
         ("sec1.pem", None, KeyAlgorithm::EcdsaP256),
         ("enc-pbkdf2.pem", Some("s3cret"), KeyAlgorithm::EcdsaP256),

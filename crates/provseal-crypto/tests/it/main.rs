@@ -6,3 +6,4 @@ mod dsse_cases;
 mod hashing;
 mod keys;
 mod python_interop;
+mod robustness;
