@@ -1,0 +1,3 @@
+module example.com/provseal/helper
+
+go 1.21

@@ -1,0 +1,149 @@
+//! `go.sum` / `go.mod`: a hand-written fixture module whose `go.sum` lines are real lines of
+//! public modules (no Go toolchain or module proxy here; see `tests/data/golang/README.md`),
+//! compared with `expected.json` computed independently by `expected.py`.
+
+use std::path::{Path, PathBuf};
+
+use provseal_materials::golang::{parse_go_file, GoCollector};
+use provseal_materials::{CollectContext, Collector};
+use serde_json::Value;
+
+fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/golang")
+        .join(rel)
+}
+
+#[test]
+fn go_sum_matches_expected_listing() {
+    let lock = parse_go_file(&data("app/go.sum"), "go.sum").unwrap();
+    let want: Value =
+        serde_json::from_slice(&std::fs::read(data("app/expected.json")).unwrap()).unwrap();
+    let want = want.as_array().unwrap();
+    assert_eq!(lock.packages.len(), want.len());
+    assert_eq!(want.len(), 8);
+    let mut got: Vec<&provseal_materials::sbom::Package> = lock.packages.iter().collect();
+    got.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
+    for (p, w) in got.iter().zip(want) {
+        assert_eq!(p.name, w["module"].as_str().unwrap());
+        assert_eq!(p.version, w["version"].as_str().unwrap());
+        assert_eq!(
+            p.digest.get("dirHash").map(String::as_str),
+            w["dirHash"].as_str(),
+            "{}",
+            p.name
+        );
+        assert_eq!(p.extra.get("goModHash"), w.get("goModHash"), "{}", p.name);
+        assert_eq!(p.extra.get("indirect"), w.get("indirect"), "{}", p.name);
+        assert_eq!(
+            p.extra.get("goModOnly").is_some(),
+            w["dirHash"].is_null(),
+            "{}",
+            p.name
+        );
+    }
+    let purls: Vec<&str> = lock.packages.iter().map(|p| p.purl.as_str()).collect();
+    assert!(purls.contains(&"pkg:golang/github.com/stretchr/testify@v1.8.4"));
+    assert!(purls.contains(&"pkg:golang/github.com/ybbus/jsonrpc@v2.1.2%2Bincompatible"));
+    assert!(purls.contains(&"pkg:golang/gopkg.in/yaml.v3@v3.0.1"));
+}
+
+#[test]
+fn go_mod_adds_only_what_go_sum_lacks() {
+    // Every requirement is in go.sum except the one replaced by a local directory, which is part
+    // of the project: go.mod adds nothing.
+    let lock = parse_go_file(&data("app/go.mod"), "go.mod").unwrap();
+    assert_eq!(lock.packages.len(), 0);
+    // Without the go.sum beside it, go.mod yields its requirements.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(data("app/go.mod"), tmp.path().join("go.mod")).unwrap();
+    let lock = parse_go_file(&tmp.path().join("go.mod"), "go.mod").unwrap();
+    let got: Vec<(String, bool)> = lock
+        .packages
+        .iter()
+        .map(|p| (p.purl.clone(), p.extra["indirect"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "pkg:golang/github.com/davecgh/go-spew@v1.1.1".to_string(),
+                true
+            ),
+            ("pkg:golang/github.com/pkg/errors@v0.9.1".to_string(), false),
+            (
+                "pkg:golang/github.com/pmezard/go-difflib@v1.0.0".to_string(),
+                true
+            ),
+            (
+                "pkg:golang/github.com/stretchr/testify@v1.8.4".to_string(),
+                false
+            ),
+            (
+                "pkg:golang/github.com/ybbus/jsonrpc@v2.1.2%2Bincompatible".to_string(),
+                false
+            ),
+            ("pkg:golang/gopkg.in/yaml.v3@v3.0.1".to_string(), true),
+        ]
+    );
+}
+
+#[test]
+fn collector_records_both_files() {
+    let out = GoCollector
+        .collect(&CollectContext {
+            root: data("app"),
+            ..CollectContext::default()
+        })
+        .unwrap();
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+    let files: Vec<String> = out
+        .materials
+        .iter()
+        .filter(|m| m.uri.is_none())
+        .map(|m| m.name.clone().unwrap())
+        .collect();
+    assert_eq!(files, vec!["go.mod", "go.sum", "helper/go.mod"]);
+    assert_eq!(out.materials.len(), 3 + 8);
+}
+
+#[test]
+fn bad_go_files_are_warnings() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let sum = std::fs::read_to_string(data("app/go.sum")).unwrap();
+    let cases = [
+        ("a/go.sum", sum[..sum.len() / 2 + 7].to_string()),
+        (
+            "b/go.sum",
+            "github.com/x/y v1.0.0 h1:not-base64!\n".to_string(),
+        ),
+        ("c/go.sum", "github.com/x/y v1.0.0 h2:abc=\n".to_string()),
+        ("d/go.mod", "module x\nrequire (\n  a v1.0.0\n".to_string()),
+        ("e/go.mod", "require a v1.0.0\n".to_string()),
+        ("f/go.mod", "module x\nfrobnicate y\n".to_string()),
+    ];
+    for (rel, body) in &cases {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, body).unwrap();
+    }
+    std::fs::create_dir_all(root.join("g/go.sum")).unwrap();
+    let out = GoCollector
+        .collect(&CollectContext {
+            root: root.to_path_buf(),
+            ..CollectContext::default()
+        })
+        .unwrap();
+    let got: Vec<(String, String)> = out
+        .warnings
+        .iter()
+        .map(|w| (w.subject.clone(), w.code.clone()))
+        .collect();
+    let mut want: Vec<(String, String)> = cases
+        .iter()
+        .map(|(r, _)| (r.to_string(), "lockfile-unparsable".to_string()))
+        .collect();
+    want.push(("g/go.sum".into(), "lockfile-not-a-file".into()));
+    assert_eq!(got, want);
+}

@@ -1,0 +1,458 @@
+//! Node lockfiles made by the real tools (npm 11 and npm 6, yarn 1 and 4, pnpm 8 and 12; see
+//! `tests/data/node/README.md`), each compared with the tool's own listing saved beside it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use provseal_materials::node::{parse_lockfile, NodeCollector};
+use provseal_materials::sbom::{Lockfile, ROOT_REF};
+use provseal_materials::{CollectContext, Collector};
+use serde_json::Value;
+
+fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/node")
+        .join(rel)
+}
+
+fn json(rel: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(data(rel)).unwrap()).unwrap()
+}
+
+fn parse(rel: &str) -> Lockfile {
+    parse_lockfile(&data(rel), rel).unwrap()
+}
+
+/// What a listing says about one package.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+struct Info {
+    digest: BTreeMap<String, String>,
+    dev: Option<bool>,
+    optional: Option<bool>,
+}
+
+type Set = BTreeMap<(String, String), Info>;
+
+fn sri_hex(sri: &str) -> BTreeMap<String, String> {
+    // Independent of the crate: decode with the base64 crate's std engine directly.
+    use base64::Engine as _;
+    let mut m = BTreeMap::new();
+    for tok in sri.split_whitespace() {
+        let (alg, b64) = tok.split_once('-').unwrap();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap();
+        m.insert(alg.to_string(), hex::encode(bytes));
+    }
+    m
+}
+
+/// Flattens `npm ls --all --json --long`: every node but the workspace links (`file:`).
+fn npm_ls_set(v: &Value) -> Set {
+    let mut out = Set::new();
+    let mut stack = vec![v];
+    while let Some(node) = stack.pop() {
+        let Some(deps) = node.get("dependencies").and_then(Value::as_object) else {
+            continue;
+        };
+        for (name, d) in deps {
+            stack.push(d);
+            if d["resolved"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("file:"))
+            {
+                continue;
+            }
+            let version = d["version"].as_str().unwrap().to_string();
+            let real = d["name"].as_str().unwrap_or(name).to_string();
+            let info = Info {
+                digest: d["integrity"].as_str().map(sri_hex).unwrap_or_default(),
+                dev: Some(d["dev"].as_bool().unwrap_or(false)),
+                optional: Some(d["optional"].as_bool().unwrap_or(false)),
+            };
+            let e = out.entry((real, version)).or_insert_with(|| info.clone());
+            if e.digest.is_empty() {
+                e.digest = info.digest;
+            }
+        }
+    }
+    out
+}
+
+fn parsed_set(l: &Lockfile) -> Set {
+    l.packages
+        .iter()
+        .map(|p| {
+            (
+                (p.name.clone(), p.version.clone()),
+                Info {
+                    digest: p.digest.clone(),
+                    dev: p.dev,
+                    optional: p.optional,
+                },
+            )
+        })
+        .collect()
+}
+
+fn names(s: &Set) -> BTreeSet<(String, String)> {
+    s.keys().cloned().collect()
+}
+
+#[test]
+fn package_lock_v3_matches_npm_ls() {
+    let l = parse("npm-v3/package-lock.json");
+    assert_eq!(l.kind, "package-lock.json v3");
+    let want = npm_ls_set(&json("npm-v3/npm-ls.json"));
+    assert_eq!(want.len(), 38, "fixture listing size");
+    assert_eq!(parsed_set(&l), want);
+    // purls: a scope is the namespace
+    assert!(l
+        .packages
+        .iter()
+        .any(|p| p.purl == "pkg:npm/%40sindresorhus/is@4.6.0"));
+    // the nested copy of ansi-regex and the workspace's ms@2.0.0 are both there
+    assert!(want.contains_key(&("ansi-regex".into(), "5.0.1".into())));
+    assert!(want.contains_key(&("ms".into(), "2.0.0".into())));
+}
+
+#[test]
+fn package_lock_v2_matches_npm_ls() {
+    let l = parse("npm-v2/package-lock.json");
+    assert_eq!(l.kind, "package-lock.json v2");
+    assert_eq!(parsed_set(&l), npm_ls_set(&json("npm-v2/npm-ls.json")));
+}
+
+#[test]
+fn package_lock_v1_matches_npm_ls() {
+    let l = parse("npm-v1/package-lock.json");
+    assert_eq!(l.kind, "package-lock.json v1");
+    let want = npm_ls_set(&json("npm-v1/npm-ls.json"));
+    assert_eq!(want.len(), 36);
+    assert_eq!(parsed_set(&l), want);
+    assert!(l.graph.is_none());
+}
+
+#[test]
+fn installed_hidden_lockfile_matches_npm_ls() {
+    let l = parse("npm-installed/node_modules/.package-lock.json");
+    assert_eq!(
+        parsed_set(&l),
+        npm_ls_set(&json("npm-installed/npm-ls.json"))
+    );
+}
+
+/// The npm v3 graph equals the parent → child edges of `npm ls` (packages only; the project and
+/// its workspace member are folded into the root node).
+#[test]
+fn package_lock_v3_graph_matches_npm_ls_tree() {
+    let l = parse("npm-v3/package-lock.json");
+    let g = l.graph.clone().unwrap();
+    let purl = |name: &str, version: &str| provseal_materials::node::npm_purl(name, version);
+    let mut want: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let ls = json("npm-v3/npm-ls.json");
+    let mut stack: Vec<(String, &Value)> = vec![(ROOT_REF.to_string(), &ls)];
+    while let Some((from, node)) = stack.pop() {
+        want.entry(from.clone()).or_default();
+        let Some(deps) = node.get("dependencies").and_then(Value::as_object) else {
+            continue;
+        };
+        for (name, d) in deps {
+            let local = d["resolved"]
+                .as_str()
+                .is_some_and(|r| r.starts_with("file:"));
+            let to = if local {
+                ROOT_REF.to_string()
+            } else {
+                purl(name, d["version"].as_str().unwrap())
+            };
+            if to != from {
+                want.entry(from.clone()).or_default().insert(to.clone());
+            }
+            stack.push((to, d));
+        }
+    }
+    assert_eq!(g.edges, want);
+}
+
+#[test]
+fn yarn_v1_matches_yarn_list() {
+    let l = parse("yarn-v1/yarn.lock");
+    assert_eq!(l.kind, "yarn.lock v1");
+    // `yarn list --json`: every non-shadow node is an installed "name@version".
+    let v = json("yarn-v1/yarn-list.json");
+    let mut want = BTreeSet::new();
+    let mut stack: Vec<&Value> = v["data"]["trees"].as_array().unwrap().iter().collect();
+    while let Some(n) = stack.pop() {
+        if let Some(ch) = n["children"].as_array() {
+            stack.extend(ch.iter());
+        }
+        if n["shadow"].as_bool() == Some(true) {
+            continue;
+        }
+        let s = n["name"].as_str().unwrap();
+        let at = s.rfind('@').unwrap();
+        want.insert((s[..at].to_string(), s[at + 1..].to_string()));
+    }
+    let got = parsed_set(&l);
+    assert_eq!(names(&got), want);
+    // integrity from yarn.lock equals npm's for the same package versions.
+    let npm = npm_ls_set(&json("npm-v1/npm-ls.json"));
+    let mut compared = 0;
+    for (k, info) in &got {
+        if let Some(n) = npm.get(k) {
+            assert_eq!(info.digest.get("sha512"), n.digest.get("sha512"), "{k:?}");
+            compared += 1;
+        }
+        assert!(info.digest.contains_key("sha512"), "{k:?} has no digest");
+    }
+    assert_eq!(compared, got.len());
+}
+
+#[test]
+fn yarn_berry_matches_yarn_info() {
+    let l = parse("yarn-berry/yarn.lock");
+    assert!(l.kind.starts_with("yarn.lock berry"), "{}", l.kind);
+    let text = std::fs::read_to_string(data("yarn-berry/yarn-info.json")).unwrap();
+    let mut want = BTreeSet::new();
+    for line in text.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let value = v["value"].as_str().unwrap();
+        let at = value[1..].find('@').unwrap() + 1;
+        let (name, reference) = (&value[..at], &value[at + 1..]);
+        if let Some(ver) = reference.strip_prefix("npm:") {
+            want.insert((name.to_string(), ver.to_string()));
+        }
+    }
+    assert_eq!(want.len(), 36);
+    assert_eq!(names(&parsed_set(&l)), want);
+    // checksums are Yarn cache hashes, kept as annotations, never as digests
+    assert!(l.packages.iter().all(|p| p.digest.is_empty()));
+    assert!(l.packages.iter().all(|p| p.extra["yarnChecksum"]
+        .as_str()
+        .unwrap()
+        .starts_with("10c0/")));
+}
+
+/// `pnpm ls --depth Infinity --json`: packages under `dependencies`, `optionalDependencies` and
+/// `devDependencies` (recursively).
+fn pnpm_ls_set(v: &Value) -> BTreeMap<(String, String), bool> {
+    let mut out: BTreeMap<(String, String), bool> = BTreeMap::new();
+    let root = &v[0];
+    for (section, dev) in [
+        ("dependencies", false),
+        ("optionalDependencies", false),
+        ("devDependencies", true),
+    ] {
+        let mut stack: Vec<&Value> = vec![&root[section]];
+        while let Some(map) = stack.pop() {
+            let Some(map) = map.as_object() else {
+                continue;
+            };
+            for (name, d) in map {
+                stack.push(&d["dependencies"]);
+                stack.push(&d["optionalDependencies"]);
+                let version = d["version"].as_str().unwrap().to_string();
+                let e = out.entry((name.clone(), version)).or_insert(dev);
+                *e = *e && dev;
+            }
+        }
+    }
+    out
+}
+
+fn check_pnpm(dir: &str, expect_kind: &str, dev_recorded: bool) {
+    let l = parse(&format!("{dir}/pnpm-lock.yaml"));
+    assert_eq!(l.kind, expect_kind);
+    let want = pnpm_ls_set(&json(&format!("{dir}/pnpm-ls.json")));
+    let got = parsed_set(&l);
+    assert_eq!(
+        names(&got),
+        want.keys().cloned().collect::<BTreeSet<_>>(),
+        "{dir}"
+    );
+    let npm = npm_ls_set(&json("npm-v1/npm-ls.json"));
+    for (k, info) in &got {
+        let n = npm.get(k).unwrap();
+        assert_eq!(info.digest, n.digest, "{k:?}");
+        if dev_recorded {
+            assert_eq!(info.dev, Some(want[k]), "{k:?}");
+        } else {
+            assert_eq!(info.dev, None);
+        }
+    }
+}
+
+#[test]
+fn pnpm_v9_matches_pnpm_ls() {
+    check_pnpm("pnpm-v9", "pnpm-lock.yaml v9.0", false);
+}
+
+#[test]
+fn pnpm_v6_matches_pnpm_ls() {
+    check_pnpm("pnpm-v6", "pnpm-lock.yaml v6.0", true);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn collector_finds_lockfiles_and_skips_node_modules() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    copy_dir(&data("npm-installed"), root);
+    std::fs::copy(
+        data("npm-v3/package-lock.json"),
+        root.join("package-lock.json"),
+    )
+    .unwrap();
+    copy_dir(&data("yarn-v1"), &root.join("tools/yarnproj"));
+    // A lockfile inside an installed package must not be read.
+    std::fs::create_dir_all(root.join("node_modules/chalk")).unwrap();
+    std::fs::write(root.join("node_modules/chalk/package-lock.json"), b"{").unwrap();
+    let out = NodeCollector
+        .collect(&CollectContext {
+            root: root.to_path_buf(),
+            ..CollectContext::default()
+        })
+        .unwrap();
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+    let files: Vec<(String, String)> = out
+        .materials
+        .iter()
+        .filter(|m| m.uri.is_none())
+        .map(|m| {
+            (
+                m.name.clone().unwrap(),
+                m.digest.get("sha256").unwrap().to_string(),
+            )
+        })
+        .collect();
+    let sha = |p: &Path| {
+        provseal_crypto::hash::HashAlgorithm::Sha256.hex_digest(&std::fs::read(p).unwrap())
+    };
+    assert_eq!(
+        files,
+        vec![
+            (
+                "node_modules/.package-lock.json".to_string(),
+                sha(&root.join("node_modules/.package-lock.json"))
+            ),
+            (
+                "package-lock.json".to_string(),
+                sha(&root.join("package-lock.json"))
+            ),
+            (
+                "tools/yarnproj/yarn.lock".to_string(),
+                sha(&root.join("tools/yarnproj/yarn.lock"))
+            ),
+        ]
+    );
+    // 38 from each package-lock, 36 from yarn.lock; annotations name the lockfile.
+    let per_lock = |name: &str| {
+        out.materials
+            .iter()
+            .filter(|m| m.annotations.get("lockfile").and_then(Value::as_str) == Some(name))
+            .count()
+    };
+    assert_eq!(per_lock("package-lock.json"), 38);
+    assert_eq!(per_lock("node_modules/.package-lock.json"), 38);
+    assert_eq!(per_lock("tools/yarnproj/yarn.lock"), 36);
+    let rimraf = out
+        .materials
+        .iter()
+        .find(|m| {
+            m.uri.as_deref() == Some("pkg:npm/rimraf@3.0.2")
+                && m.annotations["lockfile"] == "package-lock.json"
+        })
+        .unwrap();
+    assert_eq!(rimraf.annotations["dev"], Value::Bool(true));
+    assert_eq!(rimraf.annotations["optional"], Value::Bool(false));
+    assert_eq!(
+        rimraf.digest.get("sha512"),
+        Some(
+            sri_hex("sha512-JZkJMZkAGFFPP2YqXZXPbMlMBgsxzE8ILs4lMIX/2o0L9UBw9O/Y3o6wFw/i9YLapcUJWwqbi3kdxIPdC62TIA==")["sha512"].as_str()
+        )
+    );
+}
+
+/// Bad input: truncated or malformed lockfiles of each kind, non-UTF-8, and a directory where a
+/// lockfile should be: a warning naming the file each, the file itself still recorded.
+#[test]
+fn bad_lockfiles_are_warnings_naming_the_file() {
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("a/package-lock.json", {
+            let b = std::fs::read(data("npm-v3/package-lock.json")).unwrap();
+            b[..b.len() / 2].to_vec()
+        }),
+        ("b/package-lock.json", b"[1, 2, 3]".to_vec()),
+        ("c/yarn.lock", {
+            let t = std::fs::read_to_string(data("yarn-v1/yarn.lock")).unwrap();
+            t.replace("  version \"4.6.0\"\n", "").into_bytes()
+        }),
+        ("d/yarn.lock", {
+            let b = std::fs::read(data("yarn-berry/yarn.lock")).unwrap();
+            let mut t = b[..b.len() / 3].to_vec();
+            t.extend_from_slice(b"\n  resolution: [unclosed\n");
+            t
+        }),
+        (
+            "e/pnpm-lock.yaml",
+            b"lockfileVersion: '9.0'\npackages:\n  x@1: {resolution: [\n".to_vec(),
+        ),
+        ("f/pnpm-lock.yaml", b"packages: {}\n".to_vec()),
+        ("g/yarn.lock", b"\xff\xfe not utf-8".to_vec()),
+        (
+            "h/yarn.lock",
+            b"# yarn lockfile v1\n\n  orphan \"field\"\n".to_vec(),
+        ),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    for (rel, bytes) in &cases {
+        let p = root.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    std::fs::create_dir_all(root.join("z/package-lock.json")).unwrap();
+    let out = NodeCollector
+        .collect(&CollectContext {
+            root: root.to_path_buf(),
+            ..CollectContext::default()
+        })
+        .unwrap();
+    let mut warned: Vec<(String, String)> = out
+        .warnings
+        .iter()
+        .map(|w| (w.subject.clone(), w.code.clone()))
+        .collect();
+    warned.sort();
+    let mut want: Vec<(String, String)> = cases
+        .iter()
+        .map(|(rel, _)| (rel.to_string(), "lockfile-unparsable".to_string()))
+        .collect();
+    want.push((
+        "z/package-lock.json".to_string(),
+        "lockfile-not-a-file".to_string(),
+    ));
+    want.sort();
+    assert_eq!(warned, want);
+    for w in &out.warnings {
+        if w.code == "lockfile-unparsable" {
+            assert!(w.message.contains(&w.subject), "{w:?}");
+        }
+    }
+    // every bad file is still recorded by digest; no package came out of them
+    assert_eq!(out.materials.len(), cases.len());
+    assert!(out.materials.iter().all(|m| m.uri.is_none()));
+}
