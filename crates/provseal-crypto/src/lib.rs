@@ -31,6 +31,9 @@ mod keys;
 mod pem;
 mod signer;
 
+pub mod cosign;
+pub mod minisign;
+pub mod pkcs11;
 
 pub use error::CryptoError;
 pub use generate::{generate_key, write_private_key_file, write_public_key_file, GeneratedKey};
