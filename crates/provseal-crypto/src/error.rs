@@ -149,6 +149,32 @@ pub enum CryptoError {
 }
 
 impl CryptoError {
+    /// A stable kebab-case diagnostic code for this error (for `--json` output and docs).
+    pub fn code(&self) -> &'static str {
+        match self {
+            CryptoError::Io { .. } => "io-error",
+            CryptoError::NotAFile { .. } => "not-a-file",
+            CryptoError::FileExists { .. } => "file-exists",
+            CryptoError::InvalidPublicKey { .. } => "public-key-invalid",
+            CryptoError::UnsupportedAlgorithm { .. } => "key-algorithm-unsupported",
+            CryptoError::PassphraseRequired { .. } => "key-passphrase-required",
+            CryptoError::WrongPassphrase { .. } => "key-passphrase-wrong",
+            CryptoError::NotAPrivateKey { .. } => "key-not-private",
+            CryptoError::MalformedKey { .. } => "key-malformed",
+            CryptoError::UnrecognizedKeyFormat { .. } => "key-format-unrecognized",
+            CryptoError::UnsupportedKeyFormat { .. } => "key-format-unsupported",
+            CryptoError::InvalidKeyRef { .. } => "key-ref-invalid",
+            CryptoError::BadSignature { .. }
+            | CryptoError::NoSignatures
+            | CryptoError::NoValidSignature { .. } => "signature-invalid",
+            CryptoError::NoKeys => "key-missing",
+            CryptoError::SigningFailed { .. } => "signing-failed",
+            CryptoError::KeyGeneration { .. } => "key-generation-failed",
+            CryptoError::UnknownHashAlgorithm { .. } => "hash-algorithm-unknown",
+            CryptoError::NoHashAlgorithm => "hash-algorithm-missing",
+        }
+    }
+
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         CryptoError::Io {
             path: path.into(),

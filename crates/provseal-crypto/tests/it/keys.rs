@@ -393,13 +393,24 @@ fn load_errors_are_distinct_and_name_the_input() {
             assert!(!format!("{e:?}").contains(line.as_str()));
         }
     }
-    // Each failure class is its own variant.
+    // Each failure class is its own variant, with its own diagnostic code.
     let mut kinds: Vec<_> = errors
         .iter()
         .map(|(_, e)| std::mem::discriminant(e))
         .collect();
     kinds.dedup();
     assert_eq!(kinds.len(), errors.len());
+    let codes: Vec<&str> = errors.iter().map(|(_, e)| e.code()).collect();
+    assert_eq!(
+        codes,
+        [
+            "key-passphrase-wrong",
+            "key-passphrase-required",
+            "key-not-private",
+            "key-malformed",
+            "key-format-unrecognized"
+        ]
+    );
 }
 
 #[test]
