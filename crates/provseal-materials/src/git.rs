@@ -139,7 +139,7 @@ impl SourceInfo {
         ResourceDescriptor {
             uri,
             digest: DigestSet::from(digest),
-            annotations: Some(ann),
+            annotations: ann,
             ..Default::default()
         }
     }

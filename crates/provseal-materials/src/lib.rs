@@ -12,8 +12,14 @@ use std::path::PathBuf;
 
 use provseal_model::ResourceDescriptor;
 
+pub mod discover;
 pub mod git;
 pub mod purl;
+pub mod python_lock;
+pub mod node;
+pub mod cargo;
+pub mod golang;
+pub mod sbom;
 
 /// Everything a collector may look at. The library never reads the process environment itself:
 /// the CLI passes the variables in `env`.

@@ -2,3 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod git;
+mod python_lock;
+mod node;
+mod cargo;
+mod golang;
+mod sbom;
