@@ -19,7 +19,7 @@ use crate::{DigestSet, ModelError};
 /// assert_eq!(json, format!(r#"{{"name":"app.tar.gz","digest":{{"sha256":"{}"}}}}"#, "ab".repeat(32)));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct ResourceDescriptor {
     /// Machine-readable identifier (a file name, for subjects).
     #[serde(default, skip_serializing_if = "is_blank")]
@@ -55,6 +55,8 @@ pub struct ResourceDescriptor {
     )]
     pub annotations: Map<String, Value>,
 }
+
+object_only!(ResourceDescriptor, "resource descriptor");
 
 fn is_blank(v: &Option<String>) -> bool {
     v.as_deref().is_none_or(str::is_empty)
@@ -125,18 +127,22 @@ impl ResourceDescriptor {
 
     /// [`ResourceDescriptor::validate`], naming the descriptor `path` in errors.
     pub fn validate_at(&self, path: &str) -> Result<(), ModelError> {
+        self.validate_lazy(|| path.to_string())
+    }
+
+    /// [`ResourceDescriptor::validate_at`], building the path only for an error.
+    pub(crate) fn validate_lazy(&self, path: impl Fn() -> String) -> Result<(), ModelError> {
         if !present(&self.name) && !present(&self.uri) && self.digest.is_empty() {
-            return Err(ModelError::EmptyResourceDescriptor {
-                path: path.to_string(),
-            });
+            return Err(ModelError::EmptyResourceDescriptor { path: path() });
         }
-        self.digest.validate_at(&format!("{path}.digest"))
+        self.digest
+            .check()
+            .map_err(|p| p.at(format!("{}.digest", path())))
     }
 
     /// Parses one descriptor strictly (duplicate keys rejected) and validates it.
     pub fn parse(bytes: &[u8]) -> Result<Self, ModelError> {
-        let value = crate::json::parse_strict(bytes)?;
-        let rd: Self = crate::json::from_value_at(value, "resource descriptor", "$")?;
+        let rd: Self = crate::json::typed_strict(bytes, "resource descriptor", "$")?;
         rd.validate()?;
         Ok(rd)
     }

@@ -48,6 +48,42 @@ fn same_value(a: &str, b: &str) -> bool {
     !a.is_empty() && a.eq_ignore_ascii_case(b)
 }
 
+/// A digest problem found before its place in the document is known.
+pub(crate) enum DigestProblem {
+    Encoding {
+        algorithm: String,
+        value: String,
+    },
+    Length {
+        algorithm: String,
+        expected: &'static str,
+        actual: usize,
+    },
+}
+
+impl DigestProblem {
+    /// The error, placed at `path`.
+    pub(crate) fn at(self, path: String) -> ModelError {
+        match self {
+            Self::Encoding { algorithm, value } => ModelError::DigestEncoding {
+                path,
+                algorithm,
+                value,
+            },
+            Self::Length {
+                algorithm,
+                expected,
+                actual,
+            } => ModelError::DigestLength {
+                path,
+                algorithm,
+                expected,
+                actual,
+            },
+        }
+    }
+}
+
 /// A set of digests of one artifact: algorithm name → lowercase hex value
 /// (`{"sha256": "…", "sha512": "…"}`), ordered by algorithm name.
 ///
@@ -111,21 +147,29 @@ impl DigestSet {
     /// (`ResourceDescriptor.Validate`) does: hex, and the algorithm's length. Digests of other
     /// algorithms are allowed as they are. `path` names the set in errors.
     pub fn validate_at(&self, path: &str) -> Result<(), ModelError> {
+        self.check().map_err(|p| p.at(path.to_string()))
+    }
+
+    /// The checks of [`DigestSet::validate_at`], without a path (built only for an error).
+    pub(crate) fn check(&self) -> Result<(), DigestProblem> {
         for (alg, value) in &self.0 {
             let Some((sizes, expected)) = fixed_size(alg) else {
                 continue;
             };
-            let bytes = hex::decode(value).map_err(|_| ModelError::DigestEncoding {
-                path: path.to_string(),
-                algorithm: alg.clone(),
-                value: excerpt(value),
-            })?;
-            if !sizes.contains(&bytes.len()) {
-                return Err(ModelError::DigestLength {
-                    path: path.to_string(),
+            // Go's hex.DecodeString: an even number of hex digits, either case.
+            let hex_ok = value.len() % 2 == 0 && value.bytes().all(|b| b.is_ascii_hexdigit());
+            if !hex_ok {
+                return Err(DigestProblem::Encoding {
+                    algorithm: alg.clone(),
+                    value: excerpt(value),
+                });
+            }
+            let actual = value.len() / 2;
+            if !sizes.contains(&actual) {
+                return Err(DigestProblem::Length {
                     algorithm: alg.clone(),
                     expected,
-                    actual: bytes.len(),
+                    actual,
                 });
             }
         }

@@ -34,6 +34,7 @@ pub fn pae(payload_type: &str, payload: &[u8]) -> Vec<u8> {
 
 /// One signature of an envelope.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Signature {
     /// Unauthenticated hint for which key made the signature (never a security decision).
     /// An empty string on input is read as `None`.
@@ -47,6 +48,8 @@ pub struct Signature {
     #[serde(with = "crate::b64::bytes")]
     pub sig: Vec<u8>,
 }
+
+object_only!(Signature, "DSSE signature");
 
 impl std::fmt::Debug for Signature {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -73,6 +76,7 @@ fn empty_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String
 ///     r#"{"payload":"aGVsbG8gd29ybGQ=","payloadType":"t","signatures":[{"keyid":"k","sig":"AQI+"}]}"#);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Envelope {
     /// The serialized body, exactly as signed.
     #[serde(with = "crate::b64::bytes")]
@@ -83,6 +87,8 @@ pub struct Envelope {
     /// Signatures over `PAE(payloadType, payload)` (may be empty when read).
     pub signatures: Vec<Signature>,
 }
+
+object_only!(Envelope, "DSSE envelope");
 
 const WHAT: &str = "DSSE envelope";
 

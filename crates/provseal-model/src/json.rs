@@ -4,7 +4,9 @@
 //! `serde_json` would silently accept (a repeated key keeps its last value there), so that two
 //! readers of the same signed bytes can never see two different documents.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
+use std::collections::HashSet;
 use std::fmt;
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, Visitor};
@@ -51,12 +53,79 @@ pub fn parse_strict(bytes: &[u8]) -> Result<Value, ModelError> {
     Ok(value)
 }
 
+/// Checks that `bytes` is one strictly valid JSON value (the rules of [`parse_strict`]) without
+/// building it: for callers that then deserialize the same bytes into a typed value.
+pub fn check_strict(bytes: &[u8]) -> Result<(), ModelError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| ModelError::InvalidUtf8 {
+        offset: e.valid_up_to(),
+    })?;
+    let state = RefCell::new(State::default());
+    let mut de = serde_json::Deserializer::from_str(text);
+    CheckSeed {
+        state: &state,
+        depth: 0,
+    }
+    .deserialize(&mut de)
+    .map_err(|e| map_error(&state, &e))?;
+    de.end().map_err(|e| map_error(&state, &e))
+}
+
+/// Strictly checks `bytes` ([`check_strict`]) and deserializes them as a `T` in one typed pass;
+/// a type error names the JSON path below `root`.
+pub(crate) fn typed_strict<T: DeserializeOwned>(
+    bytes: &[u8],
+    what: &'static str,
+    root: &str,
+) -> Result<T, ModelError> {
+    check_strict(bytes)?;
+    match serde_json::from_slice(bytes) {
+        Ok(v) => Ok(v),
+        // Only on failure: a second, path-tracking pass names the place.
+        Err(_) => {
+            let mut de = serde_json::Deserializer::from_slice(bytes);
+            match serde_path_to_error::deserialize::<_, T>(&mut de) {
+                Err(e) => Err(schema_error(e, what, root)),
+                Ok(_) => Err(ModelError::Schema {
+                    what,
+                    path: root.to_string(),
+                    message: "inconsistent deserialization".to_string(),
+                }),
+            }
+        }
+    }
+}
+
+fn schema_error(
+    e: serde_path_to_error::Error<serde_json::Error>,
+    what: &'static str,
+    root: &str,
+) -> ModelError {
+    let rel = e.path().to_string();
+    let path = if rel == "." || rel.is_empty() {
+        root.to_string()
+    } else if rel.starts_with('[') {
+        format!("{root}{rel}")
+    } else {
+        format!("{root}.{rel}")
+    };
+    let inner = e.into_inner();
+    let full = inner.to_string();
+    let message = match full.rfind(" at line ") {
+        Some(i) if inner.line() > 0 => full.get(..i).unwrap_or(&full).to_string(),
+        _ => full,
+    };
+    ModelError::Schema {
+        what,
+        path,
+        message,
+    }
+}
+
 /// Parses `bytes` strictly (see [`parse_strict`]) and then reads it as a `T`.
 ///
 /// Unknown fields are handled as `T`'s `Deserialize` implementation says (ignored by default).
 pub fn from_slice_strict<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ModelError> {
-    let value = parse_strict(bytes)?;
-    from_value_at(value, "JSON document", "$")
+    typed_strict(bytes, "JSON document", "$")
 }
 
 /// Reads an already parsed value as a `T`, naming `what` and the path below `root` of the
@@ -66,21 +135,7 @@ pub(crate) fn from_value_at<T: DeserializeOwned>(
     what: &'static str,
     root: &str,
 ) -> Result<T, ModelError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
-        let rel = e.path().to_string();
-        let path = if rel == "." || rel.is_empty() {
-            root.to_string()
-        } else if rel.starts_with('[') {
-            format!("{root}{rel}")
-        } else {
-            format!("{root}.{rel}")
-        };
-        ModelError::Schema {
-            what,
-            path,
-            message: e.into_inner().to_string(),
-        }
-    })
+    serde_path_to_error::deserialize(value).map_err(|e| schema_error(e, what, root))
 }
 
 /// Writes `value` as RFC 8785 (JCS) canonical JSON: no whitespace, members sorted by UTF-16 code
@@ -195,31 +250,53 @@ pub(crate) fn push_key(path: &mut String, key: &str) {
 
 #[derive(Default)]
 struct State {
-    /// Path of the value being read, as pre-rendered segments.
-    path: Vec<String>,
     /// The typed problem behind the last custom error, if we raised it.
     problem: Option<Problem>,
 }
 
+/// One step of a JSON path, recorded only while an error unwinds (nothing is allocated for paths
+/// on the success path).
+enum Seg {
+    Key(String),
+    Index(usize),
+}
+
 enum Problem {
-    Duplicate { key: String, path: String },
+    /// `rev_path` holds the path of the offending object, innermost step first.
+    Duplicate {
+        key: String,
+        rev_path: Vec<Seg>,
+    },
     TooDeep,
 }
 
 impl State {
-    fn path_string(&self) -> String {
-        let mut s = String::from("$");
-        for seg in &self.path {
-            s.push_str(seg);
+    /// Adds one step to the path of a duplicate-key problem as the error leaves a container.
+    fn unwind(&mut self, seg: Seg) {
+        if let Some(Problem::Duplicate { rev_path, .. }) = &mut self.problem {
+            rev_path.push(seg);
         }
-        s
     }
+}
+
+fn render_path(rev_path: &[Seg]) -> String {
+    let mut s = String::from("$");
+    for seg in rev_path.iter().rev() {
+        match seg {
+            Seg::Key(k) => push_key(&mut s, k),
+            Seg::Index(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
+    s
 }
 
 fn map_error(state: &RefCell<State>, e: &serde_json::Error) -> ModelError {
     let problem = state.borrow_mut().problem.take();
     match problem {
-        Some(Problem::Duplicate { key, path }) => ModelError::DuplicateKey { key, path },
+        Some(Problem::Duplicate { key, rev_path }) => ModelError::DuplicateKey {
+            key,
+            path: render_path(&rev_path),
+        },
         Some(Problem::TooDeep) => ModelError::TooDeep {
             limit: MAX_DEPTH,
             line: e.line(),
@@ -318,18 +395,17 @@ impl<'de> Visitor<'de> for StrictSeed<'_> {
         let depth = self.enter()?;
         let mut items = Vec::new();
         loop {
-            self.state
-                .borrow_mut()
-                .path
-                .push(format!("[{}]", items.len()));
             let next = seq.next_element_seed(StrictSeed {
                 state: self.state,
                 depth,
-            })?;
-            self.state.borrow_mut().path.pop();
+            });
             match next {
-                Some(v) => items.push(v),
-                None => break,
+                Ok(Some(v)) => items.push(v),
+                Ok(None) => break,
+                Err(e) => {
+                    self.state.borrow_mut().unwind(Seg::Index(items.len()));
+                    return Err(e);
+                }
             }
         }
         Ok(Value::Array(items))
@@ -340,22 +416,177 @@ impl<'de> Visitor<'de> for StrictSeed<'_> {
         let mut map = Map::new();
         while let Some(key) = access.next_key::<String>()? {
             if map.contains_key(&key) {
-                let path = self.state.borrow().path_string();
-                let msg = format!("duplicate key {key:?} at {path}");
-                self.state.borrow_mut().problem = Some(Problem::Duplicate { key, path });
+                let msg = format!("duplicate key {key:?}");
+                self.state.borrow_mut().problem = Some(Problem::Duplicate {
+                    key,
+                    rev_path: Vec::new(),
+                });
                 return Err(de::Error::custom(msg));
             }
-            let mut seg = String::new();
-            push_key(&mut seg, &key);
-            self.state.borrow_mut().path.push(seg);
-            let value = access.next_value_seed(StrictSeed {
+            match access.next_value_seed(StrictSeed {
                 state: self.state,
                 depth,
-            })?;
-            self.state.borrow_mut().path.pop();
-            map.insert(key, value);
+            }) {
+                Ok(value) => {
+                    map.insert(key, value);
+                }
+                Err(e) => {
+                    self.state.borrow_mut().unwind(Seg::Key(key));
+                    return Err(e);
+                }
+            }
         }
         Ok(Value::Object(map))
+    }
+}
+
+/// Reads an object key, borrowing it from the input when it has no escapes.
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Cow<'de, str>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v.to_string()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Cow<'de, str>, E> {
+        Ok(Cow::Owned(v))
+    }
+}
+
+/// Objects with more keys than this are checked for duplicates with a hash set.
+const LINEAR_KEYS: usize = 16;
+
+/// The checking twin of [`StrictSeed`]: same rules, builds nothing.
+struct CheckSeed<'s> {
+    state: &'s RefCell<State>,
+    depth: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for CheckSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CheckSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<(), E> {
+        if v.is_finite() {
+            Ok(())
+        } else {
+            Err(E::custom("number is not finite"))
+        }
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let depth = (StrictSeed {
+            state: self.state,
+            depth: self.depth,
+        })
+        .enter()?;
+        let mut i = 0usize;
+        loop {
+            match seq.next_element_seed(CheckSeed {
+                state: self.state,
+                depth,
+            }) {
+                Ok(Some(())) => i += 1,
+                Ok(None) => return Ok(()),
+                Err(e) => {
+                    self.state.borrow_mut().unwind(Seg::Index(i));
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<(), A::Error> {
+        let depth = (StrictSeed {
+            state: self.state,
+            depth: self.depth,
+        })
+        .enter()?;
+        let mut few: Vec<Cow<'de, str>> = Vec::new();
+        let mut many: HashSet<Cow<'de, str>> = HashSet::new();
+        while let Some(key) = access.next_key_seed(KeySeed)? {
+            let seen = if many.is_empty() {
+                few.contains(&key)
+            } else {
+                many.contains(&key)
+            };
+            if seen {
+                let key = key.into_owned();
+                let msg = format!("duplicate key {key:?}");
+                self.state.borrow_mut().problem = Some(Problem::Duplicate {
+                    key,
+                    rev_path: Vec::new(),
+                });
+                return Err(de::Error::custom(msg));
+            }
+            if let Err(e) = access.next_value_seed(CheckSeed {
+                state: self.state,
+                depth,
+            }) {
+                self.state.borrow_mut().unwind(Seg::Key(key.into_owned()));
+                return Err(e);
+            }
+            if many.is_empty() && few.len() < LINEAR_KEYS {
+                few.push(key);
+            } else {
+                many.extend(few.drain(..));
+                many.insert(key);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -414,6 +645,35 @@ mod tests {
             parse_strict("\u{feff}{}".as_bytes()),
             Err(ModelError::Syntax { .. })
         ));
+    }
+
+    #[test]
+    fn check_strict_agrees_with_parse_strict() {
+        let many: String = (0..40).map(|i| format!(r#""k{i}":{i},"#)).collect();
+        let inputs: Vec<Vec<u8>> = vec![
+            br#"{"a":1,"b":[true,null,{"c":"d"}]}"#.to_vec(),
+            br#"{"a":{"b":1,"b":2}}"#.to_vec(),
+            br#"{"a":[{"x":1},{"y":1,"y":1}]}"#.to_vec(),
+            br#"{"a\u0062":1,"ab":2}"#.to_vec(),
+            format!("{{{many}\"k7\":0}}").into_bytes(),
+            format!("{{{many}\"z\":0}}").into_bytes(),
+            b"[1,2".to_vec(),
+            b"{} []".to_vec(),
+            b"\xff".to_vec(),
+            format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH)).into_bytes(),
+        ];
+        for input in inputs {
+            assert_eq!(
+                check_strict(&input),
+                parse_strict(&input).map(|_| ()),
+                "{}",
+                String::from_utf8_lossy(&input)
+            );
+        }
+        let e = check_strict(format!("{{{many}\"k7\":0}}").as_bytes()).unwrap_err();
+        assert_eq!(e.to_string(), r#"duplicate key "k7" at $"#);
+        let e = check_strict(br#"{"a":[{"x":1},{"y":1,"y":1}]}"#).unwrap_err();
+        assert_eq!(e.to_string(), r#"duplicate key "y" at $.a[1]"#);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::{DigestSet, ModelError, ResourceDescriptor, SLSA_PROVENANCE_V02, SLSA
 ///
 /// Unknown (extension) fields are ignored on input; absent, null and empty are the same.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct ProvenanceV1 {
     /// The inputs that define the build.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -23,9 +23,11 @@ pub struct ProvenanceV1 {
     pub run_details: RunDetails,
 }
 
+object_only!(ProvenanceV1, "SLSA provenance v1");
+
 /// `buildDefinition`: everything that determines the build's output.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct BuildDefinition {
     /// URI of the template for how the build ran (its parameter schema).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -45,9 +47,11 @@ pub struct BuildDefinition {
     pub resolved_dependencies: Vec<ResourceDescriptor>,
 }
 
+object_only!(BuildDefinition, "buildDefinition");
+
 /// `runDetails`: who ran the build, and when.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct RunDetails {
     /// The build platform.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -64,9 +68,11 @@ pub struct RunDetails {
     pub byproducts: Vec<ResourceDescriptor>,
 }
 
+object_only!(RunDetails, "runDetails");
+
 /// `runDetails.builder`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct Builder {
     /// URI identifying the build platform (the trust anchor: verifiers accept specific ids).
     #[serde(default, deserialize_with = "null_as_default")]
@@ -87,10 +93,12 @@ pub struct Builder {
     pub builder_dependencies: Vec<ResourceDescriptor>,
 }
 
+object_only!(Builder, "builder");
+
 /// `runDetails.metadata`. Timestamps are RFC 3339 strings (write them in UTC with
 /// [`format_timestamp`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct BuildMetadata {
     /// Identifier of this run.
     #[serde(default, skip_serializing_if = "is_blank")]
@@ -102,6 +110,8 @@ pub struct BuildMetadata {
     #[serde(default, skip_serializing_if = "is_blank")]
     pub finished_on: Option<String>,
 }
+
+object_only!(BuildMetadata, "metadata");
 
 fn is_blank(v: &Option<String>) -> bool {
     v.as_deref().is_none_or(str::is_empty)
@@ -277,7 +287,7 @@ impl ProvenanceV1 {
 
 /// A SLSA Provenance v0.2 predicate (`https://slsa.dev/provenance/v0.2`), read-only.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct ProvenanceV02 {
     /// The build platform.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -303,17 +313,22 @@ pub struct ProvenanceV02 {
     pub materials: Vec<MaterialV02>,
 }
 
+object_only!(ProvenanceV02, "SLSA provenance v0.2");
+
 /// v0.2 `builder`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct BuilderV02 {
     /// URI identifying the builder.
     #[serde(default, deserialize_with = "null_as_default")]
     pub id: String,
 }
 
+object_only!(BuilderV02, "builder");
+
 /// v0.2 `invocation`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct InvocationV02 {
     /// Where the top-level build configuration came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -326,9 +341,11 @@ pub struct InvocationV02 {
     pub environment: Option<Value>,
 }
 
+object_only!(InvocationV02, "invocation");
+
 /// v0.2 `invocation.configSource`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct ConfigSourceV02 {
     /// URI of the configuration's source.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -345,9 +362,11 @@ pub struct ConfigSourceV02 {
     pub entry_point: Option<String>,
 }
 
+object_only!(ConfigSourceV02, "configSource");
+
 /// v0.2 `metadata`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(remote = "Self", rename_all = "camelCase")]
 pub struct MetadataV02 {
     /// Identifier of this run (`buildInvocationId`; the `buildInvocationID` spelling that
     /// in-toto-golang and slsa-github-generator write is accepted too).
@@ -371,8 +390,11 @@ pub struct MetadataV02 {
     pub reproducible: bool,
 }
 
+object_only!(MetadataV02, "metadata");
+
 /// v0.2 `metadata.completeness`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct CompletenessV02 {
     /// `invocation.parameters` is complete.
     #[serde(default, deserialize_with = "null_as_default")]
@@ -385,8 +407,11 @@ pub struct CompletenessV02 {
     pub materials: bool,
 }
 
+object_only!(CompletenessV02, "completeness");
+
 /// v0.2 `materials[]` entry.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct MaterialV02 {
     /// URI of the material.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -399,6 +424,8 @@ pub struct MaterialV02 {
     )]
     pub digest: DigestSet,
 }
+
+object_only!(MaterialV02, "material");
 
 impl ProvenanceV02 {
     /// Checks the fields v0.2 requires (`builder.id`, `buildType`), the timestamps, the object

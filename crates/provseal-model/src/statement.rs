@@ -21,6 +21,7 @@ use crate::{ModelError, ResourceDescriptor, STATEMENT_V01, STATEMENT_V1};
 /// assert_eq!(again, st);
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub struct Statement {
     /// `_type`: [`STATEMENT_V1`] (or [`STATEMENT_V01`] on input).
     #[serde(rename = "_type", default, deserialize_with = "null_as_default")]
@@ -40,6 +41,8 @@ pub struct Statement {
     pub predicate: Option<Value>,
 }
 
+object_only!(Statement, "in-toto statement");
+
 impl Statement {
     /// A v1 statement.
     pub fn new(
@@ -58,7 +61,9 @@ impl Statement {
     /// Parses strictly ([`crate::json::parse_strict`]: duplicate keys, trailing data, bad UTF-8
     /// rejected) and validates ([`Statement::validate`]). Unknown fields are ignored.
     pub fn parse(bytes: &[u8]) -> Result<Self, ModelError> {
-        Self::from_value(crate::json::parse_strict(bytes)?)
+        let st: Self = crate::json::typed_strict(bytes, "statement", "$")?;
+        st.validate()?;
+        Ok(st)
     }
 
     /// Reads an already strictly parsed value and validates it.
@@ -93,16 +98,16 @@ impl Statement {
             return Err(ModelError::NoSubject);
         }
         for (i, rd) in self.subject.iter().enumerate() {
-            let path = format!("$.subject[{i}]");
-            rd.validate_at(&path)?;
+            let path = || format!("$.subject[{i}]");
+            rd.validate_lazy(path)?;
             if rd.digest.is_empty() {
                 return Err(ModelError::MissingField {
-                    path: format!("{path}.digest"),
+                    path: format!("{}.digest", path()),
                 });
             }
             if v01 && rd.name().is_none() {
                 return Err(ModelError::MissingField {
-                    path: format!("{path}.name"),
+                    path: format!("{}.name", path()),
                 });
             }
         }
@@ -206,6 +211,22 @@ mod tests {
         assert!(matches!(
             Statement::parse(b"[]"),
             Err(ModelError::Schema { .. })
+        ));
+        // serde's derive would read a struct from an array of its fields; we do not.
+        let arr =
+            format!(r#"["{STATEMENT_V1}",[{{"name":"a","digest":{{"sha256":"{H}"}}}}],"p",{{}}]"#);
+        assert_eq!(
+            Statement::parse(arr.as_bytes()).unwrap_err().to_string(),
+            "invalid statement at $: invalid type: sequence, expected a JSON object (in-toto statement)"
+        );
+        let s = doc(
+            STATEMENT_V1,
+            &format!(r#"[["a",null,{{"sha256":"{H}"}}]]"#),
+            r#","predicate":{}"#,
+        );
+        assert!(matches!(
+            Statement::parse(s.as_bytes()),
+            Err(ModelError::Schema { ref path, .. }) if path == "$.subject[0]"
         ));
         let s = doc(
             STATEMENT_V1,
