@@ -244,3 +244,38 @@ fn spec_examples() {
     assert_eq!((statements, rds), (9, 5));
     eprintln!("spec examples: {statements} statements, {rds} descriptors ({schematic} schematic, rejected)");
 }
+
+#[test]
+fn duplicate_keys_in_a_real_statement_are_named() {
+    let Some(dir) = testdata_dir("duplicate_keys_in_a_real_statement_are_named") else {
+        return;
+    };
+    let file = dir.join(
+        "in-toto-attestation/real-world-statements/slsa-provenance-v1_github-artifact-attestation_bcr.json",
+    );
+    let text = String::from_utf8(read(&file)).unwrap();
+    assert!(Statement::parse(text.as_bytes()).is_ok());
+    // A second buildType inside buildDefinition: a reader keeping the last one would see another
+    // build; we refuse the document.
+    let needle = "\"buildDefinition\"";
+    let at = text.find(needle).unwrap() + needle.len();
+    let brace = at + text[at..].find('{').unwrap() + 1;
+    let doctored = format!(
+        "{}\"buildType\":\"https://evil.example/bt\",{}",
+        &text[..brace],
+        &text[brace..]
+    );
+    assert_eq!(
+        Statement::parse(doctored.as_bytes()),
+        Err(ModelError::DuplicateKey {
+            key: "buildType".into(),
+            path: "$.predicate.buildDefinition".into()
+        })
+    );
+    // Trailing data after the statement is refused too.
+    let trailing = format!("{}\n{{}}", text.trim_end());
+    assert!(matches!(
+        Statement::parse(trailing.as_bytes()),
+        Err(ModelError::Syntax { .. })
+    ));
+}
