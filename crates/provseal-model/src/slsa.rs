@@ -428,6 +428,11 @@ pub struct MaterialV02 {
 object_only!(MaterialV02, "material");
 
 impl ProvenanceV02 {
+    /// [`ProvenanceV02::validate_at`] for a predicate that stands alone (`$`).
+    pub fn validate(&self) -> Result<(), ModelError> {
+        self.validate_at("$")
+    }
+
     /// Checks the fields v0.2 requires (`builder.id`, `buildType`), the timestamps, the object
     /// shape of parameters and environment, and the digests. Paths start at `root`.
     pub fn validate_at(&self, root: &str) -> Result<(), ModelError> {
