@@ -368,8 +368,6 @@ pub struct VerifiedBundle {
     pub log_index: Option<u64>,
     /// Whether log inclusion was verified.
     pub tlog_verified: bool,
-    /// RFC 3161 timestamps that did not verify against any trusted TSA and were ignored.
-    pub ignored_timestamps: usize,
     /// What was signed.
     pub content: SignedContent,
 }
@@ -441,8 +439,8 @@ pub fn verify_parsed(
 ) -> Result<VerifiedBundle, SigstoreError> {
     let name = parsed.source_name.as_str();
     reject_foreign_roots(&parsed.bundle, trust, name)?;
-    let mut bundle = parsed.bundle.clone();
-    let ignored_timestamps = drop_unverifiable_timestamps(&mut bundle, trust);
+    check_checkpoints(&parsed.bundle, trust, name)?;
+    let bundle = &parsed.bundle;
 
     // What the wrapped crate verifies against.
     let owned_digest;
@@ -506,7 +504,7 @@ pub fn verify_parsed(
                     reason: "the bundle is key-signed (publicKey hint) but a certificate identity was given; pass the key".into(),
                 });
             }
-            trust.verifier.verify(upstream_artifact, &bundle, &policy)
+            trust.verifier.verify(upstream_artifact, bundle, &policy)
         }
         BundleSigner::KeyDer(_) => {
             let der = match signer {
@@ -531,7 +529,7 @@ pub fn verify_parsed(
                 }
                 policy = policy.skip_tlog_unsafe();
             }
-            trust.verifier.verify(upstream_artifact, &bundle, &policy)
+            trust.verifier.verify(upstream_artifact, bundle, &policy)
         }
     }
     .map_err(|e| from_upstream(name, e))?;
@@ -618,7 +616,6 @@ pub fn verify_parsed(
             .first()
             .map(|e| e.log_index.get()),
         tlog_verified: result.tlog_verified(),
-        ignored_timestamps,
         content,
     };
     if let Some(a) = artifact {
@@ -644,45 +641,6 @@ fn typed_digest(alg: &str, hex_value: &str) -> Option<st::ArtifactDigest> {
     };
     let bytes = hex::decode(hex_value).ok()?;
     st::ArtifactDigest::new(a, st::DigestBytes::new(bytes)).ok()
-}
-
-/// sigstore-python semantics: an RFC 3161 timestamp that no trusted TSA vouches for (bad
-/// signature, other message, untrusted TSA, outside the TSA's window) is ignored rather than
-/// fatal; the bundle then needs another verified time source. Returns how many were dropped.
-fn drop_unverifiable_timestamps(bundle: &mut st::Bundle, trust: &TrustedRoot) -> usize {
-    let stamps = &bundle
-        .verification_material
-        .timestamp_verification_data
-        .rfc3161_timestamps;
-    if stamps.is_empty() {
-        return 0;
-    }
-    let signature = match &bundle.content {
-        st::SignatureContent::MessageSignature(m) => m.signature.clone(),
-        st::SignatureContent::DsseEnvelope(e) => e.signature.sig.clone(),
-        _ => return 0,
-    };
-    let authorities = trust.inner.tsa_authorities();
-    let keep: Vec<_> = stamps
-        .iter()
-        .filter(|ts| {
-            authorities.iter().any(|a| {
-                sigstore_verify::tsa::verify_timestamp_for_authority(
-                    &ts.signed_timestamp,
-                    &signature,
-                    a,
-                )
-                .is_ok()
-            })
-        })
-        .cloned()
-        .collect();
-    let dropped = stamps.len() - keep.len();
-    bundle
-        .verification_material
-        .timestamp_verification_data
-        .rfc3161_timestamps = keep;
-    dropped
 }
 
 /// A self-signed (root) certificate inside the bundle's chain is rejected unless it is
@@ -723,6 +681,95 @@ fn reject_foreign_roots(
                 Check::Certificate,
                 format!("certificate {i} of the chain is a self-signed root that is not in the trusted root"),
             ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks on each entry's signed checkpoint that the wrapped crate leaves out: the note ends
+/// with a newline; the inclusion proof's `rootHash` and `treeSize` are the checkpoint's; and a
+/// signature line carrying the key hint of a trusted log names that log (its name is the
+/// checkpoint origin, or the origin's prefix before ` - ` as Rekor v1 writes it) — the key
+/// hint alone does not bind the name.
+fn check_checkpoints(
+    bundle: &st::Bundle,
+    trust: &TrustedRoot,
+    name: &str,
+) -> Result<(), SigstoreError> {
+    let fail = |reason: String| SigstoreError::verification(name, Check::TransparencyLog, reason);
+    let hints: Vec<&[u8]> = trust
+        .inner
+        .tlogs
+        .iter()
+        .filter_map(|t| t.log_id.key_id.as_bytes().get(..4))
+        .collect();
+    for (i, entry) in bundle.verification_material.tlog_entries.iter().enumerate() {
+        let Some(proof) = &entry.inclusion_proof else {
+            continue;
+        };
+        let text = proof.checkpoint.envelope();
+        if text.is_empty() {
+            continue;
+        }
+        if !text.ends_with('\n') {
+            return Err(fail(format!(
+                "entry {i}: checkpoint does not end with a newline"
+            )));
+        }
+        let Some((body, sigs)) = text.split_once("\n\n") else {
+            return Err(fail(format!(
+                "entry {i}: checkpoint has no signature block"
+            )));
+        };
+        let mut lines = body.lines();
+        let origin = lines.next().unwrap_or_default();
+        let size = lines.next().unwrap_or_default();
+        let root = lines.next().unwrap_or_default();
+        if size != proof.tree_size.to_string() {
+            return Err(fail(format!(
+                "entry {i}: inclusion proof tree size {} differs from the checkpoint's {size}",
+                proof.tree_size
+            )));
+        }
+        let root_bytes = base64::engine::general_purpose::STANDARD
+            .decode(root)
+            .map_err(|_| fail(format!("entry {i}: checkpoint root hash is not base64")))?;
+        if root_bytes.as_slice() != proof.root_hash.as_bytes().as_slice() {
+            return Err(fail(format!(
+                "entry {i}: inclusion proof root hash differs from the checkpoint's"
+            )));
+        }
+        for line in sigs.lines() {
+            let Some(rest) = line.strip_prefix("\u{2014} ") else {
+                return Err(fail(format!(
+                    "entry {i}: malformed checkpoint signature line"
+                )));
+            };
+            if rest.chars().any(char::is_control) || rest.matches(' ').count() != 1 {
+                return Err(fail(format!(
+                    "entry {i}: malformed checkpoint signature line"
+                )));
+            }
+            let Some((signer, b64)) = rest.rsplit_once(' ') else {
+                return Err(fail(format!(
+                    "entry {i}: malformed checkpoint signature line"
+                )));
+            };
+            let Ok(raw) = base64::engine::general_purpose::STANDARD.decode(b64) else {
+                return Err(fail(format!(
+                    "entry {i}: checkpoint signature is not base64"
+                )));
+            };
+            let trusted_hint = raw.get(..4).is_some_and(|h| hints.contains(&h));
+            let names_origin = signer == origin
+                || origin
+                    .strip_prefix(signer)
+                    .is_some_and(|r| r.starts_with(" - "));
+            if trusted_hint && !names_origin {
+                return Err(fail(format!(
+                    "entry {i}: checkpoint signature by `{signer}` carries a trusted log's key hint but the checkpoint origin is `{origin}`"
+                )));
+            }
         }
     }
     Ok(())
