@@ -121,9 +121,8 @@ fn no_mutant_verifies() {
             };
             let field = pointer
                 .trim_start_matches('/')
-                .split('/')
-                .filter(|s| s.parse::<usize>().is_err())
-                .last()
+                .rsplit('/')
+                .find(|s| s.parse::<usize>().is_err())
                 .unwrap()
                 .to_string();
             // Checkpoint: the note body and the log's own signature line. Witness cosignature
