@@ -102,7 +102,16 @@ fn finish(contexts: Vec<(HashAlgorithm, digest::Context)>) -> DigestSet {
 /// Hashes everything `reader` yields with every algorithm in `algorithms`, in one pass.
 ///
 /// An empty `algorithms` list is an `InvalidInput` error.
-pub fn hash_reader<R: Read>(mut reader: R, algorithms: &[HashAlgorithm]) -> io::Result<DigestSet> {
+pub fn hash_reader<R: Read>(reader: R, algorithms: &[HashAlgorithm]) -> io::Result<DigestSet> {
+    hash_reader_buffered(reader, algorithms, CHUNK_SIZE)
+}
+
+/// [`hash_reader`] with a read buffer of `buf_len` bytes (at least 1).
+fn hash_reader_buffered<R: Read>(
+    mut reader: R,
+    algorithms: &[HashAlgorithm],
+    buf_len: usize,
+) -> io::Result<DigestSet> {
     let algs = distinct(algorithms);
     if algs.is_empty() {
         return Err(io::Error::new(
@@ -114,7 +123,7 @@ pub fn hash_reader<R: Read>(mut reader: R, algorithms: &[HashAlgorithm]) -> io::
         .iter()
         .map(|&a| (a, digest::Context::new(a.backend())))
         .collect();
-    let mut buf = vec![0u8; CHUNK_SIZE];
+    let mut buf = vec![0u8; buf_len.max(1)];
     loop {
         let n = match reader.read(&mut buf) {
             Ok(0) => break,
@@ -165,7 +174,13 @@ pub fn hash_file(path: &Path, algorithms: &[HashAlgorithm]) -> Result<DigestSet,
     if algs.len() >= 2 && meta.len() >= PIPELINE_MIN_SIZE {
         return hash_pipelined(file, &algs).map_err(|e| CryptoError::io(path, e));
     }
-    hash_reader(file, &algs).map_err(|e| CryptoError::io(path, e))
+    // A small file gets a small buffer (one byte more than its size, so that one read sees
+    // the end): allocating and zeroing 256 KiB per file would dominate for tiny files.
+    let buf_len = usize::try_from(meta.len())
+        .unwrap_or(CHUNK_SIZE)
+        .saturating_add(1)
+        .min(CHUNK_SIZE);
+    hash_reader_buffered(file, &algs, buf_len).map_err(|e| CryptoError::io(path, e))
 }
 
 /// One read, one thread per extra algorithm: the reading thread hashes the first algorithm and
@@ -249,11 +264,7 @@ pub fn hash_files(
     if distinct(algorithms).is_empty() {
         return Err(CryptoError::NoHashAlgorithm);
     }
-    paths
-        .par_iter()
-        .with_max_len(1)
-        .map(|p| hash_file(p, algorithms))
-        .collect()
+    paths.par_iter().map(|p| hash_file(p, algorithms)).collect()
 }
 
 #[cfg(test)]
