@@ -47,7 +47,7 @@ impl<S: Signer + ?Sized> Signer for Box<S> {
 
 enum Inner {
     Ed25519(Ed25519KeyPair),
-    Ecdsa(EcdsaKeyPair),
+    Ecdsa(EcdsaKeyPair, KeyAlgorithm),
 }
 
 /// An in-memory private key (Ed25519, ECDSA P-256 or P-384) that implements [`Signer`].
@@ -95,7 +95,7 @@ impl KeyPairSigner {
         let inner = match algorithm {
             KeyAlgorithm::Ed25519 => Inner::Ed25519(Ed25519KeyPair::generate().map_err(gen_err)?),
             other => match ecdsa_signing_alg(other) {
-                Some(alg) => Inner::Ecdsa(EcdsaKeyPair::generate(alg).map_err(gen_err)?),
+                Some(alg) => Inner::Ecdsa(EcdsaKeyPair::generate(alg).map_err(gen_err)?, other),
                 None => {
                     return Err(CryptoError::UnsupportedAlgorithm {
                         input: "key generation".to_owned(),
@@ -112,14 +112,7 @@ impl KeyPairSigner {
             Inner::Ed25519(kp) => {
                 PublicKey::from_raw(KeyAlgorithm::Ed25519, kp.public_key().as_ref())
             }
-            Inner::Ecdsa(kp) => {
-                let alg = if std::ptr::eq(kp.algorithm(), &sig::ECDSA_P384_SHA384_ASN1_SIGNING) {
-                    KeyAlgorithm::EcdsaP384
-                } else {
-                    KeyAlgorithm::EcdsaP256
-                };
-                PublicKey::from_raw(alg, kp.public_key().as_ref())
-            }
+            Inner::Ecdsa(kp, alg) => PublicKey::from_raw(*alg, kp.public_key().as_ref()),
         }
         .map_err(|e| malformed(input, "key pair", e))?;
         Ok(KeyPairSigner { inner, public })
@@ -156,7 +149,7 @@ impl KeyPairSigner {
         let kp = EcdsaKeyPair::from_pkcs8(signing, der)
             .or_else(|_| EcdsaKeyPair::from_private_key_der(signing, info.private_key))
             .map_err(|e| malformed(input, "PKCS#8 EC key", e))?;
-        Self::from_inner(Inner::Ecdsa(kp), input)
+        Self::from_inner(Inner::Ecdsa(kp, alg), input)
     }
 
     /// Parses a SEC1 `ECPrivateKey` (DER), what `openssl ecparam -genkey` writes.
@@ -179,14 +172,14 @@ impl KeyPairSigner {
             ecdsa_signing_alg(alg).ok_or_else(|| malformed(input, "SEC1", "unsupported curve"))?;
         let kp = EcdsaKeyPair::from_private_key_der(signing, der)
             .map_err(|e| malformed(input, "SEC1 EC key", e))?;
-        Self::from_inner(Inner::Ecdsa(kp), input)
+        Self::from_inner(Inner::Ecdsa(kp, alg), input)
     }
 
     /// The key as an unencrypted PKCS#8 v1 document (DER), for writing a new key file.
     pub(crate) fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         let doc = match &self.inner {
             Inner::Ed25519(kp) => kp.to_pkcs8v1(),
-            Inner::Ecdsa(kp) => kp.to_pkcs8v1(),
+            Inner::Ecdsa(kp, _) => kp.to_pkcs8v1(),
         }
         .map_err(|e| CryptoError::KeyGeneration {
             reason: e.to_string(),
@@ -203,7 +196,7 @@ impl Signer for KeyPairSigner {
     fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, CryptoError> {
         match &self.inner {
             Inner::Ed25519(kp) => Ok(kp.sign(msg).as_ref().to_vec()),
-            Inner::Ecdsa(kp) => kp
+            Inner::Ecdsa(kp, _) => kp
                 .sign(&SystemRandom::new(), msg)
                 .map(|s| s.as_ref().to_vec())
                 .map_err(|e| CryptoError::SigningFailed {
@@ -469,4 +462,30 @@ fn load_der(
         "DER",
         "neither PKCS#8, encrypted PKCS#8 nor SEC1",
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generate_round_trips_through_pkcs8() {
+        for alg in [
+            KeyAlgorithm::Ed25519,
+            KeyAlgorithm::EcdsaP256,
+            KeyAlgorithm::EcdsaP384,
+        ] {
+            let k = KeyPairSigner::generate(alg).unwrap();
+            assert_eq!(k.public_key().algorithm(), alg);
+            let der = k.to_pkcs8_der().unwrap();
+            let again = KeyPairSigner::from_pkcs8_der(&der, "mem").unwrap();
+            assert_eq!(again.public_key(), k.public_key());
+            let sig = again.sign(b"m").unwrap();
+            k.public_key().verify(b"m", &sig).unwrap();
+        }
+        assert!(matches!(
+            KeyPairSigner::generate(KeyAlgorithm::Rsa),
+            Err(CryptoError::UnsupportedAlgorithm { .. })
+        ));
+    }
 }
