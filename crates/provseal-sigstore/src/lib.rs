@@ -36,6 +36,7 @@ mod error;
 mod identity;
 mod json;
 mod npm;
+mod output;
 mod trust;
 mod verify;
 
@@ -47,6 +48,7 @@ pub use npm::{
     verify_npm_attestations, NpmExpectations, NpmVerified, GITHUB_HOSTED_RUNNER, GITHUB_RUNNER,
     NPM_PUBLISH_PREDICATE,
 };
+pub use output::{key_signed_bundle, public_key_hint, BUNDLE_V03};
 pub use trust::{
     parse_trust_material, TrustMaterial, TrustSummary, TrustedRoot, CLIENT_TRUST_CONFIG_V01,
     PRODUCTION_SNAPSHOT_DATE, SIGNING_CONFIG_V02, TRUSTED_ROOT_V01, TRUSTED_ROOT_V02,

@@ -89,7 +89,9 @@ impl VerifyOptions {
 pub enum BundleSigner<'a> {
     /// A Fulcio certificate whose identity satisfies the policy.
     Identity(&'a IdentityPolicy),
-    /// A key-signed bundle (`verificationMaterial.publicKey`) verified with this key (SPKI DER).
+    /// A key-signed bundle (`verificationMaterial.publicKey`) verified with this key.
+    Key(&'a provseal_crypto::PublicKey),
+    /// Same as [`BundleSigner::Key`], with the key as SPKI DER.
     KeyDer(&'a [u8]),
 }
 
@@ -506,8 +508,9 @@ pub fn verify_parsed(
             }
             trust.verifier.verify(upstream_artifact, bundle, &policy)
         }
-        BundleSigner::KeyDer(_) => {
+        BundleSigner::Key(_) | BundleSigner::KeyDer(_) => {
             let der = match signer {
+                BundleSigner::Key(k) => k.spki_der().to_vec(),
                 BundleSigner::KeyDer(d) => d.to_vec(),
                 BundleSigner::Identity(_) => Vec::new(),
             };
@@ -517,7 +520,7 @@ pub fn verify_parsed(
                     reason: "the bundle carries a certificate but a public key was given; pass the certificate identity and issuer".into(),
                 });
             }
-            let mut policy = sigstore_verify::PublicKeyVerificationPolicy::new(st::DerPublicKey::new(der));
+            let mut policy = sigstore_verify::PublicKeyVerificationPolicy::new(st::DerPublicKey::new(der.clone()));
             let no_entries = bundle.verification_material.tlog_entries.is_empty();
             if no_entries {
                 if options.key_tlog == KeyTlog::Require {
@@ -526,6 +529,16 @@ pub fn verify_parsed(
                         Check::TransparencyLog,
                         "no transparency-log entry, and one is required",
                     ));
+                }
+                let no_stamps = bundle
+                    .verification_material
+                    .timestamp_verification_data
+                    .rfc3161_timestamps
+                    .is_empty();
+                if no_stamps {
+                    // Nothing but the key: the wrapped crate insists on a log entry or a
+                    // timestamp, so the signature is checked here.
+                    return verify_key_only(parsed, &der, artifact);
                 }
                 policy = policy.skip_tlog_unsafe();
             }
@@ -544,8 +557,9 @@ pub fn verify_parsed(
             policy.check(&id)?;
             VerifiedSigner::Certificate(id)
         }
-        BundleSigner::KeyDer(_) => {
+        BundleSigner::Key(_) | BundleSigner::KeyDer(_) => {
             let der: &[u8] = match signer {
+                BundleSigner::Key(k) => k.spki_der(),
                 BundleSigner::KeyDer(d) => d,
                 BundleSigner::Identity(_) => &[],
             };
@@ -773,4 +787,84 @@ fn check_checkpoints(
         }
     }
     Ok(())
+}
+
+/// A key-signed bundle with neither log entries nor timestamps (what provseal writes): the
+/// signature over the DSSE PAE (or the artifact bytes, for a message signature) with the key.
+fn verify_key_only(
+    parsed: &ParsedBundle,
+    spki_der: &[u8],
+    artifact: Option<&ArtifactInput<'_>>,
+) -> Result<VerifiedBundle, SigstoreError> {
+    let name = parsed.source_name.as_str();
+    let key = provseal_crypto::PublicKey::from_spki_der_named(spki_der, "public key")
+        .map_err(|e| SigstoreError::malformed("public key", name, e.to_string()))?;
+    let bad_sig = |e: provseal_crypto::CryptoError| {
+        SigstoreError::verification(
+            name,
+            Check::Signature,
+            format!("signature does not verify with key {}: {e}", key.key_id()),
+        )
+    };
+    let content = match &parsed.bundle.content {
+        st::SignatureContent::DsseEnvelope(env) => {
+            key.verify(&env.pae(), env.signature.sig.as_bytes())
+                .map_err(bad_sig)?;
+            SignedContent::Dsse {
+                payload_type: env.payload_type.clone(),
+                payload: env.payload.as_bytes().to_vec(),
+                subjects: parsed.subjects.clone().unwrap_or_default(),
+            }
+        }
+        st::SignatureContent::MessageSignature(ms) => {
+            let Some(ArtifactInput::Bytes(blob)) = artifact else {
+                return Err(SigstoreError::verification(
+                    name,
+                    Check::Artifact,
+                    "a key-signed message signature without log entry needs the artifact bytes",
+                ));
+            };
+            key.verify(blob, ms.signature.as_bytes()).map_err(bad_sig)?;
+            let digest = [(
+                "sha256".to_string(),
+                crate::artifact::hash_hex("sha256", blob).unwrap_or_default(),
+            )]
+            .into_iter()
+            .collect();
+            SignedContent::MessageSignature {
+                subject: SignedSubject {
+                    name: String::new(),
+                    digest,
+                },
+            }
+        }
+        _ => {
+            return Err(SigstoreError::malformed(
+                BUNDLE,
+                name,
+                "unsupported bundle content",
+            ))
+        }
+    };
+    let hint = match &parsed.bundle.verification_material.content {
+        st::bundle::VerificationMaterialContent::PublicKey(p) => p.hint.clone(),
+        _ => String::new(),
+    };
+    let verified = VerifiedBundle {
+        source_name: name.to_string(),
+        media_type: parsed.media_type.clone(),
+        signer: VerifiedSigner::Key {
+            key_id: key.key_id(),
+            hint,
+        },
+        signing_time: None,
+        verified_times: Vec::new(),
+        log_index: None,
+        tlog_verified: false,
+        content,
+    };
+    if let Some(a) = artifact {
+        verified.match_artifact(a)?;
+    }
+    Ok(verified)
 }
