@@ -4,6 +4,16 @@
 //! environment, Node, Rust, Go lockfiles, allow-listed environment variables) from a source tree
 //! *without running the build*, and returns them as in-toto `ResourceDescriptor`s. `snapshot`
 //! runs every collector; `diff` compares a before- and an after-build snapshot (drift).
+//!
+//! ```no_run
+//! use provseal_materials::{diff, snapshot_default, CollectContext};
+//! let ctx = CollectContext { root: ".".into(), ..Default::default() };
+//! let before = snapshot_default(&ctx)?;
+//! // … run the build …
+//! let after = snapshot_default(&ctx)?;
+//! println!("{} materials, drift: {}", before.materials.len(), !diff(&before, &after).is_empty());
+//! # Ok::<(), provseal_materials::MaterialsError>(())
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -13,13 +23,18 @@ use std::path::PathBuf;
 use provseal_model::ResourceDescriptor;
 
 pub mod discover;
+pub mod env_vars;
 pub mod git;
 pub mod purl;
+pub mod python_env;
 pub mod python_lock;
+pub mod snapshot;
 pub mod node;
 pub mod cargo;
 pub mod golang;
 pub mod sbom;
+
+pub use snapshot::{default_collectors, diff, snapshot, snapshot_default, Drift, Snapshot};
 
 /// Everything a collector may look at. The library never reads the process environment itself:
 /// the CLI passes the variables in `env`.

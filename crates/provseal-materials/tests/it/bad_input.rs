@@ -1,0 +1,212 @@
+//! Bad input: every problem is a warning (or error) naming the file; never a panic, never a
+//! silently empty snapshot.
+
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
+
+use provseal_materials::python_env::{installed_distributions, locate};
+use provseal_materials::python_lock::PythonLockCollector;
+use provseal_materials::{CollectContext, Collector, Warning};
+
+fn data(rel: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/python")
+            .join(rel),
+    )
+    .unwrap()
+}
+
+fn codes(w: &[Warning]) -> Vec<(String, String)> {
+    let mut v: Vec<_> = w
+        .iter()
+        .map(|w| (w.code.clone(), w.subject.clone()))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn truncated_and_malformed_lockfiles_are_named_warnings() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    for (dir, file, src) in [
+        ("uv", "uv.lock", "uv/uv.lock"),
+        ("poetry", "poetry.lock", "poetry/poetry.lock"),
+        ("pdm", "pdm.lock", "pdm/pdm.lock"),
+        ("pipenv", "Pipfile.lock", "pipenv/Pipfile.lock"),
+        ("pylock", "pylock.toml", "uv/pylock.toml"),
+    ] {
+        std::fs::create_dir(d.join(dir)).unwrap();
+        let bytes = data(src);
+        // Cut in the middle of a line (inside a string or a table header).
+        let cut = bytes.len() / 3;
+        let cut = bytes[cut..]
+            .iter()
+            .position(|b| *b == b'"')
+            .map_or(cut, |p| cut + p + 3);
+        std::fs::write(d.join(dir).join(file), &bytes[..cut]).unwrap();
+    }
+    std::fs::create_dir(d.join("req")).unwrap();
+    std::fs::write(
+        d.join("req/requirements.txt"),
+        "flask==3.0.0\n<<<garbage>>>\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("req/requirements-bin.txt"),
+        b"flask==3.0.0\n\xff\xfe\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("req/requirements-inc.txt"),
+        "-r missing.txt\nattrs==1\n",
+    )
+    .unwrap();
+    let ctx = CollectContext {
+        root: d.into(),
+        ..Default::default()
+    };
+    let got = PythonLockCollector.collect(&ctx).unwrap();
+    let w = codes(&got.warnings);
+    for want in [
+        ("lockfile-unparsable", "pdm/pdm.lock"),
+        ("lockfile-unparsable", "pipenv/Pipfile.lock"),
+        ("lockfile-unparsable", "poetry/poetry.lock"),
+        ("lockfile-unparsable", "pylock/pylock.toml"),
+        ("lockfile-unparsable", "req/requirements-bin.txt"),
+        ("lockfile-unparsable", "uv/uv.lock"),
+        ("requirements-include-unreadable", "req/missing.txt"),
+        ("requirements-line-invalid", "req/requirements.txt:2"),
+    ] {
+        assert!(
+            w.contains(&(want.0.to_string(), want.1.to_string())),
+            "{want:?} not in {w:?}"
+        );
+    }
+    assert_eq!(w.len(), 8, "{w:?}");
+    for m in &got.warnings {
+        assert!(!m.message.is_empty());
+    }
+    // Each unparsable file is still recorded by digest; the valid lines are kept.
+    let names: Vec<_> = got
+        .materials
+        .iter()
+        .filter_map(|m| m.name.as_deref())
+        .collect();
+    assert_eq!(names.len(), 8, "{names:?}");
+    let uris: Vec<_> = got
+        .materials
+        .iter()
+        .filter_map(|m| m.uri.as_deref())
+        .collect();
+    assert_eq!(uris, ["pkg:pypi/attrs@1", "pkg:pypi/flask@3.0.0"]);
+}
+
+#[test]
+fn directory_lockfile_symlink_loop_and_non_utf8_names() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    std::fs::create_dir(d.join("poetry.lock")).unwrap();
+    std::fs::create_dir(d.join("a")).unwrap();
+    std::os::unix::fs::symlink("..", d.join("a/up")).unwrap();
+    std::os::unix::fs::symlink(d.join("loop2"), d.join("loop1")).unwrap();
+    std::os::unix::fs::symlink(d.join("loop1"), d.join("loop2")).unwrap();
+    std::os::unix::fs::symlink("nowhere", d.join("uv.lock")).unwrap();
+    let bad = std::ffi::OsStr::from_bytes(b"requirements-\xff.txt");
+    std::fs::write(d.join(bad), "attrs==1\n").unwrap();
+    std::fs::write(d.join("a/requirements.txt"), "attrs==2\n").unwrap();
+    let ctx = CollectContext {
+        root: d.into(),
+        lockfiles: vec!["poetry.lock".into()],
+        ..Default::default()
+    };
+    let got = PythonLockCollector.collect(&ctx).unwrap();
+    let w = codes(&got.warnings);
+    assert_eq!(
+        w,
+        [
+            ("lockfile-not-a-file".to_string(), "poetry.lock".to_string()),
+            ("lockfile-not-a-file".into(), "uv.lock".into()),
+            ("lockfile-unparsable".into(), "poetry.lock".into()),
+            ("non-utf8-path".into(), "requirements-\u{fffd}.txt".into()),
+        ]
+    );
+    let uris: Vec<_> = got
+        .materials
+        .iter()
+        .filter_map(|m| m.uri.as_deref())
+        .collect();
+    assert_eq!(
+        uris,
+        ["pkg:pypi/attrs@2"],
+        "the symlinked `a/up` is not followed"
+    );
+}
+
+#[test]
+fn unreadable_dist_info_is_a_named_warning() {
+    let t = tempfile::tempdir().unwrap();
+    let sp = t.path().join("site-packages");
+    for (dir, files) in [
+        (
+            "good-1.0.dist-info",
+            vec![("METADATA", "Name: good\nVersion: 1.0\n")],
+        ),
+        ("nometa-1.0.dist-info", vec![("RECORD", "")]),
+        (
+            "noversion-1.0.dist-info",
+            vec![("METADATA", "Name: noversion\n")],
+        ),
+        (
+            "old.egg-info",
+            vec![(
+                "PKG-INFO",
+                "Metadata-Version: 1.0\nName: Old\nVersion: 0.1\n",
+            )],
+        ),
+    ] {
+        std::fs::create_dir_all(sp.join(dir)).unwrap();
+        for (f, c) in files {
+            std::fs::write(sp.join(dir).join(f), c).unwrap();
+        }
+    }
+    std::fs::create_dir_all(sp.join("dirmeta-1.0.dist-info/METADATA")).unwrap();
+    std::fs::write(
+        sp.join("single-2.0.egg-info"),
+        "Name: single\nVersion: 2.0\n",
+    )
+    .unwrap();
+    let ctx = CollectContext {
+        root: t.path().into(),
+        python: Some(sp.clone()),
+        ..Default::default()
+    };
+    let env = locate(&ctx).unwrap().unwrap();
+    let (dists, warnings) = installed_distributions(&env);
+    let names: Vec<_> = dists
+        .iter()
+        .map(|d| (d.name.as_str(), d.version.as_str()))
+        .collect();
+    assert_eq!(names, [("good", "1.0"), ("old", "0.1"), ("single", "2.0")]);
+    let mut subjects: Vec<_> = warnings
+        .iter()
+        .map(|w| {
+            assert_eq!(w.code, "python-dist-unreadable");
+            Path::new(&w.subject)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    subjects.sort();
+    assert_eq!(
+        subjects,
+        [
+            "dirmeta-1.0.dist-info",
+            "nometa-1.0.dist-info",
+            "noversion-1.0.dist-info"
+        ]
+    );
+}
