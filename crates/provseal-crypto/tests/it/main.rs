@@ -7,3 +7,8 @@ mod hashing;
 mod keys;
 mod python_interop;
 mod robustness;
+
+mod cosign;
+mod minisign;
+mod pkcs11;
+mod signer_suite;
