@@ -304,8 +304,9 @@ fn decrypt_pkcs8(
 ///
 /// Reads PKCS#8 PEM (`PRIVATE KEY`), encrypted PKCS#8 PEM (`ENCRYPTED PRIVATE KEY`, PBES2 with
 /// scrypt or PBKDF2 and AES-CBC), SEC1 PEM (`EC PRIVATE KEY`, optionally after an
-/// `EC PARAMETERS` block), DER of any of these, or base64 of the DER or of the PEM (what a CI
-/// secret holds). `input` names the key in errors (a path, `env://PROVSEAL_KEY`); errors never
+/// `EC PARAMETERS` block), cosign's encrypted keys (`ENCRYPTED SIGSTORE PRIVATE KEY`, see
+/// [`crate::cosign`]), DER of the PKCS#8 / SEC1 forms, or base64 of the DER or of the PEM (what
+/// a CI secret holds). `input` names the key in errors (a path, `env://PROVSEAL_KEY`); errors never
 /// contain key content.
 pub fn load_signer(
     bytes: &[u8],
@@ -373,6 +374,17 @@ fn load_pem(
     for block in &blocks {
         match block.label.as_str() {
             "EC PARAMETERS" => continue,
+            label
+                if label == crate::cosign::SIGSTORE_LABEL
+                    || label == crate::cosign::COSIGN_LABEL =>
+            {
+                let Some(pass) = passphrase else {
+                    return Err(CryptoError::PassphraseRequired {
+                        input: input.to_owned(),
+                    });
+                };
+                return crate::cosign::load_cosign_key(bytes, pass, input);
+            }
             "PRIVATE KEY" => return KeyPairSigner::from_pkcs8_der(&block.der, input),
             "ENCRYPTED PRIVATE KEY" => return decrypt_pkcs8(&block.der, passphrase, input),
             "EC PRIVATE KEY" => {

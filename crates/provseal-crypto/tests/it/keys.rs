@@ -378,6 +378,14 @@ fn load_errors_are_distinct_and_name_the_input() {
     );
     errors.push(("env://GARBAGE".into(), e));
 
+    // cosign keys are recognized and handed to the cosign module.
+    let cosign = "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\ne30=\n\
+                  -----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n";
+    let e = err_of(cosign.as_bytes(), None, "cosign.key");
+    assert!(matches!(e, CryptoError::PassphraseRequired { .. }), "{e:?}");
+    let e = err_of(cosign.as_bytes(), Some(b"p"), "cosign.key");
+    assert!(matches!(e, CryptoError::MalformedKey { .. }), "{e:?}");
+
     // Valid base64 whose content is not a key.
     let e = err_of(b"aGVsbG8gd29ybGQ=", None, "env://B64");
     assert!(
