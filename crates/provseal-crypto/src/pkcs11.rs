@@ -411,7 +411,8 @@ fn read_pin_file(path: &Path) -> Result<Zeroizing<String>, Pkcs11Error> {
         source,
     };
     let file = std::fs::File::open(path).map_err(pin_err)?;
-    let mut text = Zeroizing::new(String::new());
+    // Room for the whole file up front, so no reallocation leaves a PIN copy behind.
+    let mut text = Zeroizing::new(String::with_capacity(MAX_PIN_FILE as usize + 1));
     file.take(MAX_PIN_FILE)
         .read_to_string(&mut text)
         .map_err(pin_err)?;
@@ -619,14 +620,17 @@ impl Pkcs11Signer {
                     AttributeType::KeyType,
                     AttributeType::Id,
                     AttributeType::Label,
+                    AttributeType::AlwaysAuthenticate,
                 ],
             )
             .map_err(device("C_GetAttributeValue", &shown))?;
         let mut key_type = None;
         let mut key_ckaid = None;
         let mut label = None;
+        let mut always_authenticate = false;
         for a in attrs {
             match a {
+                Attribute::AlwaysAuthenticate(b) => always_authenticate = b,
                 Attribute::KeyType(t) => key_type = Some(t),
                 Attribute::Id(id) => key_ckaid = Some(id),
                 Attribute::Label(l) => label = Some(String::from_utf8_lossy(&l).into_owned()),
@@ -637,6 +641,14 @@ impl Pkcs11Signer {
             uri: shown.clone(),
             found: "a key without CKA_KEY_TYPE".to_owned(),
         })?;
+        if always_authenticate {
+            return Err(Pkcs11Error::UnsupportedKey {
+                uri: shown,
+                found:
+                    "a key that needs the PIN again for every signature (CKA_ALWAYS_AUTHENTICATE)"
+                        .to_owned(),
+            });
+        }
         if key_type != KeyType::EC && key_type != KeyType::EC_EDWARDS {
             return Err(Pkcs11Error::UnsupportedKey {
                 uri: shown,

@@ -337,6 +337,15 @@ fn softhsm2_token_signers() {
             "{test}: {alg}: suite + openssl + minisign passed, C_Sign calls = {}",
             signer.sign_operations()
         );
+        // Throughput (printed, not asserted) and the counter once more: 50 signs, 50 calls.
+        let before = signer.sign_operations();
+        let start = std::time::Instant::now();
+        for i in 0..50u32 {
+            signer.sign(&i.to_be_bytes()).unwrap();
+        }
+        let per_sign = start.elapsed() / 50;
+        assert_eq!(signer.sign_operations() - before, 50);
+        eprintln!("{test}: {alg}: {per_sign:?} per signature (C_Sign + host-side check)");
         // The other signers made no signatures.
         assert_eq!(by_id.sign_operations(), 0);
         assert_eq!(by_value.sign_operations(), 0);
