@@ -90,7 +90,7 @@ pub fn write_private_key_file(path: &Path, pem_text: &str) -> Result<(), CryptoE
         });
     }
     let dir = parent_dir(path);
-    let tmp = write_temp(dir, pem_text.as_bytes(), 0o600)?;
+    let tmp = write_temp(dir, path, pem_text.as_bytes(), 0o600)?;
     let linked = std::fs::hard_link(tmp.path(), path);
     match linked {
         Ok(()) => {
@@ -114,7 +114,7 @@ pub fn write_private_key_file(path: &Path, pem_text: &str) -> Result<(), CryptoE
 /// file is replaced.
 pub fn write_public_key_file(path: &Path, pem_text: &str) -> Result<(), CryptoError> {
     let dir = parent_dir(path);
-    let tmp = write_temp(dir, pem_text.as_bytes(), 0o644)?;
+    let tmp = write_temp(dir, path, pem_text.as_bytes(), 0o644)?;
     tmp.persist(path)
         .map_err(|e| CryptoError::io(path, e.error))?;
     sync_dir(dir);
@@ -136,8 +136,14 @@ fn sync_dir(dir: &Path) {
 }
 
 /// A temporary file in `dir` holding `content`, created with `mode` (0600 from the start, so
-/// the key is never readable by others even for a moment).
-fn write_temp(dir: &Path, content: &[u8], mode: u32) -> Result<TempFile, CryptoError> {
+/// the key is never readable by others even for a moment). Errors name `target`, the file the
+/// caller asked for.
+fn write_temp(
+    dir: &Path,
+    target: &Path,
+    content: &[u8],
+    mode: u32,
+) -> Result<TempFile, CryptoError> {
     for attempt in 0..16u32 {
         let mut rnd = [0u8; 8];
         aws_lc_rs::rand::fill(&mut rnd).map_err(gen_err)?;
@@ -150,15 +156,15 @@ fn write_temp(dir: &Path, content: &[u8], mode: u32) -> Result<TempFile, CryptoE
                 };
                 f.write_all(content)
                     .and_then(|()| f.sync_all())
-                    .map_err(|e| CryptoError::io(&tmp_path, e))?;
+                    .map_err(|e| CryptoError::io(target, e))?;
                 return Ok(tmp);
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(CryptoError::io(&tmp_path, e)),
+            Err(e) => return Err(CryptoError::io(target, e)),
         }
     }
     Err(CryptoError::io(
-        dir,
+        target,
         std::io::Error::new(
             std::io::ErrorKind::AlreadyExists,
             "could not pick a temporary file name",

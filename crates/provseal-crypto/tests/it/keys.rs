@@ -632,8 +632,8 @@ fn private_key_file_is_0600_and_never_overwritten() {
     assert_eq!(names, ["link.key", "release.key", "release.pub"]);
     // Missing directory: an I/O error naming a path inside it.
     let missing = tmp.path().join("no/such/dir/k.key");
-    assert!(matches!(
-        write_private_key_file(&missing, &key.private_pem),
-        Err(CryptoError::Io { .. })
-    ));
+    match write_private_key_file(&missing, &key.private_pem) {
+        Err(CryptoError::Io { path, .. }) => assert_eq!(path, missing),
+        other => panic!("{other:?}"),
+    }
 }
