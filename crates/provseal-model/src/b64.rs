@@ -6,11 +6,12 @@ use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
 use serde::{Deserialize, Deserializer, Serializer};
 
-/// Padding optional; non-zero trailing bits tolerated as Go's and Python's decoders do (the
-/// decoded bytes are what a signature covers, so the spelling of the text does not matter).
+/// Padding optional (DSSE verifiers must accept padded and unpadded, standard and URL-safe
+/// base64). Non-zero trailing bits are rejected: every encoder writes them as zero, and
+/// accepting them would let a flipped character in a signature or payload go unnoticed.
 const LENIENT: GeneralPurposeConfig = GeneralPurposeConfig::new()
     .with_decode_padding_mode(DecodePaddingMode::Indifferent)
-    .with_decode_allow_trailing_bits(true);
+    .with_decode_allow_trailing_bits(false);
 const STD_LENIENT: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, LENIENT);
 const URL_LENIENT: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LENIENT);
 
@@ -85,7 +86,9 @@ mod tests {
         assert!(decode("aGk==").is_err());
         assert!(decode("a b=").is_err());
         assert_eq!(encode(b"hi"), "aGk=");
-        // Non-zero trailing bits (as in slsa-verifier's invalid-dsse-sig fixture).
-        assert_eq!(decode("aGl=").unwrap(), b"hi");
+        // Non-zero trailing bits (as in slsa-verifier's invalid-dsse-sig fixture) are rejected:
+        // "aGl=" would otherwise decode to the same bytes as "aGk=".
+        assert!(decode("aGl=").is_err());
+        assert!(decode("aGl").is_err());
     }
 }

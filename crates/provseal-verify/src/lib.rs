@@ -1,2 +1,512 @@
-//! provseal-verify (work in progress).
+//! The provseal verification pipeline.
+//!
+//! For every attestation document: verify the signature (DSSE PAE with the given keys; batch
+//! entries and Sigstore bundles through their crates), check the payload type, parse the
+//! statement strictly from the signed bytes only; then, for every artifact, find a verified
+//! statement that lists the artifact's digest as a subject and check the builder and source
+//! constraints. Each artifact gets one [`ArtifactVerdict`]; nothing outside the signed bytes
+//! is read for a decision.
+//!
+//! ```no_run
+//! use provseal_verify::{load_attestations, verify_documents, verify_artifact, Artifact, VerifyOptions};
+//! # fn demo(key: provseal_crypto::PublicKey, digests: provseal_model::DigestSet) {
+//! let bytes = std::fs::read("dist/provenance.intoto.jsonl").unwrap();
+//! let docs = load_attestations(&bytes, "dist/provenance.intoto.jsonl").unwrap();
+//! let opts = VerifyOptions { keys: vec![key], ..Default::default() };
+//! let verified = verify_documents(&docs, &opts);
+//! let verdict = verify_artifact(&Artifact { name: "dist/a.tgz".into(), digests }, &verified, &opts);
+//! println!("{}", verdict.line());
+//! # }
+//! ```
 #![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use provseal_crypto::PublicKey;
+use provseal_model::slsa::ProvenanceV1;
+use provseal_model::{DigestSet, Statement};
+use serde::Serialize;
+
+mod load;
+pub mod report;
+
+pub use load::{load_attestations, AttestationDoc, LoadedDoc, MAX_ATTESTATION_BYTES};
+
+/// How a failure counts: bad input (exit 2), or a definite "no" (exit 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailureClass {
+    /// Unreadable or malformed input.
+    Input,
+    /// Signature, certificate or log proof.
+    Authenticity,
+    /// A rule: subject, builder, source, policy.
+    Policy,
+}
+
+/// Why verification failed.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// The attestation could not be parsed.
+    #[error("`{origin}` is malformed: {reason}")]
+    Malformed {
+        /// File (and line).
+        origin: String,
+        /// Why.
+        reason: String,
+    },
+    /// No signature verified with the trusted keys.
+    #[error("`{origin}`: signature does not verify: {reason}")]
+    Signature {
+        /// File (and line).
+        origin: String,
+        /// Why (which keys were tried).
+        reason: String,
+    },
+    /// The signed payload is not an in-toto statement.
+    #[error("`{origin}`: payloadType `{actual}` is not supported (expected `{expected}`)")]
+    PayloadType {
+        /// File (and line).
+        origin: String,
+        /// What we accept.
+        expected: String,
+        /// What the envelope says.
+        actual: String,
+    },
+    /// The signed statement is invalid.
+    #[error("`{origin}`: the signed statement is invalid: {reason}")]
+    Statement {
+        /// File (and line).
+        origin: String,
+        /// Why.
+        reason: String,
+    },
+    /// This kind of attestation cannot be verified with the options given.
+    #[error("`{origin}`: {reason}")]
+    Unsupported {
+        /// File (and line).
+        origin: String,
+        /// Why.
+        reason: String,
+    },
+    /// The artifact's digest is not a subject of any verified statement.
+    #[error("digest {digest} is not a subject of the statement (subjects: {subjects})")]
+    SubjectNotFound {
+        /// The artifact digest (`alg:hex`).
+        digest: String,
+        /// The subjects of the verified statements, abbreviated.
+        subjects: String,
+    },
+    /// The builder id differs.
+    #[error("builder.id: expected `{expected}`, found `{actual}`")]
+    BuilderMismatch {
+        /// Required.
+        expected: String,
+        /// Recorded.
+        actual: String,
+    },
+    /// The artifact could not be read or named.
+    #[error("cannot read artifact: {reason}")]
+    ArtifactUnreadable {
+        /// Why.
+        reason: String,
+    },
+    /// The source repository differs.
+    #[error("source: expected `{expected}`, found `{actual}`")]
+    SourceMismatch {
+        /// Required.
+        expected: String,
+        /// Recorded (`none` when no source was recorded).
+        actual: String,
+    },
+}
+
+impl VerifyError {
+    /// The failure class (exit code 2 for input, 1 otherwise).
+    pub fn class(&self) -> FailureClass {
+        match self {
+            VerifyError::Malformed { .. }
+            | VerifyError::Unsupported { .. }
+            | VerifyError::ArtifactUnreadable { .. } => FailureClass::Input,
+            VerifyError::Signature { .. }
+            | VerifyError::PayloadType { .. }
+            | VerifyError::Statement { .. } => FailureClass::Authenticity,
+            VerifyError::SubjectNotFound { .. }
+            | VerifyError::BuilderMismatch { .. }
+            | VerifyError::SourceMismatch { .. } => FailureClass::Policy,
+        }
+    }
+
+    /// The stable diagnostic code (documented in `docs/diagnostics.md`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            VerifyError::Malformed { .. } => "attestation-malformed",
+            VerifyError::Signature { .. } => "signature-invalid",
+            VerifyError::PayloadType { .. } => "payload-type-unsupported",
+            VerifyError::Statement { .. } => "statement-invalid",
+            VerifyError::Unsupported { .. } => "attestation-unsupported",
+            VerifyError::SubjectNotFound { .. } => "subject-not-found",
+            VerifyError::BuilderMismatch { .. } => "builder-mismatch",
+            VerifyError::SourceMismatch { .. } => "source-mismatch",
+            VerifyError::ArtifactUnreadable { .. } => "artifact-unreadable",
+        }
+    }
+}
+
+/// What verification requires.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// Trusted public keys; a DSSE envelope must carry a signature by one of them.
+    pub keys: Vec<PublicKey>,
+    /// Required `builder.id`, if any.
+    pub builder_id: Option<String>,
+    /// Required source repository (`github.com/org/repo`, with or without scheme), if any.
+    pub source_uri: Option<String>,
+}
+
+/// Who signed: the verifying key's id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignerIdentity {
+    /// The provseal key id (hex SHA-256 of the SPKI DER) of the key that verified.
+    pub key_id: String,
+}
+
+/// A statement whose signature verified.
+#[derive(Debug, Clone)]
+pub struct VerifiedStatement {
+    /// `file` or `file:line`.
+    pub origin: String,
+    /// The signer.
+    pub signer: SignerIdentity,
+    /// The statement parsed from the signed bytes.
+    pub statement: Statement,
+    /// The SLSA provenance (v1, or v0.2 mapped to v1), when the predicate is one.
+    pub provenance: Option<ProvenanceV1>,
+}
+
+/// The result of verifying one document's signature and statement.
+pub type DocResult = Result<VerifiedStatement, VerifyError>;
+
+fn verify_dsse(
+    origin: &str,
+    env: &provseal_model::dsse::Envelope,
+    opts: &VerifyOptions,
+) -> DocResult {
+    if opts.keys.is_empty() {
+        return Err(VerifyError::Unsupported {
+            origin: origin.to_string(),
+            reason: "a DSSE envelope needs a public key to verify (pass --key)".into(),
+        });
+    }
+    let verified =
+        provseal_crypto::dsse::verify(env, &opts.keys).map_err(|e| VerifyError::Signature {
+            origin: origin.to_string(),
+            reason: e.to_string(),
+        })?;
+    statement_from_signed(
+        origin,
+        &verified.payload_type,
+        &verified.payload,
+        verified.key_id,
+    )
+}
+
+/// Checks the payload type and parses the signed payload strictly into a statement.
+pub fn statement_from_signed(
+    origin: &str,
+    payload_type: &str,
+    payload: &[u8],
+    key_id: String,
+) -> DocResult {
+    if payload_type != provseal_model::IN_TOTO_PAYLOAD_TYPE {
+        return Err(VerifyError::PayloadType {
+            origin: origin.to_string(),
+            expected: provseal_model::IN_TOTO_PAYLOAD_TYPE.to_string(),
+            actual: payload_type.to_string(),
+        });
+    }
+    let statement = Statement::parse(payload).map_err(|e| VerifyError::Statement {
+        origin: origin.to_string(),
+        reason: e.to_string(),
+    })?;
+    let provenance = match statement.predicate_type.as_str() {
+        provseal_model::SLSA_PROVENANCE_V1 | provseal_model::SLSA_PROVENANCE_V02 => {
+            let empty = serde_json::Value::Object(Default::default());
+            let predicate = statement.predicate.as_ref().unwrap_or(&empty);
+            Some(
+                provseal_model::slsa::provenance_v1_from(&statement.predicate_type, predicate)
+                    .map_err(|e| VerifyError::Statement {
+                        origin: origin.to_string(),
+                        reason: e.to_string(),
+                    })?,
+            )
+        }
+        _ => None,
+    };
+    Ok(VerifiedStatement {
+        origin: origin.to_string(),
+        signer: SignerIdentity { key_id },
+        statement,
+        provenance,
+    })
+}
+
+/// Verifies every document once (signature, payload type, statement).
+pub fn verify_documents(docs: &[LoadedDoc], opts: &VerifyOptions) -> Vec<DocResult> {
+    docs.iter().map(|d| verify_document(d, opts)).collect()
+}
+
+/// Verifies one document.
+pub fn verify_document(doc: &LoadedDoc, opts: &VerifyOptions) -> DocResult {
+    match &doc.doc {
+        AttestationDoc::Dsse(env) => verify_dsse(&doc.origin, env, opts),
+        AttestationDoc::BatchEntry(_) => Err(VerifyError::Unsupported {
+            origin: doc.origin.clone(),
+            reason: "provseal batch entries are not supported by this build".into(),
+        }),
+        AttestationDoc::SigstoreBundle(_) => Err(VerifyError::Unsupported {
+            origin: doc.origin.clone(),
+            reason: "Sigstore bundles are not supported by this build".into(),
+        }),
+    }
+}
+
+/// An artifact to verify: a display name and its digests.
+#[derive(Debug, Clone)]
+pub struct Artifact {
+    /// How the user named it (a path, or `sha256:HEX`).
+    pub name: String,
+    /// Its digests (every algorithm that any verified subject uses, where computable).
+    pub digests: DigestSet,
+}
+
+/// The verdict for one artifact.
+#[derive(Debug, Clone)]
+pub struct ArtifactVerdict {
+    /// The artifact.
+    pub artifact: Artifact,
+    /// The statement that verified it, or why none did.
+    pub result: Result<VerifiedStatement, VerifyError>,
+}
+
+impl ArtifactVerdict {
+    /// The one-line human verdict.
+    pub fn line(&self) -> String {
+        match &self.result {
+            Ok(v) => format!(
+                "{}: verified: signed by key {}, subject of `{}`{}",
+                self.artifact.name,
+                short(&v.signer.key_id, 16),
+                v.origin,
+                v.provenance
+                    .as_ref()
+                    .map(|p| format!(", builder {}", p.run_details.builder.id))
+                    .unwrap_or_default()
+            ),
+            Err(e) => format!("{}: {}", self.artifact.name, e),
+        }
+    }
+}
+
+fn short(s: &str, n: usize) -> &str {
+    s.get(..n).unwrap_or(s)
+}
+
+/// Strips scheme, `git+`, user info, `@ref`, `.git` and trailing slashes from a repository URI.
+pub fn normalize_repo(uri: &str) -> String {
+    let mut s = uri.trim();
+    s = s.strip_prefix("git+").unwrap_or(s);
+    if let Some(i) = s.find("://") {
+        s = &s[i + 3..];
+    }
+    let mut s = match s.rfind('@') {
+        // user@host form (credentials) or trailing @ref
+        Some(i) if s[..i].contains('/') => s[..i].to_string(),
+        Some(i) => s[i + 1..].to_string(),
+        None => s.to_string(),
+    };
+    while s.ends_with('/') {
+        s.pop();
+    }
+    if let Some(x) = s.strip_suffix(".git") {
+        s = x.to_string();
+    }
+    s.to_ascii_lowercase()
+}
+
+/// The source repositories a provenance records (git resolved dependencies and the provseal
+/// `externalParameters.source.repository`), normalised with [`normalize_repo`].
+pub fn recorded_sources(p: &ProvenanceV1) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(repo) = p
+        .build_definition
+        .external_parameters
+        .get("source")
+        .and_then(|s| s.get("repository"))
+        .and_then(|r| r.as_str())
+    {
+        out.push(normalize_repo(repo));
+    }
+    for rd in &p.build_definition.resolved_dependencies {
+        if let Some(uri) = &rd.uri {
+            if uri.starts_with("git+") {
+                out.push(normalize_repo(uri));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn check_constraints(v: &VerifiedStatement, opts: &VerifyOptions) -> Result<(), VerifyError> {
+    if let Some(want) = &opts.builder_id {
+        let actual = v
+            .provenance
+            .as_ref()
+            .map(|p| p.run_details.builder.id.clone())
+            .unwrap_or_else(|| "none (not a SLSA provenance)".into());
+        if &actual != want {
+            return Err(VerifyError::BuilderMismatch {
+                expected: want.clone(),
+                actual,
+            });
+        }
+    }
+    if let Some(want) = &opts.source_uri {
+        let recorded = v
+            .provenance
+            .as_ref()
+            .map(recorded_sources)
+            .unwrap_or_default();
+        if !recorded.iter().any(|r| *r == normalize_repo(want)) {
+            return Err(VerifyError::SourceMismatch {
+                expected: want.clone(),
+                actual: if recorded.is_empty() {
+                    "none".into()
+                } else {
+                    recorded.join(", ")
+                },
+            });
+        }
+    }
+    Ok(())
+}
+
+fn describe_digest(d: &DigestSet) -> String {
+    d.iter()
+        .next()
+        .map(|(alg, hex)| format!("{alg}:{}…", short(hex, 12)))
+        .unwrap_or_else(|| "(none)".into())
+}
+
+/// Matches one artifact against the verified statements and applies the constraints.
+///
+/// When no document verified, the artifact fails with the first document's error; when some
+/// did but none lists the digest, with `subject-not-found`; otherwise with the constraint that
+/// failed on a statement that lists it.
+pub fn verify_artifact(
+    artifact: &Artifact,
+    docs: &[DocResult],
+    opts: &VerifyOptions,
+) -> ArtifactVerdict {
+    let verified: Vec<&VerifiedStatement> = docs.iter().filter_map(|d| d.as_ref().ok()).collect();
+    let result = if verified.is_empty() {
+        match docs.iter().find_map(|d| d.as_ref().err()) {
+            Some(e) => Err(e.clone()),
+            None => Err(VerifyError::Malformed {
+                origin: "(none)".into(),
+                reason: "no attestation given".into(),
+            }),
+        }
+    } else {
+        let mut constraint_err = None;
+        let mut found = None;
+        for v in &verified {
+            if v.statement
+                .subject
+                .iter()
+                .any(|s| s.digest.matches(&artifact.digests))
+            {
+                match check_constraints(v, opts) {
+                    Ok(()) => {
+                        found = Some((*v).clone());
+                        break;
+                    }
+                    Err(e) => {
+                        constraint_err.get_or_insert(e);
+                    }
+                }
+            }
+        }
+        match (found, constraint_err) {
+            (Some(v), _) => Ok(v),
+            (None, Some(e)) => Err(e),
+            (None, None) => {
+                let subjects: Vec<String> = verified
+                    .iter()
+                    .flat_map(|v| v.statement.subject.iter())
+                    .take(5)
+                    .map(|s| {
+                        let name = s.name.clone().unwrap_or_else(|| "_".into());
+                        let d = describe_digest(&s.digest);
+                        format!("{name} {d}")
+                    })
+                    .collect();
+                let total: usize = verified.iter().map(|v| v.statement.subject.len()).sum();
+                let mut list = subjects.join(", ");
+                if total > 5 {
+                    list.push_str(&format!(", … {} more", total - 5));
+                }
+                let digest = artifact
+                    .digests
+                    .get("sha256")
+                    .map(|h| format!("sha256:{h}"))
+                    .or_else(|| {
+                        artifact
+                            .digests
+                            .iter()
+                            .next()
+                            .map(|(a, h)| format!("{a}:{h}"))
+                    })
+                    .unwrap_or_default();
+                Err(VerifyError::SubjectNotFound {
+                    digest,
+                    subjects: list,
+                })
+            }
+        }
+    };
+    ArtifactVerdict {
+        artifact: artifact.clone(),
+        result,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repo_normalisation() {
+        for (a, b) in [
+            (
+                "git+https://github.com/Org/Repo@refs/heads/main",
+                "github.com/org/repo",
+            ),
+            (
+                "https://user:tok@github.com/org/repo.git",
+                "github.com/org/repo",
+            ),
+            ("github.com/org/repo", "github.com/org/repo"),
+            (
+                "git+https://github.com/org/repo.git@v1",
+                "github.com/org/repo",
+            ),
+            ("https://github.com/org/repo/", "github.com/org/repo"),
+        ] {
+            assert_eq!(normalize_repo(a), b, "{a}");
+        }
+    }
+}

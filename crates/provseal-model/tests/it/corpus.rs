@@ -118,9 +118,11 @@ fn slsa_verifier_corpus_reads() {
         }
     }
     // What stays unread is known and wrong in the file itself: a payload with a `|` after the
-    // JSON, and a statement with an empty predicateType (the Go reference rejects both).
+    // JSON, a statement with an empty predicateType (the Go reference rejects both), and the
+    // `invalid-dsse-sig` fixture whose signature base64 has non-zero trailing bits.
     let want_unread: BTreeMap<String, usize> = [
         ("invalid JSON at line 1 column 2025".to_string(), 1),
+        ("invalid base64 in $.signatures[0].sig".to_string(), 1),
         ("missing required field $.predicateType".to_string(), 1),
     ]
     .into_iter()

@@ -1,0 +1,213 @@
+//! The provseal producer pipeline: resolve subjects, hash them, record the source and the
+//! dependency materials, build an in-toto Statement v1 with a SLSA Provenance v1 predicate, and
+//! sign it as a DSSE envelope.
+//!
+//! The CLI resolves arguments and environment into an [`AttestRequest`] and a signer; this crate
+//! does the work and returns the signed envelope; [`write_atomic`] puts it in place.
+//!
+//! ```no_run
+//! use provseal_attest::{attest, AttestRequest};
+//! # fn demo(signer: &dyn provseal_crypto::Signer) -> Result<(), provseal_attest::AttestError> {
+//! let req = AttestRequest::new(std::env::current_dir().unwrap(), vec!["dist/*".into()]);
+//! let att = attest(&req, signer)?;
+//! println!("{}", att.envelope.to_json());
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+use std::path::PathBuf;
+
+use provseal_crypto::hash::HashAlgorithm;
+use provseal_crypto::Signer;
+use provseal_model::dsse::Envelope;
+use provseal_model::DigestSet;
+
+mod output;
+pub mod provenance;
+mod subjects;
+
+pub use output::{write_atomic, Overwrite};
+pub use provenance::{
+    build_statement, ProvenanceInput, BUILD_TYPE_ATTEST, BUILD_TYPE_RUN, DEFAULT_BUILDER_ID,
+};
+pub use subjects::{resolve_subjects, SubjectFile};
+
+/// Errors of the producer pipeline.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AttestError {
+    /// No `--subject` was given.
+    #[error("no subjects given")]
+    NoSubjects,
+    /// A glob pattern matched no file.
+    #[error("subject pattern `{pattern}` matched no file")]
+    NoMatch {
+        /// The pattern.
+        pattern: String,
+    },
+    /// A glob pattern is malformed.
+    #[error("subject pattern `{pattern}` is invalid: {reason}")]
+    BadPattern {
+        /// The pattern.
+        pattern: String,
+        /// Why.
+        reason: String,
+    },
+    /// A subject names a directory.
+    #[error("subject `{}` is a directory, not a file", path.display())]
+    SubjectIsDirectory {
+        /// The path.
+        path: PathBuf,
+    },
+    /// A subject is neither a file nor a directory (a socket, a device…).
+    #[error("subject `{}` is not a regular file", path.display())]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+    },
+    /// A subject lies outside the working directory.
+    #[error("subject `{subject}` is outside the working directory (subject names are relative paths without `..`)")]
+    SubjectOutsideTree {
+        /// The argument as given.
+        subject: String,
+    },
+    /// A subject path is not valid UTF-8.
+    #[error("subject path `{}` is not valid UTF-8", path.display())]
+    NonUtf8Subject {
+        /// The path.
+        path: PathBuf,
+    },
+    /// The output file exists and `--force` was not given.
+    #[error("`{}` exists already (pass --force to replace it)", path.display())]
+    OutputExists {
+        /// The path.
+        path: PathBuf,
+    },
+    /// Reading or writing a file failed.
+    #[error("`{}`: {source}", path.display())]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Hashing or signing failed.
+    #[error(transparent)]
+    Crypto(#[from] provseal_crypto::CryptoError),
+    /// Recording the source or the materials failed.
+    #[error(transparent)]
+    Materials(#[from] provseal_materials::MaterialsError),
+    /// A bug: provseal produced something it cannot read back.
+    #[error("internal error: {reason}")]
+    Internal {
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// What `provseal attest` is asked to do.
+#[derive(Debug, Clone)]
+pub struct AttestRequest {
+    /// The working directory: subject names are relative to it; the git source is looked up there.
+    pub cwd: PathBuf,
+    /// Subject paths and glob patterns.
+    pub subjects: Vec<String>,
+    /// Digest algorithms computed for every subject (one read each).
+    pub digests: Vec<HashAlgorithm>,
+    /// `runDetails.builder.id`.
+    pub builder_id: String,
+}
+
+impl AttestRequest {
+    /// A request with the defaults: sha256, the default builder id.
+    pub fn new(cwd: PathBuf, subjects: Vec<String>) -> Self {
+        AttestRequest {
+            cwd,
+            subjects,
+            digests: vec![HashAlgorithm::Sha256],
+            builder_id: DEFAULT_BUILDER_ID.to_string(),
+        }
+    }
+}
+
+/// A signed attestation.
+#[derive(Debug, Clone)]
+pub struct Attestation {
+    /// The exact statement bytes that were signed.
+    pub statement: Vec<u8>,
+    /// The DSSE envelope.
+    pub envelope: Envelope,
+    /// The subjects with their digests.
+    pub subjects: Vec<(String, DigestSet)>,
+    /// Whether a git source was recorded.
+    pub source_recorded: bool,
+}
+
+/// The current time as RFC 3339 UTC with second precision.
+pub fn now_rfc3339() -> String {
+    jiff::Timestamp::now()
+        .round(jiff::Unit::Second)
+        .unwrap_or_else(|_| jiff::Timestamp::now())
+        .to_string()
+}
+
+/// A fresh invocation id (`urn:uuid:…`).
+pub fn new_invocation_id() -> String {
+    format!("urn:uuid:{}", uuid::Uuid::new_v4())
+}
+
+/// Resolves and hashes the subjects (each file read once; files in parallel).
+pub fn hash_subjects(
+    files: &[SubjectFile],
+    digests: &[HashAlgorithm],
+) -> Result<Vec<(String, DigestSet)>, AttestError> {
+    let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
+    let sets = provseal_crypto::hash::hash_files(&paths, digests)?;
+    Ok(files.iter().map(|f| f.name.clone()).zip(sets).collect())
+}
+
+/// `provseal attest`: hash the subjects, record the git source, build one statement listing every
+/// subject, and sign it.
+pub fn attest(req: &AttestRequest, signer: &dyn Signer) -> Result<Attestation, AttestError> {
+    let started_on = now_rfc3339();
+    let files = resolve_subjects(&req.cwd, &req.subjects)?;
+    let source = provseal_materials::git::source_info(&req.cwd)?;
+    let subjects = hash_subjects(&files, &req.digests)?;
+    let mut internal = serde_json::Map::new();
+    internal.insert(
+        "digestAlgorithms".into(),
+        serde_json::json!(req.digests.iter().map(|d| d.name()).collect::<Vec<_>>()),
+    );
+    let source_recorded = source.is_some();
+    let input = ProvenanceInput {
+        build_type: BUILD_TYPE_ATTEST.to_string(),
+        builder_id: req.builder_id.clone(),
+        subjects: subjects.clone(),
+        source,
+        external: serde_json::Map::new(),
+        internal,
+        materials: Vec::new(),
+        byproducts: Vec::new(),
+        invocation_id: new_invocation_id(),
+        started_on,
+        finished_on: now_rfc3339(),
+    };
+    let statement = build_statement(&input)?;
+    let envelope = sign_statement(&statement, signer)?;
+    Ok(Attestation {
+        statement,
+        envelope,
+        subjects,
+        source_recorded,
+    })
+}
+
+/// Signs statement bytes as a DSSE envelope with the in-toto payload type.
+pub fn sign_statement(statement: &[u8], signer: &dyn Signer) -> Result<Envelope, AttestError> {
+    Ok(provseal_crypto::dsse::sign(
+        provseal_model::IN_TOTO_PAYLOAD_TYPE,
+        statement.to_vec(),
+        signer,
+    )?)
+}

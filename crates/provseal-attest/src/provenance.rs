@@ -1,0 +1,161 @@
+//! Building the in-toto Statement v1 with provseal's SLSA Provenance v1 predicate.
+//!
+//! The predicate layout (buildType URIs and parameter schemas) is documented in
+//! `docs/buildtype.md`; keep the two in step.
+
+use serde_json::{json, Map, Value};
+
+use provseal_materials::git::{SourceInfo, TreeState};
+use provseal_model::{DigestSet, Statement};
+
+use crate::AttestError;
+
+/// buildType of `provseal attest`: products attested after a build that provseal did not run.
+pub const BUILD_TYPE_ATTEST: &str = "https://provseal.dev/buildtypes/attest/v1";
+/// buildType of `provseal run`: a build command run under provseal, materials snapshotted first.
+pub const BUILD_TYPE_RUN: &str = "https://provseal.dev/buildtypes/run/v1";
+/// The default `runDetails.builder.id` when `--builder-id` is not given.
+pub const DEFAULT_BUILDER_ID: &str = "https://provseal.dev/builders/cli/v1";
+
+/// Everything that goes into one provenance statement.
+#[derive(Debug, Clone)]
+pub struct ProvenanceInput {
+    /// `buildDefinition.buildType`.
+    pub build_type: String,
+    /// `runDetails.builder.id`.
+    pub builder_id: String,
+    /// Subjects: name and digests.
+    pub subjects: Vec<(String, DigestSet)>,
+    /// The git source, `None` outside a git work tree (recorded as absent, not invented).
+    pub source: Option<SourceInfo>,
+    /// Extra `externalParameters` members (e.g. the command of `provseal run`).
+    pub external: Map<String, Value>,
+    /// Extra `internalParameters` members.
+    pub internal: Map<String, Value>,
+    /// Further `resolvedDependencies` (materials), as ResourceDescriptor JSON objects.
+    pub materials: Vec<Value>,
+    /// `runDetails.byproducts`, as ResourceDescriptor JSON objects.
+    pub byproducts: Vec<Value>,
+    /// `runDetails.metadata.invocationId`.
+    pub invocation_id: String,
+    /// `runDetails.metadata.startedOn` (RFC 3339, UTC).
+    pub started_on: String,
+    /// `runDetails.metadata.finishedOn` (RFC 3339, UTC).
+    pub finished_on: String,
+}
+
+/// The ResourceDescriptor recorded for the git source: `git+<remote>@<ref>` with the commit.
+pub fn source_descriptor(source: &SourceInfo) -> Value {
+    let mut uri = match &source.remote_url {
+        Some(remote) if remote.starts_with("git+") => remote.clone(),
+        Some(remote) => format!("git+{remote}"),
+        None => format!("git+file://{}", source.root.display()),
+    };
+    if let Some(r) = &source.ref_name {
+        uri.push('@');
+        uri.push_str(r);
+    }
+    let mut annotations = Map::new();
+    match &source.tree_state {
+        TreeState::Clean => {
+            annotations.insert("treeState".into(), json!("clean"));
+        }
+        TreeState::Dirty { paths } => {
+            annotations.insert("treeState".into(), json!("dirty"));
+            annotations.insert("dirtyPaths".into(), json!(paths));
+        }
+    }
+    if !source.submodules.is_empty() {
+        let subs: Vec<Value> = source
+            .submodules
+            .iter()
+            .map(|s| json!({"path": s.path, "gitCommit": s.commit}))
+            .collect();
+        annotations.insert("submodules".into(), Value::Array(subs));
+    }
+    json!({
+        "name": "source",
+        "uri": uri,
+        "digest": {"gitCommit": source.commit},
+        "annotations": annotations,
+    })
+}
+
+/// Builds the statement and returns its exact JSON bytes (what gets signed).
+///
+/// The bytes are parsed back with the strict model parser before they are returned, so a
+/// statement provseal signs is always one provseal (and the in-toto reference) accepts.
+pub fn build_statement(input: &ProvenanceInput) -> Result<Vec<u8>, AttestError> {
+    let subjects: Vec<Value> = input
+        .subjects
+        .iter()
+        .map(|(name, digest)| json!({"name": name, "digest": digest}))
+        .collect();
+
+    let mut external = Map::new();
+    if let Some(src) = &input.source {
+        let mut s = Map::new();
+        if let Some(remote) = &src.remote_url {
+            s.insert("repository".into(), json!(remote));
+        }
+        if let Some(r) = &src.ref_name {
+            s.insert("ref".into(), json!(r));
+        }
+        external.insert("source".into(), Value::Object(s));
+    }
+    external.extend(input.external.clone());
+
+    let mut internal = Map::new();
+    internal.insert(
+        "sourceRecorded".into(),
+        json!(if input.source.is_some() {
+            "git"
+        } else {
+            "absent"
+        }),
+    );
+    internal.extend(input.internal.clone());
+
+    let mut deps = Vec::new();
+    if let Some(src) = &input.source {
+        deps.push(source_descriptor(src));
+    }
+    deps.extend(input.materials.iter().cloned());
+
+    let mut run_details = json!({
+        "builder": {
+            "id": input.builder_id,
+            "version": {"provseal": env!("CARGO_PKG_VERSION")},
+        },
+        "metadata": {
+            "invocationId": input.invocation_id,
+            "startedOn": input.started_on,
+            "finishedOn": input.finished_on,
+        },
+    });
+    if !input.byproducts.is_empty() {
+        run_details["byproducts"] = Value::Array(input.byproducts.clone());
+    }
+
+    let statement = json!({
+        "_type": provseal_model::STATEMENT_V1,
+        "subject": subjects,
+        "predicateType": provseal_model::SLSA_PROVENANCE_V1,
+        "predicate": {
+            "buildDefinition": {
+                "buildType": input.build_type,
+                "externalParameters": external,
+                "internalParameters": internal,
+                "resolvedDependencies": deps,
+            },
+            "runDetails": run_details,
+        },
+    });
+    let bytes = serde_json::to_vec(&statement).map_err(|e| AttestError::Internal {
+        reason: format!("serialising the statement: {e}"),
+    })?;
+    Statement::parse(&bytes).map_err(|e| AttestError::Internal {
+        reason: format!("the statement provseal built does not validate: {e}"),
+    })?;
+    Ok(bytes)
+}

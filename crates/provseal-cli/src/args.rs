@@ -1,0 +1,136 @@
+//! clap definitions: the command-line contract of DESIGN.md §3.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// provseal: record, sign and verify build provenance (in-toto, SLSA, DSSE, Sigstore).
+#[derive(Debug, Parser)]
+#[command(name = "provseal", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Manage signing keys.
+    Key {
+        /// Key operation.
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Hash artifacts, record the source, and write signed SLSA provenance for them.
+    Attest(AttestArgs),
+    /// Verify artifacts against their attestations.
+    Verify(VerifyArgs),
+    /// Show what an attestation says (without verifying it).
+    Inspect(InspectArgs),
+}
+
+/// Key operations.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Generate a key pair: PREFIX.key (PKCS#8 PEM, mode 0600) and PREFIX.pub (SPKI PEM).
+    Generate(KeyGenerateArgs),
+}
+
+/// Key algorithms.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Algorithm {
+    /// Ed25519.
+    Ed25519,
+    /// ECDSA over NIST P-256 with SHA-256.
+    EcdsaP256,
+}
+
+/// `provseal key generate`.
+#[derive(Debug, Args)]
+pub struct KeyGenerateArgs {
+    /// Key algorithm.
+    #[arg(long, value_enum, default_value = "ed25519")]
+    pub algorithm: Algorithm,
+    /// Encrypt the private key with the passphrase in this environment variable.
+    #[arg(long, value_name = "VAR")]
+    pub passphrase_env: Option<String>,
+    /// Output prefix: writes PREFIX.key and PREFIX.pub (never over existing files).
+    #[arg(long, value_name = "PREFIX")]
+    pub out: PathBuf,
+}
+
+/// Key and signing options shared by `attest` and `run`.
+#[derive(Debug, Args)]
+pub struct SigningArgs {
+    /// Signing key: a PEM file, `env://VAR` (PEM or base64 DER in a CI secret), or a `pkcs11:` URI.
+    #[arg(long, value_name = "KEYREF")]
+    pub key: String,
+    /// Environment variable holding the passphrase of an encrypted key.
+    #[arg(long, value_name = "VAR")]
+    pub passphrase_env: Option<String>,
+}
+
+/// `provseal attest`.
+#[derive(Debug, Args)]
+pub struct AttestArgs {
+    /// Key options.
+    #[command(flatten)]
+    pub signing: SigningArgs,
+    /// Artifacts to attest: paths or glob patterns, relative to the working directory.
+    #[arg(long = "subject", value_name = "PATH|GLOB", required = true)]
+    pub subjects: Vec<String>,
+    /// `runDetails.builder.id` to record.
+    #[arg(long, value_name = "URI", default_value = provseal_attest::DEFAULT_BUILDER_ID)]
+    pub builder_id: String,
+    /// Digest algorithms for the subjects, comma separated (sha256, sha384, sha512).
+    #[arg(
+        long,
+        value_name = "ALGS",
+        value_delimiter = ',',
+        default_value = "sha256"
+    )]
+    pub digest: Vec<String>,
+    /// Output file (default: SUBJECT.intoto.jsonl for one subject, multiple.intoto.jsonl for several).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Print a JSON summary on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `provseal verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Artifacts: files, or `sha256:HEX` / `sha512:HEX` when no such file exists.
+    #[arg(value_name = "ARTIFACT", required = true)]
+    pub artifacts: Vec<String>,
+    /// The attestation file (.intoto.jsonl, a DSSE envelope, …).
+    #[arg(long, value_name = "FILE")]
+    pub attestation: PathBuf,
+    /// Trusted public key(s) (SPKI PEM).
+    #[arg(long = "key", value_name = "PUB")]
+    pub keys: Vec<PathBuf>,
+    /// Required `builder.id`.
+    #[arg(long, value_name = "URI")]
+    pub builder_id: Option<String>,
+    /// Required source repository (e.g. `github.com/org/repo`).
+    #[arg(long, value_name = "URI")]
+    pub source_uri: Option<String>,
+    /// Print the JSON report on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `provseal inspect`.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The attestation file.
+    pub file: PathBuf,
+    /// Print JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,190 @@
+//! `provseal inspect`: what an attestation says, without verifying it.
+
+use std::process::ExitCode;
+
+use anyhow::anyhow;
+use provseal_model::Statement;
+use provseal_verify::{AttestationDoc, LoadedDoc};
+use serde_json::{json, Value};
+
+use crate::args::InspectArgs;
+use crate::{output, verify, Failure};
+
+/// The statement payload carried by a document, and its signatures' key ids (unverified).
+fn payload_of(doc: &AttestationDoc) -> Result<(String, Vec<u8>, Vec<String>), Failure> {
+    match doc {
+        AttestationDoc::Dsse(env) => Ok((
+            env.payload_type.clone(),
+            env.payload.clone(),
+            env.signatures
+                .iter()
+                .filter_map(|s| s.keyid.clone())
+                .collect(),
+        )),
+        AttestationDoc::SigstoreBundle(raw) | AttestationDoc::BatchEntry(raw) => {
+            let v = provseal_model::json::parse_strict(raw)?;
+            let env_value = v
+                .get("dsseEnvelope")
+                .or_else(|| v.get("statement"))
+                .ok_or_else(|| anyhow!("no DSSE envelope or statement in this document"))?;
+            let env_bytes = serde_json::to_vec(env_value)?;
+            let env = provseal_model::dsse::Envelope::from_json(&env_bytes)?;
+            Ok((
+                env.payload_type.clone(),
+                env.payload.clone(),
+                env.signatures
+                    .iter()
+                    .filter_map(|s| s.keyid.clone())
+                    .collect(),
+            ))
+        }
+    }
+}
+
+fn summarize(doc: &LoadedDoc) -> Value {
+    let mut out =
+        json!({"origin": doc.origin, "format": doc.doc.format(), "signatureVerified": false});
+    let (payload_type, payload, key_ids) = match payload_of(&doc.doc) {
+        Ok(p) => p,
+        Err(e) => {
+            out["error"] = json!(e.error.to_string());
+            return out;
+        }
+    };
+    out["keyIds"] = json!(key_ids);
+    out["payloadType"] = json!(payload_type);
+    let statement = match Statement::parse(&payload) {
+        Ok(s) => s,
+        Err(e) => {
+            out["error"] = json!(format!("the payload is not a valid in-toto statement: {e}"));
+            return out;
+        }
+    };
+    out["statementType"] = json!(statement.type_);
+    out["predicateType"] = json!(statement.predicate_type);
+    out["subjects"] = json!(statement
+        .subject
+        .iter()
+        .map(|s| json!({"name": s.name, "digest": s.digest}))
+        .collect::<Vec<_>>());
+    if let Some(pred) = &statement.predicate {
+        if let Ok(p) = provseal_model::slsa::provenance_v1_from(&statement.predicate_type, pred) {
+            out["buildType"] = json!(p.build_definition.build_type);
+            out["builderId"] = json!(p.run_details.builder.id);
+            out["sources"] = json!(provseal_verify::recorded_sources(&p));
+            out["materials"] = json!(p.build_definition.resolved_dependencies.len());
+            if let Some(m) = &p.run_details.metadata {
+                out["invocationId"] = json!(m.invocation_id);
+                out["startedOn"] = json!(m.started_on);
+                out["finishedOn"] = json!(m.finished_on);
+            }
+            let git = p
+                .build_definition
+                .resolved_dependencies
+                .iter()
+                .find(|rd| rd.uri.as_deref().is_some_and(|u| u.starts_with("git+")));
+            if let Some(rd) = git {
+                out["source"] = json!({
+                    "uri": rd.uri,
+                    "digest": rd.digest,
+                    "treeState": rd.annotations.get("treeState"),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn print_human(s: &Value) {
+    let str_of = |k: &str| s.get(k).and_then(Value::as_str).unwrap_or("-").to_string();
+    println!(
+        "{} ({}; signature not verified: use `provseal verify`)",
+        str_of("origin"),
+        str_of("format")
+    );
+    if let Some(e) = s.get("error").and_then(Value::as_str) {
+        println!("  error:          {e}");
+        return;
+    }
+    let keys: Vec<&str> = s["keyIds"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    println!(
+        "  signer key id:  {}",
+        if keys.is_empty() {
+            "(none given)".to_string()
+        } else {
+            keys.join(", ")
+        }
+    );
+    println!("  payload type:   {}", str_of("payloadType"));
+    println!("  predicate type: {}", str_of("predicateType"));
+    let subjects = s["subjects"].as_array().cloned().unwrap_or_default();
+    println!("  subjects:       {}", subjects.len());
+    for sub in subjects.iter().take(20) {
+        let name = sub["name"].as_str().unwrap_or("_");
+        let digest = sub["digest"]
+            .as_object()
+            .and_then(|d| {
+                d.iter()
+                    .next()
+                    .map(|(a, h)| format!("{a}:{}", h.as_str().unwrap_or("")))
+            })
+            .unwrap_or_default();
+        println!("    {name}  {digest}");
+    }
+    if subjects.len() > 20 {
+        println!("    … {} more", subjects.len() - 20);
+    }
+    if s.get("builderId").is_some() {
+        println!("  build type:     {}", str_of("buildType"));
+        println!("  builder:        {}", str_of("builderId"));
+        match s.get("source") {
+            Some(src) => println!(
+                "  source:         {} ({}, {})",
+                src["uri"].as_str().unwrap_or("-"),
+                src["digest"]
+                    .as_object()
+                    .and_then(|d| d
+                        .iter()
+                        .next()
+                        .map(|(a, h)| format!("{a} {}", h.as_str().unwrap_or(""))))
+                    .unwrap_or_default(),
+                src["treeState"]
+                    .as_str()
+                    .unwrap_or("tree state not recorded")
+            ),
+            None => println!("  source:         not recorded"),
+        }
+        println!(
+            "  materials:      {} resolved dependencies",
+            s["materials"].as_u64().unwrap_or(0)
+        );
+        println!(
+            "  run:            {} → {} ({})",
+            str_of("startedOn"),
+            str_of("finishedOn"),
+            str_of("invocationId")
+        );
+    }
+}
+
+/// Runs `provseal inspect`.
+pub fn run(args: InspectArgs) -> Result<ExitCode, Failure> {
+    let bytes = verify::read_attestation(&args.file)?;
+    let docs = provseal_verify::load_attestations(&bytes, &args.file.display().to_string())?;
+    let summaries: Vec<Value> = docs.iter().map(summarize).collect();
+    if args.json {
+        output::print_json(&summaries)?;
+    } else {
+        for s in &summaries {
+            print_human(s);
+        }
+    }
+    Ok(if summaries.iter().any(|s| s.get("error").is_some()) {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,139 @@
+//! Key settings: resolving key references (`env://VAR`, files) and passphrases from the
+//! environment, and `provseal key generate`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{anyhow, Context};
+use provseal_crypto::{KeyAlgorithm, KeyRef, PublicKey, Signer};
+use zeroize::Zeroizing;
+
+use crate::args::{Algorithm, KeyGenerateArgs, SigningArgs};
+use crate::{Failure, WithHint};
+
+/// Reads a passphrase from the named environment variable.
+pub fn passphrase_from_env(var: Option<&str>) -> Result<Option<Zeroizing<Vec<u8>>>, Failure> {
+    let Some(var) = var else { return Ok(None) };
+    match std::env::var_os(var) {
+        Some(v) => Ok(Some(Zeroizing::new(v.into_encoded_bytes()))),
+        None => Err(anyhow!("passphrase variable `{var}` is not set")).hint(format!(
+            "export {var} with the key's passphrase, or drop --passphrase-env"
+        )),
+    }
+}
+
+/// Opens the signing key named by `--key` before any work is done (a bad key costs no build).
+pub fn open_signer(args: &SigningArgs) -> Result<Box<dyn Signer>, Failure> {
+    let keyref: KeyRef = args
+        .key
+        .parse()
+        .map_err(|e| anyhow!("invalid key reference `{}`: {e}", args.key))?;
+    let passphrase = passphrase_from_env(args.passphrase_env.as_deref())?;
+    let (bytes, source) = match &keyref {
+        KeyRef::File(path) => (
+            Zeroizing::new(
+                fs_err::read(path)
+                    .with_context(|| format!("cannot read key `{}`", path.display()))?,
+            ),
+            path.display().to_string(),
+        ),
+        KeyRef::Env(var) => match std::env::var_os(var) {
+            Some(v) => (
+                Zeroizing::new(v.into_encoded_bytes()),
+                format!("env://{var}"),
+            ),
+            None => {
+                return Err(anyhow!("key variable `{var}` is not set")).hint(format!(
+                    "put the PEM (or base64 DER) private key in `{var}`"
+                ))
+            }
+        },
+        KeyRef::Pkcs11(_) => {
+            return Err(anyhow!("PKCS#11 keys are not supported by this build").into());
+        }
+        #[allow(unreachable_patterns)]
+        _ => return Err(anyhow!("unsupported key reference `{}`", args.key).into()),
+    };
+    let signer =
+        provseal_crypto::load_signer(&bytes, passphrase.as_deref().map(|p| &p[..]), &source)
+            .map_err(|e| {
+                let hint = match &e {
+                    provseal_crypto::CryptoError::PassphraseRequired { .. } => {
+                        Some("the key is encrypted: pass --passphrase-env VAR".to_string())
+                    }
+                    _ => None,
+                };
+                Failure {
+                    error: anyhow::Error::new(e),
+                    hint,
+                    code: 2,
+                }
+            })?;
+    Ok(signer)
+}
+
+/// Loads trusted public keys (SPKI PEM files).
+pub fn load_public_keys(paths: &[PathBuf]) -> Result<Vec<PublicKey>, Failure> {
+    paths
+        .iter()
+        .map(|p| {
+            let bytes =
+                fs_err::read(p).with_context(|| format!("cannot read key `{}`", p.display()))?;
+            PublicKey::from_pem_named(&bytes, &p.display().to_string())
+                .map_err(|e| Failure::from(anyhow::Error::new(e)))
+        })
+        .collect()
+}
+
+fn with_suffix(prefix: &Path, suffix: &str) -> PathBuf {
+    let mut s = prefix.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// `provseal key generate`.
+pub fn generate(args: KeyGenerateArgs) -> Result<ExitCode, Failure> {
+    let alg = match args.algorithm {
+        Algorithm::Ed25519 => KeyAlgorithm::Ed25519,
+        Algorithm::EcdsaP256 => KeyAlgorithm::EcdsaP256,
+    };
+    let passphrase = passphrase_from_env(args.passphrase_env.as_deref())?;
+    if let Some(p) = &passphrase {
+        if p.is_empty() {
+            return Err(anyhow!(
+                "passphrase variable `{}` is empty",
+                args.passphrase_env.as_deref().unwrap_or_default()
+            )
+            .into());
+        }
+    }
+    let key_path = with_suffix(&args.out, ".key");
+    let pub_path = with_suffix(&args.out, ".pub");
+    for p in [&key_path, &pub_path] {
+        if fs_err::symlink_metadata(p).is_ok() {
+            return Err(anyhow!(
+                "`{}` exists already; provseal never overwrites a key",
+                p.display()
+            )
+            .into());
+        }
+    }
+    let generated = provseal_crypto::generate_key(alg, passphrase.as_deref().map(|p| &p[..]))?;
+    provseal_crypto::write_private_key_file(&key_path, &generated.private_pem)?;
+    if let Err(e) = provseal_crypto::write_public_key_file(&pub_path, &generated.public_pem) {
+        let _ = fs_err::remove_file(&key_path);
+        return Err(e.into());
+    }
+    eprintln!(
+        "wrote `{}` (private, mode 0600{}) and `{}`; key id {}",
+        key_path.display(),
+        if passphrase.is_some() {
+            ", encrypted"
+        } else {
+            ""
+        },
+        pub_path.display(),
+        generated.key_id
+    );
+    Ok(ExitCode::SUCCESS)
+}

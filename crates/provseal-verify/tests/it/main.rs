@@ -1,0 +1,155 @@
+//! Tests of the verification pipeline over real signatures.
+#![allow(clippy::unwrap_used)]
+
+use provseal_crypto::{generate_key, load_signer, KeyAlgorithm, PublicKey, Signer};
+use provseal_model::DigestSet;
+use provseal_verify::{
+    load_attestations, verify_artifact, verify_documents, Artifact, AttestationDoc, FailureClass,
+    VerifyError, VerifyOptions,
+};
+
+fn key(alg: KeyAlgorithm) -> (Box<dyn Signer>, PublicKey) {
+    let g = generate_key(alg, None).unwrap();
+    let signer = load_signer(g.private_pem.as_bytes(), None, "test").unwrap();
+    let public = PublicKey::from_pem(g.public_pem.as_bytes()).unwrap();
+    (signer, public)
+}
+
+fn statement(subjects: &[(&str, &str)], builder: &str, repo: &str) -> Vec<u8> {
+    let subject: Vec<_> = subjects
+        .iter()
+        .map(|(n, d)| serde_json::json!({"name": n, "digest": {"sha256": d}}))
+        .collect();
+    serde_json::to_vec(&serde_json::json!({
+        "_type": "https://in-toto.io/Statement/v1",
+        "subject": subject,
+        "predicateType": "https://slsa.dev/provenance/v1",
+        "predicate": {
+            "buildDefinition": {
+                "buildType": "https://provseal.dev/buildtypes/attest/v1",
+                "externalParameters": {"source": {"repository": repo}},
+                "resolvedDependencies": [{"uri": format!("git+{repo}@refs/heads/main"), "digest": {"gitCommit": "a".repeat(40)}}]
+            },
+            "runDetails": {"builder": {"id": builder}}
+        }
+    }))
+    .unwrap()
+}
+
+fn artifact(name: &str, hex: &str) -> Artifact {
+    let mut d = DigestSet::new();
+    d.insert("sha256", hex);
+    Artifact {
+        name: name.into(),
+        digests: d,
+    }
+}
+
+const A: &str = "1111111111111111111111111111111111111111111111111111111111111111";
+const B: &str = "2222222222222222222222222222222222222222222222222222222222222222";
+const C: &str = "3333333333333333333333333333333333333333333333333333333333333333";
+
+#[test]
+fn jsonl_with_several_envelopes_and_unknown_lines() {
+    let (s1, p1) = key(KeyAlgorithm::Ed25519);
+    let (s2, _p2) = key(KeyAlgorithm::EcdsaP256);
+    let e1 = provseal_crypto::dsse::sign(
+        provseal_model::IN_TOTO_PAYLOAD_TYPE,
+        statement(&[("a", A)], "https://b/1", "https://github.com/o/r"),
+        s1.as_ref(),
+    )
+    .unwrap();
+    let e2 = provseal_crypto::dsse::sign(
+        provseal_model::IN_TOTO_PAYLOAD_TYPE,
+        statement(&[("b", B)], "https://b/1", "https://github.com/o/r"),
+        s2.as_ref(),
+    )
+    .unwrap();
+    let text = format!(
+        "{}\n{{\"something\":\"else\"}}\n\n{}\n",
+        e1.to_json(),
+        e2.to_json()
+    );
+    let docs = load_attestations(text.as_bytes(), "x.jsonl").unwrap();
+    assert_eq!(docs.len(), 2);
+    assert_eq!(docs[0].origin, "x.jsonl:1");
+    assert_eq!(docs[1].origin, "x.jsonl:4");
+    let opts = VerifyOptions {
+        keys: vec![p1.clone()],
+        ..Default::default()
+    };
+    let results = verify_documents(&docs, &opts);
+    assert!(results[0].is_ok());
+    assert!(matches!(results[1], Err(VerifyError::Signature { .. })));
+    // a is verified by line 1; b only by the envelope signed with another key
+    let va = verify_artifact(&artifact("a", A), &results, &opts);
+    assert_eq!(va.result.as_ref().unwrap().signer.key_id, p1.key_id());
+    let vb = verify_artifact(&artifact("b", B), &results, &opts);
+    let e = vb.result.unwrap_err();
+    assert_eq!(e.code(), "subject-not-found");
+    assert_eq!(e.class(), FailureClass::Policy);
+}
+
+#[test]
+fn pretty_printed_envelope_and_constraints() {
+    let (s, p) = key(KeyAlgorithm::Ed25519);
+    let env = provseal_crypto::dsse::sign(
+        provseal_model::IN_TOTO_PAYLOAD_TYPE,
+        statement(
+            &[("a", A), ("c", C)],
+            "https://b/1",
+            "https://github.com/o/r",
+        ),
+        s.as_ref(),
+    )
+    .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&env.to_json()).unwrap();
+    let pretty = serde_json::to_string_pretty(&v).unwrap();
+    let docs = load_attestations(pretty.as_bytes(), "e.json").unwrap();
+    assert!(matches!(docs[0].doc, AttestationDoc::Dsse(_)));
+    let mut opts = VerifyOptions {
+        keys: vec![p],
+        builder_id: Some("https://b/1".into()),
+        source_uri: Some("github.com/o/r".into()),
+    };
+    let results = verify_documents(&docs, &opts);
+    assert!(verify_artifact(&artifact("c", C), &results, &opts)
+        .result
+        .is_ok());
+    opts.builder_id = Some("https://b/2".into());
+    let e = verify_artifact(&artifact("c", C), &results, &opts)
+        .result
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "builder.id: expected `https://b/2`, found `https://b/1`"
+    );
+    opts.builder_id = None;
+    opts.source_uri = Some("https://github.com/o/other".into());
+    let e = verify_artifact(&artifact("c", C), &results, &opts)
+        .result
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "source: expected `https://github.com/o/other`, found `github.com/o/r`"
+    );
+}
+
+#[test]
+fn malformed_files() {
+    for (bytes, needle) in [
+        (&b""[..], "empty"),
+        (b"   \n  ", "empty"),
+        (b"[1,2,3]", "no attestation found"),
+        (b"{\"a\":1}\n{\"b\":", "x:2"),
+        (b"{\"payloadType\":\"t\"}", "payload"),
+    ] {
+        let e = load_attestations(bytes, "x").unwrap_err();
+        assert!(
+            e.to_string().contains(needle),
+            "{:?}: {e}",
+            String::from_utf8_lossy(bytes)
+        );
+        assert_eq!(e.class(), FailureClass::Input);
+    }
+}
