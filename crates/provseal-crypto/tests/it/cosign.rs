@@ -70,7 +70,7 @@ fn reference_made_cosign_keys_load_sign_and_verify_with_cosign_pub() {
     }
     let pass = "cosign-test-passphrase";
     for (alg, label, n, expect) in [
-        ("p256", "sigstore", 65536, KeyAlgorithm::EcdsaP256),
+        ("p256", "sigstore", 32768, KeyAlgorithm::EcdsaP256),
         ("p256", "cosign", 32768, KeyAlgorithm::EcdsaP256),
         ("ed25519", "sigstore", 32768, KeyAlgorithm::Ed25519),
     ] {
@@ -97,8 +97,8 @@ fn reference_made_cosign_keys_load_sign_and_verify_with_cosign_pub() {
         suite(&format!("cosign {alg}/{label}/N={n}"), &signer, &refs);
 
         // A wrong passphrase fails clearly and names the input (checked once: scrypt is slow
-        // in an unoptimised test build).
-        if n == 65536 {
+        // in an unoptimised test build; N=65536, cosign 2.x, is covered by the real key).
+        if label == "sigstore" && alg == "p256" {
             let err = load_cosign_key(&key_pem, b"wrong", "ci/cosign.key").unwrap_err();
             assert!(
                 matches!(&err, CryptoError::WrongPassphrase { input } if input == "ci/cosign.key"),
