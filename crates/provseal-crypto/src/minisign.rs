@@ -113,6 +113,12 @@ pub enum MinisignError {
     Crypto(#[from] CryptoError),
 }
 
+/// Whether `bytes` look like a `.minisig` file (start with `untrusted comment: `), for telling
+/// minisign signatures from raw ones.
+pub fn is_minisig(bytes: &[u8]) -> bool {
+    bytes.starts_with(UNTRUSTED_PREFIX.as_bytes())
+}
+
 /// Which message minisign signs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MinisignMode {
@@ -545,6 +551,12 @@ mod tests {
                 Err(MinisignError::Malformed { .. })
             ));
         }
+    }
+
+    #[test]
+    fn detects_minisig_text() {
+        assert!(is_minisig(SIG_PREHASHED.as_bytes()));
+        assert!(!is_minisig(&[0x30, 0x45, 0x02]));
     }
 
     #[test]

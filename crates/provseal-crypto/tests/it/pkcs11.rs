@@ -346,6 +346,22 @@ fn softhsm2_token_signers() {
         let per_sign = start.elapsed() / 50;
         assert_eq!(signer.sign_operations() - before, 50);
         eprintln!("{test}: {alg}: {per_sign:?} per signature (C_Sign + host-side check)");
+        // One signer shared by threads (the Signer is Send + Sync; calls are serialised on
+        // the session): 4 threads x 10 signatures, all valid, 40 more C_Sign calls.
+        let before = signer.sign_operations();
+        std::thread::scope(|scope| {
+            for t in 0..4u8 {
+                let signer = &signer;
+                scope.spawn(move || {
+                    for i in 0..10u8 {
+                        let msg = [t, i];
+                        let sig = signer.sign(&msg).unwrap();
+                        signer.public_key().verify(&msg, &sig).unwrap();
+                    }
+                });
+            }
+        });
+        assert_eq!(signer.sign_operations() - before, 40);
         // The other signers made no signatures.
         assert_eq!(by_id.sign_operations(), 0);
         assert_eq!(by_value.sign_operations(), 0);
