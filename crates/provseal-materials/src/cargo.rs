@@ -51,14 +51,23 @@ impl Collector for CargoCollector {
             ctx,
             &|n: &str| n == "Cargo.lock",
             false,
-            &parse_cargo_lock,
+            &parse_cargo_lock_bytes,
         ))
     }
 }
 
 /// Reads and parses a `Cargo.lock`; `name` is the path recorded in annotations.
 pub fn parse_cargo_lock(path: &Path, name: &str) -> Result<Lockfile, MaterialsError> {
-    parse_cargo_lock_str(&sbom::read_text(path)?, path, name)
+    parse_cargo_lock_bytes(path, name, &crate::discover::read_regular_file(path)?)
+}
+
+/// [`parse_cargo_lock`] over bytes already read.
+pub fn parse_cargo_lock_bytes(
+    path: &Path,
+    name: &str,
+    bytes: &[u8],
+) -> Result<Lockfile, MaterialsError> {
+    parse_cargo_lock_str(sbom::utf8(bytes, path)?, path, name)
 }
 
 fn key(name: &str, version: &str, source: Option<&cargo_lock::SourceId>) -> String {

@@ -31,7 +31,8 @@ use serde_json::{Map, Value};
 use crate::sbom::{self, parse_error, Lockfile, Package};
 use crate::{CollectContext, Collected, Collector, MaterialsError};
 
-/// The Go collector (`go`): every `go.sum` and `go.mod` under the root (not inside `vendor`) and
+/// The Go collector (`go`): every `go.sum` and `go.mod` found under the root (see
+/// [`crate::discover`]) and
 /// the ones named in the context.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GoCollector;
@@ -46,7 +47,7 @@ impl Collector for GoCollector {
             ctx,
             &|n: &str| n == "go.sum" || n == "go.mod",
             false,
-            &parse_go_file,
+            &parse_go_file_bytes,
         ))
     }
 }
@@ -60,24 +61,36 @@ pub fn golang_purl(module: &str, version: &str) -> String {
     crate::purl::package_url("golang", ns, name, Some(version))
 }
 
-/// Parses `go.sum` or `go.mod` (by file name); the sibling file, when present and parsable,
-/// refines the result as described in the module docs.
+/// Reads and parses `go.sum` or `go.mod` (by file name); the sibling file, when present and
+/// parsable, refines the result as described in the module docs.
 pub fn parse_go_file(path: &Path, name: &str) -> Result<Lockfile, MaterialsError> {
-    let text = sbom::read_text(path)?;
+    parse_go_file_bytes(path, name, &crate::discover::read_regular_file(path)?)
+}
+
+/// [`parse_go_file`] over bytes already read.
+pub fn parse_go_file_bytes(
+    path: &Path,
+    name: &str,
+    bytes: &[u8],
+) -> Result<Lockfile, MaterialsError> {
+    let text = sbom::utf8(bytes, path)?;
     let is_sum = path.file_name().is_some_and(|n| n == "go.sum");
     let sibling = path.with_file_name(if is_sum { "go.mod" } else { "go.sum" });
-    let sibling_text = if sibling.is_file() {
-        sbom::read_text(&sibling).ok()
+    let sibling_bytes = if sibling.is_file() {
+        crate::discover::read_regular_file(&sibling).ok()
     } else {
         None
     };
+    let sibling_text = sibling_bytes
+        .as_deref()
+        .and_then(|b| std::str::from_utf8(b).ok());
     if is_sum {
-        let go_mod = sibling_text.and_then(|t| parse_go_mod(&t, &sibling).ok());
-        parse_go_sum_str(&text, path, name, go_mod.as_ref())
+        let go_mod = sibling_text.and_then(|t| parse_go_mod(t, &sibling).ok());
+        parse_go_sum_str(text, path, name, go_mod.as_ref())
     } else {
-        let go_mod = parse_go_mod(&text, path)?;
+        let go_mod = parse_go_mod(text, path)?;
         let in_sum: BTreeSet<(String, String)> = sibling_text
-            .and_then(|t| parse_go_sum_lines(&t, &sibling).ok())
+            .and_then(|t| parse_go_sum_lines(t, &sibling).ok())
             .map(|lines| lines.into_iter().map(|l| (l.module, l.version)).collect())
             .unwrap_or_default();
         Ok(go_mod_lockfile(&go_mod, path, name, &in_sum))

@@ -50,6 +50,7 @@ use provseal_model::{DigestSet, ResourceDescriptor};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::discover::{display_name, find_lockfiles, read_regular_file, sha256_hex};
 use crate::{MaterialsError, Warning};
 
 /// The graph node that stands for the project itself (and its local workspace members).
@@ -192,146 +193,70 @@ fn and_flags(a: Option<bool>, b: Option<bool>) -> Option<bool> {
     }
 }
 
-/// The descriptor of a lockfile itself: `name` = `name`, `digest.sha256` of the file.
-pub fn file_descriptor(path: &Path, name: &str) -> Result<ResourceDescriptor, MaterialsError> {
-    use provseal_crypto::hash::{hash_reader, HashAlgorithm};
-    let io = |source| MaterialsError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = fs_err::File::open(path).map_err(io)?;
-    let digest = hash_reader(file, &[HashAlgorithm::Sha256]).map_err(io)?;
-    Ok(ResourceDescriptor {
+/// The descriptor of a lockfile itself: `name`, `digest.sha256` of its bytes, and the
+/// `lockfileFormat` annotation (as the Python collector writes it).
+pub fn file_descriptor(name: &str, sha256_hex: &str, format: &str) -> ResourceDescriptor {
+    let mut rd = ResourceDescriptor {
         name: Some(name.to_string()),
-        digest,
+        digest: DigestSet::from_iter([("sha256", sha256_hex)]),
         ..ResourceDescriptor::default()
-    })
+    };
+    rd.annotations
+        .insert("lockfileFormat".into(), Value::String(format.to_string()));
+    rd
 }
 
-/// `path` relative to `root`, `/`-separated; the path as given when it is not under `root`.
-pub(crate) fn relative_name(root: &Path, path: &Path) -> String {
-    let rel = path.strip_prefix(root).unwrap_or(path);
-    let parts: Vec<String> = rel
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect();
-    parts.join("/")
-}
+/// A lockfile parser over the file's bytes: `(path, recorded name, bytes)`.
+pub(crate) type ParseFn = dyn Fn(&Path, &str, &[u8]) -> Result<Lockfile, MaterialsError>;
 
-/// Directories the lockfile search never enters.
-pub(crate) const SKIP_DIRS: &[&str] = &[
-    "node_modules",
-    ".venv",
-    "venv",
-    "target",
-    ".git",
-    "vendor",
-    ".yarn",
-    ".pnpm-store",
-    "__pycache__",
-];
-
-/// How deep below the root the lockfile search looks.
-pub(crate) const MAX_DEPTH: usize = 12;
-
-/// Finds files under `root` whose file name satisfies `wanted`, without entering [`SKIP_DIRS`]
-/// or following symbolic links (so a link loop cannot trap it). Unreadable directories become
-/// warnings. When `hidden_npm_lock` is set, `node_modules/.package-lock.json` files directly
-/// beside a searched directory are found too.
-pub(crate) fn find_files(
-    root: &Path,
-    wanted: &dyn Fn(&str) -> bool,
-    hidden_npm_lock: bool,
-) -> (Vec<PathBuf>, Vec<Warning>) {
-    let mut found = Vec::new();
-    let mut warnings = Vec::new();
-    let walker = walkdir::WalkDir::new(root)
-        .follow_links(false)
-        .max_depth(MAX_DEPTH)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            e.depth() == 0
-                || !(e.file_type().is_dir()
-                    && e.file_name()
-                        .to_str()
-                        .is_some_and(|n| SKIP_DIRS.contains(&n)))
-        });
-    for entry in walker {
-        match entry {
-            Ok(e) => {
-                if e.file_type().is_dir() {
-                    if e.depth() > 0 && e.file_name().to_str().is_some_and(wanted) {
-                        // A directory where a lockfile should be: reported by the caller.
-                        found.push(e.path().to_path_buf());
-                    }
-                    if hidden_npm_lock {
-                        let hidden = e.path().join("node_modules").join(".package-lock.json");
-                        if hidden.is_file() {
-                            found.push(hidden);
-                        }
-                    }
-                    continue;
-                }
-                if e.file_name().to_str().is_some_and(wanted) {
-                    found.push(e.into_path());
-                }
-            }
-            Err(err) => {
-                let subject = err
-                    .path()
-                    .map(|p| p.display().to_string())
-                    .unwrap_or_else(|| root.display().to_string());
-                warnings.push(Warning {
-                    code: "lockfile-search-failed".into(),
-                    subject,
-                    message: err.to_string(),
-                });
-            }
-        }
-    }
-    (found, warnings)
-}
-
-/// The shared collection loop: find (or take the named) lockfiles, parse each, and turn them
-/// into descriptors. A lockfile that cannot be parsed still yields its file descriptor and a
-/// `lockfile-unparsable` warning; a named path that is not a file yields `lockfile-not-a-file`.
+/// The shared collection loop: find (or take the named) lockfiles, read each once (bounded by
+/// [`crate::discover::MAX_LOCKFILE_SIZE`]), record the file by digest and parse it. A lockfile
+/// that cannot be parsed still yields its file descriptor and a `lockfile-unparsable` warning;
+/// one that is not a regular file yields `lockfile-not-a-file`.
 pub(crate) fn collect_lockfiles(
     ctx: &crate::CollectContext,
     wanted: &dyn Fn(&str) -> bool,
     hidden_npm_lock: bool,
-    parse: &dyn Fn(&Path, &str) -> Result<Lockfile, MaterialsError>,
+    parse: &ParseFn,
 ) -> crate::Collected {
     let (paths, mut warnings) = discover(ctx, wanted, hidden_npm_lock);
     let mut materials = Vec::new();
     for path in paths {
-        let name = relative_name(&ctx.root, &path);
-        if !path.is_file() {
-            warnings.push(Warning {
-                code: "lockfile-not-a-file".into(),
-                subject: name,
-                message: format!("`{}` is not a regular file", path.display()),
-            });
-            continue;
-        }
-        match file_descriptor(&path, &name) {
-            Ok(rd) => materials.push(rd),
+        let name = display_name(&ctx.root, &path);
+        let bytes = match read_regular_file(&path) {
+            Ok(b) => b,
             Err(e) => {
+                let code = if path.exists() && !path.is_file() {
+                    "lockfile-not-a-file"
+                } else {
+                    "lockfile-unreadable"
+                };
                 warnings.push(Warning {
-                    code: "lockfile-unreadable".into(),
+                    code: code.into(),
                     subject: name,
                     message: e.to_string(),
                 });
                 continue;
             }
-        }
-        match parse(&path, &name) {
-            Ok(lock) => materials.extend(lock.package_descriptors()),
-            Err(e) => warnings.push(Warning {
-                code: "lockfile-unparsable".into(),
-                subject: name,
-                message: e.to_string(),
-            }),
+        };
+        let sha = sha256_hex(&bytes);
+        match parse(&path, &name, &bytes) {
+            Ok(lock) => {
+                materials.push(file_descriptor(&name, &sha, &lock.kind));
+                materials.extend(lock.package_descriptors());
+            }
+            Err(e) => {
+                let format = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                materials.push(file_descriptor(&name, &sha, &format));
+                warnings.push(Warning {
+                    code: "lockfile-unparsable".into(),
+                    subject: name,
+                    message: e.to_string(),
+                });
+            }
         }
     }
     crate::Collected {
@@ -340,17 +265,34 @@ pub(crate) fn collect_lockfiles(
     }
 }
 
-/// Lockfiles found under the root plus those named in the context whose file name matches.
+/// Lockfiles found under the root (with [`crate::discover::find_lockfiles`], which skips
+/// `node_modules`, `.venv`, `target`, … and never follows directory links) plus those named in
+/// the context whose file name matches. With `hidden_npm_lock`, the installed
+/// `node_modules/.package-lock.json` beside each `package.json` found is included.
 pub(crate) fn discover(
     ctx: &crate::CollectContext,
     wanted: &dyn Fn(&str) -> bool,
     hidden_npm_lock: bool,
 ) -> (Vec<PathBuf>, Vec<Warning>) {
-    let (mut paths, warnings) = if ctx.root.as_os_str().is_empty() {
+    let (found, warnings) = if ctx.root.as_os_str().is_empty() {
         (Vec::new(), Vec::new())
     } else {
-        find_files(&ctx.root, wanted, hidden_npm_lock)
+        find_lockfiles(&ctx.root, &|n, _| {
+            wanted(n) || (hidden_npm_lock && n == "package.json")
+        })
     };
+    let mut paths = Vec::new();
+    for p in found {
+        if p.file_name().and_then(|n| n.to_str()).is_some_and(wanted) {
+            paths.push(p);
+        } else if let Some(dir) = p.parent() {
+            // a package.json: is there an installed tree beside it?
+            let hidden = dir.join("node_modules").join(".package-lock.json");
+            if hidden.is_file() {
+                paths.push(hidden);
+            }
+        }
+    }
     for named in &ctx.lockfiles {
         let path = if named.is_absolute() {
             named.clone()
@@ -371,16 +313,13 @@ pub(crate) fn discover(
             paths.push(path);
         }
     }
+    paths.sort();
     (paths, warnings)
 }
 
-/// Reads a lockfile as UTF-8 text, naming it in errors.
-pub(crate) fn read_text(path: &Path) -> Result<String, MaterialsError> {
-    let bytes = fs_err::read(path).map_err(|source| MaterialsError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    String::from_utf8(bytes).map_err(|e| parse_error(path, format!("not UTF-8: {e}")))
+/// Bytes as UTF-8 text, or a parse error naming `path`.
+pub(crate) fn utf8<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a str, MaterialsError> {
+    std::str::from_utf8(bytes).map_err(|e| parse_error(path, format!("not UTF-8: {e}")))
 }
 
 /// A [`MaterialsError::Parse`] naming `path`.
@@ -835,15 +774,14 @@ pub fn dependency_graph(ctx: &crate::CollectContext) -> (DependencyGraph, Vec<Wa
         let (paths, w) = discover(ctx, wanted, hidden);
         warnings.extend(w);
         for path in paths {
-            if !path.is_file() {
-                continue;
-            }
-            let name = relative_name(&ctx.root, &path);
-            let parsed = if path.file_name().is_some_and(|n| n == "Cargo.lock") {
-                crate::cargo::parse_cargo_lock(&path, &name)
-            } else {
-                crate::node::parse_lockfile(&path, &name)
-            };
+            let name = display_name(&ctx.root, &path);
+            let parsed = read_regular_file(&path).and_then(|bytes| {
+                if path.file_name().is_some_and(|n| n == "Cargo.lock") {
+                    crate::cargo::parse_cargo_lock_bytes(&path, &name, &bytes)
+                } else {
+                    crate::node::parse_lockfile_bytes(&path, &name, &bytes)
+                }
+            });
             match parsed {
                 Ok(lock) => {
                     if let Some(g) = &lock.graph {

@@ -149,11 +149,12 @@ fn bad_cargo_locks_are_warnings() {
             ..CollectContext::default()
         })
         .unwrap();
-    let got: Vec<(String, String)> = out
+    let mut got: Vec<(String, String)> = out
         .warnings
         .iter()
         .map(|w| (w.subject.clone(), w.code.clone()))
         .collect();
+    got.sort();
     assert_eq!(
         got,
         vec![

@@ -135,11 +135,12 @@ fn bad_go_files_are_warnings() {
             ..CollectContext::default()
         })
         .unwrap();
-    let got: Vec<(String, String)> = out
+    let mut got: Vec<(String, String)> = out
         .warnings
         .iter()
         .map(|w| (w.subject.clone(), w.code.clone()))
         .collect();
+    got.sort();
     let mut want: Vec<(String, String)> = cases
         .iter()
         .map(|(r, _)| (r.to_string(), "lockfile-unparsable".to_string()))

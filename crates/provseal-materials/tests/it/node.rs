@@ -281,11 +281,35 @@ fn check_pnpm(dir: &str, expect_kind: &str, dev_recorded: bool) {
             assert_eq!(info.dev, None);
         }
     }
+    // The graph equals the parent → child edges of `pnpm ls`.
+    let ls = json(&format!("{dir}/pnpm-ls.json"));
+    let mut want_edges: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    want_edges.entry(ROOT_REF.to_string()).or_default();
+    let mut stack: Vec<(String, &Value)> = Vec::new();
+    for section in ["dependencies", "optionalDependencies", "devDependencies"] {
+        stack.push((ROOT_REF.to_string(), &ls[0][section]));
+    }
+    while let Some((from, map)) = stack.pop() {
+        let Some(map) = map.as_object() else {
+            continue;
+        };
+        for (name, d) in map {
+            let to = provseal_materials::node::npm_purl(name, d["version"].as_str().unwrap());
+            want_edges
+                .entry(from.clone())
+                .or_default()
+                .insert(to.clone());
+            want_edges.entry(to.clone()).or_default();
+            stack.push((to.clone(), &d["dependencies"]));
+            stack.push((to, &d["optionalDependencies"]));
+        }
+    }
+    assert_eq!(l.graph.unwrap().edges, want_edges, "{dir}");
 }
 
 #[test]
 fn pnpm_v9_matches_pnpm_ls() {
-    check_pnpm("pnpm-v9", "pnpm-lock.yaml v9.0", false);
+    check_pnpm("pnpm-v9", "pnpm-lock.yaml v9.0", true);
 }
 
 #[test]
