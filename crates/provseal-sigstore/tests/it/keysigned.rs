@@ -193,3 +193,32 @@ fn sigstore_js_verifies_our_key_signed_bundles() {
 fn sigstore_verify_root() -> &'static str {
     sigstore_verify::trust_root::SIGSTORE_PRODUCTION_TRUSTED_ROOT
 }
+
+/// sigstore-python 4.5 cannot read key-signed bundles at all (sigstore-python#1244): its
+/// `Bundle.from_json` demands a certificate. Asserted exactly, so a release that starts
+/// accepting them shows up here.
+#[test]
+fn sigstore_python_cannot_load_key_signed_bundles() {
+    let probe = ["-c", "import sigstore.models"];
+    if !provseal_testsupport::require_tool(
+        "sigstore_python_cannot_load_key_signed_bundles",
+        "python3",
+        &probe,
+    ) {
+        return;
+    }
+    let f = fixture(KeyAlgorithm::EcdsaP256);
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = dir.path().join("a.sigstore.json");
+    std::fs::write(&bundle, &f.bundle).unwrap();
+    let script = "import sys\nfrom sigstore.models import Bundle\ntry:\n    Bundle.from_json(open(sys.argv[1]).read())\n    print('loaded')\nexcept Exception as e:\n    print(f'{type(e).__name__}: {e}')\n";
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "InvalidBundle: expected certificate in bundle"
+    );
+}
