@@ -1,29 +1,44 @@
 #!/usr/bin/env bash
-# Builds provseal and runs the main job end to end on a small example project:
-# generate a key, attest the project's build outputs, verify them, inspect the provenance,
-# and show that a modified artifact is rejected.
+# Builds provseal and runs the main job end to end on examples/python-tool:
+#   a fresh venv from the hash-locked requirements.txt → `provseal run -- python -m build`
+#   → `provseal verify` on the wheel and the sdist → `provseal inspect` → a tampered wheel is rejected.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-cargo build --release -q --manifest-path "$root/Cargo.toml" -p provseal-cli
-ps="$root/target/release/provseal"
+if [ -z "${PROVSEAL_BIN:-}" ]; then
+  cargo build --release -q --manifest-path "$root/Cargo.toml" -p provseal-cli
+fi
+ps="${PROVSEAL_BIN:-$root/target/release/provseal}"
 work=$(mktemp -d "${TMPDIR:-/tmp}/provseal-quickstart.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+cp -r "$root/examples/python-tool/." "$work/"
 cd "$work"
-# A tiny project under git, with two build outputs.
-git init -q -b main . && git config user.email demo@example.invalid && git config user.name demo
-git remote add origin https://github.com/example/tool.git
-printf 'print("hello")\n' > tool.py && git add tool.py && git commit -qm init
-mkdir dist && tar czf dist/tool-1.0.tar.gz tool.py && cp tool.py dist/tool-1.0.py
+git init -q -b main . && git add -A
+git -c user.email=demo@example.invalid -c user.name=demo commit -qm "hello-tool 1.0.0"
+git remote add origin https://github.com/example/hello-tool.git
+python3 -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements.txt
 
-set -x
 "$ps" key generate --algorithm ed25519 --out ci
-"$ps" attest --key ci.key --subject 'dist/*' --out dist/provenance.intoto.jsonl
-"$ps" verify dist/tool-1.0.tar.gz dist/tool-1.0.py --attestation dist/provenance.intoto.jsonl --key ci.pub \
-  --source-uri github.com/example/tool
-"$ps" inspect dist/provenance.intoto.jsonl
-echo tampered >> dist/tool-1.0.py
-if "$ps" verify dist/tool-1.0.py --attestation dist/provenance.intoto.jsonl --key ci.pub; then
-  echo "tampered artifact verified: BUG" >&2; exit 1
-fi
+mv ci.key ci.pub .venv/    # keep the work tree clean (.venv/ is ignored)
+export PROVSEAL_KEY="$(cat .venv/ci.key)"                 # the way a CI secret arrives
+set -x
+"$ps" run --key env://PROVSEAL_KEY --python .venv --subject 'dist/*' \
+  --out provenance.intoto.jsonl --sbom sbom.cdx.json -- .venv/bin/python -m build --no-isolation
+"$ps" verify dist/*.whl dist/*.tar.gz --attestation provenance.intoto.jsonl --key .venv/ci.pub \
+  --source-uri github.com/example/hello-tool
+"$ps" inspect provenance.intoto.jsonl
 set +x
+echo "recorded dependencies (inside the signed payload):"
+python3 - <<'PY'
+import base64, json
+env = json.loads(open("provenance.intoto.jsonl").read())
+st = json.loads(base64.b64decode(env["payload"]))
+for rd in st["predicate"]["buildDefinition"]["resolvedDependencies"]:
+    digests = " ".join(f"{a}:{h[:12]}…" for a, h in rd.get("digest", {}).items())
+    print("  ", rd.get("uri") or rd.get("name"), digests)
+PY
+cp dist/*.whl tampered.whl && printf 'x' >> tampered.whl
+if "$ps" verify tampered.whl --attestation provenance.intoto.jsonl --key .venv/ci.pub; then
+  echo "a tampered wheel verified: BUG" >&2; exit 1
+fi
 echo "quickstart: all steps behaved as expected"

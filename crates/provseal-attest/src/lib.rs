@@ -25,6 +25,7 @@ use provseal_model::DigestSet;
 
 mod output;
 pub mod provenance;
+pub mod run;
 mod subjects;
 
 pub use output::{write_atomic, Overwrite};
@@ -180,6 +181,7 @@ pub fn attest(req: &AttestRequest, signer: &dyn Signer) -> Result<Attestation, A
         serde_json::json!(req.digests.iter().map(|d| d.name()).collect::<Vec<_>>()),
     );
     let source_recorded = source.is_some();
+    let materials = source.iter().map(|s| s.to_resource_descriptor()).collect();
     let input = ProvenanceInput {
         build_type: BUILD_TYPE_ATTEST.to_string(),
         builder_id: req.builder_id.clone(),
@@ -187,7 +189,7 @@ pub fn attest(req: &AttestRequest, signer: &dyn Signer) -> Result<Attestation, A
         source,
         external: serde_json::Map::new(),
         internal,
-        materials: Vec::new(),
+        materials,
         byproducts: Vec::new(),
         invocation_id: new_invocation_id(),
         started_on,

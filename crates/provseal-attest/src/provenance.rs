@@ -5,8 +5,8 @@
 
 use serde_json::{json, Map, Value};
 
-use provseal_materials::git::{SourceInfo, TreeState};
-use provseal_model::{DigestSet, Statement};
+use provseal_materials::git::SourceInfo;
+use provseal_model::{DigestSet, ResourceDescriptor, Statement};
 
 use crate::AttestError;
 
@@ -32,53 +32,17 @@ pub struct ProvenanceInput {
     pub external: Map<String, Value>,
     /// Extra `internalParameters` members.
     pub internal: Map<String, Value>,
-    /// Further `resolvedDependencies` (materials), as ResourceDescriptor JSON objects.
-    pub materials: Vec<Value>,
-    /// `runDetails.byproducts`, as ResourceDescriptor JSON objects.
-    pub byproducts: Vec<Value>,
+    /// `resolvedDependencies`: the source descriptor
+    /// ([`SourceInfo::to_resource_descriptor`]) first, then the dependency materials.
+    pub materials: Vec<ResourceDescriptor>,
+    /// `runDetails.byproducts`.
+    pub byproducts: Vec<ResourceDescriptor>,
     /// `runDetails.metadata.invocationId`.
     pub invocation_id: String,
     /// `runDetails.metadata.startedOn` (RFC 3339, UTC).
     pub started_on: String,
     /// `runDetails.metadata.finishedOn` (RFC 3339, UTC).
     pub finished_on: String,
-}
-
-/// The ResourceDescriptor recorded for the git source: `git+<remote>@<ref>` with the commit.
-pub fn source_descriptor(source: &SourceInfo) -> Value {
-    let mut uri = match &source.remote_url {
-        Some(remote) if remote.starts_with("git+") => remote.clone(),
-        Some(remote) => format!("git+{remote}"),
-        None => format!("git+file://{}", source.root.display()),
-    };
-    if let Some(r) = &source.ref_name {
-        uri.push('@');
-        uri.push_str(r);
-    }
-    let mut annotations = Map::new();
-    match &source.tree_state {
-        TreeState::Clean => {
-            annotations.insert("treeState".into(), json!("clean"));
-        }
-        TreeState::Dirty { paths } => {
-            annotations.insert("treeState".into(), json!("dirty"));
-            annotations.insert("dirtyPaths".into(), json!(paths));
-        }
-    }
-    if !source.submodules.is_empty() {
-        let subs: Vec<Value> = source
-            .submodules
-            .iter()
-            .map(|s| json!({"path": s.path, "gitCommit": s.commit}))
-            .collect();
-        annotations.insert("submodules".into(), Value::Array(subs));
-    }
-    json!({
-        "name": "source",
-        "uri": uri,
-        "digest": {"gitCommit": source.commit},
-        "annotations": annotations,
-    })
 }
 
 /// Builds the statement and returns its exact JSON bytes (what gets signed).
@@ -116,12 +80,6 @@ pub fn build_statement(input: &ProvenanceInput) -> Result<Vec<u8>, AttestError> 
     );
     internal.extend(input.internal.clone());
 
-    let mut deps = Vec::new();
-    if let Some(src) = &input.source {
-        deps.push(source_descriptor(src));
-    }
-    deps.extend(input.materials.iter().cloned());
-
     let mut run_details = json!({
         "builder": {
             "id": input.builder_id,
@@ -134,7 +92,7 @@ pub fn build_statement(input: &ProvenanceInput) -> Result<Vec<u8>, AttestError> 
         },
     });
     if !input.byproducts.is_empty() {
-        run_details["byproducts"] = Value::Array(input.byproducts.clone());
+        run_details["byproducts"] = json!(input.byproducts);
     }
 
     let statement = json!({
@@ -146,7 +104,7 @@ pub fn build_statement(input: &ProvenanceInput) -> Result<Vec<u8>, AttestError> 
                 "buildType": input.build_type,
                 "externalParameters": external,
                 "internalParameters": internal,
-                "resolvedDependencies": deps,
+                "resolvedDependencies": input.materials,
             },
             "runDetails": run_details,
         },

@@ -24,6 +24,10 @@ pub enum Command {
     },
     /// Hash artifacts, record the source, and write signed SLSA provenance for them.
     Attest(AttestArgs),
+    /// Snapshot the dependencies, run a build command, and write signed provenance for its products.
+    Run(RunArgs),
+    /// Print the dependency snapshot `run` would record (no build, no signature).
+    Materials(MaterialsArgs),
     /// Verify artifacts against their attestations.
     Verify(VerifyArgs),
     /// Show what an attestation says (without verifying it).
@@ -69,6 +73,74 @@ pub struct SigningArgs {
     /// Environment variable holding the passphrase of an encrypted key.
     #[arg(long, value_name = "VAR")]
     pub passphrase_env: Option<String>,
+}
+
+/// Where the dependency snapshot looks (shared by `run` and `materials`).
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Python interpreter or virtual environment to record (default: $VIRTUAL_ENV, else ./.venv).
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+    /// A lockfile to record in addition to those found in the source tree.
+    #[arg(long = "lockfile", value_name = "PATH")]
+    pub lockfiles: Vec<PathBuf>,
+    /// Also record this environment variable (names that look secret are refused).
+    #[arg(long = "env", value_name = "NAME")]
+    pub env: Vec<String>,
+}
+
+/// `provseal run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Key options.
+    #[command(flatten)]
+    pub signing: SigningArgs,
+    /// Build products to attest (paths or globs, matched after the build).
+    #[arg(long = "subject", value_name = "GLOB", required = true)]
+    pub subjects: Vec<String>,
+    /// `runDetails.builder.id` to record.
+    #[arg(long, value_name = "URI", default_value = provseal_attest::DEFAULT_BUILDER_ID)]
+    pub builder_id: String,
+    /// Digest algorithms for the subjects, comma separated.
+    #[arg(
+        long,
+        value_name = "ALGS",
+        value_delimiter = ',',
+        default_value = "sha256"
+    )]
+    pub digest: Vec<String>,
+    /// Output file (default as for `attest`).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Replace the output files if they exist.
+    #[arg(long)]
+    pub force: bool,
+    /// Print a JSON summary on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Snapshot options.
+    #[command(flatten)]
+    pub snapshot: SnapshotArgs,
+    /// Exit 1 and write nothing when the dependencies or the source changed during the build.
+    #[arg(long)]
+    pub fail_on_drift: bool,
+    /// Also write a CycloneDX 1.6 JSON SBOM of the snapshot here (its digest is signed).
+    #[arg(long, value_name = "FILE")]
+    pub sbom: Option<PathBuf>,
+    /// The build command.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<String>,
+}
+
+/// `provseal materials`.
+#[derive(Debug, Args)]
+pub struct MaterialsArgs {
+    /// Snapshot options.
+    #[command(flatten)]
+    pub snapshot: SnapshotArgs,
+    /// Print the snapshot as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `provseal attest`.

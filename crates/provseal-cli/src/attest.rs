@@ -25,7 +25,7 @@ pub fn digest_algorithms(names: &[String]) -> Result<Vec<HashAlgorithm>, Failure
 }
 
 /// The default output file: `SUBJECT.intoto.jsonl` for one subject, else `multiple.intoto.jsonl`.
-fn default_out(subjects: &[(String, provseal_model::DigestSet)]) -> PathBuf {
+pub fn default_out(subjects: &[(String, provseal_model::DigestSet)]) -> PathBuf {
     match subjects {
         [(name, _)] => PathBuf::from(format!("{name}.intoto.jsonl")),
         _ => PathBuf::from("multiple.intoto.jsonl"),

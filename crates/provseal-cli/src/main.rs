@@ -11,7 +11,9 @@ mod args;
 mod attest;
 mod inspect;
 mod keys;
+mod materials;
 mod output;
+mod run;
 mod verify;
 
 use args::{Cli, Command, KeyCommand};
@@ -60,6 +62,8 @@ fn main() -> ExitCode {
             command: KeyCommand::Generate(a),
         } => keys::generate(a),
         Command::Attest(a) => attest::run(a),
+        Command::Run(a) => run::run(a),
+        Command::Materials(a) => materials::run(a),
         Command::Verify(a) => verify::run(a),
         Command::Inspect(a) => inspect::run(a),
     };

@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod e2e;
+mod run;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

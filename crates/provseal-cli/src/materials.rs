@@ -1,0 +1,85 @@
+//! `provseal materials`, and the snapshot settings shared with `run`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use provseal_materials::snapshot::Snapshot;
+use provseal_materials::CollectContext;
+
+use crate::args::{MaterialsArgs, SnapshotArgs};
+use crate::{output, Failure};
+
+/// Resolves the snapshot settings: the source root (the git work tree root, else `cwd`), the
+/// Python environment, named lockfiles, and the process environment (the library picks only the
+/// allow-listed variables from it).
+pub fn collect_context(cwd: &Path, args: &SnapshotArgs) -> Result<CollectContext, Failure> {
+    let root = match provseal_materials::git::source_info(cwd)? {
+        Some(s) => s.root,
+        None => cwd.to_path_buf(),
+    };
+    let absolute = |p: &PathBuf| {
+        if p.is_absolute() {
+            p.clone()
+        } else {
+            cwd.join(p)
+        }
+    };
+    Ok(CollectContext {
+        root,
+        python: args.python.as_ref().map(absolute),
+        lockfiles: args.lockfiles.iter().map(absolute).collect(),
+        env: std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect(),
+        extra_env: args.env.clone(),
+    })
+}
+
+/// Prints the snapshot's warnings on stderr.
+pub fn print_warnings(s: &Snapshot) {
+    for w in &s.warnings {
+        eprintln!("warning[{}]: `{}`: {}", w.code, w.subject, w.message);
+    }
+}
+
+/// Runs `provseal materials`.
+pub fn run(args: MaterialsArgs) -> Result<ExitCode, Failure> {
+    let cwd = std::env::current_dir()?;
+    let ctx = collect_context(&cwd, &args.snapshot)?;
+    let snap = provseal_materials::snapshot::snapshot_default(&ctx)?;
+    print_warnings(&snap);
+    if args.json {
+        output::print_json(&snap)?;
+    } else {
+        match &snap.source {
+            Some(s) => println!(
+                "source: {} {} ({})",
+                s.remote_url.as_deref().unwrap_or("(no remote)"),
+                s.commit,
+                if s.tree_state.is_clean() {
+                    "clean"
+                } else {
+                    "dirty"
+                }
+            ),
+            None => println!("source: not a git work tree"),
+        }
+        for m in &snap.materials {
+            let id = m.uri.as_deref().or(m.name.as_deref()).unwrap_or("-");
+            let digest = m
+                .digest
+                .iter()
+                .next()
+                .map(|(a, h)| format!("{a}:{}", h.get(..16).unwrap_or(h)))
+                .unwrap_or_default();
+            println!("{id}  {digest}");
+        }
+        println!(
+            "{} materials, {} environment variables recorded, {} warnings",
+            snap.materials.len(),
+            snap.env_vars.len(),
+            snap.warnings.len()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,234 @@
+//! `provseal run`: snapshot, build, snapshot again, hash, sign — one payload, one signature.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::anyhow;
+use provseal_attest::run::{run_statement, RunRecord};
+use provseal_attest::{Overwrite, DEFAULT_BUILDER_ID};
+use provseal_crypto::hash::HashAlgorithm;
+use provseal_materials::sbom::SbomMetadata;
+use provseal_materials::snapshot::{diff, snapshot_default, Drift};
+
+use crate::args::RunArgs;
+use crate::attest::{default_out, digest_algorithms};
+use crate::materials::{collect_context, print_warnings};
+use crate::{keys, output, Failure};
+
+fn refuse_existing(path: &Path, force: bool) -> Result<(), Failure> {
+    if !force && fs_err::symlink_metadata(path).is_ok() {
+        return Err(anyhow!(
+            "`{}` exists already (pass --force to replace it)",
+            path.display()
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn print_drift(drift: &Drift) {
+    if drift.is_empty() {
+        eprintln!("drift: none (dependencies and source unchanged by the build)");
+        return;
+    }
+    eprintln!(
+        "drift: {} added, {} removed, {} changed, {} lockfile(s) changed{}{}",
+        drift.added.len(),
+        drift.removed.len(),
+        drift.changed.len(),
+        drift.lockfiles_changed.len(),
+        if drift.source_became_dirty || !drift.new_dirty_paths.is_empty() {
+            ", source tree dirtied"
+        } else {
+            ""
+        },
+        if drift.source_commit_changed {
+            ", HEAD moved"
+        } else {
+            ""
+        }
+    );
+    for a in drift.added.iter().take(20) {
+        eprintln!("  + {}", a.id);
+    }
+    for r in drift.removed.iter().take(20) {
+        eprintln!("  - {}", r.id);
+    }
+    for c in drift
+        .changed
+        .iter()
+        .chain(&drift.lockfiles_changed)
+        .take(20)
+    {
+        eprintln!("  ~ {}: {} → {}", c.key, c.old.id, c.new.id);
+    }
+    for p in drift.new_dirty_paths.iter().take(20) {
+        eprintln!("  dirty: {p}");
+    }
+}
+
+fn sbom_bytes(
+    ctx: &provseal_materials::CollectContext,
+    snap: &provseal_materials::snapshot::Snapshot,
+    timestamp: &str,
+) -> Result<Vec<u8>, Failure> {
+    let (graph, warnings) = provseal_materials::sbom::dependency_graph(ctx);
+    for w in &warnings {
+        eprintln!("warning[{}]: `{}`: {}", w.code, w.subject, w.message);
+    }
+    let name = ctx
+        .root
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "project".into());
+    let meta = SbomMetadata {
+        component_name: name,
+        component_version: None,
+        tool_name: "provseal".into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        timestamp: timestamp.to_string(),
+        serial_number: None,
+    };
+    Ok(provseal_materials::sbom::cyclonedx_json(
+        &snap.materials,
+        Some(&graph),
+        &meta,
+    )?)
+}
+
+/// Runs `provseal run`.
+pub fn run(args: RunArgs) -> Result<ExitCode, Failure> {
+    // 1. Settings and key first: a bad key or an existing output costs no build.
+    let digests: Vec<HashAlgorithm> = digest_algorithms(&args.digest)?;
+    let signer = keys::open_signer(&args.signing)?;
+    if let Some(out) = &args.out {
+        refuse_existing(out, args.force)?;
+    }
+    if let Some(sbom) = &args.sbom {
+        refuse_existing(sbom, args.force)?;
+    }
+    let cwd = std::env::current_dir()?;
+    let ctx = collect_context(&cwd, &args.snapshot)?;
+
+    // 2. Snapshot before the build can alter anything.
+    let before = snapshot_default(&ctx)?;
+    print_warnings(&before);
+    eprintln!(
+        "recorded {} materials before the build; running `{}`",
+        before.materials.len(),
+        args.command.join(" ")
+    );
+
+    // 3. The build, with inherited stdio.
+    let started_on = provseal_attest::now_rfc3339();
+    let status = std::process::Command::new(&args.command[0])
+        .args(&args.command[1..])
+        .status()
+        .map_err(|e| anyhow!("cannot start the build command `{}`: {e}", args.command[0]))?;
+    let finished_on = provseal_attest::now_rfc3339();
+    if !status.success() {
+        let code = status.code().unwrap_or_else(|| {
+            use std::os::unix::process::ExitStatusExt;
+            128 + status.signal().unwrap_or(0)
+        });
+        eprintln!("error: the build failed (exit {code}); no attestation was written");
+        return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1).max(1)));
+    }
+
+    // 4. Snapshot again: drift.
+    let after = snapshot_default(&ctx)?;
+    let drift = diff(&before, &after);
+    print_drift(&drift);
+    if args.fail_on_drift && !drift.is_empty() {
+        eprintln!("error: the build changed its dependencies or source (--fail-on-drift); no attestation was written");
+        return Ok(ExitCode::from(1));
+    }
+
+    // 5. Products, hashed after the build.
+    let files = provseal_attest::resolve_subjects(&cwd, &args.subjects)?;
+    let subjects = provseal_attest::hash_subjects(&files, &digests)?;
+
+    // 6. SBOM (its digest goes into the signed payload).
+    let sbom = match &args.sbom {
+        Some(path) => {
+            let bytes = sbom_bytes(&ctx, &before, &started_on)?;
+            let digest = provseal_crypto::hash::hash_reader(&bytes[..], &[HashAlgorithm::Sha256])?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Some((path.clone(), bytes, name, digest))
+        }
+        None => None,
+    };
+
+    let working_directory = match &before.source {
+        Some(s) => match cwd.strip_prefix(&s.root) {
+            Ok(rel) if rel.as_os_str().is_empty() => ".".to_string(),
+            Ok(rel) => rel.to_string_lossy().into_owned(),
+            Err(_) => ".".to_string(),
+        },
+        None => ".".to_string(),
+    };
+    let record = RunRecord {
+        command: args.command.clone(),
+        working_directory,
+        exit_code: 0,
+        started_on,
+        finished_on,
+        before,
+        drift,
+        sbom: sbom.as_ref().map(|(_, _, n, d)| (n.clone(), d.clone())),
+    };
+    let builder_id = if args.builder_id.is_empty() {
+        DEFAULT_BUILDER_ID
+    } else {
+        &args.builder_id
+    };
+    let statement = run_statement(
+        builder_id,
+        &digests,
+        subjects.clone(),
+        &record,
+        provseal_attest::new_invocation_id(),
+    )?;
+    let envelope = provseal_attest::sign_statement(&statement, signer.as_ref())?;
+
+    // 7. Write atomically.
+    let overwrite = if args.force {
+        Overwrite::Allow
+    } else {
+        Overwrite::Refuse
+    };
+    let out: PathBuf = args.out.clone().unwrap_or_else(|| default_out(&subjects));
+    if let Some((path, bytes, _, _)) = &sbom {
+        provseal_attest::write_atomic(path, bytes, overwrite)?;
+    }
+    let mut line = envelope.to_json();
+    line.push('\n');
+    if let Err(e) = provseal_attest::write_atomic(&out, line.as_bytes(), overwrite) {
+        if let Some((path, _, _, _)) = &sbom {
+            let _ = fs_err::remove_file(path);
+        }
+        return Err(e.into());
+    }
+    eprintln!(
+        "attested {} subject(s) with {} materials, signed by key {}, wrote `{}`",
+        subjects.len(),
+        record.before.materials.len(),
+        signer.key_id(),
+        out.display()
+    );
+    if args.json {
+        output::print_json(&serde_json::json!({
+            "output": out,
+            "sbom": sbom.as_ref().map(|s| &s.0),
+            "keyId": signer.key_id(),
+            "subjects": subjects.iter().map(|(n, d)| serde_json::json!({"name": n, "digest": d})).collect::<Vec<_>>(),
+            "materials": record.before.materials.len(),
+            "driftEmpty": record.drift.is_empty(),
+            "signingOperations": 1,
+        }))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
