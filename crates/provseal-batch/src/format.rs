@@ -52,59 +52,69 @@ pub struct BatchEntry {
     pub root_envelope: Envelope,
 }
 
-#[derive(Serialize)]
-struct EntryStatementJson<'a> {
-    #[serde(rename = "payloadType")]
-    payload_type: &'a str,
-    payload: String,
+/// The parts of an entry file shared by every entry of a batch, serialized once.
+pub(crate) struct EntryPrefix {
+    /// `{"mediaType":…,"statement":{"payloadType":<type>,"payload":"`
+    head: String,
+    /// `,"rootEnvelope":<envelope JSON>}` and a newline.
+    tail: String,
 }
 
-#[derive(Serialize)]
-struct ProofJson<'a> {
-    #[serde(rename = "leafIndex")]
-    leaf_index: u64,
-    #[serde(rename = "treeSize")]
-    tree_size: u64,
-    hashes: &'a [String],
-}
+impl EntryPrefix {
+    pub(crate) fn new(payload_type: &str, root_envelope: &Envelope) -> Result<Self, BatchError> {
+        let media = serde_json::to_string(ENTRY_MEDIA_TYPE_V1);
+        let ptype = serde_json::to_string(payload_type);
+        let (media, ptype) = match (media, ptype) {
+            (Ok(m), Ok(p)) => (m, p),
+            (Err(e), _) | (_, Err(e)) => {
+                return Err(BatchError::Serialize {
+                    what: "batch entry",
+                    message: e.to_string(),
+                })
+            }
+        };
+        Ok(Self {
+            head: format!(
+                r#"{{"mediaType":{media},"statement":{{"payloadType":{ptype},"payload":""#
+            ),
+            tail: format!(r#","rootEnvelope":{}}}"#, root_envelope.to_json()) + "\n",
+        })
+    }
 
-#[derive(Serialize)]
-struct EntryJson<'a> {
-    #[serde(rename = "mediaType")]
-    media_type: &'a str,
-    statement: EntryStatementJson<'a>,
-    proof: ProofJson<'a>,
-    #[serde(rename = "rootEnvelope")]
-    root_envelope: &'a Value,
-}
-
-/// Serializes one entry from borrowed parts: one line of compact JSON and a trailing newline.
-pub(crate) fn entry_json(
-    payload_type: &str,
-    statement: &[u8],
-    proof: &InclusionProof,
-    root_envelope: &Value,
-) -> Result<Vec<u8>, BatchError> {
-    let hashes: Vec<String> = proof.hashes.iter().map(hex::encode).collect();
-    let json = EntryJson {
-        media_type: ENTRY_MEDIA_TYPE_V1,
-        statement: EntryStatementJson {
-            payload_type,
-            payload: STANDARD.encode(statement),
-        },
-        proof: ProofJson {
-            leaf_index: proof.leaf_index,
-            tree_size: proof.tree_size,
-            hashes: &hashes,
-        },
-        root_envelope,
-    };
-    let mut out = serde_json::to_vec(&json).map_err(|e| BatchError::Serialize {
-        what: "batch entry",
-        message: e.to_string(),
-    })?;
-    out.push(b'\n');
-    Ok(out)
+    /// One entry file: compact JSON (keys in the documented order) and a trailing newline.
+    /// Base64, hex and integers need no JSON escaping; the strings that might are escaped by
+    /// `serde_json` in [`EntryPrefix::new`].
+    pub(crate) fn entry_json(&self, statement: &[u8], proof: &InclusionProof) -> Vec<u8> {
+        let b64_len = statement.len().div_ceil(3) * 4;
+        let mut out = Vec::with_capacity(
+            self.head.len() + b64_len + 64 + proof.hashes.len() * 67 + self.tail.len(),
+        );
+        out.extend_from_slice(self.head.as_bytes());
+        let mut b64 = String::with_capacity(b64_len);
+        STANDARD.encode_string(statement, &mut b64);
+        out.extend_from_slice(b64.as_bytes());
+        out.extend_from_slice(
+            format!(
+                r#""}},"proof":{{"leafIndex":{},"treeSize":{},"hashes":["#,
+                proof.leaf_index, proof.tree_size
+            )
+            .as_bytes(),
+        );
+        let mut hex_buf = [0u8; 64];
+        for (i, h) in proof.hashes.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.push(b'"');
+            if hex::encode_to_slice(h, &mut hex_buf).is_ok() {
+                out.extend_from_slice(&hex_buf);
+            }
+            out.push(b'"');
+        }
+        out.extend_from_slice(b"]}");
+        out.extend_from_slice(self.tail.as_bytes());
+        out
+    }
 }
 
 impl BatchEntry {
@@ -113,12 +123,8 @@ impl BatchEntry {
     /// # Errors
     /// [`BatchError::Serialize`] (not expected in practice).
     pub fn to_json(&self) -> Result<Vec<u8>, BatchError> {
-        entry_json(
-            &self.payload_type,
-            &self.statement,
-            &self.proof,
-            &self.root_envelope.to_value(),
-        )
+        Ok(EntryPrefix::new(&self.payload_type, &self.root_envelope)?
+            .entry_json(&self.statement, &self.proof))
     }
 
     /// Parses an entry file strictly: UTF-8 JSON, no duplicate keys, no trailing data, no unknown

@@ -4,7 +4,7 @@
 use provseal_crypto::Signer;
 use provseal_model::dsse::Envelope;
 
-use crate::format::{entry_json, root_statement_json, validate_created_on};
+use crate::format::{root_statement_json, validate_created_on, EntryPrefix};
 use crate::merkle::{dsse_leaf_hash, Hash, MerkleTree};
 use crate::{BatchEntry, BatchError, InclusionProof, RootPredicate, LEAF_SCHEME_V1};
 
@@ -81,6 +81,11 @@ pub fn sign_batch_with(
         value: options.created_on.clone(),
         reason,
     })?;
+    let mut statements = statements;
+    // Serializers grow buffers by doubling; give the slack back before holding 100,000 of them.
+    for s in &mut statements {
+        s.shrink_to_fit();
+    }
     let leaves: Vec<Hash> = statements
         .iter()
         .map(|s| dsse_leaf_hash(payload_type, s))
@@ -181,12 +186,12 @@ impl Batch {
         (0..self.len()).filter_map(|i| self.entry(i).ok())
     }
 
-    /// The entry file content of statement `index`, without copying the statement; `root_envelope`
-    /// is `self.root_envelope.to_value()`, computed once by the caller.
+    /// The entry file content of statement `index`, without copying the statement; `prefix`
+    /// holds the parts shared by every entry, serialized once by the caller.
     pub(crate) fn entry_json_with(
         &self,
         index: usize,
-        root_envelope: &serde_json::Value,
+        prefix: &EntryPrefix,
     ) -> Result<Vec<u8>, BatchError> {
         let proof = self.proof(index)?;
         let statement = self
@@ -196,6 +201,11 @@ impl Batch {
                 index: index as u64,
                 tree_size: self.tree.size(),
             })?;
-        entry_json(&self.payload_type, statement, &proof, root_envelope)
+        Ok(prefix.entry_json(statement, &proof))
+    }
+
+    /// The parts of every entry file that are the same across the batch.
+    pub(crate) fn entry_prefix(&self) -> Result<EntryPrefix, BatchError> {
+        EntryPrefix::new(&self.payload_type, &self.root_envelope)
     }
 }

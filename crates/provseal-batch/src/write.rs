@@ -3,6 +3,8 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::naming::entry_file_names;
 use crate::{Batch, BatchError};
 
@@ -57,11 +59,12 @@ pub fn write_batch(
             });
         }
     }
-    let root_envelope = batch.root_envelope.to_value();
-    for (index, path) in paths.iter().enumerate() {
-        let bytes = batch.entry_json_with(index, &root_envelope)?;
-        write_atomic(dir, path, &bytes, overwrite)?;
-    }
+    let prefix = batch.entry_prefix()?;
+    // File creation is system-call bound: spread it over the cores (rayon's global pool).
+    paths.par_iter().enumerate().try_for_each(|(index, path)| {
+        let bytes = batch.entry_json_with(index, &prefix)?;
+        write_atomic(dir, path, &bytes, overwrite)
+    })?;
     Ok(paths)
 }
 
@@ -72,11 +75,16 @@ pub(crate) fn write_atomic(
     bytes: &[u8],
     overwrite: Overwrite,
 ) -> Result<(), BatchError> {
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".provseal-entry-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io_error(dir))?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".provseal-entry-").suffix(".tmp");
+    // Entry files are public: the usual mode for new files (0666 less the umask), not the 0600
+    // of a temporary file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(dir).map_err(io_error(dir))?;
     tmp.write_all(bytes).map_err(io_error(tmp.path()))?;
     tmp.flush().map_err(io_error(path))?;
     let result = match overwrite {
