@@ -164,12 +164,40 @@ pub struct VerifyOptions {
     pub source_uri: Option<String>,
 }
 
-/// Who signed: the verifying key's id.
+/// Who signed: a trusted key, or a Sigstore (Fulcio) certificate identity.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SignerIdentity {
-    /// The provseal key id (hex SHA-256 of the SPKI DER) of the key that verified.
-    pub key_id: String,
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum SignerIdentity {
+    /// A key given with `--key` (or named in the policy).
+    #[serde(rename_all = "camelCase")]
+    Key {
+        /// The provseal key id (hex SHA-256 of the SPKI DER) of the key that verified.
+        key_id: String,
+    },
+    /// A short-lived certificate from a Fulcio CA in the trusted root.
+    #[serde(rename_all = "camelCase")]
+    Certificate {
+        /// The certificate's subject alternative name (e.g. the workflow URI).
+        identity: String,
+        /// The OIDC issuer.
+        issuer: String,
+        /// Fulcio extensions by name (`source-repository-uri`, `build-signer-uri`, …).
+        extensions: std::collections::BTreeMap<String, String>,
+    },
+}
+
+impl SignerIdentity {
+    /// A short human description: `key 1a2b3c…` or `IDENTITY (issuer ISSUER)`.
+    pub fn describe(&self) -> String {
+        match self {
+            SignerIdentity::Key { key_id } => format!("key {}", short(key_id, 16)),
+            SignerIdentity::Certificate {
+                identity, issuer, ..
+            } => {
+                format!("{identity} (issuer {issuer})")
+            }
+        }
+    }
 }
 
 /// A statement whose signature verified.
@@ -246,7 +274,7 @@ pub fn statement_from_signed(
     };
     Ok(VerifiedStatement {
         origin: origin.to_string(),
-        signer: SignerIdentity { key_id },
+        signer: SignerIdentity::Key { key_id },
         statement,
         provenance,
     })
@@ -295,9 +323,9 @@ impl ArtifactVerdict {
     pub fn line(&self) -> String {
         match &self.result {
             Ok(v) => format!(
-                "{}: verified: signed by key {}, subject of `{}`{}",
+                "{}: verified: signed by {}, subject of `{}`{}",
                 self.artifact.name,
-                short(&v.signer.key_id, 16),
+                v.signer.describe(),
                 v.origin,
                 v.provenance
                     .as_ref()

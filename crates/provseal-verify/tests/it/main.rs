@@ -83,7 +83,12 @@ fn jsonl_with_several_envelopes_and_unknown_lines() {
     assert!(matches!(results[1], Err(VerifyError::Signature { .. })));
     // a is verified by line 1; b only by the envelope signed with another key
     let va = verify_artifact(&artifact("a", A), &results, &opts);
-    assert_eq!(va.result.as_ref().unwrap().signer.key_id, p1.key_id());
+    assert_eq!(
+        va.result.as_ref().unwrap().signer,
+        provseal_verify::SignerIdentity::Key {
+            key_id: p1.key_id()
+        }
+    );
     let vb = verify_artifact(&artifact("b", B), &results, &opts);
     let e = vb.result.unwrap_err();
     assert_eq!(e.code(), "subject-not-found");
