@@ -23,7 +23,7 @@ pub struct BatchOptions {
 /// Entries are produced on demand ([`Batch::entry`], [`Batch::entries`]) from the statements and
 /// the tree kept here, so that a batch of 100,000 statements holds each statement once, the tree
 /// (`2n` hashes) and one root envelope — not 100,000 copies of proofs and envelopes.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Batch {
     /// The DSSE envelope over the root statement (one signature).
     pub root_envelope: Envelope,
@@ -114,6 +114,18 @@ pub fn sign_batch_with(
         statements,
         tree,
     })
+}
+
+impl std::fmt::Debug for Batch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Batch")
+            .field("root", &self.root_hex())
+            .field("tree_size", &self.statements.len())
+            .field("payload_type", &self.payload_type)
+            .field("signing_operations", &self.signing_operations)
+            .field("root_envelope", &self.root_envelope)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Batch {
