@@ -11,8 +11,9 @@
 //!
 //! `dev`/`optional` annotations come from the lockfile where it records them (`package-lock`
 //! `dev`/`optional`, pnpm 5/6 `dev`/`optional`; pnpm 9 from what the importers' dev and non-dev
-//! dependencies reach); yarn lockfiles do not record them, so those annotations are absent there.
-//! `package-lock.json` v2/v3 and `pnpm-lock.yaml` come with their dependency graph. Yarn berry `checksum`s are hashes of Yarn's own cache archives,
+//! dependencies reach; yarn v1 `dev` likewise from the `package.json` beside it). Yarn berry
+//! lockfiles do not record them, so those annotations are absent there.
+//! `package-lock.json` v2/v3, `pnpm-lock.yaml` and yarn v1 come with their dependency graph. Yarn berry `checksum`s are hashes of Yarn's own cache archives,
 //! not of the npm tarball, so they are kept as the `yarnChecksum` annotation, not as a digest.
 //!
 //! ```
@@ -425,6 +426,8 @@ pub fn parse_yarn_lock(text: &str, path: &Path, name: &str) -> Result<Lockfile, 
 struct YarnV1Entry {
     specs: Vec<String>,
     fields: BTreeMap<String, String>,
+    /// `dependencies` and `optionalDependencies` blocks: (name, range).
+    deps: Vec<(String, String)>,
     line: usize,
 }
 
@@ -498,6 +501,7 @@ fn parse_yarn_v1(text: &str, path: &Path, name: &str) -> Result<Lockfile, Materi
                 entries.push(YarnV1Entry {
                     specs,
                     fields: BTreeMap::new(),
+                    deps: Vec::new(),
                     line: line_no,
                 });
             }
@@ -522,11 +526,18 @@ fn parse_yarn_v1(text: &str, path: &Path, name: &str) -> Result<Lockfile, Materi
                 entry.fields.insert(k, v);
             }
             4 if in_block.is_some() => {
-                if yarn_key_value(content).is_none() {
+                let (Some((k, v)), Some(entry)) = (yarn_key_value(content), entries.last_mut())
+                else {
                     return Err(parse_error(
                         path,
                         format!("line {line_no}: expected `name range`"),
                     ));
+                };
+                if matches!(
+                    in_block.as_deref(),
+                    Some("dependencies" | "optionalDependencies")
+                ) {
+                    entry.deps.push((k, v));
                 }
             }
             _ => {
@@ -544,7 +555,11 @@ fn parse_yarn_v1(text: &str, path: &Path, name: &str) -> Result<Lockfile, Materi
         ));
     }
     let mut pkgs = Vec::new();
+    // spec ("name@range") → purl of the entry it resolves to
+    let mut spec_purl: HashMap<&str, String> = HashMap::new();
+    let mut entry_purl: Vec<Option<String>> = Vec::new();
     for e in &entries {
+        entry_purl.push(None);
         let Some(first) = e.specs.first() else {
             continue;
         };
@@ -595,15 +610,76 @@ fn parse_yarn_v1(text: &str, path: &Path, name: &str) -> Result<Lockfile, Materi
                 extra.insert("resolved".into(), Value::String(r.to_string()));
             }
         }
-        pkgs.push(package(real_name, version, digest, None, None, extra));
+        let p = package(real_name, version, digest, None, None, extra);
+        for spec in &e.specs {
+            spec_purl.insert(spec.as_str(), p.purl.clone());
+        }
+        if let Some(slot) = entry_purl.last_mut() {
+            *slot = Some(p.purl.clone());
+        }
+        pkgs.push(p);
+    }
+    let mut graph = DependencyGraph::default();
+    graph.add_node(ROOT_REF);
+    for (e, from) in entries.iter().zip(&entry_purl) {
+        let Some(from) = from else {
+            continue;
+        };
+        graph.add_node(from);
+        for (dn, range) in &e.deps {
+            if let Some(to) = spec_purl.get(format!("{dn}@{range}").as_str()) {
+                graph.add_edge(from, to);
+            }
+        }
+    }
+    // The project's own dependencies come from the package.json beside the lockfile; with it,
+    // a package reached only from devDependencies is a dev dependency.
+    if let Some(manifest) = read_package_json(path) {
+        let roots = |section: &str| -> Vec<String> {
+            manifest
+                .get(section)
+                .and_then(Value::as_object)
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|(n, r)| r.as_str().map(|r| format!("{n}@{r}")))
+                        .filter_map(|spec| spec_purl.get(spec.as_str()).cloned())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let mut prod_roots = roots("dependencies");
+        prod_roots.extend(roots("optionalDependencies"));
+        prod_roots.extend(roots("peerDependencies"));
+        let dev_roots = roots("devDependencies");
+        for r in prod_roots.iter().chain(&dev_roots) {
+            graph.add_edge(ROOT_REF, r);
+        }
+        let prod = graph.reachable(&prod_roots);
+        let dev = graph.reachable(&dev_roots);
+        for p in &mut pkgs {
+            p.dev = Some(dev.contains(&p.purl) && !prod.contains(&p.purl));
+        }
     }
     Ok(Lockfile::new(
         path,
         name.to_string(),
         "yarn.lock v1".into(),
         pkgs,
-        None,
+        Some(graph),
     ))
+}
+
+/// The `package.json` beside a lockfile, if it is there and is a JSON object.
+fn read_package_json(lockfile: &Path) -> Option<Map<String, Value>> {
+    let p = lockfile.with_file_name("package.json");
+    if !p.is_file() {
+        return None;
+    }
+    let bytes = crate::discover::read_regular_file(&p).ok()?;
+    match serde_json::from_slice(&bytes).ok()? {
+        Value::Object(m) => Some(m),
+        _ => None,
+    }
 }
 
 /// Splits a yarn v1 header `"a@^1", b@^2` at commas outside quotes.

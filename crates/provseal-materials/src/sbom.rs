@@ -3,7 +3,8 @@
 //!
 //! Each lockfile parser returns a [`Lockfile`]: the packages it pins (one per purl, with the
 //! digests the lockfile records and whether each is a dev/optional dependency) and, for formats
-//! that record one (`package-lock.json` v2/v3, `Cargo.lock`), the [`DependencyGraph`].
+//! that record one (`package-lock.json` v2/v3, `pnpm-lock.yaml`, yarn v1, `Cargo.lock`), the
+//! [`DependencyGraph`].
 //! [`file_descriptor`] and [`Lockfile::package_descriptors`] turn it into in-toto
 //! `ResourceDescriptor`s: one for the lockfile itself (`name` = path relative to the source
 //! root, `digest.sha256`) and one per package
@@ -94,6 +95,21 @@ impl DependencyGraph {
     /// Adds a node without edges (if not present).
     pub fn add_node(&mut self, node: &str) {
         self.edges.entry(node.to_string()).or_default();
+    }
+
+    /// Every node reachable from `roots` (the roots included).
+    pub fn reachable(&self, roots: &[String]) -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<&str> = roots.iter().map(String::as_str).collect();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n.to_string()) {
+                continue;
+            }
+            if let Some(next) = self.edges.get(n) {
+                stack.extend(next.iter().map(String::as_str));
+            }
+        }
+        seen
     }
 
     /// Merges another graph into this one.
@@ -760,13 +776,15 @@ fn merge_hashes(into: &mut Vec<Hash>, new: Vec<Hash>) {
     }
 }
 
-/// Parses every lockfile with a graph (`package-lock.json` v2/v3 and `Cargo.lock`) found under
+/// Parses every lockfile with a graph (`package-lock.json` v2/v3, `pnpm-lock.yaml`, yarn v1
+/// `yarn.lock`, `Cargo.lock`) found under
 /// the context's root or named in it, and merges their graphs (for [`cyclonedx_json`]).
 /// Unparsable files become warnings, as in the collectors.
 pub fn dependency_graph(ctx: &crate::CollectContext) -> (DependencyGraph, Vec<Warning>) {
     let mut graph = DependencyGraph::default();
     let mut warnings = Vec::new();
-    let is_package_lock = |n: &str| n == "package-lock.json";
+    let is_package_lock =
+        |n: &str| n == "package-lock.json" || n == "pnpm-lock.yaml" || n == "yarn.lock";
     let is_cargo_lock = |n: &str| n == "Cargo.lock";
     let sources: [&dyn Fn(&str) -> bool; 2] = [&is_package_lock, &is_cargo_lock];
     for (i, wanted) in sources.into_iter().enumerate() {

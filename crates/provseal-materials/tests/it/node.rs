@@ -207,6 +207,21 @@ fn yarn_v1_matches_yarn_list() {
         assert!(info.digest.contains_key("sha512"), "{k:?} has no digest");
     }
     assert_eq!(compared, got.len());
+    // dev flags (from the package.json beside it) equal pnpm's for the same project, and the
+    // graph equals the pnpm graph (verified against `pnpm ls` below) of the same project.
+    let pnpm = pnpm_ls_set(&json("pnpm-v9/pnpm-ls.json"));
+    for (k, info) in &got {
+        assert_eq!(info.dev, Some(pnpm[k]), "{k:?}");
+    }
+    let mut pnpm_graph = parse("pnpm-v9/pnpm-lock.yaml").graph.unwrap();
+    // The one difference is real: pnpm (autoInstallPeers) links debug's optional peer
+    // supports-color, which yarn v1 does not record.
+    assert!(pnpm_graph
+        .edges
+        .get_mut("pkg:npm/debug@4.4.3")
+        .unwrap()
+        .remove("pkg:npm/supports-color@7.2.0"));
+    assert_eq!(l.graph.unwrap().edges, pnpm_graph.edges);
 }
 
 #[test]
@@ -479,4 +494,40 @@ fn bad_lockfiles_are_warnings_naming_the_file() {
     // every bad file is still recorded by digest; no package came out of them
     assert_eq!(out.materials.len(), cases.len());
     assert!(out.materials.iter().all(|m| m.uri.is_none()));
+}
+
+/// A pnpm lockfile larger than serde-saphyr's default budget admits (DEPENDENCIES.md: the
+/// defaults reject a real 7.6 MiB lockfile; this one has more nodes than the default 250,000)
+/// parses, because the budget is scaled to the input.
+#[test]
+fn large_pnpm_lockfile_parses_within_a_scaled_budget() {
+    let n = 25_000;
+    let mut text = String::from("lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    dependencies:\n      pkg-0:\n        specifier: ^1.0.0\n        version: 1.0.0\n\npackages:\n\n");
+    let sri = "sha512-t09vSN3MdfsyCHoFcTRCH/iUtG7OJ0CsjzB8cjAmKc/va/kIgeDI/TxsigdncE/4be734m0cvIYwNaV4i2XqAw==";
+    for i in 0..n {
+        text.push_str(&format!(
+            "  pkg-{i}@1.0.0:\n    resolution: {{integrity: {sri}}}\n    engines: {{node: '>=10'}}\n\n"
+        ));
+    }
+    text.push_str("snapshots:\n\n");
+    for i in 0..n {
+        if i + 1 < n {
+            text.push_str(&format!(
+                "  pkg-{i}@1.0.0:\n    dependencies:\n      pkg-{}: 1.0.0\n\n",
+                i + 1
+            ));
+        } else {
+            text.push_str(&format!("  pkg-{i}@1.0.0: {{}}\n"));
+        }
+    }
+    assert!(text.len() > 3 << 20, "{} bytes", text.len());
+    // The default budget refuses it…
+    let default: Result<serde_json::Value, _> = serde_saphyr::from_str(&text);
+    assert!(default.is_err());
+    // …the collector's scaled budget does not.
+    let l =
+        provseal_materials::node::parse_pnpm_lock(&text, Path::new("pnpm-lock.yaml"), "x").unwrap();
+    assert_eq!(l.packages.len(), n);
+    assert!(l.packages.iter().all(|p| p.dev == Some(false)));
+    assert_eq!(l.graph.unwrap().edges.len(), n + 1);
 }
