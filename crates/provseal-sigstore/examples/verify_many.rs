@@ -7,7 +7,8 @@
 use std::time::Instant;
 
 use provseal_sigstore::{
-    verify_bundle, ArtifactInput, BundleSigner, IdentityPolicy, TrustedRoot, VerifyOptions,
+    verify_bundle, verify_many, ArtifactInput, BundleJob, BundleSigner, IdentityPolicy,
+    TrustedRoot, VerifyOptions,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -34,6 +35,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         )?;
     }
     let took = t.elapsed();
+    let jobs: Vec<BundleJob<'_>> = (0..n)
+        .map(|_| BundleJob {
+            bundle: &bundle_bytes,
+            source_name: bundle,
+            artifact: Some(ArtifactInput::Bytes(&artifact_bytes)),
+        })
+        .collect();
+    let t = Instant::now();
+    let results = verify_many(
+        &jobs,
+        &trust,
+        BundleSigner::Identity(&policy),
+        &VerifyOptions::default(),
+    );
+    let par = t.elapsed();
+    if let Some(Err(e)) = results.into_iter().find(Result::is_err) {
+        return Err(e.into());
+    }
+    println!(
+        "verify_many (rayon, {} threads): {n} bundles in {:.1} ms",
+        rayon_threads(),
+        par.as_secs_f64() * 1e3
+    );
     println!(
         "trust root load {:.2} ms; {n} bundles verified in {:.1} ms ({:.3} ms/bundle)",
         loaded.as_secs_f64() * 1e3,
@@ -41,4 +65,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         took.as_secs_f64() * 1e3 / n.max(1) as f64
     );
     Ok(())
+}
+
+fn rayon_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }

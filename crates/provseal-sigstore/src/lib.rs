@@ -37,6 +37,7 @@ mod identity;
 mod json;
 mod npm;
 mod output;
+mod pep740;
 mod trust;
 mod verify;
 
@@ -49,13 +50,16 @@ pub use npm::{
     NPM_PUBLISH_PREDICATE,
 };
 pub use output::{key_signed_bundle, public_key_hint, BUNDLE_V03};
+pub use pep740::{
+    parse_pep740_attestation, parse_pypi_provenance, pep740_to_bundle_json, Pep740Entry,
+};
 pub use trust::{
     parse_trust_material, TrustMaterial, TrustSummary, TrustedRoot, CLIENT_TRUST_CONFIG_V01,
     PRODUCTION_SNAPSHOT_DATE, SIGNING_CONFIG_V02, TRUSTED_ROOT_V01, TRUSTED_ROOT_V02,
 };
 pub use verify::{
-    verify_bundle, verify_parsed, BundleSigner, KeyTlog, ParsedBundle, SctRequirement,
-    SignedContent, TlogRequirement, VerifiedBundle, VerifiedSigner, VerifyOptions,
+    verify_bundle, verify_many, verify_parsed, BundleJob, BundleSigner, KeyTlog, ParsedBundle,
+    SctRequirement, SignedContent, TlogRequirement, VerifiedBundle, VerifiedSigner, VerifyOptions,
     BUNDLE_MEDIA_TYPES, IN_TOTO_PAYLOAD_TYPE, MAX_TIMESTAMPS,
 };
 

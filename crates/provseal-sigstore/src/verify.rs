@@ -868,3 +868,32 @@ fn verify_key_only(
     }
     Ok(verified)
 }
+
+/// One bundle to verify in [`verify_many`].
+#[derive(Debug, Clone, Copy)]
+pub struct BundleJob<'a> {
+    /// The bundle JSON.
+    pub bundle: &'a [u8],
+    /// Its name in errors (a path).
+    pub source_name: &'a str,
+    /// The artifact it must sign, or `None` to verify the bundle alone (then match artifacts
+    /// with [`VerifiedBundle::match_artifact`]).
+    pub artifact: Option<ArtifactInput<'a>>,
+}
+
+/// Verifies many bundles against one trusted root in parallel (rayon); one result per job,
+/// in order. The trusted root's keys and anchors are prepared once.
+pub fn verify_many(
+    jobs: &[BundleJob<'_>],
+    trust: &TrustedRoot,
+    signer: BundleSigner<'_>,
+    options: &VerifyOptions,
+) -> Vec<Result<VerifiedBundle, SigstoreError>> {
+    use rayon::prelude::*;
+    jobs.par_iter()
+        .map(|job| {
+            let parsed = ParsedBundle::parse(job.bundle, job.source_name)?;
+            verify_parsed(&parsed, job.artifact.as_ref(), trust, signer, options)
+        })
+        .collect()
+}

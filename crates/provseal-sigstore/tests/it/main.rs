@@ -5,3 +5,4 @@ mod cases;
 mod identity;
 mod keysigned;
 mod mutation;
+mod pep740;
