@@ -58,9 +58,9 @@ pub use trust::{
     PRODUCTION_SNAPSHOT_DATE, SIGNING_CONFIG_V02, TRUSTED_ROOT_V01, TRUSTED_ROOT_V02,
 };
 pub use verify::{
-    verify_bundle, verify_many, verify_parsed, BundleJob, BundleSigner, KeyTlog, ParsedBundle,
-    SctRequirement, SignedContent, TlogRequirement, VerifiedBundle, VerifiedSigner, VerifyOptions,
-    BUNDLE_MEDIA_TYPES, IN_TOTO_PAYLOAD_TYPE, MAX_TIMESTAMPS,
+    looks_like_bundle, verify_bundle, verify_many, verify_parsed, BundleJob, BundleSigner, KeyTlog,
+    ParsedBundle, SctRequirement, SignedContent, TlogRequirement, VerifiedBundle, VerifiedSigner,
+    VerifyOptions, BUNDLE_MEDIA_TYPES, IN_TOTO_PAYLOAD_TYPE, MAX_TIMESTAMPS,
 };
 
 /// SPKI DER from a `PUBLIC KEY` PEM; `source` names the input in errors.

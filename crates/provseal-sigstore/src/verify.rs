@@ -897,3 +897,12 @@ pub fn verify_many(
         })
         .collect()
 }
+
+/// Whether a JSON value looks like a Sigstore bundle (its `mediaType` is a bundle media type,
+/// known or not) — for format detection, e.g. lines of an `.intoto.jsonl` file.
+pub fn looks_like_bundle(value: &serde_json::Value) -> bool {
+    value
+        .get("mediaType")
+        .and_then(|m| m.as_str())
+        .is_some_and(|m| m.starts_with("application/vnd.dev.sigstore.bundle"))
+}

@@ -6,3 +6,4 @@ mod identity;
 mod keysigned;
 mod mutation;
 mod pep740;
+mod trust;
