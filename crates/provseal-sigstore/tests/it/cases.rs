@@ -62,6 +62,17 @@ fn resolve_argv(dir: &Path, argv: &[serde_json::Value]) -> Vec<String> {
 
 /// Runs one case in one mode; `Ok(())` = verified.
 fn run_bundle_case(dir: &Path, c: &Case, mode: &str) -> Result<(), String> {
+    // `offline-path` / `offline-digest`: the same argv with an explicit `--trusted-root`.
+    if let Some(m) = mode.strip_prefix("offline-") {
+        let argv = c
+            .raw
+            .pointer(&format!("/offline_argv/{m}"))
+            .expect("offline argv");
+        let argv = resolve_argv(dir, argv.as_array().expect("argv array"));
+        return conformance_verify(&argv)
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+    }
     if let Some(argv) = c.raw.pointer(&format!("/conformance_argv/{mode}")) {
         let argv = resolve_argv(dir, argv.as_array().expect("argv array"));
         return conformance_verify(&argv)
@@ -104,7 +115,12 @@ fn run_bundle_case(dir: &Path, c: &Case, mode: &str) -> Result<(), String> {
 
 fn modes(c: &Case) -> Vec<String> {
     if let Some(m) = c.params.get("input_modes").and_then(|m| m.as_array()) {
-        return m.iter().map(|v| v.as_str().unwrap().to_string()).collect();
+        let mut out: Vec<String> = m.iter().map(|v| v.as_str().unwrap().to_string()).collect();
+        if c.raw.get("offline_argv").is_some() {
+            let offline: Vec<String> = out.iter().map(|m| format!("offline-{m}")).collect();
+            out.extend(offline);
+        }
+        return out;
     }
     let mut out = Vec::new();
     if c.param_str("artifact_path").is_some() {
