@@ -11,9 +11,10 @@
 //!
 //! `dev`/`optional` annotations come from the lockfile where it records them (`package-lock`
 //! `dev`/`optional`, pnpm 5/6 `dev`/`optional`; pnpm 9 from what the importers' dev and non-dev
-//! dependencies reach; yarn v1 `dev` likewise from the `package.json` beside it). Yarn berry
-//! lockfiles do not record them, so those annotations are absent there.
-//! `package-lock.json` v2/v3, `pnpm-lock.yaml` and yarn v1 come with their dependency graph. Yarn berry `checksum`s are hashes of Yarn's own cache archives,
+//! dependencies reach; yarn v1 and berry `dev` likewise, with the project's `devDependencies`
+//! taken from the `package.json` beside the lockfile — without it, `dev` is absent). `optional`
+//! is absent for yarn, which does not record it per package. Every format but
+//! `package-lock.json` v1 comes with its dependency graph. Yarn berry `checksum`s are hashes of Yarn's own cache archives,
 //! not of the npm tarball, so they are kept as the `yarnChecksum` annotation, not as a digest.
 //!
 //! ```
@@ -743,6 +744,9 @@ struct BerryEntry {
     version: Option<Scalar>,
     resolution: Option<String>,
     checksum: Option<String>,
+    dependencies: BTreeMap<String, Scalar>,
+    #[serde(rename = "optionalDependencies")]
+    optional_dependencies: BTreeMap<String, Scalar>,
 }
 
 /// YAML options with a budget scaled to the input size (the defaults reject large lockfiles).
@@ -763,6 +767,9 @@ fn parse_yarn_berry(text: &str, path: &Path, name: &str) -> Result<Lockfile, Mat
             .map_err(|e| parse_error(path, e.to_string()))?;
     let mut pkgs = Vec::new();
     let mut meta_version = String::new();
+    // descriptor ("name@npm:^1.0.0") → graph ref; entry key → graph ref
+    let mut desc_ref: HashMap<&str, String> = HashMap::new();
+    let mut key_ref: Vec<(&BerryEntry, String, bool)> = Vec::new();
     for (key, e) in &map {
         if key == "__metadata" {
             meta_version = e.version.as_ref().map(Scalar::text).unwrap_or_default();
@@ -784,6 +791,7 @@ fn parse_yarn_berry(text: &str, path: &Path, name: &str) -> Result<Lockfile, Mat
         if let Some(c) = &e.checksum {
             extra.insert("yarnChecksum".into(), Value::String(c.clone()));
         }
+        let is_root_workspace = reference == "workspace:.";
         let version = if let Some(v) = reference.strip_prefix("npm:") {
             v.to_string()
         } else if reference.starts_with("workspace:")
@@ -792,8 +800,12 @@ fn parse_yarn_berry(text: &str, path: &Path, name: &str) -> Result<Lockfile, Mat
             || reference.starts_with("file:")
             || reference.starts_with("patch:")
         {
-            // local packages; a `patch:` entry is the patched copy of an `npm:` entry that the
-            // lockfile also lists.
+            // Local packages (folded into the root of the graph); a `patch:` entry is the
+            // patched copy of an `npm:` entry that the lockfile also lists.
+            for d in key.split(", ") {
+                desc_ref.insert(d.trim(), ROOT_REF.to_string());
+            }
+            key_ref.push((e, ROOT_REF.to_string(), is_root_workspace));
             continue;
         } else {
             extra.insert("resolved".into(), Value::String(reference.to_string()));
@@ -802,21 +814,53 @@ fn parse_yarn_berry(text: &str, path: &Path, name: &str) -> Result<Lockfile, Mat
                 None => continue,
             }
         };
-        pkgs.push(package(
-            pkg_name,
-            &version,
-            BTreeMap::new(),
-            None,
-            None,
-            extra,
-        ));
+        let p = package(pkg_name, &version, BTreeMap::new(), None, None, extra);
+        for d in key.split(", ") {
+            desc_ref.insert(d.trim(), p.purl.clone());
+        }
+        key_ref.push((e, p.purl.clone(), false));
+        pkgs.push(p);
+    }
+    let manifest = read_package_json(path);
+    let dev_names: BTreeSet<&str> = manifest
+        .as_ref()
+        .and_then(|m| m.get("devDependencies"))
+        .and_then(Value::as_object)
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    let mut graph = DependencyGraph::default();
+    graph.add_node(ROOT_REF);
+    let mut prod_roots = Vec::new();
+    let mut dev_roots = Vec::new();
+    for (e, from, is_root_workspace) in &key_ref {
+        graph.add_node(from);
+        for (dn, range) in e.dependencies.iter().chain(&e.optional_dependencies) {
+            let Some(to) = desc_ref.get(format!("{dn}@{}", range.text()).as_str()) else {
+                continue;
+            };
+            graph.add_edge(from, to);
+            if from == ROOT_REF {
+                if *is_root_workspace && dev_names.contains(dn.as_str()) {
+                    dev_roots.push(to.clone());
+                } else {
+                    prod_roots.push(to.clone());
+                }
+            }
+        }
+    }
+    if manifest.is_some() {
+        let prod = graph.reachable(&prod_roots);
+        let dev = graph.reachable(&dev_roots);
+        for p in &mut pkgs {
+            p.dev = Some(dev.contains(&p.purl) && !prod.contains(&p.purl));
+        }
     }
     Ok(Lockfile::new(
         path,
         name.to_string(),
         format!("yarn.lock berry (metadata version {meta_version})"),
         pkgs,
-        None,
+        Some(graph),
     ))
 }
 

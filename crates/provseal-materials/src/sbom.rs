@@ -3,7 +3,7 @@
 //!
 //! Each lockfile parser returns a [`Lockfile`]: the packages it pins (one per purl, with the
 //! digests the lockfile records and whether each is a dev/optional dependency) and, for formats
-//! that record one (`package-lock.json` v2/v3, `pnpm-lock.yaml`, yarn v1, `Cargo.lock`), the
+//! that record one (`package-lock.json` v2/v3, `pnpm-lock.yaml`, `yarn.lock`, `Cargo.lock`), the
 //! [`DependencyGraph`].
 //! [`file_descriptor`] and [`Lockfile::package_descriptors`] turn it into in-toto
 //! `ResourceDescriptor`s: one for the lockfile itself (`name` = path relative to the source
@@ -776,8 +776,8 @@ fn merge_hashes(into: &mut Vec<Hash>, new: Vec<Hash>) {
     }
 }
 
-/// Parses every lockfile with a graph (`package-lock.json` v2/v3, `pnpm-lock.yaml`, yarn v1
-/// `yarn.lock`, `Cargo.lock`) found under
+/// Parses every lockfile with a graph (`package-lock.json` v2/v3, `pnpm-lock.yaml`, `yarn.lock`,
+/// `Cargo.lock`) found under
 /// the context's root or named in it, and merges their graphs (for [`cyclonedx_json`]).
 /// Unparsable files become warnings, as in the collectors.
 pub fn dependency_graph(ctx: &crate::CollectContext) -> (DependencyGraph, Vec<Warning>) {

@@ -241,6 +241,18 @@ fn yarn_berry_matches_yarn_info() {
     }
     assert_eq!(want.len(), 36);
     assert_eq!(names(&parsed_set(&l)), want);
+    // dev flags equal pnpm's for the same project; the graph equals yarn v1's (checked above).
+    let pnpm = pnpm_ls_set(&json("pnpm-v9/pnpm-ls.json"));
+    for p in &l.packages {
+        assert_eq!(
+            p.dev,
+            Some(pnpm[&(p.name.clone(), p.version.clone())]),
+            "{}",
+            p.name
+        );
+    }
+    let v1 = parse("yarn-v1/yarn.lock").graph.unwrap();
+    assert_eq!(l.graph.clone().unwrap().edges, v1.edges);
     // checksums are Yarn cache hashes, kept as annotations, never as digests
     assert!(l.packages.iter().all(|p| p.digest.is_empty()));
     assert!(l.packages.iter().all(|p| p.extra["yarnChecksum"]
