@@ -32,6 +32,56 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Show what an attestation says (without verifying it).
     Inspect(InspectArgs),
+    /// Write a detached signature of a file (minisign `.minisig`, or raw).
+    SignBlob(SignBlobArgs),
+    /// Verify a detached signature (minisign `.minisig`, or raw) of a file.
+    VerifyBlob(VerifyBlobArgs),
+}
+
+/// Detached signature formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum BlobFormat {
+    /// minisign `.minisig` (Ed25519, prehashed), verifiable with `minisign -V`.
+    Minisign,
+    /// minisign legacy (non-prehashed) signature.
+    MinisignLegacy,
+    /// The raw signature bytes (Ed25519; ECDSA ASN.1 DER), verifiable with openssl.
+    Raw,
+}
+
+/// `provseal sign-blob`.
+#[derive(Debug, Args)]
+pub struct SignBlobArgs {
+    /// The file to sign.
+    pub file: PathBuf,
+    /// Key options.
+    #[command(flatten)]
+    pub signing: SigningArgs,
+    /// Signature format.
+    #[arg(long, value_enum, default_value = "minisign")]
+    pub format: BlobFormat,
+    /// Trusted comment (minisign; default: timestamp and file name).
+    #[arg(long, value_name = "TEXT")]
+    pub trusted_comment: Option<String>,
+    /// Output (default FILE.minisig or FILE.sig).
+    #[arg(long, value_name = "SIG")]
+    pub out: Option<PathBuf>,
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `provseal verify-blob`.
+#[derive(Debug, Args)]
+pub struct VerifyBlobArgs {
+    /// The signed file.
+    pub file: PathBuf,
+    /// The signature (`.minisig` text, or raw bytes).
+    #[arg(long, value_name = "SIG")]
+    pub signature: PathBuf,
+    /// The public key: SPKI PEM, or a minisign public key file.
+    #[arg(long, value_name = "PUB")]
+    pub key: PathBuf,
 }
 
 /// Key operations.
@@ -39,6 +89,28 @@ pub enum Command {
 pub enum KeyCommand {
     /// Generate a key pair: PREFIX.key (PKCS#8 PEM, mode 0600) and PREFIX.pub (SPKI PEM).
     Generate(KeyGenerateArgs),
+    /// Export a public key in another format (minisign).
+    Export(KeyExportArgs),
+}
+
+/// Public key export formats.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ExportFormat {
+    /// The file `minisign -G` writes (`untrusted comment` line + base64 key).
+    Minisign,
+}
+
+/// `provseal key export`.
+#[derive(Debug, Args)]
+pub struct KeyExportArgs {
+    /// The public key (SPKI PEM).
+    pub key: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Output file (default: stdout).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 /// Key algorithms.
@@ -70,9 +142,22 @@ pub struct SigningArgs {
     /// Signing key: a PEM file, `env://VAR` (PEM or base64 DER in a CI secret), or a `pkcs11:` URI.
     #[arg(long, value_name = "KEYREF")]
     pub key: String,
-    /// Environment variable holding the passphrase of an encrypted key.
+    /// Environment variable holding the passphrase of an encrypted key (cosign keys also read
+    /// `COSIGN_PASSWORD`).
     #[arg(long, value_name = "VAR")]
     pub passphrase_env: Option<String>,
+    /// Environment variable holding the PIN of a PKCS#11 token (else the URI's pin-value /
+    /// pin-source).
+    #[arg(long, value_name = "VAR")]
+    pub pin_env: Option<String>,
+    /// PKCS#11 module used when a `pkcs11:` URI has no `module-path`.
+    #[arg(
+        long,
+        value_name = "PATH",
+        env = "PROVSEAL_PKCS11_MODULE",
+        default_value = "/usr/lib/softhsm/libsofthsm2.so"
+    )]
+    pub pkcs11_module: PathBuf,
 }
 
 /// Where the dependency snapshot looks (shared by `run` and `materials`).

@@ -28,7 +28,7 @@ pub fn open_signer(args: &SigningArgs) -> Result<Box<dyn Signer>, Failure> {
         .key
         .parse()
         .map_err(|e| anyhow!("invalid key reference `{}`: {e}", args.key))?;
-    let passphrase = passphrase_from_env(args.passphrase_env.as_deref())?;
+    let mut passphrase = passphrase_from_env(args.passphrase_env.as_deref())?;
     let (bytes, source) = match &keyref {
         KeyRef::File(path) => (
             Zeroizing::new(
@@ -48,19 +48,40 @@ pub fn open_signer(args: &SigningArgs) -> Result<Box<dyn Signer>, Failure> {
                 ))
             }
         },
-        KeyRef::Pkcs11(_) => {
-            return Err(anyhow!("PKCS#11 keys are not supported by this build").into());
+        KeyRef::Pkcs11(uri) => {
+            let pin = match &args.pin_env {
+                Some(var) => match std::env::var(var) {
+                    Ok(v) => Some(Zeroizing::new(v)),
+                    Err(_) => {
+                        return Err(anyhow!("PIN variable `{var}` is not set"))
+                            .hint(format!("export {var} with the token's user PIN"))
+                    }
+                },
+                None => None,
+            };
+            let signer = provseal_crypto::pkcs11::Pkcs11Signer::open(
+                uri,
+                pin,
+                Some(args.pkcs11_module.as_path()),
+            )?;
+            return Ok(Box::new(signer));
         }
         #[allow(unreachable_patterns)]
         _ => return Err(anyhow!("unsupported key reference `{}`", args.key).into()),
     };
+    if passphrase.is_none() && provseal_crypto::cosign::is_cosign_key(&bytes) {
+        // cosign's own variable, as cosign reads it
+        passphrase =
+            std::env::var_os("COSIGN_PASSWORD").map(|v| Zeroizing::new(v.into_encoded_bytes()));
+    }
     let signer =
         provseal_crypto::load_signer(&bytes, passphrase.as_deref().map(|p| &p[..]), &source)
             .map_err(|e| {
                 let hint = match &e {
-                    provseal_crypto::CryptoError::PassphraseRequired { .. } => {
-                        Some("the key is encrypted: pass --passphrase-env VAR".to_string())
-                    }
+                    provseal_crypto::CryptoError::PassphraseRequired { .. } => Some(
+                        "the key is encrypted: pass --passphrase-env VAR (cosign keys also read COSIGN_PASSWORD)"
+                            .to_string(),
+                    ),
                     _ => None,
                 };
                 Failure {

@@ -9,6 +9,7 @@ use clap::Parser;
 
 mod args;
 mod attest;
+mod blob;
 mod inspect;
 mod keys;
 mod materials;
@@ -61,6 +62,11 @@ fn main() -> ExitCode {
         Command::Key {
             command: KeyCommand::Generate(a),
         } => keys::generate(a),
+        Command::Key {
+            command: KeyCommand::Export(a),
+        } => blob::export(a),
+        Command::SignBlob(a) => blob::sign(a),
+        Command::VerifyBlob(a) => blob::verify(a),
         Command::Attest(a) => attest::run(a),
         Command::Run(a) => run::run(a),
         Command::Materials(a) => materials::run(a),

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::new_without_default)]
 
 mod bad_input;
+mod blob;
 mod e2e;
 mod run;
 

@@ -1,0 +1,159 @@
+//! Detached signatures: `sign-blob`, `verify-blob`, `key export` (minisign and raw).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{anyhow, Context};
+use provseal_attest::Overwrite;
+use provseal_crypto::minisign::{self, MinisignMode, MinisignPublicKey};
+use provseal_crypto::PublicKey;
+
+use crate::args::{BlobFormat, ExportFormat, KeyExportArgs, SignBlobArgs, VerifyBlobArgs};
+use crate::{keys, Failure};
+
+fn open_data(path: &Path) -> Result<fs_err::File, Failure> {
+    let meta = fs_err::metadata(path).context("cannot read the file to sign or verify")?;
+    if !meta.is_file() {
+        return Err(anyhow!("`{}` is not a file", path.display()).into());
+    }
+    Ok(fs_err::File::open(path)?)
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// `provseal sign-blob`.
+pub fn sign(args: SignBlobArgs) -> Result<ExitCode, Failure> {
+    let signer = keys::open_signer(&args.signing)?;
+    let data = open_data(&args.file)?;
+    let name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let (bytes, default_out) = match args.format {
+        BlobFormat::Minisign | BlobFormat::MinisignLegacy => {
+            let mode = if matches!(args.format, BlobFormat::Minisign) {
+                MinisignMode::Prehashed
+            } else {
+                MinisignMode::Legacy
+            };
+            let keynum = minisign::keynum_for(signer.public_key());
+            let now = jiff::Timestamp::now().as_second().max(0) as u64;
+            let trusted = args
+                .trusted_comment
+                .clone()
+                .unwrap_or_else(|| minisign::default_trusted_comment(now, &name, mode));
+            let untrusted = format!(
+                "signature from provseal key {}",
+                minisign::keynum_hex(keynum)
+            );
+            let text = minisign::sign(data, signer.as_ref(), keynum, &trusted, &untrusted, mode)?;
+            (text.into_bytes(), with_suffix(&args.file, ".minisig"))
+        }
+        BlobFormat::Raw => (
+            minisign::sign_raw(data, signer.as_ref())?,
+            with_suffix(&args.file, ".sig"),
+        ),
+    };
+    let out = args.out.clone().unwrap_or(default_out);
+    let overwrite = if args.force {
+        Overwrite::Allow
+    } else {
+        Overwrite::Refuse
+    };
+    provseal_attest::write_atomic(&out, &bytes, overwrite)?;
+    eprintln!(
+        "signed `{}` with key {}, wrote `{}`",
+        args.file.display(),
+        signer.key_id(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads a public key file: SPKI PEM or a minisign public key.
+fn read_any_public_key(path: &Path) -> Result<(PublicKey, Option<MinisignPublicKey>), Failure> {
+    let bytes = fs_err::read(path).context("cannot read the public key")?;
+    let text = String::from_utf8_lossy(&bytes);
+    if text.contains("-----BEGIN") {
+        let key = PublicKey::from_pem_named(&bytes, &path.display().to_string())
+            .map_err(anyhow::Error::new)?;
+        return Ok((key, None));
+    }
+    let mk = MinisignPublicKey::parse(&text).map_err(|e| {
+        anyhow!(
+            "`{}` is neither a PEM nor a minisign public key: {e}",
+            path.display()
+        )
+    })?;
+    Ok((mk.key.clone(), Some(mk)))
+}
+
+/// `provseal verify-blob`.
+pub fn verify(args: VerifyBlobArgs) -> Result<ExitCode, Failure> {
+    let (key, minisign_key) = read_any_public_key(&args.key)?;
+    let sig = fs_err::read(&args.signature).context("cannot read the signature")?;
+    let data = open_data(&args.file)?;
+    let result = if minisign::is_minisig(&sig) {
+        let text = String::from_utf8(sig)
+            .map_err(|_| anyhow!("`{}` is not valid UTF-8", args.signature.display()))?;
+        let pk = match minisign_key {
+            Some(k) => k,
+            None => MinisignPublicKey::from_public_key(&key)?,
+        };
+        minisign::verify(data, &text, &pk)
+            .map(|v| format!("trusted comment: {}", v.trusted_comment))
+    } else {
+        minisign::verify_raw(data, &sig, &key).map(|()| "raw signature".to_string())
+    };
+    match result {
+        Ok(detail) => {
+            println!(
+                "{}: verified: signed by key {} ({detail})",
+                args.file.display(),
+                key.key_id().get(..16).unwrap_or_default()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(minisign::MinisignError::Read(e)) => Err(anyhow::Error::new(e)
+            .context(format!("cannot read `{}`", args.file.display()))
+            .into()),
+        Err(e) if is_input_error(&e) => Err(Failure::from(
+            anyhow::Error::new(e).context(format!("`{}` is malformed", args.signature.display())),
+        )),
+        Err(e) => {
+            println!("{}: {e}", args.file.display());
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn is_input_error(e: &minisign::MinisignError) -> bool {
+    !matches!(
+        e,
+        minisign::MinisignError::BadSignature { .. }
+            | minisign::MinisignError::BadCommentSignature { .. }
+            | minisign::MinisignError::KeyMismatch { .. }
+            | minisign::MinisignError::Crypto(_)
+    )
+}
+
+/// `provseal key export`.
+pub fn export(args: KeyExportArgs) -> Result<ExitCode, Failure> {
+    let (key, minisign_key) = read_any_public_key(&args.key)?;
+    let text = match args.format {
+        ExportFormat::Minisign => match minisign_key {
+            Some(k) => k.export()?,
+            None => minisign::export(&key, minisign::keynum_for(&key))?,
+        },
+    };
+    match &args.out {
+        Some(out) => provseal_attest::write_atomic(out, text.as_bytes(), Overwrite::Refuse)?,
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
