@@ -6,4 +6,5 @@ mod identity;
 mod keysigned;
 mod mutation;
 mod pep740;
+mod robust;
 mod trust;
