@@ -38,6 +38,7 @@ use crate::{CollectContext, Collected, Collector, MaterialsError};
 
 /// What the source tree is.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SourceInfo {
     /// The work tree root (`git rev-parse --show-toplevel`).
     #[serde(with = "lossy_path")]
@@ -83,6 +84,7 @@ impl TreeState {
 
 /// One submodule.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Submodule {
     /// Path relative to the superproject root.
     pub path: String,

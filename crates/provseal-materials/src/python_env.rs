@@ -55,6 +55,7 @@ const MAX_META: u64 = 16 * 1024 * 1024;
 
 /// A located Python environment.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PythonEnv {
     /// The venv directory or interpreter the environment was found from.
     pub location: PathBuf,
@@ -68,6 +69,7 @@ pub struct PythonEnv {
 
 /// One installed distribution.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct InstalledDist {
     /// The name as its metadata spells it.
     pub raw_name: String,

@@ -190,38 +190,33 @@ impl Collector for PythonLockCollector {
 
     fn collect(&self, ctx: &CollectContext) -> Result<Collected, MaterialsError> {
         let mut out = Collected::default();
-        let (mut files, warnings) = find_lockfiles(&ctx.root, &|n, p| {
+        let (files, warnings) = find_lockfiles(&ctx.root, &|n, p| {
             LockFormat::from_file_name(n, p).is_some()
         });
         out.warnings.extend(warnings);
+        let mut files: Vec<(PathBuf, LockFormat)> = files
+            .into_iter()
+            .filter_map(|p| format_of(&p, false).map(|f| (p, f)))
+            .collect();
         for explicit in &ctx.lockfiles {
             let p = if explicit.is_absolute() {
                 explicit.clone()
             } else {
                 ctx.root.join(explicit)
             };
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            let parent = p
-                .parent()
-                .and_then(Path::file_name)
-                .and_then(|n| n.to_str())
-                .unwrap_or("");
-            if LockFormat::from_file_name(name, parent).is_some() && !files.contains(&p) {
-                files.push(p);
+            let Some(format) = format_of(&p, true) else {
+                continue; // another ecosystem's lockfile
+            };
+            // A lockfile the user named must exist.
+            if let Err(e) = std::fs::symlink_metadata(&p) {
+                return Err(MaterialsError::Io { path: p, source: e });
+            }
+            if !files.iter().any(|(f, _)| *f == p) {
+                files.push((p, format));
             }
         }
         let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
-        for path in files {
-            let Some(format) = path.file_name().and_then(|n| n.to_str()).and_then(|n| {
-                let parent = path
-                    .parent()
-                    .and_then(Path::file_name)
-                    .and_then(|p| p.to_str())
-                    .unwrap_or("");
-                LockFormat::from_file_name(n, parent)
-            }) else {
-                continue;
-            };
+        for (path, format) in files {
             if seen.contains(&path) {
                 continue;
             }
@@ -229,6 +224,21 @@ impl Collector for PythonLockCollector {
         }
         Ok(out)
     }
+}
+
+/// The format of a lockfile path; a file named explicitly (`--lockfile`) with a `.txt` or `.in`
+/// extension is a requirements file whatever its name.
+fn format_of(path: &Path, explicit: bool) -> Option<LockFormat> {
+    let name = path.file_name().and_then(|n| n.to_str())?;
+    let parent = path
+        .parent()
+        .and_then(Path::file_name)
+        .and_then(|n| n.to_str())
+        .unwrap_or("");
+    LockFormat::from_file_name(name, parent).or_else(|| {
+        (explicit && (name.ends_with(".txt") || name.ends_with(".in")))
+            .then_some(LockFormat::Requirements)
+    })
 }
 
 fn collect_one(

@@ -6,7 +6,7 @@
 //!
 //! How drift matches materials: a package descriptor (`uri` a `pkg:` purl) is identified by its
 //! purl without version, qualifiers and subpath, within its scope (the `lockfile` or `pythonEnv`
-//! annotation); a lockfile descriptor by its `name`. Equal identity and equal `uri`+`digest` is
+//! annotation); a lockfile descriptor (annotation `lockfileFormat`) by its `name`. Equal identity and equal `uri`+`digest` is
 //! unchanged; otherwise a one-to-one pair is `changed` (old/new version and digest) and anything
 //! else is `added` or `removed`. The git source is compared through [`Snapshot::source`].
 //!
@@ -35,6 +35,7 @@ use crate::{env_vars, CollectContext, Collector, MaterialsError, Warning};
 
 /// Everything recorded before (or after) a build.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Snapshot {
     /// The git source; `None` outside a git work tree.
     pub source: Option<SourceInfo>,
@@ -100,6 +101,7 @@ pub fn snapshot_default(ctx: &CollectContext) -> Result<Snapshot, MaterialsError
 
 /// A material as drift reports it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct MaterialRef {
     /// `uri` (a purl for a package) or `name` (a lockfile path).
     pub id: String,
@@ -113,6 +115,7 @@ pub struct MaterialRef {
 
 /// A material present before and after with a different version or digest.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Changed {
     /// The identity: purl without version (or the lockfile path).
     pub key: String,
@@ -127,6 +130,7 @@ pub struct Changed {
 
 /// What changed between two snapshots.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Drift {
     /// Packages present only after.
     pub added: Vec<MaterialRef>,
@@ -176,10 +180,13 @@ fn identity(rd: &ResourceDescriptor) -> Option<Identity> {
     if rd.digest.get("gitCommit").is_some() && rd.name().is_none() {
         return None;
     }
+    if rd.annotations.contains_key("lockfileFormat") {
+        return rd.name().map(|n| (Class::Lockfile, n.to_string(), None));
+    }
+    let scope = annotation_str(rd, "lockfile")
+        .or_else(|| annotation_str(rd, "pythonEnv"))
+        .map(str::to_string);
     if let Some(uri) = rd.uri() {
-        let scope = annotation_str(rd, "lockfile")
-            .or_else(|| annotation_str(rd, "pythonEnv"))
-            .map(str::to_string);
         let key = if uri.starts_with("pkg:") {
             purl_base(uri)
         } else {
@@ -187,7 +194,17 @@ fn identity(rd: &ResourceDescriptor) -> Option<Identity> {
         };
         return Some((Class::Package, key, scope));
     }
-    rd.name().map(|n| (Class::Lockfile, n.to_string(), None))
+    let key = match rd.name() {
+        Some(n) => n.to_string(),
+        // Neither uri nor name: identified by its digests.
+        None => rd
+            .digest
+            .iter()
+            .map(|(a, h)| format!("{a}:{h}"))
+            .collect::<Vec<_>>()
+            .join(","),
+    };
+    Some((Class::Package, key, scope))
 }
 
 /// A purl without `#subpath`, `?qualifiers` and `@version` (the `@` of the version is the last
@@ -334,7 +351,11 @@ mod tests {
     #[test]
     fn drift_cases() {
         let lock = |sha: &str| {
-            ResourceDescriptor::named("uv.lock", DigestSet::from_iter([("sha256", sha)]))
+            let mut rd =
+                ResourceDescriptor::named("uv.lock", DigestSet::from_iter([("sha256", sha)]));
+            rd.annotations
+                .insert("lockfileFormat".into(), "uv.lock".into());
+            rd
         };
         let before = Snapshot {
             materials: vec![

@@ -210,3 +210,71 @@ fn unreadable_dist_info_is_a_named_warning() {
         ]
     );
 }
+
+#[test]
+fn explicit_lockfiles_must_exist_and_any_txt_is_requirements() {
+    let t = tempfile::tempdir().unwrap();
+    let d = t.path();
+    std::fs::create_dir(d.join("deps")).unwrap();
+    std::fs::write(d.join("deps/pins.txt"), "attrs==1\n").unwrap();
+    let ctx = CollectContext {
+        root: d.into(),
+        lockfiles: vec!["deps/pins.txt".into(), "package-lock.json".into()],
+        ..Default::default()
+    };
+    let got = PythonLockCollector.collect(&ctx).unwrap();
+    let names: Vec<_> = got
+        .materials
+        .iter()
+        .filter_map(|m| m.name.as_deref())
+        .collect();
+    assert_eq!(names, ["deps/pins.txt"]);
+    let missing = CollectContext {
+        root: d.into(),
+        lockfiles: vec!["gone/uv.lock".into()],
+        ..Default::default()
+    };
+    let err = PythonLockCollector.collect(&missing).unwrap_err();
+    assert!(err.to_string().contains("gone/uv.lock"), "{err}");
+}
+
+/// Every prefix cut and many single-byte corruptions of every fixture parse to `Ok` or a named
+/// error — never a panic (a cheap stand-in for the fuzz target).
+#[test]
+fn mutated_lockfiles_never_panic() {
+    use provseal_materials::python_lock::{parse_lockfile, LockFormat};
+    let t = tempfile::tempdir().unwrap();
+    for (src, file, format) in [
+        ("uv/uv.lock", "uv.lock", LockFormat::Uv),
+        ("uv/pylock.toml", "pylock.toml", LockFormat::Pylock),
+        ("poetry/poetry.lock", "poetry.lock", LockFormat::Poetry),
+        ("pdm/pdm.lock", "pdm.lock", LockFormat::Pdm),
+        ("pipenv/Pipfile.lock", "Pipfile.lock", LockFormat::Pipfile),
+        (
+            "pip-tools/requirements.txt",
+            "requirements.txt",
+            LockFormat::Requirements,
+        ),
+    ] {
+        let bytes = data(src);
+        let path = t.path().join(file);
+        let step = (bytes.len() / 60).max(1);
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        for i in (0..bytes.len()).step_by(step) {
+            std::fs::write(&path, &bytes[..i]).unwrap();
+            if let Err(e) = parse_lockfile(t.path(), &path, format) {
+                assert!(e.to_string().contains(file), "{e}");
+            }
+            let mut m = bytes.clone();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let at = (seed as usize) % m.len();
+            m[at] = [b'"', b'[', b'\\', b'\n', 0xff, b'=', b'{'][(seed >> 32) as usize % 7];
+            std::fs::write(&path, &m).unwrap();
+            if let Err(e) = parse_lockfile(t.path(), &path, format) {
+                assert!(e.to_string().contains(file), "{e}");
+            }
+        }
+    }
+}

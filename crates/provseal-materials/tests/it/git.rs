@@ -102,7 +102,7 @@ fn dirty_repo_lists_modified_staged_deleted_and_untracked() {
         }
     );
     let j = serde_json::to_value(&info).unwrap();
-    assert_eq!(j["tree_state"]["state"], "dirty");
+    assert_eq!(j["treeState"]["state"], "dirty");
     let rd = serde_json::to_value(info.to_resource_descriptor()).unwrap();
     assert_eq!(rd["annotations"]["treeState"], "dirty");
     assert_eq!(rd["annotations"]["dirtyPaths"][0], "a.txt");

@@ -163,5 +163,5 @@ fn lockfile_edit_and_dirtied_tree_are_drift() {
     assert!(!drift.source_commit_changed);
     assert!(drift.added.is_empty() && drift.removed.is_empty());
     let j = serde_json::to_value(&drift).unwrap();
-    assert_eq!(j["source_became_dirty"], true);
+    assert_eq!(j["sourceBecameDirty"], true);
 }
