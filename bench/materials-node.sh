@@ -61,4 +61,6 @@ npm_pkgs=$(node -e '
   const t=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")); const s=new Set();
   (function w(n){for(const [k,d] of Object.entries(n.dependencies||{})){ if(d.version && !(d.resolved||"").startsWith("file:")) s.add((d.name||k)+"@"+d.version); w(d);} })(t);
   console.log(s.size)' "$work/out.txt")
-echo "npm ls reports $npm_pkgs distinct name@version packages"
+aliases=$(node -e 'const l=require(process.argv[1]);let n=0;for(const [k,e] of Object.entries(l.packages)){const b=k.split("node_modules/").pop(); if(e.name&&e.name!==b)n++;}console.log(n)' "$lock")
+echo "npm ls reports $npm_pkgs distinct name@version packages; it names the $aliases npm: aliases"
+echo "(e.g. string-width-cjs) by their alias, provseal by the real package (pkg:npm/string-width@…)"

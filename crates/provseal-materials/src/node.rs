@@ -1183,6 +1183,7 @@ mod tests {
           "":{"dependencies":{"a":"1","w":"*"}},
           "node_modules/a":{"version":"1.0.0","dependencies":{"b":"^2"}},
           "node_modules/b":{"version":"1.0.0"},
+          "node_modules/b-cjs":{"name":"b","version":"2.0.0","dev":true},
           "node_modules/a/node_modules/b":{"version":"2.0.0"},
           "node_modules/w":{"resolved":"packages/w","link":true},
           "packages/w":{"name":"w","version":"0.1.0","dependencies":{"b":"1"}}}}"#;
@@ -1192,6 +1193,8 @@ mod tests {
             purls,
             vec!["pkg:npm/a@1.0.0", "pkg:npm/b@1.0.0", "pkg:npm/b@2.0.0"]
         );
+        // the alias `b-cjs` is the real package b@2.0.0; dev only if every copy is dev
+        assert_eq!(l.packages[2].dev, Some(false));
         let g = l.graph.unwrap();
         let a: Vec<_> = g.edges["pkg:npm/a@1.0.0"].iter().cloned().collect();
         assert_eq!(a, vec!["pkg:npm/b@2.0.0"]);
