@@ -1,12 +1,12 @@
 //! Integration tests of provseal-materials (one test binary; one module per area).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod bad_input;
+mod cargo;
 mod git;
+mod golang;
+mod node;
 mod python_env;
 mod python_lock;
-mod snapshot;
-mod bad_input;
-mod node;
-mod cargo;
-mod golang;
 mod sbom;
+mod snapshot;
