@@ -221,7 +221,8 @@ impl Matcher {
 ///
 /// `identity` matches the certificate SAN (URI or email), `issuer` the OIDC issuer (`.8`,
 /// falling back to the deprecated `.1`), `extensions` any Fulcio extension by name. A field the
-/// certificate lacks never matches.
+/// certificate lacks never matches. `IdentityPolicy::default()` constrains nothing: it accepts
+/// any certificate the trusted root's Fulcio issued, so use it only to inspect a bundle.
 #[derive(Debug, Clone, Default)]
 pub struct IdentityPolicy {
     /// The certificate identity (SAN).
