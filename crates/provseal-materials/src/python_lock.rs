@@ -744,13 +744,20 @@ fn shorten(s: &str) -> String {
 // ---------------------------------------------------------------------------------------------
 // TOML lockfiles
 
+/// Parses TOML; the error names the line and column but never quotes the file's text (a
+/// lockfile line can hold a URL with a token in it).
 fn toml_doc(text: &str) -> Result<toml::Table, String> {
     text.parse::<toml::Table>().map_err(|e| {
-        let msg = e.to_string();
-        msg.lines()
-            .filter(|l| !l.trim().is_empty())
-            .collect::<Vec<_>>()
-            .join("; ")
+        let msg = e.message().trim().trim_end_matches('.').to_string();
+        match e.span() {
+            Some(span) => {
+                let before = text.get(..span.start).unwrap_or("");
+                let line = before.matches('\n').count() + 1;
+                let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                format!("TOML error at line {line}, column {col}: {msg}")
+            }
+            None => format!("TOML error: {msg}"),
+        }
     })
 }
 
@@ -1354,6 +1361,14 @@ mod tests {
             Some(LockFormat::Pylock)
         );
         assert_eq!(LockFormat::from_file_name("Pipfile", ""), None);
+    }
+
+    #[test]
+    fn toml_errors_do_not_quote_the_file() {
+        let e = parse_poetry("[metadata]\nx = 1\n[[package]]\nname = \"https://tok@h/\nv = 2\n")
+            .unwrap_err();
+        assert!(e.starts_with("TOML error at line 4, column"), "{e}");
+        assert!(!e.contains("tok"), "{e}");
     }
 
     #[test]
