@@ -295,3 +295,31 @@ fn no_environment_collects_nothing_and_a_bad_python_path_is_an_error() {
     assert_eq!(got.warnings.len(), 1);
     assert_eq!(got.warnings[0].code, "python-env-unreadable");
 }
+
+#[test]
+fn venv_with_system_site_packages_equals_pip_list() {
+    if !have_python() {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    let venv = t.path().join("venv");
+    run(Command::new("python3")
+        .args(["-m", "venv", "--system-site-packages"])
+        .arg(&venv));
+    let ctx = CollectContext {
+        root: t.path().into(),
+        python: Some(venv.clone()),
+        ..Default::default()
+    };
+    let env = locate(&ctx).unwrap().unwrap();
+    assert!(
+        env.ran_interpreter,
+        "system site-packages come from the interpreter's sys.path"
+    );
+    let (dists, _warnings) = installed_distributions(&env);
+    let got: BTreeSet<_> = dists
+        .iter()
+        .map(|d| (d.name.clone(), d.version.clone()))
+        .collect();
+    assert_eq!(got, pip_list(&venv.join("bin/python"), &[]));
+}
