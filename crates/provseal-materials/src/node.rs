@@ -1,6 +1,6 @@
-//! Node.js lockfiles: `package-lock.json` (lockfileVersion 1, 2, 3), the installed
-//! `node_modules/.package-lock.json`, `yarn.lock` (v1 and berry), and `pnpm-lock.yaml`
-//! (lockfileVersion 5.x, 6.x and 9.x).
+//! Node.js lockfiles: `package-lock.json` and `npm-shrinkwrap.json` (lockfileVersion 1, 2, 3),
+//! the installed `node_modules/.package-lock.json`, `yarn.lock` (v1 and berry), and
+//! `pnpm-lock.yaml` (lockfileVersion 5.x, 6.x and 9.x).
 //!
 //! Every registry package becomes `pkg:npm/<name>@<version>` (a scope is the purl namespace:
 //! `pkg:npm/%40scope/name@1.0.0`), with the digest of its `integrity` (SRI `sha512-<base64>` →
@@ -36,7 +36,12 @@ use crate::sbom::{self, parse_error, DependencyGraph, Lockfile, Package, ROOT_RE
 use crate::{CollectContext, Collected, Collector, MaterialsError};
 
 /// File names this collector reads.
-pub const LOCKFILE_NAMES: &[&str] = &["package-lock.json", "yarn.lock", "pnpm-lock.yaml"];
+pub const LOCKFILE_NAMES: &[&str] = &[
+    "package-lock.json",
+    "npm-shrinkwrap.json",
+    "yarn.lock",
+    "pnpm-lock.yaml",
+];
 
 /// The Node collector (`node`): every Node lockfile under the root (not inside `node_modules`),
 /// the installed `node_modules/.package-lock.json` beside a searched directory, and the Node

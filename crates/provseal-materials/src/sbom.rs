@@ -783,8 +783,7 @@ fn merge_hashes(into: &mut Vec<Hash>, new: Vec<Hash>) {
 pub fn dependency_graph(ctx: &crate::CollectContext) -> (DependencyGraph, Vec<Warning>) {
     let mut graph = DependencyGraph::default();
     let mut warnings = Vec::new();
-    let is_package_lock =
-        |n: &str| n == "package-lock.json" || n == "pnpm-lock.yaml" || n == "yarn.lock";
+    let is_package_lock = |n: &str| crate::node::LOCKFILE_NAMES.contains(&n);
     let is_cargo_lock = |n: &str| n == "Cargo.lock";
     let sources: [&dyn Fn(&str) -> bool; 2] = [&is_package_lock, &is_cargo_lock];
     for (i, wanted) in sources.into_iter().enumerate() {
