@@ -71,7 +71,7 @@ pub(crate) fn hash(alg: &str, data: &[u8]) -> Option<Vec<u8>> {
 }
 
 /// One signed subject: its name (empty for a message signature) and digests (`alg → hex`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SignedSubject {
     /// The subject name (`""` when the statement gives none, or for a message signature).
     pub name: String,

@@ -163,6 +163,12 @@ impl FulcioField {
     }
 }
 
+impl serde::Serialize for FulcioField {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
 impl std::fmt::Display for FulcioField {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
@@ -329,7 +335,7 @@ fn check_field(field: &str, m: &Matcher, actual: Option<&str>) -> Result<(), Sig
 }
 
 /// The signer of a keyless bundle, read from its (verified) Fulcio certificate.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
 pub struct SignerIdentity {
     /// The SAN (URI or email; OtherName `.7` username as a fallback).
     pub san: Option<String>,

@@ -318,7 +318,8 @@ pub(crate) fn statement_subjects(
 }
 
 /// How the signer was established.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum VerifiedSigner {
     /// A Fulcio certificate (keyless).
@@ -333,7 +334,8 @@ pub enum VerifiedSigner {
 }
 
 /// What the bundle signs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum SignedContent {
     /// A message signature over one artifact digest.
@@ -345,15 +347,17 @@ pub enum SignedContent {
     Dsse {
         /// The payload type.
         payload_type: String,
-        /// The exact signed payload bytes.
+        /// The exact signed payload bytes (base64 when serialized).
+        #[serde(serialize_with = "b64")]
         payload: Vec<u8>,
         /// The statement's subjects (in-toto payloads only; empty otherwise).
         subjects: Vec<SignedSubject>,
     },
 }
 
-/// A bundle whose signature, certificate, log entry and times verified.
-#[derive(Debug, Clone)]
+/// A bundle whose signature, certificate, log entry and times verified (serializes to the
+/// JSON a `--json` report can embed).
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct VerifiedBundle {
     /// The input's name.
     pub source_name: String,
@@ -905,4 +909,8 @@ pub fn looks_like_bundle(value: &serde_json::Value) -> bool {
         .get("mediaType")
         .and_then(|m| m.as_str())
         .is_some_and(|m| m.starts_with("application/vnd.dev.sigstore.bundle"))
+}
+
+fn b64<S: serde::Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(bytes))
 }

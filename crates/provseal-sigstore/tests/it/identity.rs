@@ -206,3 +206,20 @@ fn verify_once_then_match_many() {
         .unwrap_err();
     assert_eq!(e.code(), "sigstore-artifact-mismatch");
 }
+
+#[test]
+fn verified_bundle_serializes_for_reports() {
+    let policy = IdentityPolicy::exact(SAN, "https://token.actions.githubusercontent.com");
+    let Some(v) = run(&policy) else { return };
+    let j = serde_json::to_value(v.unwrap()).unwrap();
+    assert_eq!(j["signer"]["kind"], "certificate");
+    assert_eq!(
+        j["signer"]["extensions"]["source-repository-ref"],
+        "refs/tags/v0.1.2"
+    );
+    assert_eq!(j["content"]["kind"], "message-signature");
+    assert_eq!(
+        j["content"]["subject"]["digest"]["sha256"],
+        WHL.trim_start_matches("sha256:")
+    );
+}
