@@ -141,7 +141,23 @@ impl BatchEntry {
                 what: "batch entry",
                 source,
             })?;
-        let top = object(&value, "$")?;
+        Self::from_value(&value)
+    }
+
+    /// Whether an already strictly parsed document claims to be a batch entry (its `mediaType`
+    /// is [`ENTRY_MEDIA_TYPE_V1`]); for format detection, nothing is validated.
+    pub fn is_entry(value: &Value) -> bool {
+        value.get("mediaType").and_then(Value::as_str) == Some(ENTRY_MEDIA_TYPE_V1)
+    }
+
+    /// Reads an entry from a document already parsed with
+    /// [`provseal_model::json::parse_strict`] (which rejects duplicate keys); otherwise as
+    /// strict as [`BatchEntry::from_json`].
+    ///
+    /// # Errors
+    /// As [`BatchEntry::from_json`].
+    pub fn from_value(value: &Value) -> Result<Self, BatchError> {
+        let top = object(value, "$")?;
         only_keys(
             top,
             "$",

@@ -565,3 +565,19 @@ fn mutated_entry_files_never_panic_and_never_verify() {
     // Some mutants (e.g. in the keyid hint or the envelope's base64 padding) still parse.
     assert!(parsed_mutants > 0);
 }
+
+#[test]
+fn entry_detection_and_from_value() {
+    let signer = KeyPairSigner::generate(KeyAlgorithm::Ed25519).unwrap();
+    let batch = batch_of(2, &signer);
+    let file = batch.entry(0).unwrap().to_json().unwrap();
+    let value = provseal_model::json::parse_strict(&file).unwrap();
+    assert!(BatchEntry::is_entry(&value));
+    assert_eq!(
+        BatchEntry::from_value(&value).unwrap(),
+        batch.entry(0).unwrap()
+    );
+    let envelope =
+        provseal_model::json::parse_strict(batch.root_envelope.to_json().as_bytes()).unwrap();
+    assert!(!BatchEntry::is_entry(&envelope));
+}
