@@ -207,3 +207,30 @@ pub enum BatchError {
         source: std::io::Error,
     },
 }
+
+impl BatchError {
+    /// Whether this is an input error (unreadable or malformed entry, bad arguments, I/O:
+    /// exit code 2) rather than an authenticity failure (signature, signed root statement, proof:
+    /// exit code 1). A malformed *signed* root statement counts as authenticity: it was checked
+    /// only after its signature verified, and it is what the key holder signed.
+    pub fn is_input_error(&self) -> bool {
+        matches!(
+            self,
+            Self::EmptyBatch
+                | Self::InvalidName { .. }
+                | Self::DuplicateName { .. }
+                | Self::NameCount { .. }
+                | Self::EmptyPayloadType
+                | Self::CreatedOn { .. }
+                | Self::Json {
+                    what: "batch entry" | "root envelope ($.rootEnvelope)",
+                    ..
+                }
+                | Self::EntryField { .. }
+                | Self::EntryMediaType { .. }
+                | Self::Serialize { .. }
+                | Self::Exists { .. }
+                | Self::Io { .. }
+        )
+    }
+}

@@ -581,3 +581,38 @@ fn entry_detection_and_from_value() {
         provseal_model::json::parse_strict(batch.root_envelope.to_json().as_bytes()).unwrap();
     assert!(!BatchEntry::is_entry(&envelope));
 }
+
+#[test]
+fn error_classes() {
+    let signer = KeyPairSigner::generate(KeyAlgorithm::Ed25519).unwrap();
+    let batch = batch_of(2, &signer);
+    let entry = batch.entry(0).unwrap();
+    // Malformed entry files are input errors.
+    assert!(BatchEntry::from_json(b"{").unwrap_err().is_input_error());
+    assert!(BatchEntry::from_json(b"{}").unwrap_err().is_input_error());
+    let mut bad_env = entry.to_json().unwrap();
+    let text = String::from_utf8(bad_env.clone()).unwrap();
+    bad_env = text
+        .replace("\"signatures\":[", "\"signatures\":1,\"x\":[")
+        .into_bytes();
+    assert!(BatchEntry::from_json(&bad_env)
+        .unwrap_err()
+        .is_input_error());
+    // Verification failures are not.
+    let mut tampered = entry.clone();
+    tampered.statement[0] ^= 1;
+    assert!(!verify_entry(&tampered, &keys(&signer))
+        .unwrap_err()
+        .is_input_error());
+    let other = KeyPairSigner::generate(KeyAlgorithm::Ed25519).unwrap();
+    let e = verify_entry(&entry, &[other.public_key().clone()]).unwrap_err();
+    assert!(!e.is_input_error());
+    let mut signed_garbage = entry.clone();
+    signed_garbage.root_envelope =
+        provseal_crypto::dsse::sign(INTOTO, b"{".to_vec(), &signer).unwrap();
+    let e = verify_entry(&signed_garbage, &keys(&signer)).unwrap_err();
+    assert!(
+        matches!(e, BatchError::Json { .. }) && !e.is_input_error(),
+        "{e}"
+    );
+}
