@@ -30,7 +30,8 @@ mod subjects;
 
 pub use output::{write_atomic, Overwrite};
 pub use provenance::{
-    build_statement, ProvenanceInput, BUILD_TYPE_ATTEST, BUILD_TYPE_RUN, DEFAULT_BUILDER_ID,
+    build_statement, build_statements_per_subject, ProvenanceInput, BUILD_TYPE_ATTEST,
+    BUILD_TYPE_RUN, DEFAULT_BUILDER_ID,
 };
 pub use subjects::{resolve_subjects, SubjectFile};
 
@@ -168,9 +169,8 @@ pub fn hash_subjects(
     Ok(files.iter().map(|f| f.name.clone()).zip(sets).collect())
 }
 
-/// `provseal attest`: hash the subjects, record the git source, build one statement listing every
-/// subject, and sign it.
-pub fn attest(req: &AttestRequest, signer: &dyn Signer) -> Result<Attestation, AttestError> {
+/// Everything `provseal attest` records: the subjects hashed, the git source, the parameters.
+pub fn attest_input(req: &AttestRequest) -> Result<ProvenanceInput, AttestError> {
     let started_on = now_rfc3339();
     let files = resolve_subjects(&req.cwd, &req.subjects)?;
     let source = provseal_materials::git::source_info(&req.cwd)?;
@@ -180,12 +180,11 @@ pub fn attest(req: &AttestRequest, signer: &dyn Signer) -> Result<Attestation, A
         "digestAlgorithms".into(),
         serde_json::json!(req.digests.iter().map(|d| d.name()).collect::<Vec<_>>()),
     );
-    let source_recorded = source.is_some();
     let materials = source.iter().map(|s| s.to_resource_descriptor()).collect();
-    let input = ProvenanceInput {
+    Ok(ProvenanceInput {
         build_type: BUILD_TYPE_ATTEST.to_string(),
         builder_id: req.builder_id.clone(),
-        subjects: subjects.clone(),
+        subjects,
         source,
         external: serde_json::Map::new(),
         internal,
@@ -194,14 +193,20 @@ pub fn attest(req: &AttestRequest, signer: &dyn Signer) -> Result<Attestation, A
         invocation_id: new_invocation_id(),
         started_on,
         finished_on: now_rfc3339(),
-    };
+    })
+}
+
+/// `provseal attest`: hash the subjects, record the git source, build one statement listing every
+/// subject, and sign it.
+pub fn attest(req: &AttestRequest, signer: &dyn Signer) -> Result<Attestation, AttestError> {
+    let input = attest_input(req)?;
     let statement = build_statement(&input)?;
     let envelope = sign_statement(&statement, signer)?;
     Ok(Attestation {
         statement,
         envelope,
-        subjects,
-        source_recorded,
+        source_recorded: input.source.is_some(),
+        subjects: input.subjects,
     })
 }
 

@@ -92,14 +92,14 @@ pub fn run_byproducts(record: &RunRecord) -> Result<Vec<ResourceDescriptor>, Att
     Ok(out)
 }
 
-/// Builds the `provseal run` statement.
-pub fn run_statement(
+/// Everything a `provseal run` statement records.
+pub fn run_input(
     builder_id: &str,
     digests: &[HashAlgorithm],
     subjects: Vec<(String, DigestSet)>,
     record: &RunRecord,
     invocation_id: String,
-) -> Result<Vec<u8>, AttestError> {
+) -> Result<ProvenanceInput, AttestError> {
     let mut external = Map::new();
     external.insert("command".into(), json!(record.command));
     external.insert("workingDirectory".into(), json!(record.working_directory));
@@ -122,5 +122,22 @@ pub fn run_statement(
         started_on: record.started_on.clone(),
         finished_on: record.finished_on.clone(),
     };
-    build_statement(&input)
+    Ok(input)
+}
+
+/// Builds the `provseal run` statement (one statement listing every subject).
+pub fn run_statement(
+    builder_id: &str,
+    digests: &[HashAlgorithm],
+    subjects: Vec<(String, DigestSet)>,
+    record: &RunRecord,
+    invocation_id: String,
+) -> Result<Vec<u8>, AttestError> {
+    build_statement(&run_input(
+        builder_id,
+        digests,
+        subjects,
+        record,
+        invocation_id,
+    )?)
 }

@@ -32,10 +32,35 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Show what an attestation says (without verifying it).
     Inspect(InspectArgs),
+    /// Verify one Sigstore bundle (the sigstore-conformance client protocol; exit code only).
+    VerifyBundle(VerifyBundleArgs),
     /// Write a detached signature of a file (minisign `.minisig`, or raw).
     SignBlob(SignBlobArgs),
     /// Verify a detached signature (minisign `.minisig`, or raw) of a file.
     VerifyBlob(VerifyBlobArgs),
+}
+
+/// `provseal verify-bundle`: exactly the arguments the sigstore-conformance suite passes.
+#[derive(Debug, Args)]
+pub struct VerifyBundleArgs {
+    /// The bundle.
+    #[arg(long, value_name = "B")]
+    pub bundle: String,
+    /// The expected certificate identity.
+    #[arg(long, value_name = "I")]
+    pub certificate_identity: Option<String>,
+    /// The expected OIDC issuer.
+    #[arg(long, value_name = "U")]
+    pub certificate_oidc_issuer: Option<String>,
+    /// A public key (PEM) for key-signed bundles.
+    #[arg(long, value_name = "K")]
+    pub key: Option<String>,
+    /// The trusted root (default: the production snapshot).
+    #[arg(long, value_name = "F")]
+    pub trusted_root: Option<String>,
+    /// The artifact file, or `sha256:HEX`.
+    #[arg(value_name = "FILE_OR_DIGEST")]
+    pub artifact: String,
 }
 
 /// Detached signature formats.
@@ -194,15 +219,9 @@ pub struct RunArgs {
         default_value = "sha256"
     )]
     pub digest: Vec<String>,
-    /// Output file (default as for `attest`).
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
-    /// Replace the output files if they exist.
-    #[arg(long)]
-    pub force: bool,
-    /// Print a JSON summary on stdout.
-    #[arg(long)]
-    pub json: bool,
+    /// Output options.
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Snapshot options.
     #[command(flatten)]
     pub snapshot: SnapshotArgs,
@@ -228,6 +247,41 @@ pub struct MaterialsArgs {
     pub json: bool,
 }
 
+/// Attestation formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// DSSE envelopes, one per line (`.intoto.jsonl`).
+    IntotoJsonl,
+    /// Key-signed Sigstore bundle v0.3 (`.sigstore.json`).
+    SigstoreBundle,
+}
+
+/// Where and in which shape attestations are written (shared by `attest` and `run`).
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output file (default: SUBJECT.intoto.jsonl for one subject, multiple.intoto.jsonl for
+    /// several; .sigstore.json with --format sigstore-bundle).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["batch", "per_subject"])]
+    pub out: Option<PathBuf>,
+    /// Batch shape: one statement per artifact, ONE signature over their Merkle root; writes an
+    /// entry file per artifact (ARTIFACT.provseal.json) into DIR.
+    #[arg(long, value_name = "DIR", conflicts_with = "per_subject")]
+    pub batch: Option<PathBuf>,
+    /// Per-artifact shape: one signed statement per artifact (one subject each, the PEP 740
+    /// shape), written beside it as ARTIFACT.intoto.jsonl (or .sigstore.json).
+    #[arg(long)]
+    pub per_subject: bool,
+    /// Attestation format (batch entries have their own format).
+    #[arg(long, value_enum, default_value = "intoto-jsonl")]
+    pub format: OutputFormat,
+    /// Replace output files that exist.
+    #[arg(long)]
+    pub force: bool,
+    /// Print a JSON summary on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
 /// `provseal attest`.
 #[derive(Debug, Args)]
 pub struct AttestArgs {
@@ -248,15 +302,9 @@ pub struct AttestArgs {
         default_value = "sha256"
     )]
     pub digest: Vec<String>,
-    /// Output file (default: SUBJECT.intoto.jsonl for one subject, multiple.intoto.jsonl for several).
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
-    /// Replace the output file if it exists.
-    #[arg(long)]
-    pub force: bool,
-    /// Print a JSON summary on stdout.
-    #[arg(long)]
-    pub json: bool,
+    /// Output options.
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `provseal verify`.
@@ -265,9 +313,13 @@ pub struct VerifyArgs {
     /// Artifacts: files, or `sha256:HEX` / `sha512:HEX` when no such file exists.
     #[arg(value_name = "ARTIFACT", required = true)]
     pub artifacts: Vec<String>,
-    /// The attestation file (.intoto.jsonl, a DSSE envelope, …).
-    #[arg(long, value_name = "FILE")]
-    pub attestation: PathBuf,
+    /// The attestation file (.intoto.jsonl, DSSE envelope, Sigstore bundle, batch entry).
+    #[arg(long, value_name = "FILE", required_unless_present = "attestation_dir")]
+    pub attestation: Option<PathBuf>,
+    /// Find each artifact's attestation by name in DIR (ARTIFACT.provseal.json,
+    /// ARTIFACT.intoto.jsonl, ARTIFACT.sigstore.json, multiple.intoto.jsonl, sha256:HEX.jsonl).
+    #[arg(long, value_name = "DIR", conflicts_with = "attestation")]
+    pub attestation_dir: Option<PathBuf>,
     /// Trusted public key(s) (SPKI PEM).
     #[arg(long = "key", value_name = "PUB")]
     pub keys: Vec<PathBuf>,
@@ -277,9 +329,57 @@ pub struct VerifyArgs {
     /// Required source repository (e.g. `github.com/org/repo`).
     #[arg(long, value_name = "URI")]
     pub source_uri: Option<String>,
+    /// Sigstore identity options.
+    #[command(flatten)]
+    pub identity: IdentityArgs,
     /// Print the JSON report on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Sigstore (keyless) trust and identity options.
+#[derive(Debug, Args, Default)]
+pub struct IdentityArgs {
+    /// Sigstore trusted root (trusted_root.json, or gh's trusted_root.jsonl); default: the
+    /// production snapshot shipped inside provseal.
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
+    /// Use GitHub's artifact-attestation trust root (no public log, no SCT).
+    #[arg(long, conflicts_with = "trusted_root")]
+    pub github_trust_root: bool,
+    /// The certificate's identity (SAN), exactly.
+    #[arg(long, value_name = "ID")]
+    pub certificate_identity: Option<String>,
+    /// The certificate's identity (SAN), an anchored regular expression.
+    #[arg(long, value_name = "RE", conflicts_with = "certificate_identity")]
+    pub certificate_identity_regexp: Option<String>,
+    /// The OIDC issuer, exactly.
+    #[arg(long, value_name = "URL")]
+    pub certificate_oidc_issuer: Option<String>,
+    /// The OIDC issuer, an anchored regular expression.
+    #[arg(long, value_name = "RE", conflicts_with = "certificate_oidc_issuer")]
+    pub certificate_oidc_issuer_regexp: Option<String>,
+    /// Source repository (`org/repo` on GitHub, or a URL): Fulcio extension 1.3.6.1.4.1.57264.1.12.
+    #[arg(long, value_name = "ORG/REPO")]
+    pub repository: Option<String>,
+    /// Source ref (`refs/tags/v1.0`): extension .14.
+    #[arg(long = "ref", value_name = "REF")]
+    pub git_ref: Option<String>,
+    /// The workflow file (`release.yml` or a full Build Config URI): extension .18.
+    #[arg(long, value_name = "WORKFLOW")]
+    pub workflow: Option<String>,
+    /// Source commit: extension .13.
+    #[arg(long, value_name = "SHA")]
+    pub source_digest: Option<String>,
+    /// Build Signer URI (the reusable workflow): extension .9.
+    #[arg(long, value_name = "URI")]
+    pub build_signer_uri: Option<String>,
+    /// Runner environment (`github-hosted` / `self-hosted`): extension .11.
+    #[arg(long, value_name = "ENV")]
+    pub runner_environment: Option<String>,
+    /// Any Fulcio extension by name or OID, exactly: NAME=VALUE (repeatable).
+    #[arg(long = "certificate-extension", value_name = "NAME=VALUE")]
+    pub extensions: Vec<String>,
 }
 
 /// `provseal inspect`.

@@ -10,6 +10,7 @@ use clap::Parser;
 mod args;
 mod attest;
 mod blob;
+mod emit;
 mod inspect;
 mod keys;
 mod materials;
@@ -65,6 +66,7 @@ fn main() -> ExitCode {
         Command::Key {
             command: KeyCommand::Export(a),
         } => blob::export(a),
+        Command::VerifyBundle(a) => verify::verify_bundle(a),
         Command::SignBlob(a) => blob::sign(a),
         Command::VerifyBlob(a) => blob::verify(a),
         Command::Attest(a) => attest::run(a),

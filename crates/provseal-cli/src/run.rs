@@ -1,19 +1,19 @@
 //! `provseal run`: snapshot, build, snapshot again, hash, sign — one payload, one signature.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::anyhow;
-use provseal_attest::run::{run_statement, RunRecord};
+use provseal_attest::run::{run_input, RunRecord};
 use provseal_attest::{Overwrite, DEFAULT_BUILDER_ID};
 use provseal_crypto::hash::HashAlgorithm;
 use provseal_materials::sbom::SbomMetadata;
 use provseal_materials::snapshot::{diff, snapshot_default, Drift};
 
 use crate::args::RunArgs;
-use crate::attest::{default_out, digest_algorithms};
+use crate::attest::digest_algorithms;
 use crate::materials::{collect_context, print_warnings};
-use crate::{keys, output, Failure};
+use crate::{emit, keys, output, Failure};
 
 fn refuse_existing(path: &Path, force: bool) -> Result<(), Failure> {
     if !force && fs_err::symlink_metadata(path).is_ok() {
@@ -101,11 +101,11 @@ pub fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     // 1. Settings and key first: a bad key or an existing output costs no build.
     let digests: Vec<HashAlgorithm> = digest_algorithms(&args.digest)?;
     let signer = keys::open_signer(&args.signing)?;
-    if let Some(out) = &args.out {
-        refuse_existing(out, args.force)?;
+    if let Some(out) = &args.output.out {
+        refuse_existing(out, args.output.force)?;
     }
     if let Some(sbom) = &args.sbom {
-        refuse_existing(sbom, args.force)?;
+        refuse_existing(sbom, args.output.force)?;
     }
     let cwd = std::env::current_dir()?;
     let ctx = collect_context(&cwd, &args.snapshot)?;
@@ -185,50 +185,46 @@ pub fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     } else {
         &args.builder_id
     };
-    let statement = run_statement(
+    let input = run_input(
         builder_id,
         &digests,
-        subjects.clone(),
+        subjects,
         &record,
         provseal_attest::new_invocation_id(),
     )?;
-    let envelope = provseal_attest::sign_statement(&statement, signer.as_ref())?;
 
-    // 7. Write atomically.
-    let overwrite = if args.force {
+    // 7. Write atomically: the SBOM, then the attestation(s); on failure remove the SBOM.
+    let overwrite = if args.output.force {
         Overwrite::Allow
     } else {
         Overwrite::Refuse
     };
-    let out: PathBuf = args.out.clone().unwrap_or_else(|| default_out(&subjects));
     if let Some((path, bytes, _, _)) = &sbom {
         provseal_attest::write_atomic(path, bytes, overwrite)?;
     }
-    let mut line = envelope.to_json();
-    line.push('\n');
-    if let Err(e) = provseal_attest::write_atomic(&out, line.as_bytes(), overwrite) {
-        if let Some((path, _, _, _)) = &sbom {
-            let _ = fs_err::remove_file(path);
+    let mut summary = match emit::emit(&input, signer.as_ref(), &args.output) {
+        Ok(s) => s,
+        Err(e) => {
+            if let Some((path, _, _, _)) = &sbom {
+                let _ = fs_err::remove_file(path);
+            }
+            return Err(e);
         }
-        return Err(e.into());
-    }
+    };
     eprintln!(
-        "attested {} subject(s) with {} materials, signed by key {}, wrote `{}`",
-        subjects.len(),
+        "recorded {} materials; drift {}",
         record.before.materials.len(),
-        signer.key_id(),
-        out.display()
+        if record.drift.is_empty() {
+            "none"
+        } else {
+            "recorded"
+        }
     );
-    if args.json {
-        output::print_json(&serde_json::json!({
-            "output": out,
-            "sbom": sbom.as_ref().map(|s| &s.0),
-            "keyId": signer.key_id(),
-            "subjects": subjects.iter().map(|(n, d)| serde_json::json!({"name": n, "digest": d})).collect::<Vec<_>>(),
-            "materials": record.before.materials.len(),
-            "driftEmpty": record.drift.is_empty(),
-            "signingOperations": 1,
-        }))?;
+    if args.output.json {
+        summary["sbom"] = serde_json::json!(sbom.as_ref().map(|s| &s.0));
+        summary["materials"] = serde_json::json!(record.before.materials.len());
+        summary["driftEmpty"] = serde_json::json!(record.drift.is_empty());
+        output::print_json(&summary)?;
     }
     Ok(ExitCode::SUCCESS)
 }

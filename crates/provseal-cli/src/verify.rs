@@ -1,19 +1,20 @@
 //! `provseal verify`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::rc::Rc;
 
 use anyhow::{anyhow, Context};
 use provseal_crypto::hash::HashAlgorithm;
 use provseal_model::DigestSet;
 use provseal_verify::report::Report;
 use provseal_verify::{
-    Artifact, ArtifactVerdict, DocResult, FailureClass, VerifyError, VerifyOptions,
+    Artifact, ArtifactVerdict, DocResult, FailureClass, SigstoreTrust, VerifyError, VerifyOptions,
     MAX_ATTESTATION_BYTES,
 };
 
-use crate::args::VerifyArgs;
+use crate::args::{IdentityArgs, VerifyArgs};
 use crate::{keys, output, Failure, WithHint};
 
 /// Reads an attestation file, refusing non-files and files over the size limit.
@@ -83,6 +84,31 @@ fn needed_algorithms(docs: &[DocResult]) -> Vec<HashAlgorithm> {
 
 /// Resolves and hashes the artifacts (files in parallel); unreadable ones become failures.
 pub fn artifacts_for(args: &[String], docs: &[DocResult]) -> Vec<Result<Artifact, VerifyError>> {
+    artifacts_for_algs(args, docs)
+}
+
+/// Adds the digests `results`' subjects use that `artifact` lacks (a file hashed with sha256
+/// only, whose statement lists sha512 only).
+fn complete_digests(mut artifact: Artifact, name: &str, results: &[DocResult]) -> Artifact {
+    let missing: Vec<HashAlgorithm> = needed_algorithms(results)
+        .into_iter()
+        .filter(|a| artifact.digests.get(a.name()).is_none())
+        .collect();
+    if missing.is_empty() {
+        return artifact;
+    }
+    if let ArtifactArg::File(path) = parse_artifact(name) {
+        if let Ok(more) = provseal_crypto::hash::hash_file(&path, &missing) {
+            for (alg, hex) in more.iter() {
+                artifact.digests.insert(alg, hex);
+            }
+        }
+    }
+    artifact
+}
+
+/// Resolves and hashes the artifacts with the algorithms `docs` need.
+fn artifacts_for_algs(args: &[String], docs: &[DocResult]) -> Vec<Result<Artifact, VerifyError>> {
     let algs = needed_algorithms(docs);
     let parsed: Vec<ArtifactArg> = args.iter().map(|a| parse_artifact(a)).collect();
     let files: Vec<PathBuf> = parsed
@@ -154,36 +180,266 @@ pub fn print_verdicts(verdicts: &[ArtifactVerdict], json: bool) -> Result<(), Fa
     Ok(())
 }
 
+/// The GitHub Actions OIDC issuer, assumed when only Fulcio extension flags are given.
+const GITHUB_ACTIONS_ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+/// Resolves the Sigstore trust root and identity policy from the flags.
+pub fn sigstore_trust(args: &IdentityArgs) -> Result<SigstoreTrust, Failure> {
+    use provseal_sigstore::{FulcioField, IdentityPolicy, Matcher, TrustedRoot};
+    let (trusted_root, options) = if args.github_trust_root {
+        (
+            TrustedRoot::github()?,
+            provseal_sigstore::VerifyOptions::github(),
+        )
+    } else {
+        let root = match &args.trusted_root {
+            Some(p) => TrustedRoot::load(p)?,
+            None => TrustedRoot::production()?,
+        };
+        (root, provseal_sigstore::VerifyOptions::default())
+    };
+    let mut policy = IdentityPolicy::default();
+    let mut any = false;
+    if let Some(id) = &args.certificate_identity {
+        policy.identity = Some(Matcher::Exact(id.clone()));
+        any = true;
+    }
+    if let Some(re) = &args.certificate_identity_regexp {
+        policy.identity = Some(Matcher::regex("certificate-identity", re)?);
+        any = true;
+    }
+    if let Some(i) = &args.certificate_oidc_issuer {
+        policy.issuer = Some(Matcher::Exact(i.clone()));
+        any = true;
+    }
+    if let Some(re) = &args.certificate_oidc_issuer_regexp {
+        policy.issuer = Some(Matcher::regex("certificate-oidc-issuer", re)?);
+        any = true;
+    }
+    if let Some(r) = &args.repository {
+        policy = policy.with_repository(r);
+        any = true;
+    }
+    if let Some(r) = &args.git_ref {
+        policy = policy.with_ref(r);
+        any = true;
+    }
+    if let Some(w) = &args.workflow {
+        policy = policy.with_workflow(w)?;
+        any = true;
+    }
+    if let Some(d) = &args.source_digest {
+        policy = policy.with_source_digest(d);
+        any = true;
+    }
+    if let Some(u) = &args.build_signer_uri {
+        policy = policy.with(FulcioField::BuildSignerUri, Matcher::Exact(u.clone()));
+        any = true;
+    }
+    if let Some(e) = &args.runner_environment {
+        policy = policy.with(FulcioField::RunnerEnvironment, Matcher::Exact(e.clone()));
+        any = true;
+    }
+    for kv in &args.extensions {
+        let (name, value) = kv
+            .split_once('=')
+            .ok_or_else(|| anyhow!("--certificate-extension `{kv}`: expected NAME=VALUE"))?;
+        let field: FulcioField = name.parse()?;
+        policy = policy.with(field, Matcher::Exact(value.to_string()));
+        any = true;
+    }
+    if any && policy.issuer.is_none() {
+        policy.issuer = Some(Matcher::Exact(GITHUB_ACTIONS_ISSUER.to_string()));
+    }
+    Ok(SigstoreTrust {
+        trusted_root: std::sync::Arc::new(trusted_root),
+        identity: any.then_some(policy),
+        options,
+    })
+}
+
+/// The attestation files to try for `artifact` in `dir`, most specific first (existing only).
+fn candidates(dir: &Path, artifact: &str, digests: &DigestSet) -> Vec<PathBuf> {
+    let base = Path::new(artifact)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| artifact.to_string());
+    let mut names: Vec<String> = provseal_batch::entry_file_candidates(artifact);
+    for suffix in [
+        ".intoto.jsonl",
+        ".sigstore.json",
+        ".sigstore",
+        ".intoto.sigstore",
+        ".build.slsa",
+    ] {
+        names.push(format!("{base}{suffix}"));
+    }
+    if let Some(h) = digests.get("sha256") {
+        names.push(format!("sha256:{h}.jsonl"));
+    }
+    names.push("multiple.intoto.jsonl".into());
+    names.push("multiple.sigstore.json".into());
+    let mut out = Vec::new();
+    for n in names {
+        let p = dir.join(&n);
+        if p.is_file() && !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Verified documents per attestation file, computed once per file.
+type DocCache = HashMap<PathBuf, Rc<Vec<DocResult>>>;
+
+fn docs_of(path: &Path, opts: &VerifyOptions, cache: &mut DocCache) -> Rc<Vec<DocResult>> {
+    if let Some(d) = cache.get(path) {
+        return d.clone();
+    }
+    let origin = path.display().to_string();
+    let results = match read_attestation(path) {
+        Ok(bytes) => match provseal_verify::load_attestations(&bytes, &origin) {
+            Ok(docs) => provseal_verify::verify_documents(&docs, opts),
+            Err(e) => vec![Err(e)],
+        },
+        Err(f) => vec![Err(VerifyError::Malformed {
+            origin: origin.clone(),
+            reason: format!("{:#}", f.error),
+        })],
+    };
+    let rc = Rc::new(results);
+    cache.insert(path.to_path_buf(), rc.clone());
+    rc
+}
+
 /// Runs `provseal verify`.
 pub fn run(args: VerifyArgs) -> Result<ExitCode, Failure> {
-    if args.keys.is_empty() {
-        return Err(anyhow!("no trusted key given"))
-            .hint("pass --key PUB (the signer's public key)");
-    }
     let keys = keys::load_public_keys(&args.keys)?;
-    let bytes = read_attestation(&args.attestation)?;
-    let source = args.attestation.display().to_string();
-    let docs = provseal_verify::load_attestations(&bytes, &source)?;
+    let sigstore = sigstore_trust(&args.identity)?;
+    if keys.is_empty() && sigstore.identity.is_none() {
+        return Err(anyhow!("no trusted signer given")).hint(
+            "pass --key PUB (the signer's public key), or --certificate-identity and --certificate-oidc-issuer for Sigstore bundles",
+        );
+    }
     let opts = VerifyOptions {
         keys,
+        sigstore: Some(sigstore),
         builder_id: args.builder_id.clone(),
         source_uri: args.source_uri.clone(),
     };
-    let results = provseal_verify::verify_documents(&docs, &opts);
-    let verdicts: Vec<ArtifactVerdict> = artifacts_for(&args.artifacts, &results)
-        .into_iter()
-        .zip(&args.artifacts)
-        .map(|(a, name)| match a {
-            Ok(artifact) => provseal_verify::verify_artifact(&artifact, &results, &opts),
-            Err(e) => ArtifactVerdict {
-                artifact: Artifact {
-                    name: name.clone(),
-                    digests: DigestSet::default(),
-                },
-                result: Err(e),
-            },
-        })
-        .collect();
+    let verdicts: Vec<ArtifactVerdict> = match (&args.attestation, &args.attestation_dir) {
+        (Some(file), _) => {
+            let bytes = read_attestation(file)?;
+            let docs = provseal_verify::load_attestations(&bytes, &file.display().to_string())?;
+            let results = provseal_verify::verify_documents(&docs, &opts);
+            artifacts_for(&args.artifacts, &results)
+                .into_iter()
+                .zip(&args.artifacts)
+                .map(|(a, name)| verdict(a, name, &results, &opts))
+                .collect()
+        }
+        (None, Some(dir)) => {
+            if !dir.is_dir() {
+                return Err(anyhow!(
+                    "attestation directory `{}` is not a directory",
+                    dir.display()
+                )
+                .into());
+            }
+            let mut cache = DocCache::new();
+            // sha256 first (it also names `sha256:HEX.jsonl` files); other algorithms only when an
+            // artifact's statements use them.
+            let artifacts = artifacts_for(&args.artifacts, &[]);
+            artifacts
+                .into_iter()
+                .zip(&args.artifacts)
+                .map(|(a, name)| match a {
+                    Ok(artifact) => {
+                        let files = candidates(dir, name, &artifact.digests);
+                        if files.is_empty() {
+                            return ArtifactVerdict {
+                                artifact,
+                                result: Err(VerifyError::ArtifactUnreadable {
+                                    reason: format!(
+                                        "no attestation for `{name}` in `{}` (looked for ARTIFACT.provseal.json, .intoto.jsonl, .sigstore.json, sha256:HEX.jsonl, multiple.intoto.jsonl)",
+                                        dir.display()
+                                    ),
+                                }),
+                            };
+                        }
+                        let results: Vec<DocResult> = files
+                            .iter()
+                            .flat_map(|f| docs_of(f, &opts, &mut cache).iter().cloned().collect::<Vec<_>>())
+                            .collect();
+                        let artifact = complete_digests(artifact, name, &results);
+                        provseal_verify::verify_artifact(&artifact, &results, &opts)
+                    }
+                    Err(e) => ArtifactVerdict {
+                        artifact: Artifact {
+                            name: name.clone(),
+                            digests: DigestSet::new(),
+                        },
+                        result: Err(e),
+                    },
+                })
+                .collect()
+        }
+        (None, None) => {
+            return Err(anyhow!("pass --attestation FILE or --attestation-dir DIR").into())
+        }
+    };
     print_verdicts(&verdicts, args.json)?;
     Ok(exit_code(&verdicts))
+}
+
+fn verdict(
+    a: Result<Artifact, VerifyError>,
+    name: &str,
+    results: &[DocResult],
+    opts: &VerifyOptions,
+) -> ArtifactVerdict {
+    match a {
+        Ok(artifact) => provseal_verify::verify_artifact(&artifact, results, opts),
+        Err(e) => ArtifactVerdict {
+            artifact: Artifact {
+                name: name.to_string(),
+                digests: DigestSet::new(),
+            },
+            result: Err(e),
+        },
+    }
+}
+
+/// `provseal verify-bundle`: one call into the conformance entry point; the verdict is the exit
+/// code (0 verified, 1 a definite no, 2 malformed input), with one line on stderr.
+pub fn verify_bundle(args: crate::args::VerifyBundleArgs) -> Result<ExitCode, Failure> {
+    let mut argv: Vec<String> = vec!["--bundle".into(), args.bundle.clone()];
+    for (flag, v) in [
+        ("--certificate-identity", &args.certificate_identity),
+        ("--certificate-oidc-issuer", &args.certificate_oidc_issuer),
+        ("--key", &args.key),
+        ("--trusted-root", &args.trusted_root),
+    ] {
+        if let Some(v) = v {
+            argv.push(flag.into());
+            argv.push(v.clone());
+        }
+    }
+    argv.push(args.artifact.clone());
+    match provseal_sigstore::conformance_verify(&argv) {
+        Ok(v) => {
+            eprintln!(
+                "{}: verified ({})",
+                args.bundle,
+                v.identity()
+                    .and_then(|i| i.san.clone())
+                    .unwrap_or_else(|| "key".into())
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error[{}]: {e}", e.code());
+            Ok(ExitCode::from(if e.is_input_error() { 2 } else { 1 }))
+        }
+    }
 }

@@ -83,6 +83,9 @@ pub struct Case {
     pub id: String,
     /// Case kind, e.g. `dsse`, `sigstore-bundle-verify`.
     pub kind: String,
+    /// Where the case comes from (`sigstore-conformance`, …).
+    #[serde(default)]
+    pub source: String,
     /// Input files (paths relative to the testdata dir).
     #[serde(default)]
     pub inputs: serde_json::Map<String, serde_json::Value>,
@@ -115,7 +118,10 @@ pub struct Expected {
 impl Case {
     /// Path of input `name`, resolved against the testdata dir.
     pub fn input(&self, dir: &Path, name: &str) -> Option<PathBuf> {
-        self.inputs.get(name).and_then(|v| v.as_str()).map(|p| dir.join(p))
+        self.inputs
+            .get(name)
+            .and_then(|v| v.as_str())
+            .map(|p| dir.join(p))
     }
     /// String parameter `name`.
     pub fn param_str(&self, name: &str) -> Option<&str> {

@@ -111,6 +111,14 @@ pub enum VerifyError {
         /// Why.
         reason: String,
     },
+    /// The certificate identity does not satisfy the identity policy.
+    #[error("`{origin}`: {reason}")]
+    Identity {
+        /// File (and line).
+        origin: String,
+        /// Field, expected and actual value.
+        reason: String,
+    },
     /// The source repository differs.
     #[error("source: expected `{expected}`, found `{actual}`")]
     SourceMismatch {
@@ -133,7 +141,8 @@ impl VerifyError {
             | VerifyError::Statement { .. } => FailureClass::Authenticity,
             VerifyError::SubjectNotFound { .. }
             | VerifyError::BuilderMismatch { .. }
-            | VerifyError::SourceMismatch { .. } => FailureClass::Policy,
+            | VerifyError::SourceMismatch { .. }
+            | VerifyError::Identity { .. } => FailureClass::Policy,
         }
     }
 
@@ -149,8 +158,21 @@ impl VerifyError {
             VerifyError::BuilderMismatch { .. } => "builder-mismatch",
             VerifyError::SourceMismatch { .. } => "source-mismatch",
             VerifyError::ArtifactUnreadable { .. } => "artifact-unreadable",
+            VerifyError::Identity { .. } => "identity-mismatch",
         }
     }
+}
+
+/// How Sigstore bundles are verified: the trusted root, and who must have signed.
+#[derive(Debug, Clone)]
+pub struct SigstoreTrust {
+    /// The trusted root (`--trusted-root`, or the production snapshot shipped inside provseal).
+    pub trusted_root: std::sync::Arc<provseal_sigstore::TrustedRoot>,
+    /// The keyless identity policy (`--certificate-identity` … flags); `None` when bundles are
+    /// verified with `--key` only.
+    pub identity: Option<provseal_sigstore::IdentityPolicy>,
+    /// Log and SCT requirements.
+    pub options: provseal_sigstore::VerifyOptions,
 }
 
 /// What verification requires.
@@ -158,6 +180,8 @@ impl VerifyError {
 pub struct VerifyOptions {
     /// Trusted public keys; a DSSE envelope must carry a signature by one of them.
     pub keys: Vec<PublicKey>,
+    /// Sigstore bundle verification settings (required for keyless bundles).
+    pub sigstore: Option<SigstoreTrust>,
     /// Required `builder.id`, if any.
     pub builder_id: Option<String>,
     /// Required source repository (`github.com/org/repo`, with or without scheme), if any.
@@ -289,15 +313,163 @@ pub fn verify_documents(docs: &[LoadedDoc], opts: &VerifyOptions) -> Vec<DocResu
 pub fn verify_document(doc: &LoadedDoc, opts: &VerifyOptions) -> DocResult {
     match &doc.doc {
         AttestationDoc::Dsse(env) => verify_dsse(&doc.origin, env, opts),
-        AttestationDoc::BatchEntry(_) => Err(VerifyError::Unsupported {
-            origin: doc.origin.clone(),
-            reason: "provseal batch entries are not supported by this build".into(),
-        }),
-        AttestationDoc::SigstoreBundle(_) => Err(VerifyError::Unsupported {
-            origin: doc.origin.clone(),
-            reason: "Sigstore bundles are not supported by this build".into(),
+        AttestationDoc::BatchEntry(raw) => verify_batch_entry(&doc.origin, raw, opts),
+        AttestationDoc::SigstoreBundle(raw) => verify_sigstore_bundle(&doc.origin, raw, opts),
+    }
+}
+
+fn verify_batch_entry(origin: &str, raw: &[u8], opts: &VerifyOptions) -> DocResult {
+    let entry = provseal_batch::BatchEntry::from_json(raw).map_err(|e| VerifyError::Malformed {
+        origin: origin.to_string(),
+        reason: e.to_string(),
+    })?;
+    if opts.keys.is_empty() {
+        return Err(VerifyError::Unsupported {
+            origin: origin.to_string(),
+            reason: "a batch entry needs a public key to verify (pass --key)".into(),
+        });
+    }
+    let v =
+        provseal_batch::verify_entry(&entry, &opts.keys).map_err(|e| VerifyError::Signature {
+            origin: origin.to_string(),
+            reason: e.to_string(),
+        })?;
+    statement_from_signed(origin, &v.payload_type, &v.payload, v.key_id)
+}
+
+/// The subject provseal shows for a Sigstore message signature (no statement: the signed
+/// artifact digest stands as the one subject of a synthetic statement of this type).
+pub const MESSAGE_SIGNATURE_TYPE: &str = "https://provseal.dev/sigstore/message-signature/v1";
+
+fn sigstore_error(origin: &str, e: provseal_sigstore::SigstoreError) -> VerifyError {
+    let reason = e.to_string();
+    if e.is_input_error() {
+        VerifyError::Malformed {
+            origin: origin.to_string(),
+            reason,
+        }
+    } else if matches!(e, provseal_sigstore::SigstoreError::IdentityMismatch { .. }) {
+        VerifyError::Identity {
+            origin: origin.to_string(),
+            reason,
+        }
+    } else {
+        VerifyError::Signature {
+            origin: origin.to_string(),
+            reason,
+        }
+    }
+}
+
+fn verify_sigstore_bundle(origin: &str, raw: &[u8], opts: &VerifyOptions) -> DocResult {
+    use provseal_sigstore::{BundleSigner, ParsedBundle, SignedContent, VerifiedSigner};
+    let parsed = ParsedBundle::parse(raw, origin).map_err(|e| sigstore_error(origin, e))?;
+    let Some(trust) = &opts.sigstore else {
+        return Err(VerifyError::Unsupported {
+            origin: origin.to_string(),
+            reason: "a Sigstore bundle needs a trusted root and an identity (pass --certificate-identity and --certificate-oidc-issuer, or --key)".into(),
+        });
+    };
+    let verified = match (&trust.identity, opts.keys.as_slice()) {
+        (Some(policy), _) => provseal_sigstore::verify_parsed(
+            &parsed,
+            None,
+            &trust.trusted_root,
+            BundleSigner::Identity(policy),
+            &trust.options,
+        )
+        .map_err(|e| sigstore_error(origin, e))?,
+        (None, []) => {
+            return Err(VerifyError::Unsupported {
+                origin: origin.to_string(),
+                reason: "a Sigstore bundle needs --certificate-identity and --certificate-oidc-issuer (keyless) or --key".into(),
+            })
+        }
+        (None, keys) => {
+            let mut last = None;
+            let mut ok = None;
+            for k in keys {
+                match provseal_sigstore::verify_parsed(
+                    &parsed,
+                    None,
+                    &trust.trusted_root,
+                    BundleSigner::Key(k),
+                    &trust.options,
+                ) {
+                    Ok(v) => {
+                        ok = Some(v);
+                        break;
+                    }
+                    Err(e) => last = Some(e),
+                }
+            }
+            match (ok, last) {
+                (Some(v), _) => v,
+                (None, Some(e)) => return Err(sigstore_error(origin, e)),
+                (None, None) => unreachable_no_keys(origin)?,
+            }
+        }
+    };
+    let signer = match &verified.signer {
+        VerifiedSigner::Certificate(id) => SignerIdentity::Certificate {
+            identity: id.san.clone().unwrap_or_default(),
+            issuer: id.issuer.clone().unwrap_or_default(),
+            extensions: id
+                .extensions
+                .iter()
+                .map(|(f, v)| (f.name().to_string(), v.clone()))
+                .collect(),
+        },
+        VerifiedSigner::Key { key_id, .. } => SignerIdentity::Key {
+            key_id: key_id.clone(),
+        },
+        #[allow(unreachable_patterns)]
+        _ => {
+            return Err(VerifyError::Unsupported {
+                origin: origin.to_string(),
+                reason: "unknown signer kind".into(),
+            })
+        }
+    };
+    match &verified.content {
+        SignedContent::Dsse {
+            payload_type,
+            payload,
+            ..
+        } => {
+            let mut v = statement_from_signed(origin, payload_type, payload, String::new())?;
+            v.signer = signer;
+            Ok(v)
+        }
+        SignedContent::MessageSignature { subject } => {
+            let rd = provseal_model::ResourceDescriptor {
+                digest: subject.digest.clone().into(),
+                ..Default::default()
+            };
+            Ok(VerifiedStatement {
+                origin: origin.to_string(),
+                signer,
+                statement: Statement::new(
+                    vec![rd],
+                    MESSAGE_SIGNATURE_TYPE,
+                    serde_json::Value::Null,
+                ),
+                provenance: None,
+            })
+        }
+        #[allow(unreachable_patterns)]
+        _ => Err(VerifyError::Unsupported {
+            origin: origin.to_string(),
+            reason: "unknown bundle content".into(),
         }),
     }
+}
+
+fn unreachable_no_keys(origin: &str) -> Result<provseal_sigstore::VerifiedBundle, VerifyError> {
+    Err(VerifyError::Unsupported {
+        origin: origin.to_string(),
+        reason: "no key to verify the bundle with".into(),
+    })
 }
 
 /// An artifact to verify: a display name and its digests.

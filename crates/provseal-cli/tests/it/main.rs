@@ -6,6 +6,8 @@ mod bad_input;
 mod blob;
 mod e2e;
 mod run;
+mod shapes;
+mod sigstore;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -116,6 +116,7 @@ fn pretty_printed_envelope_and_constraints() {
         keys: vec![p],
         builder_id: Some("https://b/1".into()),
         source_uri: Some("github.com/o/r".into()),
+        ..Default::default()
     };
     let results = verify_documents(&docs, &opts);
     assert!(verify_artifact(&artifact("c", C), &results, &opts)
