@@ -4,9 +4,15 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// `provseal --version`: the version and the date of the Sigstore trusted-root snapshot inside.
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\nSigstore production trusted root snapshot: 2025-10-21 (refresh: see docs/sigstore.md; override with --trusted-root)"
+);
+
 /// provseal: record, sign and verify build provenance (in-toto, SLSA, DSSE, Sigstore).
 #[derive(Debug, Parser)]
-#[command(name = "provseal", version, about, max_term_width = 100)]
+#[command(name = "provseal", version, long_version = LONG_VERSION, about, max_term_width = 100)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
