@@ -211,20 +211,9 @@ pub struct RunArgs {
     /// Key options.
     #[command(flatten)]
     pub signing: SigningArgs,
-    /// Build products to attest (paths or globs, matched after the build).
-    #[arg(long = "subject", value_name = "GLOB", required = true)]
-    pub subjects: Vec<String>,
-    /// `runDetails.builder.id` to record.
-    #[arg(long, value_name = "URI", default_value = provseal_attest::DEFAULT_BUILDER_ID)]
-    pub builder_id: String,
-    /// Digest algorithms for the subjects, comma separated.
-    #[arg(
-        long,
-        value_name = "ALGS",
-        value_delimiter = ',',
-        default_value = "sha256"
-    )]
-    pub digest: Vec<String>,
+    /// Subjects and provenance options.
+    #[command(flatten)]
+    pub subject: SubjectArgs,
     /// Output options.
     #[command(flatten)]
     pub output: OutputArgs,
@@ -251,6 +240,26 @@ pub struct MaterialsArgs {
     /// Print the snapshot as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// What is attested (shared by `attest` and `run`).
+#[derive(Debug, Args)]
+pub struct SubjectArgs {
+    /// Artifacts to attest: paths or glob patterns relative to the working directory (for
+    /// `run`, matched after the build).
+    #[arg(long = "subject", value_name = "PATH|GLOB", required = true)]
+    pub subjects: Vec<String>,
+    /// `runDetails.builder.id` to record.
+    #[arg(long, value_name = "URI", default_value = provseal_attest::DEFAULT_BUILDER_ID)]
+    pub builder_id: String,
+    /// Digest algorithms for the subjects, comma separated (sha256, sha384, sha512).
+    #[arg(
+        long,
+        value_name = "ALGS",
+        value_delimiter = ',',
+        default_value = "sha256"
+    )]
+    pub digest: Vec<String>,
 }
 
 /// Attestation formats.
@@ -294,20 +303,9 @@ pub struct AttestArgs {
     /// Key options.
     #[command(flatten)]
     pub signing: SigningArgs,
-    /// Artifacts to attest: paths or glob patterns, relative to the working directory.
-    #[arg(long = "subject", value_name = "PATH|GLOB", required = true)]
-    pub subjects: Vec<String>,
-    /// `runDetails.builder.id` to record.
-    #[arg(long, value_name = "URI", default_value = provseal_attest::DEFAULT_BUILDER_ID)]
-    pub builder_id: String,
-    /// Digest algorithms for the subjects, comma separated (sha256, sha384, sha512).
-    #[arg(
-        long,
-        value_name = "ALGS",
-        value_delimiter = ',',
-        default_value = "sha256"
-    )]
-    pub digest: Vec<String>,
+    /// Subjects and provenance options.
+    #[command(flatten)]
+    pub subject: SubjectArgs,
     /// Output options.
     #[command(flatten)]
     pub output: OutputArgs,

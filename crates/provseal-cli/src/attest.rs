@@ -25,15 +25,15 @@ pub fn digest_algorithms(names: &[String]) -> Result<Vec<HashAlgorithm>, Failure
 
 /// Runs `provseal attest`.
 pub fn run(args: AttestArgs) -> Result<ExitCode, Failure> {
-    let digests = digest_algorithms(&args.digest)?;
+    let digests = digest_algorithms(&args.subject.digest)?;
     let signer = keys::open_signer(&args.signing)?;
     if let Some(out) = &args.output.out {
         emit::check_outputs_free(std::slice::from_ref(out), &args.output)?;
     }
     let cwd = std::env::current_dir()?;
-    let mut req = AttestRequest::new(cwd, args.subjects.clone());
+    let mut req = AttestRequest::new(cwd, args.subject.subjects.clone());
     req.digests = digests;
-    req.builder_id = args.builder_id.clone();
+    req.builder_id = args.subject.builder_id.clone();
     let input = provseal_attest::attest_input(&req)?;
     if input.source.is_none() {
         eprintln!("note: not in a git work tree: the source is recorded as absent");

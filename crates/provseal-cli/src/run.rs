@@ -99,7 +99,7 @@ fn sbom_bytes(
 /// Runs `provseal run`.
 pub fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     // 1. Settings and key first: a bad key or an existing output costs no build.
-    let digests: Vec<HashAlgorithm> = digest_algorithms(&args.digest)?;
+    let digests: Vec<HashAlgorithm> = digest_algorithms(&args.subject.digest)?;
     let signer = keys::open_signer(&args.signing)?;
     if let Some(out) = &args.output.out {
         refuse_existing(out, args.output.force)?;
@@ -145,7 +145,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     }
 
     // 5. Products, hashed after the build.
-    let files = provseal_attest::resolve_subjects(&cwd, &args.subjects)?;
+    let files = provseal_attest::resolve_subjects(&cwd, &args.subject.subjects)?;
     let subjects = provseal_attest::hash_subjects(&files, &digests)?;
 
     // 6. SBOM (its digest goes into the signed payload).
@@ -180,10 +180,10 @@ pub fn run(args: RunArgs) -> Result<ExitCode, Failure> {
         drift,
         sbom: sbom.as_ref().map(|(_, _, n, d)| (n.clone(), d.clone())),
     };
-    let builder_id = if args.builder_id.is_empty() {
+    let builder_id = if args.subject.builder_id.is_empty() {
         DEFAULT_BUILDER_ID
     } else {
-        &args.builder_id
+        &args.subject.builder_id
     };
     let input = run_input(
         builder_id,
