@@ -43,7 +43,9 @@ fn missing(field: &str) -> E {
 }
 
 fn get_str<'v>(v: &'v Value, key: &str, field: &str) -> Result<&'v str, E> {
-    v.get(key).and_then(Value::as_str).ok_or_else(|| missing(field))
+    v.get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| missing(field))
 }
 
 impl<'a> Prov<'a> {
@@ -123,7 +125,9 @@ impl<'a> Prov<'a> {
                     .and_then(Value::as_str)
                     .unwrap_or("");
                 if uri.is_empty() {
-                    Err(missing("predicate.buildDefinition.resolvedDependencies[0].uri"))
+                    Err(missing(
+                        "predicate.buildDefinition.resolvedDependencies[0].uri",
+                    ))
                 } else {
                     Ok(uri.to_string())
                 }

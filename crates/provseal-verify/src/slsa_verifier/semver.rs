@@ -16,9 +16,7 @@ pub(crate) struct GoSemver {
 }
 
 fn is_num(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes().all(|b| b.is_ascii_digit())
-        && (s == "0" || !s.starts_with('0'))
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'))
 }
 
 fn ident_ok(s: &str, numeric_no_leading_zero: bool) -> bool {
@@ -85,7 +83,9 @@ pub(crate) fn canonical(v: &str) -> String {
 
 /// `semver.Major`: `vX`, empty when invalid.
 pub(crate) fn major(v: &str) -> String {
-    parse(v).map(|s| format!("v{}", s.major)).unwrap_or_default()
+    parse(v)
+        .map(|s| format!("v{}", s.major))
+        .unwrap_or_default()
 }
 
 /// `semver.Build`: `+build` or empty.
@@ -104,10 +104,27 @@ mod tests {
 
     #[test]
     fn go_semver_rules() {
-        for ok in ["v1", "v1.2", "v1.2.3", "v1.2.3-alpha", "v1.2.3+123", "v1.2.3-alpha+1", "v0"] {
+        for ok in [
+            "v1",
+            "v1.2",
+            "v1.2.3",
+            "v1.2.3-alpha",
+            "v1.2.3+123",
+            "v1.2.3-alpha+1",
+            "v0",
+        ] {
             assert!(is_valid(ok), "{ok}");
         }
-        for bad in ["1.2.3", "v01", "v1.2-pre", "v1+b", "v1.2.3.4", "v", "v1.2.3-", "v1.2.3-01"] {
+        for bad in [
+            "1.2.3",
+            "v01",
+            "v1.2-pre",
+            "v1+b",
+            "v1.2.3.4",
+            "v",
+            "v1.2.3-",
+            "v1.2.3-01",
+        ] {
             assert!(!is_valid(bad), "{bad}");
         }
         assert_eq!(canonical("v14"), "v14.0.0");
