@@ -28,6 +28,7 @@ use serde::Serialize;
 
 mod load;
 pub mod report;
+pub mod slsa_verifier;
 
 pub use load::{load_attestations, AttestationDoc, LoadedDoc, MAX_ATTESTATION_BYTES};
 

@@ -1,6 +1,8 @@
 //! Tests of the verification pipeline over real signatures.
 #![allow(clippy::unwrap_used)]
 
+mod slsa_cases;
+
 use provseal_crypto::{generate_key, load_signer, KeyAlgorithm, PublicKey, Signer};
 use provseal_model::DigestSet;
 use provseal_verify::{
