@@ -150,3 +150,184 @@ fn slsa_verifier_cases() {
     let total_agree: usize = per_family.values().map(|v| v.1).sum();
     assert_eq!(total_agree + known.len(), cases.len());
 }
+
+fn load(dir: &Path, rel: &str) -> Vec<u8> {
+    std::fs::read(dir.join(rel)).unwrap()
+}
+
+fn sha256(hex: &str) -> Vec<DigestSet> {
+    let mut s = DigestSet::new();
+    s.insert("sha256", hex);
+    vec![s]
+}
+
+const GO_V210: &str =
+    "slsa-verifier/cli-testdata/gha_go/v2.1.0/binary-linux-amd64-workflow_dispatch.intoto.jsonl";
+const GO_DIGEST: &str = "f6ab7ad0c7549b5a4942c3b0690519d791c28c4c0f8b286208cb40da3322a066";
+const GO_BUILDER: &str =
+    "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/builder_go_slsa3.yml";
+const EXAMPLE: &str = "github.com/slsa-framework/example-package";
+
+fn root(dir: &Path) -> TrustedRoot {
+    TrustedRoot::load(&dir.join("sigstore-python/trust/production/trusted_root.json")).unwrap()
+}
+
+/// The builder-id forms slsa-verifier accepts (the case notes list them), and one it refuses.
+#[test]
+fn builder_id_variants() {
+    let Some(dir) = testdata_dir("builder_id_variants") else {
+        return;
+    };
+    let trust = root(&dir);
+    let bytes = load(&dir, GO_V210);
+    for (builder, ok) in [
+        (None, true),
+        (Some(format!("{GO_BUILDER}@v2.1.0")), true),
+        (Some(format!("{GO_BUILDER}@refs/tags/v2.1.0")), true),
+        (Some(format!("{GO_BUILDER}@v2.0.0")), false),
+    ] {
+        let opts = SlsaVerifierOptions {
+            source_uri: EXAMPLE.into(),
+            builder_id: builder.clone(),
+            trusted_root: Some(&trust),
+            ..Default::default()
+        };
+        let r = verify(&bytes, GO_V210, &sha256(GO_DIGEST), &opts);
+        match (&r, ok) {
+            (Ok(v), true) => assert_eq!(v.builder_id, format!("{GO_BUILDER}@refs/tags/v2.1.0")),
+            (Err(e), false) => {
+                assert_eq!(e.upstream(), "ErrorUntrustedReusableWorkflow");
+                assert_eq!(e.code(), "slsa-untrusted-builder");
+                assert!(e.to_string().contains("@v2.0.0"), "{e}");
+                assert!(e.to_string().contains("@refs/tags/v2.1.0"), "{e}");
+            }
+            _ => panic!("{builder:?}: {r:?}"),
+        }
+    }
+}
+
+/// BYOB without `--builder-id`: a TRW of slsa-github-generator is trusted, another TRW is not;
+/// in release mode a delegator referenced at `refs/heads/main` is refused.
+#[test]
+fn byob_builder_defaults_and_release_refs() {
+    let Some(dir) = testdata_dir("byob_builder_defaults") else {
+        return;
+    };
+    let trust = root(&dir);
+    let maven = "slsa-verifier/cli-testdata/gha_maven/v2.1.0/binary-linux-amd64-workflow_dispatch.build.slsa";
+    let stmt = load(&dir, maven);
+    let opts = SlsaVerifierOptions {
+        source_uri: EXAMPLE.into(),
+        trusted_root: Some(&trust),
+        ..Default::default()
+    };
+    // The subject of the maven provenance, read from the case.
+    let digest = cases_of_kind(&dir, "slsa-provenance")
+        .into_iter()
+        .find(|c| c.id == "slsa-verifier/gha_maven/v2.1.0/valid_main_branch_default")
+        .map(|c| digests(&c))
+        .unwrap();
+    let v = verify(&stmt, maven, &digest, &opts).unwrap();
+    assert_eq!(
+        v.builder_id,
+        "https://github.com/slsa-framework/slsa-github-generator/.github/workflows/builder_maven_slsa3.yml@refs/tags/v2.1.0"
+    );
+    assert_eq!(
+        v.source_uri,
+        "git+https://github.com/slsa-framework/example-package@refs/heads/main"
+    );
+
+    let hello = "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03";
+    let trw = "https://github.com/slsa-framework/example-trw/.github/workflows/builder_high-perms_slsa3.yml";
+    // v1.9.0: the delegator signed at refs/heads/main, refused outside testing mode.
+    let delegator =
+        "slsa-verifier/cli-testdata/gha_delegator/v1.9.0/binary-linux-amd64-workflow_dispatch.build.slsa";
+    let bytes = load(&dir, delegator);
+    let with_trw = SlsaVerifierOptions {
+        builder_id: Some(trw.into()),
+        ..opts.clone()
+    };
+    let e = verify(&bytes, delegator, &sha256(hello), &with_trw).unwrap_err();
+    assert_eq!(e.upstream(), "ErrorInvalidRef", "{e}");
+    assert!(e.to_string().contains("refs/heads/main"), "{e}");
+    let testing = SlsaVerifierOptions {
+        builder_refs: BuilderRefPolicy::Testing,
+        ..with_trw
+    };
+    let v = verify(&bytes, delegator, &sha256(hello), &testing).unwrap();
+    assert_eq!(v.builder_id, format!("{trw}@refs/tags/v1.9.0"));
+    // v2.1.0 (delegator at a release tag): a TRW outside slsa-github-generator needs
+    // --builder-id.
+    let delegator =
+        "slsa-verifier/cli-testdata/gha_delegator/v2.1.0/binary-linux-amd64-workflow_dispatch.build.slsa";
+    let e = verify(&load(&dir, delegator), delegator, &sha256(hello), &opts).unwrap_err();
+    assert_eq!(e.upstream(), "ErrorInvalidBuilderID", "{e}");
+    assert!(e.to_string().contains("example-trw"), "{e}");
+}
+
+/// Negative paths: a digest that is no subject, a tampered bundle, a bare DSSE envelope,
+/// a workflow input that is not recorded, a bad versioned tag.
+#[test]
+fn failures_name_field_expected_actual() {
+    let Some(dir) = testdata_dir("slsa_failures") else {
+        return;
+    };
+    let trust = root(&dir);
+    let bytes = load(&dir, GO_V210);
+    let opts = SlsaVerifierOptions {
+        source_uri: EXAMPLE.into(),
+        trusted_root: Some(&trust),
+        ..Default::default()
+    };
+    let other = "0".repeat(64);
+    let e = verify(&bytes, GO_V210, &sha256(&other), &opts).unwrap_err();
+    assert_eq!(e.upstream(), "ErrorMismatchHash");
+    assert_eq!(
+        e.to_string(),
+        format!("subject: expected digest sha256:{other}, found subjects sha256:f6ab7ad0c754")
+    );
+
+    // Flip one character of the DSSE signature.
+    let mut v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let sig = v["dsseEnvelope"]["signatures"][0]["sig"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let flipped = if sig.starts_with('M') { "N" } else { "M" };
+    v["dsseEnvelope"]["signatures"][0]["sig"] = format!("{flipped}{}", &sig[1..]).into();
+    let tampered = serde_json::to_vec(&v).unwrap();
+    let e = verify(&tampered, "tampered", &sha256(GO_DIGEST), &opts).unwrap_err();
+    assert_eq!(e.code(), "slsa-signature", "{e}");
+    assert_ne!(e.class(), provseal_verify::FailureClass::Policy);
+
+    let bare = "slsa-verifier/cli-testdata/workflow-inputs.intoto.jsonl";
+    let e = verify(&load(&dir, bare), bare, &sha256(GO_DIGEST), &opts).unwrap_err();
+    assert_eq!(e.code(), "slsa-needs-network");
+    assert_eq!(e.class(), provseal_verify::FailureClass::Input);
+
+    let inputs = SlsaVerifierOptions {
+        build_workflow_inputs: [("release_version".to_string(), "1.0".to_string())].into(),
+        ..opts.clone()
+    };
+    let e = verify(&bytes, GO_V210, &sha256(GO_DIGEST), &inputs).unwrap_err();
+    assert_eq!(e.upstream(), "ErrorInvalidDssePayload", "{e}");
+    assert!(e.to_string().contains("inputs"), "{e}");
+
+    let bad_semver = SlsaVerifierOptions {
+        source_versioned_tag: Some("13".into()),
+        ..opts.clone()
+    };
+    let tagged =
+        "slsa-verifier/cli-testdata/gha_go/v2.1.0/binary-linux-amd64-push-v13.0.30.intoto.jsonl";
+    let e = verify(&load(&dir, tagged), tagged, &sha256(GO_DIGEST), &bad_semver).unwrap_err();
+    assert_eq!(e.upstream(), "ErrorInvalidSemver", "{e}");
+    let v13 = SlsaVerifierOptions {
+        source_versioned_tag: Some("v13.1".into()),
+        ..opts
+    };
+    let e = verify(&load(&dir, tagged), tagged, &sha256(GO_DIGEST), &v13).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "source versioned tag (minor): expected `v13.1 (minor 1)`, found `v13.0.30 (minor 0)`"
+    );
+}
