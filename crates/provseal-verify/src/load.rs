@@ -1,5 +1,6 @@
 //! Reading attestation files: format detection for `.intoto.jsonl`, bare DSSE envelopes,
-//! Sigstore bundles and provseal batch entries.
+//! Sigstore bundles (also inside npm's attestations JSON and PyPI's PEP 740 objects) and
+//! provseal batch entries.
 
 use provseal_model::dsse::Envelope;
 use serde_json::Value;
@@ -40,21 +41,77 @@ pub struct LoadedDoc {
 /// Largest attestation file provseal reads (64 MiB): larger input is refused, not buffered.
 pub const MAX_ATTESTATION_BYTES: u64 = 64 * 1024 * 1024;
 
+fn bundle_doc(value: &Value, origin: &str) -> Result<(String, AttestationDoc), VerifyError> {
+    let bytes = serde_json::to_vec(value).map_err(|e| VerifyError::Malformed {
+        origin: origin.to_string(),
+        reason: e.to_string(),
+    })?;
+    Ok((origin.to_string(), AttestationDoc::SigstoreBundle(bytes)))
+}
+
+fn pep740_doc(value: &Value, origin: &str) -> Result<(String, AttestationDoc), VerifyError> {
+    let bundle = provseal_sigstore::pep740_to_bundle_json(value, origin).map_err(|e| {
+        VerifyError::Malformed {
+            origin: origin.to_string(),
+            reason: e.to_string(),
+        }
+    })?;
+    bundle_doc(&bundle, origin)
+}
+
+/// The documents one JSON value holds: a DSSE envelope, a Sigstore bundle, a provseal batch
+/// entry, a PEP 740 attestation, PyPI's provenance object (many PEP 740 attestations), or npm's
+/// attestations JSON (many bundles). Other shapes hold none.
 fn classify(
     value: &Value,
     raw: &[u8],
     origin: &str,
-) -> Result<Option<AttestationDoc>, VerifyError> {
+) -> Result<Vec<(String, AttestationDoc)>, VerifyError> {
     let Some(obj) = value.as_object() else {
-        return Ok(None);
+        return Ok(Vec::new());
     };
     if let Some(mt) = obj.get("mediaType").and_then(Value::as_str) {
         if mt.starts_with("application/vnd.dev.sigstore.bundle") {
-            return Ok(Some(AttestationDoc::SigstoreBundle(raw.to_vec())));
+            return Ok(vec![(
+                origin.to_string(),
+                AttestationDoc::SigstoreBundle(raw.to_vec()),
+            )]);
         }
         if mt.starts_with("application/vnd.provseal.batch-entry") {
-            return Ok(Some(AttestationDoc::BatchEntry(raw.to_vec())));
+            return Ok(vec![(
+                origin.to_string(),
+                AttestationDoc::BatchEntry(raw.to_vec()),
+            )]);
         }
+    }
+    if obj.contains_key("verification_material") && obj.contains_key("envelope") {
+        return Ok(vec![pep740_doc(value, origin)?]);
+    }
+    if let Some(groups) = obj.get("attestation_bundles").and_then(Value::as_array) {
+        let mut out = Vec::new();
+        for (g, group) in groups.iter().enumerate() {
+            let atts = group
+                .get("attestations")
+                .and_then(Value::as_array)
+                .ok_or_else(|| VerifyError::Malformed {
+                    origin: origin.to_string(),
+                    reason: format!("attestation_bundles[{g}] has no `attestations`"),
+                })?;
+            for (i, a) in atts.iter().enumerate() {
+                let o = format!("{origin}#attestation_bundles[{g}].attestations[{i}]");
+                out.push(pep740_doc(a, &o)?);
+            }
+        }
+        return Ok(out);
+    }
+    if let Some(atts) = obj.get("attestations").and_then(Value::as_array) {
+        let mut out = Vec::new();
+        for (i, a) in atts.iter().enumerate() {
+            if let Some(b) = a.get("bundle") {
+                out.push(bundle_doc(b, &format!("{origin}#attestations[{i}]"))?);
+            }
+        }
+        return Ok(out);
     }
     if obj.contains_key("payloadType")
         || obj.contains_key("payload")
@@ -64,9 +121,9 @@ fn classify(
             origin: origin.to_string(),
             reason: e.to_string(),
         })?;
-        return Ok(Some(AttestationDoc::Dsse(env)));
+        return Ok(vec![(origin.to_string(), AttestationDoc::Dsse(env))]);
     }
-    Ok(None)
+    Ok(Vec::new())
 }
 
 /// Splits an attestation file into documents.
@@ -90,11 +147,8 @@ pub fn load_attestations(bytes: &[u8], source: &str) -> Result<Vec<LoadedDoc>, V
         None
     };
     if let Some(value) = whole {
-        if let Some(doc) = classify(&value, trimmed, source)? {
-            docs.push(LoadedDoc {
-                origin: source.to_string(),
-                doc,
-            });
+        for (origin, doc) in classify(&value, trimmed, source)? {
+            docs.push(LoadedDoc { origin, doc });
         }
     } else {
         for (i, line) in trimmed.split(|b| *b == b'\n').enumerate() {
@@ -112,7 +166,7 @@ pub fn load_attestations(bytes: &[u8], source: &str) -> Result<Vec<LoadedDoc>, V
                     origin: origin.clone(),
                     reason: e.to_string(),
                 })?;
-            if let Some(doc) = classify(&value, line, &origin)? {
+            for (origin, doc) in classify(&value, line, &origin)? {
                 docs.push(LoadedDoc { origin, doc });
             }
         }

@@ -119,3 +119,64 @@ fn keyless_identity_flags_name_field_expected_actual() {
         "{text}"
     );
 }
+
+/// The wrappers the ecosystem publishes bundles in: a PEP 740 attestation (made by the real
+/// `pypi-attestations convert`), PyPI's provenance object, and npm's attestations JSON — each
+/// detected by `provseal verify` and verified offline.
+#[test]
+fn pep740_pypi_provenance_and_npm_wrappers() {
+    let Some(dir) = provseal_testsupport::testdata_dir("pep740_pypi_provenance_and_npm_wrappers")
+    else {
+        return;
+    };
+    if !provseal_testsupport::require_tool(
+        "pep740_pypi_provenance_and_npm_wrappers",
+        "pypi-attestations",
+        &["--version"],
+    ) {
+        return;
+    }
+    let base = dir.join("sigstore-conformance/bundle-verify");
+    let bundle_path = base.join("happy-path-intoto-in-dsse-v3/bundle.sigstore.json");
+    let tmp = tempfile::tempdir().unwrap();
+    let att = tmp.path().join("a.txt.publish.attestation");
+    let st = Command::new("pypi-attestations")
+        .args(["convert", "--output-file"])
+        .arg(&att)
+        .arg(&bundle_path)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let att_value: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&att).unwrap()).unwrap();
+    let bundle_value: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&bundle_path).unwrap()).unwrap();
+    let provenance = tmp.path().join("a.txt.provenance");
+    std::fs::write(&provenance, serde_json::json!({"version": 1, "attestation_bundles": [{"publisher": {"kind": "GitHub"}, "attestations": [att_value]}]}).to_string()).unwrap();
+    let npm = tmp.path().join("a.txt.npm.json");
+    std::fs::write(&npm, serde_json::json!({"attestations": [{"predicateType": "https://slsa.dev/provenance/v1", "bundle": bundle_value}]}).to_string()).unwrap();
+    let identity = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+    for file in [&att, &provenance, &npm] {
+        let args: Vec<String> = vec![
+            "verify".into(),
+            base.join("a.txt").display().to_string(),
+            "--attestation".into(),
+            file.display().to_string(),
+            "--certificate-identity".into(),
+            identity.into(),
+            "--certificate-oidc-issuer".into(),
+            "https://token.actions.githubusercontent.com".into(),
+        ];
+        let (code, err) = provseal(&dir, &args);
+        assert_eq!(code, 0, "{}: {err}", file.display());
+        // another artifact is not a subject
+        let mut other = args.clone();
+        other[1] = bundle_path.display().to_string();
+        let (code, _) = provseal(&dir, &other);
+        assert_eq!(code, 1, "{}", file.display());
+    }
+}
