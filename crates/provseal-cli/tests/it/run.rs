@@ -245,6 +245,16 @@ fn failed_build_writes_nothing_and_passes_its_code() {
     assert_eq!(c, 3, "{err}");
     assert!(err.contains("the build failed (exit 3)"), "{err}");
     assert_eq!(prj.listing(), before);
+    // A named lockfile or Python environment that does not exist is an error before the build.
+    for extra in [["--lockfile", "nope.lock"], ["--python", "no-venv"]] {
+        let mut args = vec!["run", "--key", "ci.key", "--subject", "dist/*"];
+        args.extend_from_slice(&extra);
+        args.extend_from_slice(&["--", "sh", "-c", "touch ran"]);
+        let (c, _, err) = prj.run(&args);
+        assert_eq!(c, 2, "{err}");
+        assert!(err.contains(extra[1]), "{err}");
+        assert!(!prj.file("ran").exists());
+    }
     // A bad key costs no build: the command must not run.
     let (c, _, err) = prj.run(&[
         "run",
