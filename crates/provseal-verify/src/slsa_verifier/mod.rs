@@ -129,6 +129,22 @@ pub struct SlsaVerified {
     pub signing_time: Option<i64>,
 }
 
+impl SlsaVerified {
+    /// The result as a [`crate::VerifiedStatement`] (for the verification report); `origin`
+    /// names the provenance file.
+    pub fn to_verified_statement(&self, origin: &str) -> crate::VerifiedStatement {
+        let provenance = self.statement.predicate.as_ref().and_then(|p| {
+            provseal_model::slsa::provenance_v1_from(&self.statement.predicate_type, p).ok()
+        });
+        crate::VerifiedStatement {
+            origin: origin.to_string(),
+            signer: self.signer.clone(),
+            statement: self.statement.clone(),
+            provenance,
+        }
+    }
+}
+
 /// Why slsa-verifier style verification failed. [`SlsaVerifierError::upstream`] names the
 /// slsa-verifier error it corresponds to.
 #[derive(Debug, thiserror::Error)]
@@ -964,8 +980,10 @@ fn verify_github_attestation_identity(
 
 /// `VerifyCertficateSourceRepository`.
 fn verify_cert_source(id: &WorkflowIdentity, source_uri: &str) -> Result<(), E> {
+    // slsa-verifier strips `git+https://` and `github.com/`; `https://` is accepted too.
     let expected = source_uri
         .strip_prefix("git+https://")
+        .or_else(|| source_uri.strip_prefix("https://"))
         .unwrap_or(source_uri);
     let expected = expected.strip_prefix("github.com/").unwrap_or(expected);
     if id.source_repository != expected {
