@@ -24,6 +24,22 @@ pub fn collect_context(cwd: &Path, args: &SnapshotArgs) -> Result<CollectContext
             cwd.join(p)
         }
     };
+    for l in &args.lockfiles {
+        let meta = fs_err::metadata(absolute(l))
+            .map_err(|e| anyhow::anyhow!("--lockfile `{}`: {}", l.display(), e.kind()))?;
+        if !meta.is_file() {
+            return Err(anyhow::anyhow!("--lockfile `{}` is not a file", l.display()).into());
+        }
+    }
+    if let Some(p) = &args.python {
+        if !absolute(p).exists() {
+            return Err(anyhow::anyhow!(
+                "--python `{}`: no such interpreter or environment",
+                p.display()
+            )
+            .into());
+        }
+    }
     Ok(CollectContext {
         root,
         python: args.python.as_ref().map(absolute),

@@ -70,10 +70,25 @@ fn parse_version(scheme: Scheme, v: &str) -> Result<Version, String> {
         Scheme::Pep440 => pep440_rs::Version::from_str(v)
             .map(Version::Pep440)
             .map_err(|e| format!("`{v}` is not a PEP 440 version: {e}")),
-        Scheme::Semver => semver::Version::parse(v.strip_prefix('v').unwrap_or(v))
+        Scheme::Semver => semver::Version::parse(&pad_semver(v.strip_prefix('v').unwrap_or(v)))
             .map(Version::Semver)
             .map_err(|e| format!("`{v}` is not a SemVer version: {e}")),
         Scheme::Generic => Ok(Version::Generic(generic(v))),
+    }
+}
+
+/// `4` → `4.0.0`, `1.2` → `1.2.0` (a partial version in a range); anything else unchanged.
+fn pad_semver(v: &str) -> String {
+    let numeric = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    let parts: Vec<&str> = v.split('.').collect();
+    if parts.iter().all(|p| numeric(p)) && parts.len() < 3 {
+        let mut out = parts.join(".");
+        for _ in parts.len()..3 {
+            out.push_str(".0");
+        }
+        out
+    } else {
+        v.to_string()
     }
 }
 

@@ -1,0 +1,973 @@
+//! The policy file (`provseal-policy.toml`): who may attest what, built from which source, with
+//! which dependencies. Reference: `docs/policy.md`.
+//!
+//! [`Policy::load`] (or [`Policy::parse`]) reads and lints the file; every problem is a
+//! [`Diagnostic`] with the file, line and column. [`Policy::evaluate`] checks one verified
+//! statement and returns a [`PolicyReport`] with every rule's result (not only the first
+//! failure). [`Policy::trusted_keys`] and [`Policy::identity_policies`] give the signature step
+//! the keys and keyless identities the policy trusts.
+//!
+//! ```no_run
+//! use provseal_verify::policy::{Policy, PolicyInput};
+//! # fn demo(verified: &provseal_verify::VerifiedStatement) {
+//! let policy = match Policy::load("provseal-policy.toml".as_ref()) {
+//!     Ok(p) => p,
+//!     Err(diags) => {
+//!         for d in &diags { eprintln!("{d}"); }
+//!         return;
+//!     }
+//! };
+//! let report = policy.evaluate(&PolicyInput {
+//!     verified,
+//!     artifact_name: "dist/app.tar.gz",
+//!     now: jiff::Timestamp::now(),
+//!     signed_at: None,
+//! });
+//! for line in report.failure_lines() { eprintln!("{line}"); }
+//! # }
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use provseal_crypto::hash::HashAlgorithm;
+use provseal_crypto::PublicKey;
+use provseal_model::DigestSet;
+use provseal_sigstore::{FulcioField, IdentityPolicy, Matcher};
+use serde::Serialize;
+
+mod eval;
+pub mod purl;
+mod raw;
+pub mod refs;
+
+pub use eval::{PolicyInput, PolicyReport, RuleResult};
+use purl::{PackagePattern, PatternError};
+use raw::{RawPolicy, RawSigner, S};
+use refs::{Glob, RefRules, VersionedTag};
+
+/// The policy file format version this build reads.
+pub const POLICY_VERSION: i64 = 1;
+
+/// Largest policy file read (1 MiB).
+pub const MAX_POLICY_BYTES: u64 = 1 << 20;
+
+/// How bad a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    /// The policy cannot be used (`provseal policy check` exits 2).
+    Error,
+    /// Worth fixing; the policy still works.
+    Warning,
+}
+
+/// A problem in a policy file, at a line and column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// Stable kebab-case code (listed in `docs/policy.md`).
+    pub code: &'static str,
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong.
+    pub message: String,
+    /// The policy file.
+    pub path: String,
+    /// 1-based line (0 when the problem has no position, e.g. an unreadable file).
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+}
+
+impl std::fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(
+            f,
+            "{sev}[{}]: {}:{}:{}: {}",
+            self.code, self.path, self.line, self.column, self.message
+        )
+    }
+}
+
+/// Whether any diagnostic is an error.
+pub fn has_errors(diags: &[Diagnostic]) -> bool {
+    diags.iter().any(|d| d.severity == Severity::Error)
+}
+
+/// How a trusted signer is recognised.
+#[derive(Debug, Clone)]
+pub enum SignerMatch {
+    /// A public key: the provseal key id (hex SHA-256 of the SPKI DER), and the key itself
+    /// when the policy names its file.
+    Key {
+        /// The key id.
+        key_id: String,
+        /// The key, when given as a file.
+        key: Option<PublicKey>,
+    },
+    /// A keyless (Fulcio certificate) identity.
+    Keyless(IdentityPolicy),
+}
+
+/// One `[[signers]]` entry.
+#[derive(Debug, Clone)]
+pub struct TrustedSigner {
+    /// `name`, or `signers[N]`.
+    pub name: String,
+    /// How the signer is recognised.
+    pub matcher: SignerMatch,
+    /// Builder ids it may attest (globs); empty = any.
+    pub builders: Vec<Glob>,
+    /// Source repositories (globs over normalised repositories); empty = any.
+    pub repositories: Vec<Glob>,
+    /// Refs.
+    pub refs: RefRules,
+}
+
+/// A SLSA provenance version the policy accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlsaVersion {
+    /// `https://slsa.dev/provenance/v0.1`.
+    V0_1,
+    /// `https://slsa.dev/provenance/v0.2`.
+    V0_2,
+    /// `https://slsa.dev/provenance/v1` (SLSA 1.0 and 1.1).
+    V1,
+}
+
+impl SlsaVersion {
+    fn parse(s: &str) -> Option<SlsaVersion> {
+        match s {
+            "0.1" => Some(SlsaVersion::V0_1),
+            "0.2" => Some(SlsaVersion::V0_2),
+            "1" | "1.0" | "1.1" => Some(SlsaVersion::V1),
+            _ => None,
+        }
+    }
+
+    /// The version of a predicate type, if it is a SLSA provenance.
+    pub fn of_predicate_type(t: &str) -> Option<SlsaVersion> {
+        match t {
+            "https://slsa.dev/provenance/v0.1" => Some(SlsaVersion::V0_1),
+            provseal_model::SLSA_PROVENANCE_V02 => Some(SlsaVersion::V0_2),
+            provseal_model::SLSA_PROVENANCE_V1 => Some(SlsaVersion::V1),
+            _ => None,
+        }
+    }
+
+    /// `0.1`, `0.2` or `1.0`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SlsaVersion::V0_1 => "0.1",
+            SlsaVersion::V0_2 => "0.2",
+            SlsaVersion::V1 => "1.0",
+        }
+    }
+}
+
+/// A drift kind the policy forbids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DriftKind {
+    /// Any drift at all.
+    Any,
+    /// Packages present only after the build.
+    PackagesAdded,
+    /// Packages present only before the build.
+    PackagesRemoved,
+    /// Packages whose version or digest changed.
+    PackagesChanged,
+    /// A lockfile changed, appeared or disappeared.
+    LockfileChanged,
+    /// The work tree became dirty or got new dirty paths.
+    SourceDirtied,
+    /// `HEAD` moved.
+    SourceCommitChanged,
+}
+
+impl DriftKind {
+    const ALL: [(&'static str, DriftKind); 7] = [
+        ("any", DriftKind::Any),
+        ("packages-added", DriftKind::PackagesAdded),
+        ("packages-removed", DriftKind::PackagesRemoved),
+        ("packages-changed", DriftKind::PackagesChanged),
+        ("lockfile-changed", DriftKind::LockfileChanged),
+        ("source-dirtied", DriftKind::SourceDirtied),
+        ("source-commit-changed", DriftKind::SourceCommitChanged),
+    ];
+
+    /// The policy-file name.
+    pub fn name(self) -> &'static str {
+        DriftKind::ALL
+            .iter()
+            .find(|(_, k)| *k == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("any")
+    }
+}
+
+/// A recorded lockfile's required digest.
+#[derive(Debug, Clone)]
+pub struct LockfileDigest {
+    /// The lockfile's recorded name (path relative to the build's working directory).
+    pub name: String,
+    /// The required sha256 (lowercase hex).
+    pub sha256: String,
+    /// Where the digest came from (`file PATH` or `sha256`).
+    pub from: String,
+}
+
+/// A parsed, linted policy.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// The file (as given), for messages and the VSA.
+    pub source: String,
+    /// sha256 of the file's bytes (the VSA's `policy.digest`).
+    pub digest: DigestSet,
+    /// Trusted signers.
+    pub signers: Vec<TrustedSigner>,
+    /// Accepted predicate types; empty = any.
+    pub predicate_types: Vec<String>,
+    /// Accepted SLSA provenance versions; empty = any.
+    pub slsa_versions: Vec<SlsaVersion>,
+    /// Maximum attestation age.
+    pub max_age: Option<jiff::SignedDuration>,
+    /// A dependency snapshot must be recorded.
+    pub require_snapshot: bool,
+    /// Lockfiles that must be recorded.
+    pub lockfiles: Vec<String>,
+    /// Recorded lockfiles' required digests.
+    pub lockfile_digests: Vec<LockfileDigest>,
+    /// Denied packages.
+    pub deny: Vec<PackagePattern>,
+    /// Required packages.
+    pub require: Vec<PackagePattern>,
+    /// Forbidden drift.
+    pub forbid_drift: Vec<DriftKind>,
+}
+
+/// Line and column (1-based, column in characters) of byte offset `pos`.
+fn line_col(text: &str, pos: usize) -> (usize, usize) {
+    let pos = pos.min(text.len());
+    let before = text.get(..pos).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
+    (line, col)
+}
+
+struct Ctx<'a> {
+    text: &'a str,
+    path: String,
+    base: PathBuf,
+    diags: Vec<Diagnostic>,
+}
+
+impl Ctx<'_> {
+    fn at(&mut self, code: &'static str, sev: Severity, pos: usize, message: String) {
+        let (line, column) = line_col(self.text, pos);
+        self.diags.push(Diagnostic {
+            code,
+            severity: sev,
+            message,
+            path: self.path.clone(),
+            line,
+            column,
+        });
+    }
+
+    fn err<T>(&mut self, code: &'static str, s: &S<T>, message: String) {
+        self.at(code, Severity::Error, s.span().start, message);
+    }
+
+    fn resolve(&self, rel: &str) -> PathBuf {
+        let p = Path::new(rel);
+        if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            self.base.join(p)
+        }
+    }
+
+    fn glob(&mut self, s: &S<String>) -> Option<Glob> {
+        match Glob::new(s.get_ref()) {
+            Ok(g) => Some(g),
+            Err(e) => {
+                self.err("policy-bad-glob", s, e);
+                None
+            }
+        }
+    }
+}
+
+fn is_hex64(s: &str) -> bool {
+    s.len() == 64
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+/// Parses `30d`, `12h`, `1d12h`, `90m`, `2w`, `45s` (units s, m, h, d = 24 h, w = 7 d).
+fn parse_duration(s: &str) -> Result<jiff::SignedDuration, String> {
+    let t = s.trim();
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, t),
+    };
+    if body.is_empty() {
+        return Err(format!(
+            "`{s}` is not a duration (e.g. `30d`, `12h`, `1d12h`)"
+        ));
+    }
+    let mut secs: i64 = 0;
+    let mut num = String::new();
+    for c in body.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let unit: i64 = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            'w' => 604_800,
+            _ => {
+                return Err(format!(
+                    "`{s}` is not a duration: unknown unit `{c}` (use s, m, h, d, w)"
+                ))
+            }
+        };
+        let n: i64 = num
+            .parse()
+            .map_err(|_| format!("`{s}` is not a duration (e.g. `30d`, `12h`, `1d12h`)"))?;
+        num.clear();
+        secs = n
+            .checked_mul(unit)
+            .and_then(|v| secs.checked_add(v))
+            .ok_or_else(|| format!("`{s}` is too long"))?;
+    }
+    if !num.is_empty() {
+        return Err(format!(
+            "`{s}` is not a duration: `{num}` has no unit (use s, m, h, d, w)"
+        ));
+    }
+    Ok(jiff::SignedDuration::from_secs(if neg {
+        -secs
+    } else {
+        secs
+    }))
+}
+
+impl Policy {
+    /// Reads and parses the policy file at `path`; relative paths inside it are resolved
+    /// against its directory. Returns every error and warning on failure, or the policy
+    /// (warnings are then available from [`Policy::check`]).
+    pub fn load(path: &Path) -> Result<Policy, Vec<Diagnostic>> {
+        let (policy, diags) = Policy::check(path);
+        match policy {
+            Some(p) if !has_errors(&diags) => Ok(p),
+            _ => Err(diags),
+        }
+    }
+
+    /// `provseal policy check`: reads, parses and lints; returns the policy when it has no
+    /// errors, and every diagnostic (errors and warnings) in file order.
+    pub fn check(path: &Path) -> (Option<Policy>, Vec<Diagnostic>) {
+        let shown = path.display().to_string();
+        let unreadable = |message: String| {
+            (
+                None,
+                vec![Diagnostic {
+                    code: "policy-unreadable",
+                    severity: Severity::Error,
+                    message,
+                    path: shown.clone(),
+                    line: 0,
+                    column: 0,
+                }],
+            )
+        };
+        match fs_len(path) {
+            Ok(n) if n > MAX_POLICY_BYTES => {
+                return unreadable(format!(
+                    "the policy is {n} bytes, more than the {MAX_POLICY_BYTES} allowed"
+                ))
+            }
+            Ok(_) => {}
+            Err(e) => return unreadable(e),
+        }
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => return unreadable(format!("cannot read `{shown}`: {e}")),
+        };
+        let text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(_) => return unreadable(format!("`{shown}` is not UTF-8")),
+        };
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Policy::parse_with_diagnostics(&text, &shown, &base)
+    }
+
+    /// Parses policy text. `source` names the file in diagnostics; relative paths resolve
+    /// against `base_dir`.
+    pub fn parse(text: &str, source: &str, base_dir: &Path) -> Result<Policy, Vec<Diagnostic>> {
+        let (policy, diags) = Policy::parse_with_diagnostics(text, source, base_dir);
+        match policy {
+            Some(p) if !has_errors(&diags) => Ok(p),
+            _ => Err(diags),
+        }
+    }
+
+    /// Parses policy text, returning the policy (when there are no errors) and every
+    /// diagnostic.
+    pub fn parse_with_diagnostics(
+        text: &str,
+        source: &str,
+        base_dir: &Path,
+    ) -> (Option<Policy>, Vec<Diagnostic>) {
+        let mut cx = Ctx {
+            text,
+            path: source.to_string(),
+            base: base_dir.to_path_buf(),
+            diags: Vec::new(),
+        };
+        let raw: RawPolicy = match toml::from_str(text) {
+            Ok(r) => r,
+            Err(e) => {
+                let msg = e.message().trim().to_string();
+                let code = if msg.starts_with("unknown field") {
+                    "policy-unknown-key"
+                } else if msg.starts_with("invalid type")
+                    || msg.starts_with("invalid value")
+                    || msg.starts_with("missing field")
+                {
+                    "policy-type"
+                } else {
+                    "policy-syntax"
+                };
+                let pos = e.span().map(|s| s.start).unwrap_or(0);
+                cx.at(code, Severity::Error, pos, msg);
+                return (None, cx.diags);
+            }
+        };
+        let policy = compile(&mut cx, raw, text);
+        cx.diags.sort_by_key(|d| (d.line, d.column));
+        (Some(policy), cx.diags)
+    }
+
+    /// The public keys named by file in the policy (for the signature step).
+    pub fn trusted_keys(&self) -> Vec<PublicKey> {
+        self.signers
+            .iter()
+            .filter_map(|s| match &s.matcher {
+                SignerMatch::Key { key: Some(k), .. } => Some(k.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The key ids the policy trusts (given by file or by id).
+    pub fn trusted_key_ids(&self) -> Vec<String> {
+        self.signers
+            .iter()
+            .filter_map(|s| match &s.matcher {
+                SignerMatch::Key { key_id, .. } => Some(key_id.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The keyless identities the policy trusts (for Sigstore bundle verification).
+    pub fn identity_policies(&self) -> Vec<IdentityPolicy> {
+        self.signers
+            .iter()
+            .filter_map(|s| match &s.matcher {
+                SignerMatch::Keyless(p) => Some(p.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+fn fs_len(path: &Path) -> Result<u64, String> {
+    std::fs::metadata(path)
+        .map(|m| m.len())
+        .map_err(|e| format!("cannot read `{}`: {e}", path.display()))
+}
+
+fn matcher(
+    cx: &mut Ctx<'_>,
+    field: &str,
+    exact: &Option<S<String>>,
+    regexp: &Option<S<String>>,
+) -> Option<Matcher> {
+    match (exact, regexp) {
+        (Some(e), Some(r)) => {
+            cx.err(
+                "policy-conflict",
+                r,
+                format!("`{field}` and `{field}_regexp` are both set; give one"),
+            );
+            let _ = e;
+            None
+        }
+        (Some(e), None) => Some(Matcher::Exact(e.get_ref().clone())),
+        (None, Some(r)) => match Matcher::regex(field, r.get_ref()) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                cx.err(
+                    "policy-bad-regexp",
+                    r,
+                    format!("`{field}_regexp`: {}", one_line(&e.to_string())),
+                );
+                None
+            }
+        },
+        (None, None) => None,
+    }
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn compile(cx: &mut Ctx<'_>, raw: RawPolicy, text: &str) -> Policy {
+    if let Some(v) = &raw.version {
+        if *v.get_ref() != POLICY_VERSION {
+            cx.err(
+                "policy-unsupported-version",
+                v,
+                format!(
+                    "policy version {} is not supported (this build reads version {POLICY_VERSION})",
+                    v.get_ref()
+                ),
+            );
+        }
+    }
+    let digest = provseal_crypto::hash::hash_bytes(text.as_bytes(), &[HashAlgorithm::Sha256]);
+    let mut policy = Policy {
+        source: cx.path.clone(),
+        digest,
+        signers: Vec::new(),
+        predicate_types: Vec::new(),
+        slsa_versions: Vec::new(),
+        max_age: None,
+        require_snapshot: false,
+        lockfiles: Vec::new(),
+        lockfile_digests: Vec::new(),
+        deny: Vec::new(),
+        require: Vec::new(),
+        forbid_drift: Vec::new(),
+    };
+    if raw.signers.is_empty() {
+        cx.at(
+            "policy-no-signers",
+            Severity::Error,
+            0,
+            "the policy trusts no signer: add a `[[signers]]` table with a `key`, `key_id` or \
+             `issuer` + `identity`"
+                .into(),
+        );
+    }
+    for (i, s) in raw.signers.iter().enumerate() {
+        if let Some(t) = compile_signer(cx, i, s) {
+            policy.signers.push(t);
+        }
+    }
+    if let Some(st) = &raw.statement {
+        let st = st.get_ref();
+        policy.predicate_types = st
+            .predicate_types
+            .iter()
+            .map(|p| p.get_ref().clone())
+            .collect();
+        for v in &st.slsa_versions {
+            match SlsaVersion::parse(v.get_ref()) {
+                Some(x) => policy.slsa_versions.push(x),
+                None => cx.err(
+                    "policy-bad-value",
+                    v,
+                    format!(
+                        "`{}` is not a SLSA version (use \"0.1\", \"0.2\" or \"1.0\")",
+                        v.get_ref()
+                    ),
+                ),
+            }
+        }
+        if let Some(a) = &st.max_age {
+            match parse_duration(a.get_ref()) {
+                Ok(d) if d.is_negative() || d.is_zero() => cx.err(
+                    "policy-conflict",
+                    a,
+                    format!(
+                        "`max_age = \"{}\"` is not positive: no attestation could pass",
+                        a.get_ref()
+                    ),
+                ),
+                Ok(d) => policy.max_age = Some(d),
+                Err(e) => cx.err("policy-bad-duration", a, e),
+            }
+        }
+    }
+    if let Some(m) = &raw.materials {
+        let m = m.get_ref();
+        policy.require_snapshot = m.require_snapshot.as_ref().is_some_and(|b| *b.get_ref());
+        policy.lockfiles = m.lockfiles.iter().map(|l| l.get_ref().clone()).collect();
+        let mut seen: BTreeMap<String, String> = BTreeMap::new();
+        for d in &m.lockfile_digests {
+            let d = d.get_ref();
+            let (sha, from) = match (&d.file, &d.sha256) {
+                (Some(_), Some(s)) => {
+                    cx.err(
+                        "policy-conflict",
+                        s,
+                        "`file` and `sha256` are both set; give one".into(),
+                    );
+                    continue;
+                }
+                (None, None) => {
+                    cx.err(
+                        "policy-missing-field",
+                        &d.name,
+                        "a lockfile digest needs `file` or `sha256`".into(),
+                    );
+                    continue;
+                }
+                (None, Some(s)) => {
+                    let v = s.get_ref().to_ascii_lowercase();
+                    if !is_hex64(&v) {
+                        cx.err(
+                            "policy-bad-value",
+                            s,
+                            format!("`{}` is not a sha256 (64 hex digits)", s.get_ref()),
+                        );
+                        continue;
+                    }
+                    (v, "sha256".to_string())
+                }
+                (Some(f), None) => {
+                    let p = cx.resolve(f.get_ref());
+                    match provseal_crypto::hash::hash_file(&p, &[HashAlgorithm::Sha256]) {
+                        Ok(ds) => match ds.get("sha256") {
+                            Some(h) => (h.to_string(), format!("file `{}`", f.get_ref())),
+                            None => continue,
+                        },
+                        Err(e) => {
+                            cx.err(
+                                "policy-file-unreadable",
+                                f,
+                                format!("cannot hash `{}`: {e}", p.display()),
+                            );
+                            continue;
+                        }
+                    }
+                }
+            };
+            if let Some(prev) = seen.get(d.name.get_ref()) {
+                if *prev != sha {
+                    cx.err(
+                        "policy-conflict",
+                        &d.name,
+                        format!(
+                            "lockfile `{}` is given two different digests",
+                            d.name.get_ref()
+                        ),
+                    );
+                }
+            }
+            seen.insert(d.name.get_ref().clone(), sha.clone());
+            policy.lockfile_digests.push(LockfileDigest {
+                name: d.name.get_ref().clone(),
+                sha256: sha,
+                from,
+            });
+        }
+    }
+    if let Some(p) = &raw.packages {
+        let p = p.get_ref();
+        let parse = |cx: &mut Ctx<'_>, list: &[S<String>]| -> Vec<(PackagePattern, usize)> {
+            let mut out = Vec::new();
+            for s in list {
+                match PackagePattern::parse(s.get_ref()) {
+                    Ok(pat) => out.push((pat, s.span().start)),
+                    Err(PatternError::Purl(m)) => cx.err("policy-bad-purl", s, m),
+                    Err(PatternError::Range(m)) => cx.err("policy-bad-range", s, m),
+                }
+            }
+            out
+        };
+        let deny = parse(cx, &p.deny);
+        let require = parse(cx, &p.require);
+        for (r, pos) in &require {
+            for (d, _) in &deny {
+                if r.key() != d.key() {
+                    continue;
+                }
+                let conflict = d.covers_all_versions()
+                    || r.exact_version().is_some_and(|v| d.covers_version(&v))
+                    || r.as_str() == d.as_str();
+                if conflict {
+                    cx.at(
+                        "policy-conflict",
+                        Severity::Error,
+                        *pos,
+                        format!(
+                            "`{}` is required but `{}` denies it",
+                            r.as_str(),
+                            d.as_str()
+                        ),
+                    );
+                }
+            }
+        }
+        policy.deny = deny.into_iter().map(|(p, _)| p).collect();
+        policy.require = require.into_iter().map(|(p, _)| p).collect();
+    }
+    if let Some(d) = &raw.drift {
+        for k in &d.get_ref().forbid {
+            match DriftKind::ALL.iter().find(|(n, _)| *n == k.get_ref()) {
+                Some((_, kind)) => {
+                    if !policy.forbid_drift.contains(kind) {
+                        policy.forbid_drift.push(*kind);
+                    }
+                }
+                None => cx.err(
+                    "policy-bad-value",
+                    k,
+                    format!(
+                        "`{}` is not a drift kind (use one of: {})",
+                        k.get_ref(),
+                        DriftKind::ALL
+                            .iter()
+                            .map(|(n, _)| *n)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ),
+            }
+        }
+    }
+    policy
+}
+
+fn compile_signer(cx: &mut Ctx<'_>, i: usize, s: &S<RawSigner>) -> Option<TrustedSigner> {
+    let start = s.span().start;
+    let s = s.get_ref();
+    let name = s
+        .name
+        .as_ref()
+        .map(|n| n.get_ref().clone())
+        .unwrap_or_else(|| format!("signers[{i}]"));
+    let keyless = s.issuer.is_some()
+        || s.issuer_regexp.is_some()
+        || s.identity.is_some()
+        || s.identity_regexp.is_some()
+        || !s.extensions.is_empty()
+        || !s.extensions_regexp.is_empty();
+    let keyed = s.key.is_some() || s.key_id.is_some();
+    let mut ok = true;
+    let matcher = if keyed && keyless {
+        let at = s.key.as_ref().or(s.key_id.as_ref());
+        let pos = at.map(|a| a.span().start).unwrap_or(start);
+        cx.at(
+            "policy-conflict",
+            Severity::Error,
+            pos,
+            format!("signer `{name}` has both a key and a keyless identity; split it in two"),
+        );
+        None
+    } else if keyed {
+        let mut key = None;
+        let mut key_id = None;
+        if let Some(k) = &s.key {
+            let p = cx.resolve(k.get_ref());
+            match std::fs::read(&p) {
+                Ok(bytes) => match PublicKey::from_pem_named(&bytes, &p.display().to_string()) {
+                    Ok(pk) => {
+                        key_id = Some(pk.key_id());
+                        key = Some(pk);
+                    }
+                    Err(e) => {
+                        cx.err("policy-key-unreadable", k, e.to_string());
+                        ok = false;
+                    }
+                },
+                Err(e) => {
+                    cx.err(
+                        "policy-key-unreadable",
+                        k,
+                        format!("cannot read `{}`: {e}", p.display()),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        if let Some(id) = &s.key_id {
+            let v = id.get_ref().to_ascii_lowercase();
+            if !is_hex64(&v) {
+                cx.err(
+                    "policy-bad-value",
+                    id,
+                    format!(
+                        "`{}` is not a provseal key id (64 hex digits: the SHA-256 of the key's SubjectPublicKeyInfo)",
+                        id.get_ref()
+                    ),
+                );
+                ok = false;
+            } else if let Some(file_id) = &key_id {
+                if *file_id != v {
+                    cx.err(
+                        "policy-conflict",
+                        id,
+                        format!("`key_id` {v} is not the id of `key` ({file_id})"),
+                    );
+                    ok = false;
+                }
+            } else {
+                key_id = Some(v);
+            }
+        }
+        key_id.map(|key_id| SignerMatch::Key { key_id, key })
+    } else if keyless {
+        let issuer = matcher(cx, "issuer", &s.issuer, &s.issuer_regexp);
+        let identity = matcher(cx, "identity", &s.identity, &s.identity_regexp);
+        if s.issuer.is_none() && s.issuer_regexp.is_none() {
+            cx.at(
+                "policy-missing-field",
+                Severity::Error,
+                start,
+                format!("keyless signer `{name}` needs `issuer` (or `issuer_regexp`)"),
+            );
+            ok = false;
+        }
+        if s.identity.is_none() && s.identity_regexp.is_none() {
+            cx.at(
+                "policy-missing-field",
+                Severity::Error,
+                start,
+                format!("keyless signer `{name}` needs `identity` (or `identity_regexp`)"),
+            );
+            ok = false;
+        }
+        let mut policy = IdentityPolicy {
+            identity,
+            issuer,
+            extensions: Vec::new(),
+        };
+        for (table, is_re) in [(&s.extensions, false), (&s.extensions_regexp, true)] {
+            for (k, v) in table {
+                let field = match k.get_ref().parse::<FulcioField>() {
+                    Ok(f) => f,
+                    Err(_) => {
+                        cx.err(
+                            "policy-bad-value",
+                            k,
+                            format!(
+                                "`{}` is not a Fulcio extension name (e.g. `source-repository-uri`)",
+                                k.get_ref()
+                            ),
+                        );
+                        ok = false;
+                        continue;
+                    }
+                };
+                let m = if is_re {
+                    match Matcher::regex(field.name(), v.get_ref()) {
+                        Ok(m) => m,
+                        Err(e) => {
+                            cx.err(
+                                "policy-bad-regexp",
+                                v,
+                                format!("`{}`: {}", k.get_ref(), one_line(&e.to_string())),
+                            );
+                            ok = false;
+                            continue;
+                        }
+                    }
+                } else {
+                    Matcher::Exact(v.get_ref().clone())
+                };
+                policy.extensions.push((field, m));
+            }
+        }
+        if policy.identity.is_none() || policy.issuer.is_none() {
+            ok = false;
+        }
+        Some(SignerMatch::Keyless(policy))
+    } else {
+        cx.at(
+            "policy-missing-field",
+            Severity::Error,
+            start,
+            format!("signer `{name}` needs `key`, `key_id`, or `issuer` + `identity`"),
+        );
+        None
+    };
+    let builders: Vec<Glob> = s.builders.iter().filter_map(|b| cx.glob(b)).collect();
+    let repositories: Vec<Glob> = s
+        .repositories
+        .iter()
+        .filter_map(|r| {
+            let norm = crate::normalize_repo(r.get_ref());
+            match Glob::new(&norm) {
+                Ok(g) => Some(g),
+                Err(e) => {
+                    cx.err("policy-bad-glob", r, e);
+                    None
+                }
+            }
+        })
+        .collect();
+    let refs = RefRules {
+        refs: s.refs.iter().filter_map(|g| cx.glob(g)).collect(),
+        branches: s.branches.iter().filter_map(|g| cx.glob(g)).collect(),
+        tags: s.tags.iter().filter_map(|g| cx.glob(g)).collect(),
+        versioned_tags: s
+            .versioned_tags
+            .iter()
+            .filter_map(|v| match VersionedTag::new(v.get_ref()) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    cx.err("policy-bad-range", v, e);
+                    None
+                }
+            })
+            .collect(),
+    };
+    let matcher = matcher?;
+    ok.then_some(TrustedSigner {
+        name,
+        matcher,
+        builders,
+        repositories,
+        refs,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30d").unwrap().as_secs(), 30 * 86_400);
+        assert_eq!(parse_duration("1d12h").unwrap().as_secs(), 36 * 3600);
+        assert_eq!(parse_duration("-1h").unwrap().as_secs(), -3600);
+        assert!(parse_duration("12").is_err());
+        assert!(parse_duration("3y").is_err());
+        assert!(parse_duration("").is_err());
+    }
+
+    #[test]
+    fn positions() {
+        assert_eq!(line_col("ab\ncd", 4), (2, 2));
+        assert_eq!(line_col("ab", 0), (1, 1));
+    }
+}
