@@ -27,8 +27,10 @@ use provseal_model::{DigestSet, Statement};
 use serde::Serialize;
 
 mod load;
+pub mod policy;
 pub mod report;
 pub mod slsa_verifier;
+pub mod vsa;
 
 pub use load::{load_attestations, AttestationDoc, LoadedDoc, MAX_ATTESTATION_BYTES};
 

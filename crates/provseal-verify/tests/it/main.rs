@@ -1,7 +1,9 @@
 //! Tests of the verification pipeline over real signatures.
 #![allow(clippy::unwrap_used)]
 
+mod policy;
 mod slsa_cases;
+mod vsa;
 
 use provseal_crypto::{generate_key, load_signer, KeyAlgorithm, PublicKey, Signer};
 use provseal_model::DigestSet;
