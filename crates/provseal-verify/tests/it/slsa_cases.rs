@@ -346,3 +346,31 @@ fn failures_name_field_expected_actual() {
         "source versioned tag (minor): expected `v13.1 (minor 1)`, found `v13.0.30 (minor 0)`"
     );
 }
+
+/// Bad input gets an input-class error naming the input, never a panic.
+#[test]
+fn bad_input_is_an_input_error() {
+    let opts = SlsaVerifierOptions {
+        source_uri: EXAMPLE.into(),
+        ..Default::default()
+    };
+    for (bytes, code) in [
+        (&b""[..], "slsa-provenance-malformed"),
+        (b"\xff\xfe", "slsa-provenance-malformed"),
+        (b"{}", "slsa-provenance-malformed"),
+        (b"[1,2]", "slsa-provenance-malformed"),
+        (
+            br#"{"payloadType":"application/vnd.in-toto+json","payload":"","signatures":[]}"#,
+            "slsa-needs-network",
+        ),
+        (
+            br#"{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"}"#,
+            "slsa-signature",
+        ),
+    ] {
+        let e = verify(bytes, "prov.json", &sha256(GO_DIGEST), &opts).unwrap_err();
+        assert_eq!(e.code(), code, "{e}");
+        assert_eq!(e.class(), provseal_verify::FailureClass::Input, "{e}");
+        assert!(e.to_string().contains("prov.json"), "{e}");
+    }
+}
