@@ -782,3 +782,183 @@ fn diagnostic_display_and_unreadable_file() {
         )
     );
 }
+
+// ---- end to end: a real snapshot (lockfile + Python environment), real drift, real signature ----
+
+fn install(site: &Path, name: &str, version: &str) {
+    let d = site.join(format!("{}-{version}.dist-info", name.replace('-', "_")));
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(
+        d.join("METADATA"),
+        format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"),
+    )
+    .unwrap();
+    std::fs::write(d.join("INSTALLER"), "pip\n").unwrap();
+    std::fs::write(d.join("RECORD"), format!("{name}/__init__.py,,\n")).unwrap();
+}
+
+/// Snapshots `root` (a requirements.txt and a venv), runs `build`, snapshots again, and signs the
+/// `provseal run` statement with the fixture's trusted key.
+fn real_run(fx: &Fixture, root: &Path, build: impl FnOnce(&Path)) -> VerifiedStatement {
+    use provseal_materials::{snapshot, CollectContext};
+    let ctx = CollectContext {
+        root: root.to_path_buf(),
+        python: Some(root.join("venv")),
+        ..Default::default()
+    };
+    let before = snapshot::snapshot_default(&ctx).unwrap();
+    build(root);
+    std::fs::write(root.join("out.bin"), "hi\n").unwrap();
+    let after = snapshot::snapshot_default(&ctx).unwrap();
+    let record = provseal_attest::run::RunRecord {
+        command: vec!["make".into()],
+        working_directory: ".".into(),
+        exit_code: 0,
+        started_on: "2026-11-25T11:59:00Z".into(),
+        finished_on: "2026-11-25T11:59:30Z".into(),
+        drift: snapshot::diff(&before, &after),
+        before,
+        sbom: None,
+    };
+    let sha = provseal_crypto::hash::HashAlgorithm::Sha256;
+    let digest = provseal_crypto::hash::hash_file(&root.join("out.bin"), &[sha]).unwrap();
+    let bytes = provseal_attest::run::run_statement(
+        BUILDER,
+        &[sha],
+        vec![("out.bin".into(), digest)],
+        &record,
+        "urn:uuid:00000000-0000-4000-8000-000000000000".into(),
+    )
+    .unwrap();
+    verified(&fx.trusted, &serde_json::from_slice(&bytes).unwrap())
+}
+
+fn project(lock: &str) -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("requirements.txt"), lock).unwrap();
+    let venv = root.path().join("venv");
+    std::fs::create_dir_all(venv.join("lib/python3.11/site-packages")).unwrap();
+    std::fs::write(
+        venv.join("pyvenv.cfg"),
+        "home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.2\n",
+    )
+    .unwrap();
+    install(
+        &venv.join("lib/python3.11/site-packages"),
+        "requests",
+        "2.31.0",
+    );
+    root
+}
+
+#[test]
+fn real_run_snapshot_against_policy() {
+    let fx = fixture();
+    let lock = "requests==2.31.0\n";
+    std::fs::write(fx.dir.path().join("requirements.txt"), lock).unwrap();
+    let p = fx.policy(
+        "[materials]\nrequire_snapshot = true\nlockfiles = [\"requirements.txt\"]\n\
+         lockfile_digests = [{ name = \"requirements.txt\", file = \"requirements.txt\" }]\n\
+         [packages]\ndeny = [\"pkg:pypi/xz-utils@>=5.6.0,<5.6.2\"]\nrequire = [\"pkg:pypi/requests\"]\n\
+         [drift]\nforbid = [\"packages-added\", \"lockfile-changed\"]\n",
+    );
+    // Clean: everything passes.
+    let root = project(lock);
+    let v = real_run(&fx, root.path(), |_| {});
+    let r = fx.eval_with(&p, &v);
+    assert!(r.passed, "{r:#?}");
+    assert_eq!(r.rules.len(), 8);
+
+    // The denied package in the recorded Python environment.
+    let root = project(lock);
+    install(
+        &root.path().join("venv/lib/python3.11/site-packages"),
+        "xz-utils",
+        "5.6.1",
+    );
+    let r = fx.eval_with(&p, &real_run(&fx, root.path(), |_| {}));
+    assert_eq!(
+        only(&r, "package-denied"),
+        (
+            false,
+            "pkg:pypi/xz-utils@5.6.1 in Python environment `venv`".into()
+        )
+    );
+    assert_eq!(r.failures().count(), 1, "{r:#?}");
+
+    // The denied package in the lockfile: its digest no longer matches the policy's file either.
+    let lock2 = "requests==2.31.0\nxz-utils==5.6.0\n";
+    let root = project(lock2);
+    let r = fx.eval_with(&p, &real_run(&fx, root.path(), |_| {}));
+    assert_eq!(
+        only(&r, "package-denied"),
+        (
+            false,
+            "pkg:pypi/xz-utils@5.6.0 in lockfile `requirements.txt`".into()
+        )
+    );
+    let sha2 = provseal_crypto::hash::HashAlgorithm::Sha256.hex_digest(lock2.as_bytes());
+    assert_eq!(
+        only(&r, "lockfile-digest"),
+        (false, format!("sha256:{sha2}"))
+    );
+    assert_eq!(r.failures().count(), 2, "{r:#?}");
+
+    // Installed and the lockfile edited during the build: real drift.
+    let root = project(lock);
+    let r = fx.eval_with(
+        &p,
+        &real_run(&fx, root.path(), |root| {
+            install(
+                &root.join("venv/lib/python3.11/site-packages"),
+                "xz-utils",
+                "5.6.0",
+            );
+            std::fs::write(
+                root.join("requirements.txt"),
+                "requests==2.31.0\nsix==1.16.0\n",
+            )
+            .unwrap();
+        }),
+    );
+    assert_eq!(
+        results(&r, "drift-forbidden"),
+        vec![
+            (
+                false,
+                "added pkg:pypi/six@1.16.0, added pkg:pypi/xz-utils@5.6.0".into()
+            ),
+            (false, "lockfile changed requirements.txt".into()),
+        ]
+    );
+    assert_eq!(
+        only(&r, "package-denied"),
+        (
+            false,
+            "pkg:pypi/xz-utils@5.6.0 in packages added during the build".into()
+        )
+    );
+}
+
+#[test]
+fn one_policy_many_artifacts() {
+    // 1,000 evaluations of the example-sized policy; the per-artifact cost is printed, not asserted.
+    let fx = fixture();
+    let p = fx.policy(
+        "builders = [\"https://provseal.dev/builders/**\"]\nrepositories = [\"github.com/org/*\"]\nbranches = [\"main\"]\n\
+         [statement]\nmax_age = \"90d\"\nslsa_versions = [\"1.0\"]\n[materials]\nrequire_snapshot = true\nlockfiles = [\"requirements.txt\"]\n\
+         [packages]\ndeny = [\"pkg:pypi/xz-utils@5.6.0\", \"pkg:npm/event-stream@>=3.3.6,<4\"]\n[drift]\nforbid = [\"any\"]\n",
+    );
+    let v = verified(&fx.trusted, &statement(|_| {}));
+    let start = std::time::Instant::now();
+    let mut passed = 0;
+    for _ in 0..1000 {
+        passed += usize::from(fx.eval_with(&p, &v).passed);
+    }
+    eprintln!(
+        "one_policy_many_artifacts: 1000 evaluations in {:?} ({:?} each)",
+        start.elapsed(),
+        start.elapsed() / 1000
+    );
+    assert_eq!(passed, 1000);
+}
