@@ -330,9 +330,25 @@ pub struct VerifyArgs {
     /// Required `builder.id`.
     #[arg(long, value_name = "URI")]
     pub builder_id: Option<String>,
-    /// Required source repository (e.g. `github.com/org/repo`).
+    /// Required source repository (e.g. `github.com/org/repo`). Without --key or certificate
+    /// identity flags this selects slsa-verifier's semantics for GitHub-built provenance.
     #[arg(long, value_name = "URI")]
     pub source_uri: Option<String>,
+    /// slsa-verifier: the branch the provenance must record.
+    #[arg(long, value_name = "BRANCH")]
+    pub source_branch: Option<String>,
+    /// slsa-verifier: the tag the provenance must record.
+    #[arg(long, value_name = "TAG")]
+    pub source_tag: Option<String>,
+    /// slsa-verifier: a semver tag prefix (`v1`, `v1.2`, `v1.2.3`) the recorded tag must match.
+    #[arg(long, value_name = "TAG")]
+    pub source_versioned_tag: Option<String>,
+    /// slsa-verifier: a workflow input the build must have had (repeatable).
+    #[arg(long = "build-workflow-input", value_name = "K=V")]
+    pub build_workflow_inputs: Vec<String>,
+    /// Print the verified statement (the signed bytes) on stdout.
+    #[arg(long)]
+    pub print_provenance: bool,
     /// Sigstore identity options.
     #[command(flatten)]
     pub identity: IdentityArgs,

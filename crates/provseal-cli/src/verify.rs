@@ -167,14 +167,23 @@ pub fn exit_code(verdicts: &[ArtifactVerdict]) -> ExitCode {
 
 /// Prints verdict lines (stdout, or stderr when JSON goes to stdout) and the JSON report.
 pub fn print_verdicts(verdicts: &[ArtifactVerdict], json: bool) -> Result<(), Failure> {
+    print_verdicts_to(verdicts, json, json)
+}
+
+/// Prints verdict lines (on stderr when stdout carries data) and, with `report`, the JSON report.
+fn print_verdicts_to(
+    verdicts: &[ArtifactVerdict],
+    lines_to_stderr: bool,
+    report: bool,
+) -> Result<(), Failure> {
     for v in verdicts {
-        if json {
+        if lines_to_stderr {
             eprintln!("{}", v.line());
         } else {
             println!("{}", v.line());
         }
     }
-    if json {
+    if report {
         output::print_json(&Report::new(verdicts))?;
     }
     Ok(())
@@ -316,10 +325,13 @@ fn docs_of(path: &Path, opts: &VerifyOptions, cache: &mut DocCache) -> Rc<Vec<Do
 pub fn run(args: VerifyArgs) -> Result<ExitCode, Failure> {
     let keys = keys::load_public_keys(&args.keys)?;
     let sigstore = sigstore_trust(&args.identity)?;
-    if keys.is_empty() && sigstore.identity.is_none() {
+    if keys.is_empty() && sigstore.identity.is_none() && !slsa_mode(&args, true, &sigstore) {
         return Err(anyhow!("no trusted signer given")).hint(
             "pass --key PUB (the signer's public key), or --certificate-identity and --certificate-oidc-issuer for Sigstore bundles",
         );
+    }
+    if slsa_mode(&args, keys.is_empty(), &sigstore) {
+        return run_slsa_verifier(&args, &sigstore);
     }
     let opts = VerifyOptions {
         keys,
@@ -442,4 +454,101 @@ pub fn verify_bundle(args: crate::args::VerifyBundleArgs) -> Result<ExitCode, Fa
             Ok(ExitCode::from(if e.is_input_error() { 2 } else { 1 }))
         }
     }
+}
+
+/// slsa-verifier semantics apply when one of its source flags is given and no other signer
+/// (`--key`, certificate identity flags) is.
+fn slsa_mode(args: &VerifyArgs, no_keys: bool, sigstore: &SigstoreTrust) -> bool {
+    let slsa_flag = args.source_uri.is_some()
+        || args.source_branch.is_some()
+        || args.source_tag.is_some()
+        || args.source_versioned_tag.is_some()
+        || !args.build_workflow_inputs.is_empty();
+    slsa_flag && no_keys && sigstore.identity.is_none()
+}
+
+/// `provseal verify` with slsa-verifier's semantics: the builder from the certificate among the
+/// trusted GitHub builders, the source, branch, tag and workflow inputs from the provenance.
+fn run_slsa_verifier(args: &VerifyArgs, sigstore: &SigstoreTrust) -> Result<ExitCode, Failure> {
+    use provseal_verify::slsa_verifier::{self, BuilderRefPolicy, SlsaVerifierOptions};
+    let Some(source_uri) = args.source_uri.clone() else {
+        return Err(anyhow!("slsa-verifier mode needs --source-uri")).hint(
+            "pass --source-uri github.com/ORG/REPO, or --key / --certificate-identity for other signers",
+        );
+    };
+    let mut inputs = std::collections::BTreeMap::new();
+    for kv in &args.build_workflow_inputs {
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| anyhow!("--build-workflow-input `{kv}`: expected K=V"))?;
+        inputs.insert(k.to_string(), v.to_string());
+    }
+    let opts = SlsaVerifierOptions {
+        source_uri,
+        source_branch: args.source_branch.clone(),
+        source_tag: args.source_tag.clone(),
+        source_versioned_tag: args.source_versioned_tag.clone(),
+        builder_id: args.builder_id.clone(),
+        build_workflow_inputs: inputs,
+        trusted_root: Some(&sigstore.trusted_root),
+        // slsa-verifier's own switch for its test builders
+        builder_refs: if std::env::var_os("SLSA_VERIFIER_TESTING").is_some() {
+            BuilderRefPolicy::Testing
+        } else {
+            BuilderRefPolicy::Release
+        },
+        ..Default::default()
+    };
+    let artifacts = artifacts_for(&args.artifacts, &[]);
+    let mut verdicts = Vec::new();
+    for (a, name) in artifacts.into_iter().zip(&args.artifacts) {
+        let artifact = match a {
+            Ok(a) => a,
+            Err(e) => {
+                verdicts.push(verdict(Err(e), name, &[], &VerifyOptions::default()));
+                continue;
+            }
+        };
+        let files = match (&args.attestation, &args.attestation_dir) {
+            (Some(f), _) => vec![f.clone()],
+            (None, Some(dir)) => candidates(dir, name, &artifact.digests),
+            (None, None) => Vec::new(),
+        };
+        let Some(file) = files.first() else {
+            verdicts.push(ArtifactVerdict {
+                artifact,
+                result: Err(VerifyError::ArtifactUnreadable {
+                    reason: format!("no provenance found for `{name}`"),
+                }),
+            });
+            continue;
+        };
+        let origin = file.display().to_string();
+        let result = match read_attestation(file) {
+            Err(f) => Err(VerifyError::Malformed {
+                origin: origin.clone(),
+                reason: format!("{:#}", f.error),
+            }),
+            Ok(bytes) => slsa_verifier::verify(
+                &bytes,
+                &origin,
+                std::slice::from_ref(&artifact.digests),
+                &opts,
+            )
+            .map(|v| {
+                if args.print_provenance {
+                    println!("{}", String::from_utf8_lossy(&v.statement_bytes));
+                }
+                v.to_verified_statement(&origin)
+            })
+            .map_err(|e| VerifyError::SlsaVerifier {
+                code: e.code(),
+                class: e.class(),
+                message: format!("`{origin}`: {e}"),
+            }),
+        };
+        verdicts.push(ArtifactVerdict { artifact, result });
+    }
+    print_verdicts_to(&verdicts, args.json || args.print_provenance, args.json)?;
+    Ok(exit_code(&verdicts))
 }

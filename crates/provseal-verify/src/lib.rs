@@ -27,10 +27,8 @@ use provseal_model::{DigestSet, Statement};
 use serde::Serialize;
 
 mod load;
-pub mod policy;
 pub mod report;
 pub mod slsa_verifier;
-pub mod vsa;
 
 pub use load::{load_attestations, AttestationDoc, LoadedDoc, MAX_ATTESTATION_BYTES};
 
@@ -114,6 +112,16 @@ pub enum VerifyError {
         /// Why.
         reason: String,
     },
+    /// slsa-verifier-compatible verification failed (`docs/slsa-verifier.md` lists the codes).
+    #[error("{message}")]
+    SlsaVerifier {
+        /// The stable code (`slsa-mismatch-source`, …).
+        code: &'static str,
+        /// Input, authenticity or policy.
+        class: FailureClass,
+        /// Field, expected and actual value.
+        message: String,
+    },
     /// The certificate identity does not satisfy the identity policy.
     #[error("`{origin}`: {reason}")]
     Identity {
@@ -136,6 +144,7 @@ impl VerifyError {
     /// The failure class (exit code 2 for input, 1 otherwise).
     pub fn class(&self) -> FailureClass {
         match self {
+            VerifyError::SlsaVerifier { class, .. } => *class,
             VerifyError::Malformed { .. }
             | VerifyError::Unsupported { .. }
             | VerifyError::ArtifactUnreadable { .. } => FailureClass::Input,
@@ -152,6 +161,7 @@ impl VerifyError {
     /// The stable diagnostic code (documented in `docs/diagnostics.md`).
     pub fn code(&self) -> &'static str {
         match self {
+            VerifyError::SlsaVerifier { code, .. } => code,
             VerifyError::Malformed { .. } => "attestation-malformed",
             VerifyError::Signature { .. } => "signature-invalid",
             VerifyError::PayloadType { .. } => "payload-type-unsupported",

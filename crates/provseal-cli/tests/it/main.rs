@@ -8,6 +8,7 @@ mod e2e;
 mod run;
 mod shapes;
 mod sigstore;
+mod slsa;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
