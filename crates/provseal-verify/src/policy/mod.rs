@@ -438,6 +438,10 @@ impl Policy {
             base: base_dir.to_path_buf(),
             diags: Vec::new(),
         };
+        if !prepass(&mut cx) {
+            cx.diags.sort_by_key(|d| (d.line, d.column));
+            return (None, cx.diags);
+        }
         let raw: RawPolicy = match toml::from_str(text) {
             Ok(r) => r,
             Err(e) => {
@@ -493,6 +497,116 @@ impl Policy {
                 _ => None,
             })
             .collect()
+    }
+}
+
+/// The keys each table may hold (`None`: free-form or left to the typed pass).
+fn known_keys(path: &[&str]) -> Option<&'static [&'static str]> {
+    match path {
+        [] => Some(&[
+            "version",
+            "signers",
+            "statement",
+            "materials",
+            "packages",
+            "drift",
+        ]),
+        ["signers"] => Some(&[
+            "name",
+            "key",
+            "key_id",
+            "issuer",
+            "issuer_regexp",
+            "identity",
+            "identity_regexp",
+            "extensions",
+            "extensions_regexp",
+            "builders",
+            "repositories",
+            "refs",
+            "branches",
+            "tags",
+            "versioned_tags",
+        ]),
+        ["statement"] => Some(&["predicate_types", "slsa_versions", "max_age"]),
+        ["materials"] => Some(&["require_snapshot", "lockfiles", "lockfile_digests"]),
+        ["materials", "lockfile_digests"] => Some(&["name", "file", "sha256"]),
+        ["packages"] => Some(&["deny", "require"]),
+        ["drift"] => Some(&["forbid"]),
+        _ => None,
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev.get(j).copied().unwrap_or(0) + usize::from(ca != *cb);
+            let del = prev.get(j + 1).copied().unwrap_or(0) + 1;
+            let ins = cur.get(j).copied().unwrap_or(0) + 1;
+            cur.push(sub.min(del).min(ins));
+        }
+        prev = cur;
+    }
+    prev.last().copied().unwrap_or(0)
+}
+
+/// Syntax errors (all of them, with recovery) and unknown keys (all of them) before the typed
+/// pass, which reports only its first error. Returns whether the typed pass may run.
+fn prepass(cx: &mut Ctx<'_>) -> bool {
+    let (doc, errors) = toml::de::DeTable::parse_recoverable(cx.text);
+    if !errors.is_empty() {
+        for e in errors {
+            let pos = e.span().map(|s| s.start).unwrap_or(0);
+            cx.at("policy-syntax", Severity::Error, pos, one_line(e.message()));
+        }
+        return false;
+    }
+    let before = cx.diags.len();
+    walk(cx, doc.get_ref(), &mut Vec::new());
+    cx.diags.len() == before
+}
+
+fn walk<'a>(cx: &mut Ctx<'_>, table: &'a toml::de::DeTable<'a>, path: &mut Vec<&'a str>) {
+    let Some(known) = known_keys(path) else {
+        return;
+    };
+    for (k, v) in table {
+        let key: &str = k.get_ref();
+        if !known.contains(&key) {
+            let place = if path.is_empty() {
+                "at the top level".to_string()
+            } else {
+                format!("in `{}`", path.join("."))
+            };
+            let mut msg = format!("unknown key `{key}` {place}");
+            if let Some(best) = known
+                .iter()
+                .filter(|c| edit_distance(key, c) <= 2)
+                .min_by_key(|c| edit_distance(key, c))
+            {
+                msg.push_str(&format!(" (did you mean `{best}`?)"));
+            } else {
+                msg.push_str(&format!("; expected one of: {}", known.join(", ")));
+            }
+            cx.at("policy-unknown-key", Severity::Error, k.span().start, msg);
+            continue;
+        }
+        path.push(key);
+        match v.get_ref() {
+            toml::de::DeValue::Table(t) => walk(cx, t, path),
+            toml::de::DeValue::Array(items) => {
+                for item in items.iter() {
+                    if let toml::de::DeValue::Table(t) = item.get_ref() {
+                        walk(cx, t, path);
+                    }
+                }
+            }
+            _ => {}
+        }
+        path.pop();
     }
 }
 

@@ -698,8 +698,29 @@ fn unknown_field() {
     let text = format!("[[signers]]\nkey_id = \"{KEYID}\"\nbuilder = [\"x\"]\n");
     let d = diags(&text);
     assert_eq!(d, vec![("policy-unknown-key", 3, 1)]);
-    let text = format!("[[signers]]\nkey_id = \"{KEYID}\"\n[drift]\n  forbids = [\"any\"]\n");
-    assert_eq!(diags(&text), vec![("policy-unknown-key", 4, 3)]);
+    // Every unknown key at once, with a suggestion when one is close.
+    let text = format!(
+        "[[signers]]\nkey_id = \"{KEYID}\"\nbuilder = [\"x\"]\n[drift]\n  forbids = [\"any\"]\n[materials]\nlockfile_digests = [{{ name = \"a\", sha = \"b\" }}]\n[colour]\n"
+    );
+    assert_eq!(
+        diags(&text),
+        vec![
+            ("policy-unknown-key", 3, 1),
+            ("policy-unknown-key", 5, 3),
+            ("policy-unknown-key", 7, 35),
+            ("policy-unknown-key", 8, 2),
+        ]
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let d = Policy::parse(&text, "bad.toml", dir.path()).unwrap_err();
+    assert_eq!(
+        d[0].message,
+        "unknown key `builder` in `signers` (did you mean `builders`?)"
+    );
+    assert_eq!(
+        d[3].message,
+        "unknown key `colour` at the top level; expected one of: version, signers, statement, materials, packages, drift"
+    );
 }
 
 #[test]
