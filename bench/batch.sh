@@ -30,11 +30,11 @@ PY
   fi
   cd "$D"
   echo "## N=$N artifacts ($(du -sh files | cut -f1))"
-  python3 "$BENCH/compare.py" --runs 3 --baseline openssl --prepare "rm -rf att files/*.intoto.jsonl" \
+  python3 "$BENCH/compare.py" --runs 3 --baseline openssl --prepare "rm -rf att; find files -name '*.intoto.jsonl' -delete" \
     provseal-batch "$PS attest --key ../k.key --subject 'files/*.bin' --batch att" \
     openssl "find files -name '*.bin' -print0 | xargs -0 openssl dgst -sha256 >/dev/null" \
     provseal-per-artifact "$PS attest --key ../k.key --subject 'files/*.bin' --per-subject"
-  rm -rf att files/*.intoto.jsonl
+  rm -rf att; find files -name '*.intoto.jsonl' -delete
   "$PS" attest --key ../k.key --subject 'files/*.bin' --batch att 2>/dev/null
   echo "## verify one entry of the N=$N batch (process)"
   python3 "$BENCH/compare.py" --runs 20 --baseline verify-one \
