@@ -326,6 +326,31 @@ pub struct VsaVerifier {
     pub id: String,
 }
 
+/// [`verify_vsa`] over a file's bytes: one DSSE envelope as JSON, or JSON Lines whose first
+/// non-empty line is the envelope (slsa-verifier reads the file as one envelope).
+pub fn verify_vsa_bytes(
+    bytes: &[u8],
+    keys: &[PublicKey],
+    expected: &VsaExpectations,
+) -> Result<VerifiedVsa, VsaError> {
+    let text = std::str::from_utf8(bytes).map_err(|_| VsaError::Malformed {
+        reason: "the VSA file is not UTF-8".into(),
+    })?;
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .ok_or_else(|| VsaError::Malformed {
+            reason: "the VSA file is empty".into(),
+        })?;
+    let env = Envelope::from_json(text.trim().as_bytes())
+        .or_else(|_| Envelope::from_json(first.as_bytes()))
+        .map_err(|e| VsaError::Malformed {
+            reason: format!("not a DSSE envelope: {e}"),
+        })?;
+    verify_vsa(&env, keys, expected)
+}
+
 /// Verifies a VSA envelope with `keys` and checks it against `expected`.
 pub fn verify_vsa(
     envelope: &Envelope,

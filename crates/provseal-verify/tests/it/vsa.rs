@@ -6,8 +6,8 @@ use provseal_crypto::{generate_key, load_signer, KeyAlgorithm, PublicKey, Signer
 use provseal_model::dsse::Envelope;
 use provseal_model::DigestSet;
 use provseal_verify::vsa::{
-    verify_vsa, vsa_statement, VerificationResult, VsaError, VsaExpectations, VsaInput,
-    PROVSEAL_VERIFIER_ID, VSA_PREDICATE_TYPE,
+    verify_vsa, verify_vsa_bytes, vsa_statement, VerificationResult, VsaError, VsaExpectations,
+    VsaInput, PROVSEAL_VERIFIER_ID, VSA_PREDICATE_TYPE,
 };
 
 fn key(alg: KeyAlgorithm) -> (Box<dyn Signer>, PublicKey) {
@@ -48,7 +48,14 @@ fn slsa_verifier_vsa_cases() {
             verified_levels: strings(case.params.get("verified_levels")),
             public_key_id: case.param_str("public_key_id").map(str::to_string),
         };
-        let got = verify_vsa(&env, &[key], &expected);
+        let got = verify_vsa(&env, std::slice::from_ref(&key), &expected);
+        // The whole file, as the CLI reads it, gives the same verdict.
+        assert_eq!(
+            verify_vsa_bytes(&att, &[key], &expected).is_ok(),
+            got.is_ok(),
+            "{}",
+            case.id
+        );
         if case.expects_pass() {
             let v = got.unwrap_or_else(|e| panic!("{}: {e}", case.id));
             assert_eq!(v.key_id, "keystore://76574:prod:vsa_signing_public_key");
@@ -246,6 +253,16 @@ fn own_vsa_round_trip_and_failures() {
                 .code(),
             "vsa-verification-result"
         );
+    }
+}
+
+#[test]
+fn vsa_bytes_input_errors() {
+    let (_, public) = key(KeyAlgorithm::Ed25519);
+    for bad in [&b""[..], b"\n\n", b"not json", b"\xff\xfe"] {
+        let e = verify_vsa_bytes(bad, std::slice::from_ref(&public), &expectations()).unwrap_err();
+        assert_eq!(e.code(), "vsa-malformed", "{bad:?}");
+        assert!(e.is_input_error());
     }
 }
 
