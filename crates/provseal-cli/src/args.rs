@@ -35,13 +35,19 @@ pub enum Command {
     /// Print the dependency snapshot `run` would record (no build, no signature).
     Materials(MaterialsArgs),
     /// Verify artifacts against their attestations.
-    Verify(VerifyArgs),
+    Verify(Box<VerifyArgs>),
     /// Show what an attestation says (without verifying it).
     Inspect(InspectArgs),
     /// Verify one Sigstore bundle (the sigstore-conformance client protocol; exit code only).
     VerifyBundle(VerifyBundleArgs),
     /// Write a detached signature of a file (minisign `.minisig`, or raw).
     SignBlob(SignBlobArgs),
+    /// Policy files.
+    Policy {
+        /// Policy operation.
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
     /// Verify a detached signature (minisign `.minisig`, or raw) of a file.
     VerifyBlob(VerifyBlobArgs),
 }
@@ -67,6 +73,16 @@ pub struct VerifyBundleArgs {
     /// The artifact file, or `sha256:HEX`.
     #[arg(value_name = "FILE_OR_DIGEST")]
     pub artifact: String,
+}
+
+/// Policy operations.
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Lint a policy: diagnostics with line and column; exit 2 on errors.
+    Check {
+        /// The policy file.
+        file: PathBuf,
+    },
 }
 
 /// Detached signature formats.
@@ -349,6 +365,31 @@ pub struct VerifyArgs {
     /// Print the verified statement (the signed bytes) on stdout.
     #[arg(long)]
     pub print_provenance: bool,
+    /// Policy file (TOML, `docs/policy.md`): trusted signers, builders, sources, materials.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// On success, write a signed SLSA Verification Summary Attestation here.
+    #[arg(long, value_name = "FILE", requires_all = ["vsa_key", "resource_uri"])]
+    pub vsa_out: Option<PathBuf>,
+    /// The verifier's signing key for --vsa-out (a KEYREF, as for `attest --key`).
+    #[arg(long, value_name = "KEYREF")]
+    pub vsa_key: Option<String>,
+    /// The attestation is a VSA: check it like slsa-verifier's `verify-vsa` (ARTIFACT is a
+    /// subject digest `alg:value` or a file).
+    #[arg(long)]
+    pub vsa: bool,
+    /// The VSA's `resourceUri` (written with --vsa-out, required with --vsa).
+    #[arg(long, value_name = "URI")]
+    pub resource_uri: Option<String>,
+    /// --vsa: the verifier id the VSA must name.
+    #[arg(long, value_name = "URI", requires = "vsa")]
+    pub verifier_id: Option<String>,
+    /// --vsa: a level the VSA must have verified (repeatable).
+    #[arg(long = "verified-level", value_name = "LEVEL", requires = "vsa")]
+    pub verified_levels: Vec<String>,
+    /// --vsa: the key id the VSA's signature must carry.
+    #[arg(long, value_name = "ID", requires = "vsa")]
+    pub public_key_id: Option<String>,
     /// Sigstore identity options.
     #[command(flatten)]
     pub identity: IdentityArgs,

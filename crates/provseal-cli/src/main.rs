@@ -18,7 +18,7 @@ mod output;
 mod run;
 mod verify;
 
-use args::{Cli, Command, KeyCommand};
+use args::{Cli, Command, KeyCommand, PolicyCommand};
 
 /// An error with its exit code (2 unless said otherwise) and an optional hint.
 #[derive(Debug)]
@@ -68,11 +68,14 @@ fn main() -> ExitCode {
         } => blob::export(a),
         Command::VerifyBundle(a) => verify::verify_bundle(a),
         Command::SignBlob(a) => blob::sign(a),
+        Command::Policy {
+            command: PolicyCommand::Check { file },
+        } => verify::policy_check(&file),
         Command::VerifyBlob(a) => blob::verify(a),
         Command::Attest(a) => attest::run(a),
         Command::Run(a) => run::run(a),
         Command::Materials(a) => materials::run(a),
-        Command::Verify(a) => verify::run(a),
+        Command::Verify(a) => verify::run(*a),
         Command::Inspect(a) => inspect::run(a),
     };
     match result {

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use anyhow::{anyhow, Context};
 use provseal_crypto::hash::HashAlgorithm;
 use provseal_model::DigestSet;
+use provseal_verify::policy::Policy;
 use provseal_verify::report::Report;
 use provseal_verify::{
     Artifact, ArtifactVerdict, DocResult, FailureClass, SigstoreTrust, VerifyError, VerifyOptions,
@@ -321,10 +322,169 @@ fn docs_of(path: &Path, opts: &VerifyOptions, cache: &mut DocCache) -> Rc<Vec<Do
     rc
 }
 
+/// Loads a policy, printing its diagnostics; errors are a usage failure (exit 2).
+fn load_policy(path: &Path) -> Result<Policy, Failure> {
+    let (policy, diags) = Policy::check(path);
+    for d in &diags {
+        eprintln!("{d}");
+    }
+    match policy {
+        Some(p) if !provseal_verify::policy::has_errors(&diags) => Ok(p),
+        _ => Err(anyhow!(
+            "policy `{}` has errors (see above)",
+            path.display()
+        ))
+        .hint(format!(
+            "`provseal policy check {}` lists them",
+            path.display()
+        )),
+    }
+}
+
+/// `provseal policy check FILE`.
+pub fn policy_check(path: &Path) -> Result<ExitCode, Failure> {
+    let (policy, diags) = Policy::check(path);
+    for d in &diags {
+        eprintln!("{d}");
+    }
+    if policy.is_none() || provseal_verify::policy::has_errors(&diags) {
+        return Ok(ExitCode::from(2));
+    }
+    println!("{}: ok ({} warning(s))", path.display(), diags.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `provseal verify --vsa`: check a Verification Summary Attestation like slsa-verifier's
+/// `verify-vsa`.
+fn run_vsa_check(
+    args: &VerifyArgs,
+    keys: &[provseal_crypto::PublicKey],
+) -> Result<ExitCode, Failure> {
+    use provseal_verify::vsa::{verify_vsa_bytes, VsaExpectations};
+    let file = args
+        .attestation
+        .as_ref()
+        .ok_or_else(|| anyhow!("--vsa needs --attestation FILE"))?;
+    if keys.is_empty() {
+        return Err(anyhow!("--vsa needs --key (the verifier's public key)").into());
+    }
+    let bytes = read_attestation(file)?;
+    let expected = VsaExpectations {
+        subject_digests: args.artifacts.clone(),
+        verifier_id: args
+            .verifier_id
+            .clone()
+            .ok_or_else(|| anyhow!("--vsa needs --verifier-id"))?,
+        resource_uri: args
+            .resource_uri
+            .clone()
+            .ok_or_else(|| anyhow!("--vsa needs --resource-uri"))?,
+        verified_levels: args.verified_levels.clone(),
+        public_key_id: args.public_key_id.clone(),
+    };
+    match verify_vsa_bytes(&bytes, keys, &expected) {
+        Ok(v) => {
+            println!(
+                "{}: verified VSA: {} by {} (key {})",
+                file.display(),
+                v.predicate.verification_result,
+                v.predicate.verifier.id,
+                v.key_id
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) if e.is_input_error() => Err(anyhow::Error::new(e).into()),
+        Err(e) => {
+            println!("{}: [{}] {e}", file.display(), e.code());
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+/// Writes the VSA for the verified artifacts (`--vsa-out`).
+fn write_vsa(
+    args: &VerifyArgs,
+    policy: Option<&Policy>,
+    verdicts: &[ArtifactVerdict],
+) -> Result<(), Failure> {
+    use provseal_verify::vsa::{self, VerificationResult, VsaInput};
+    let (Some(out), Some(key)) = (&args.vsa_out, &args.vsa_key) else {
+        return Ok(());
+    };
+    let signer = keys::open_signer(&crate::args::SigningArgs {
+        key: key.clone(),
+        passphrase_env: None,
+        pin_env: None,
+        pkcs11_module: std::path::PathBuf::from("/usr/lib/softhsm/libsofthsm2.so"),
+    })?;
+    let mut inputs = Vec::new();
+    let mut levels = BTreeSet::new();
+    let mut files: BTreeSet<String> = BTreeSet::new();
+    for v in verdicts {
+        if let Ok(s) = &v.result {
+            levels.insert(vsa::build_level(s).to_string());
+            let file = s
+                .origin
+                .rsplit_once(':')
+                .filter(|(_, l)| l.parse::<u64>().is_ok())
+                .map(|(f, _)| f.to_string())
+                .unwrap_or_else(|| s.origin.clone());
+            files.insert(file);
+        }
+    }
+    for f in &files {
+        let bytes = read_attestation(Path::new(f))?;
+        inputs.push(vsa::attestation_descriptor(f, &bytes));
+    }
+    let (policy_uri, policy_digest) = match policy {
+        Some(p) => (p.source.clone(), p.digest.clone()),
+        None => ("provseal:command-line-flags".to_string(), DigestSet::new()),
+    };
+    let statement = vsa::vsa_statement(&VsaInput {
+        verifier_id: vsa::PROVSEAL_VERIFIER_ID.to_string(),
+        time_verified: jiff::Timestamp::now(),
+        subjects: verdicts
+            .iter()
+            .map(|v| (v.artifact.name.clone(), v.artifact.digests.clone()))
+            .collect(),
+        resource_uri: args.resource_uri.clone().unwrap_or_default(),
+        policy_uri,
+        policy_digest,
+        input_attestations: inputs,
+        result: VerificationResult::Passed,
+        verified_levels: levels.into_iter().collect(),
+        dependency_levels: Default::default(),
+    })?;
+    let envelope = provseal_attest::sign_statement(&statement, signer.as_ref())?;
+    let mut line = envelope.to_json();
+    line.push('\n');
+    provseal_attest::write_atomic(out, line.as_bytes(), provseal_attest::Overwrite::Refuse)?;
+    eprintln!(
+        "wrote the VSA `{}`, signed by key {}",
+        out.display(),
+        signer.key_id()
+    );
+    Ok(())
+}
+
 /// Runs `provseal verify`.
 pub fn run(args: VerifyArgs) -> Result<ExitCode, Failure> {
-    let keys = keys::load_public_keys(&args.keys)?;
-    let sigstore = sigstore_trust(&args.identity)?;
+    let mut keys = keys::load_public_keys(&args.keys)?;
+    if args.vsa {
+        return run_vsa_check(&args, &keys);
+    }
+    let policy = match &args.policy {
+        Some(p) => Some(load_policy(p)?),
+        None => None,
+    };
+    let mut sigstore = sigstore_trust(&args.identity)?;
+    if let Some(p) = &policy {
+        keys.extend(p.trusted_keys());
+        if !p.identity_policies().is_empty() && sigstore.identity.is_none() {
+            // Verify the certificate chain; the policy's `signer-trusted` rule decides who.
+            sigstore.identity = Some(provseal_sigstore::IdentityPolicy::default());
+        }
+    }
     if keys.is_empty() && sigstore.identity.is_none() && !slsa_mode(&args, true, &sigstore) {
         return Err(anyhow!("no trusted signer given")).hint(
             "pass --key PUB (the signer's public key), or --certificate-identity and --certificate-oidc-issuer for Sigstore bundles",
@@ -369,15 +529,15 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode, Failure> {
                     Ok(artifact) => {
                         let files = candidates(dir, name, &artifact.digests);
                         if files.is_empty() {
-                            return ArtifactVerdict {
+                            return ArtifactVerdict::new(
                                 artifact,
-                                result: Err(VerifyError::ArtifactUnreadable {
+                                Err(VerifyError::ArtifactUnreadable {
                                     reason: format!(
                                         "no attestation for `{name}` in `{}` (looked for ARTIFACT.provseal.json, .intoto.jsonl, .sigstore.json, sha256:HEX.jsonl, multiple.intoto.jsonl)",
                                         dir.display()
                                     ),
                                 }),
-                            };
+                            );
                         }
                         let results: Vec<DocResult> = files
                             .iter()
@@ -386,13 +546,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode, Failure> {
                         let artifact = complete_digests(artifact, name, &results);
                         provseal_verify::verify_artifact(&artifact, &results, &opts)
                     }
-                    Err(e) => ArtifactVerdict {
-                        artifact: Artifact {
-                            name: name.clone(),
-                            digests: DigestSet::new(),
-                        },
-                        result: Err(e),
-                    },
+                    Err(e) => unreadable(name, e),
                 })
                 .collect()
         }
@@ -400,7 +554,28 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode, Failure> {
             return Err(anyhow!("pass --attestation FILE or --attestation-dir DIR").into())
         }
     };
+    let mut verdicts = verdicts;
+    if let Some(p) = &policy {
+        let now = jiff::Timestamp::now();
+        for v in &mut verdicts {
+            v.apply_policy(p, now);
+        }
+    }
     print_verdicts(&verdicts, args.json)?;
+    for v in &verdicts {
+        if let Some(r) = &v.policy {
+            for line in r.failure_lines() {
+                eprintln!("  {}: {line}", v.artifact.name);
+            }
+        }
+    }
+    if args.vsa_out.is_some() {
+        if verdicts.iter().all(|v| v.result.is_ok()) {
+            write_vsa(&args, policy.as_ref(), &verdicts)?;
+        } else {
+            eprintln!("note: verification failed: no VSA was written");
+        }
+    }
     Ok(exit_code(&verdicts))
 }
 
@@ -412,14 +587,19 @@ fn verdict(
 ) -> ArtifactVerdict {
     match a {
         Ok(artifact) => provseal_verify::verify_artifact(&artifact, results, opts),
-        Err(e) => ArtifactVerdict {
-            artifact: Artifact {
-                name: name.to_string(),
-                digests: DigestSet::new(),
-            },
-            result: Err(e),
-        },
+        Err(e) => unreadable(name, e),
     }
+}
+
+/// The verdict for an artifact that could not be read or named.
+fn unreadable(name: &str, e: VerifyError) -> ArtifactVerdict {
+    ArtifactVerdict::new(
+        Artifact {
+            name: name.to_string(),
+            digests: DigestSet::new(),
+        },
+        Err(e),
+    )
 }
 
 /// `provseal verify-bundle`: one call into the conformance entry point; the verdict is the exit
@@ -515,12 +695,12 @@ fn run_slsa_verifier(args: &VerifyArgs, sigstore: &SigstoreTrust) -> Result<Exit
             (None, None) => Vec::new(),
         };
         let Some(file) = files.first() else {
-            verdicts.push(ArtifactVerdict {
+            verdicts.push(ArtifactVerdict::new(
                 artifact,
-                result: Err(VerifyError::ArtifactUnreadable {
+                Err(VerifyError::ArtifactUnreadable {
                     reason: format!("no provenance found for `{name}`"),
                 }),
-            });
+            ));
             continue;
         };
         let origin = file.display().to_string();
@@ -547,7 +727,7 @@ fn run_slsa_verifier(args: &VerifyArgs, sigstore: &SigstoreTrust) -> Result<Exit
                 message: format!("`{origin}`: {e}"),
             }),
         };
-        verdicts.push(ArtifactVerdict { artifact, result });
+        verdicts.push(ArtifactVerdict::new(artifact, result));
     }
     print_verdicts_to(&verdicts, args.json || args.print_provenance, args.json)?;
     Ok(exit_code(&verdicts))

@@ -22,17 +22,17 @@ use std::path::PathBuf;
 
 use provseal_model::ResourceDescriptor;
 
+pub mod cargo;
 pub mod discover;
 pub mod env_vars;
 pub mod git;
+pub mod golang;
+pub mod node;
 pub mod purl;
 pub mod python_env;
 pub mod python_lock;
-pub mod snapshot;
-pub mod node;
-pub mod cargo;
-pub mod golang;
 pub mod sbom;
+pub mod snapshot;
 
 pub use snapshot::{default_collectors, diff, snapshot, snapshot_default, Drift, Snapshot};
 

@@ -109,7 +109,7 @@ pub struct MaterialRef {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scope: Option<String>,
     /// Its digests (`alg:hex`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub digest: Vec<String>,
 }
 

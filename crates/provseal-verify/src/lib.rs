@@ -27,8 +27,10 @@ use provseal_model::{DigestSet, Statement};
 use serde::Serialize;
 
 mod load;
+pub mod policy;
 pub mod report;
 pub mod slsa_verifier;
+pub mod vsa;
 
 pub use load::{load_attestations, AttestationDoc, LoadedDoc, MAX_ATTESTATION_BYTES};
 
@@ -122,6 +124,14 @@ pub enum VerifyError {
         /// Field, expected and actual value.
         message: String,
     },
+    /// One or more policy rules failed (every rule is in the report).
+    #[error("policy: {count} rule(s) failed: {failures}")]
+    PolicyFailed {
+        /// The failed rules, `rule: expected …, found …`.
+        failures: String,
+        /// How many failed.
+        count: usize,
+    },
     /// The certificate identity does not satisfy the identity policy.
     #[error("`{origin}`: {reason}")]
     Identity {
@@ -154,7 +164,8 @@ impl VerifyError {
             VerifyError::SubjectNotFound { .. }
             | VerifyError::BuilderMismatch { .. }
             | VerifyError::SourceMismatch { .. }
-            | VerifyError::Identity { .. } => FailureClass::Policy,
+            | VerifyError::Identity { .. }
+            | VerifyError::PolicyFailed { .. } => FailureClass::Policy,
         }
     }
 
@@ -172,6 +183,7 @@ impl VerifyError {
             VerifyError::SourceMismatch { .. } => "source-mismatch",
             VerifyError::ArtifactUnreadable { .. } => "artifact-unreadable",
             VerifyError::Identity { .. } => "identity-mismatch",
+            VerifyError::PolicyFailed { .. } => "policy-failed",
         }
     }
 }
@@ -501,9 +513,43 @@ pub struct ArtifactVerdict {
     pub artifact: Artifact,
     /// The statement that verified it, or why none did.
     pub result: Result<VerifiedStatement, VerifyError>,
+    /// The policy evaluation, when a policy was given and the signature verified.
+    pub policy: Option<policy::PolicyReport>,
 }
 
 impl ArtifactVerdict {
+    /// A verdict without a policy evaluation.
+    pub fn new(artifact: Artifact, result: Result<VerifiedStatement, VerifyError>) -> Self {
+        ArtifactVerdict {
+            artifact,
+            result,
+            policy: None,
+        }
+    }
+
+    /// Evaluates `policy` on a verified artifact: the report is kept, and a failing rule turns
+    /// the verdict into [`VerifyError::PolicyFailed`]. A failed verdict is left as it is.
+    pub fn apply_policy(&mut self, policy: &policy::Policy, now: jiff::Timestamp) {
+        let Ok(v) = &self.result else { return };
+        let report = policy.evaluate(&policy::PolicyInput {
+            verified: v,
+            artifact_name: &self.artifact.name,
+            now,
+            signed_at: None,
+        });
+        if !report.passed {
+            let failures: Vec<String> = report
+                .failures()
+                .map(|r| format!("{}: expected {}, found {}", r.rule, r.expected, r.actual))
+                .collect();
+            self.result = Err(VerifyError::PolicyFailed {
+                failures: failures.join("; "),
+                count: failures.len(),
+            });
+        }
+        self.policy = Some(report);
+    }
+
     /// The one-line human verdict.
     pub fn line(&self) -> String {
         match &self.result {
@@ -691,10 +737,7 @@ pub fn verify_artifact(
             }
         }
     };
-    ArtifactVerdict {
-        artifact: artifact.clone(),
-        result,
-    }
+    ArtifactVerdict::new(artifact.clone(), result)
 }
 
 #[cfg(test)]

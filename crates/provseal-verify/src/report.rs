@@ -50,6 +50,9 @@ pub struct ArtifactReport {
     /// Why it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorReport>,
+    /// Every policy rule with its result (when `--policy` was given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy: Option<crate::policy::PolicyReport>,
 }
 
 /// A failure.
@@ -76,6 +79,7 @@ impl From<&ArtifactVerdict> for ArtifactReport {
             build_type: None,
             sources: Vec::new(),
             error: None,
+            policy: v.policy.clone(),
         };
         match &v.result {
             Ok(s) => {

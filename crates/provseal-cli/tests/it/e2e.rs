@@ -223,5 +223,8 @@ fn version_names_the_trusted_root_snapshot_date() {
     let (c, out, _) = prj.run(&["--version"]);
     assert_eq!(c, 0);
     assert!(out.contains(env!("CARGO_PKG_VERSION")), "{out}");
-    assert!(out.contains(provseal_sigstore::PRODUCTION_SNAPSHOT_DATE), "the long version must name the shipped snapshot's date: {out}");
+    assert!(
+        out.contains(provseal_sigstore::PRODUCTION_SNAPSHOT_DATE),
+        "the long version must name the shipped snapshot's date: {out}"
+    );
 }

@@ -344,3 +344,157 @@ fn secrets_never_reach_the_outputs() {
         assert!(!t.contains(&key_body), "the private key leaked");
     }
 }
+
+/// A consumer's policy over a `provseal run` attestation: trusted key + builder + repository,
+/// the lockfile digest equal to the repository's, a denied package found in the recorded
+/// environment; a VSA written on success and checked with `verify --vsa`.
+#[test]
+fn policy_over_run_provenance_and_vsa() {
+    let prj = python_project();
+    let (c, _, err) = prj.run(&[
+        "run",
+        "--key",
+        "ci.key",
+        "--python",
+        ".venv",
+        "--subject",
+        "dist/*",
+        "--out",
+        "out.jsonl",
+        "--",
+        "sh",
+        "-c",
+        BUILD,
+    ]);
+    assert_eq!(c, 0, "{err}");
+    let policy = |deny: &str| {
+        format!(
+            r#"version = 1
+[[signers]]
+name = "ci"
+key = "ci.pub"
+builders = ["https://provseal.dev/builders/cli/v1"]
+repositories = ["github.com/example/tool"]
+branches = ["main"]
+
+[materials]
+require_snapshot = true
+lockfiles = ["requirements.txt"]
+lockfile_digests = [{{ name = "requirements.txt", file = "requirements.txt" }}]
+
+[packages]
+deny = [{deny}]
+"#
+        )
+    };
+    std::fs::write(prj.file("ok.toml"), policy(r#""pkg:pypi/xz-utils@5.6.0""#)).unwrap();
+    std::fs::write(prj.file("deny.toml"), policy(r#""pkg:pypi/click@>=8,<9""#)).unwrap();
+    let (c, out, err) = prj.run(&["policy", "check", "ok.toml"]);
+    assert_eq!(c, 0, "{out}{err}");
+
+    // passes, and writes a VSA
+    let (c, out, err) = prj.run(&[
+        "verify",
+        "dist/out.bin",
+        "--attestation",
+        "out.jsonl",
+        "--policy",
+        "ok.toml",
+        "--json",
+        "--vsa-out",
+        "out.vsa.jsonl",
+        "--vsa-key",
+        "ci.key",
+        "--resource-uri",
+        "https://example.invalid/out.bin",
+    ]);
+    assert_eq!(c, 0, "{out}{err}");
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let rules = report["results"][0]["policy"]["rules"].as_array().unwrap();
+    assert!(
+        rules.len() >= 5 && rules.iter().all(|r| r["passed"] == true),
+        "{rules:?}"
+    );
+    assert!(prj.file("out.vsa.jsonl").is_file());
+    let digest = report["results"][0]["digest"]["sha256"].as_str().unwrap();
+    let key_id = report["results"][0]["signer"]["keyId"].as_str().unwrap();
+    let (c, out, err) = prj.run(&[
+        "verify",
+        &format!("sha256:{digest}"),
+        "--vsa",
+        "--attestation",
+        "out.vsa.jsonl",
+        "--key",
+        "ci.pub",
+        "--verifier-id",
+        "https://provseal.dev/verifier/v1",
+        "--resource-uri",
+        "https://example.invalid/out.bin",
+        "--verified-level",
+        "SLSA_BUILD_LEVEL_1",
+        "--public-key-id",
+        key_id,
+    ]);
+    assert_eq!(c, 0, "{out}{err}");
+    let (c, out, _) = prj.run(&[
+        "verify",
+        &format!("sha256:{digest}"),
+        "--vsa",
+        "--attestation",
+        "out.vsa.jsonl",
+        "--key",
+        "ci.pub",
+        "--verifier-id",
+        "https://provseal.dev/verifier/v1",
+        "--resource-uri",
+        "https://example.invalid/other",
+    ]);
+    assert_eq!(c, 1, "{out}");
+
+    // the denied package is in the recorded environment and lockfile: a definite no
+    let (c, out, err) = prj.run(&[
+        "verify",
+        "dist/out.bin",
+        "--attestation",
+        "out.jsonl",
+        "--policy",
+        "deny.toml",
+    ]);
+    assert_eq!(c, 1, "{out}{err}");
+    assert!(
+        out.contains("policy:") && out.contains("package-denied"),
+        "{out}"
+    );
+    assert!(err.contains("pkg:pypi/click@8.1.8"), "{err}");
+    // a changed lockfile in the consumer's checkout: lockfile digest mismatch
+    std::fs::write(prj.file("requirements.txt"), "click==8.1.7\n").unwrap();
+    let (c, out, _) = prj.run(&[
+        "verify",
+        "dist/out.bin",
+        "--attestation",
+        "out.jsonl",
+        "--policy",
+        "ok.toml",
+    ]);
+    assert_eq!(c, 1, "{out}");
+    assert!(out.contains("lockfile"), "{out}");
+
+    // a malformed policy: line and column, exit 2
+    std::fs::write(
+        prj.file("bad.toml"),
+        "version = 1\n[[signers]]\nname = \"x\"\nkey = \"ci.pub\"\nbuilderz = []\n",
+    )
+    .unwrap();
+    let (c, _, err) = prj.run(&["policy", "check", "bad.toml"]);
+    assert_eq!(c, 2, "{err}");
+    assert!(err.contains("bad.toml:5:1"), "{err}");
+    let (c, _, err) = prj.run(&[
+        "verify",
+        "dist/out.bin",
+        "--attestation",
+        "out.jsonl",
+        "--policy",
+        "bad.toml",
+    ]);
+    assert_eq!(c, 2, "{err}");
+}
