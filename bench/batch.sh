@@ -30,7 +30,7 @@ PY
   fi
   cd "$D"
   echo "## N=$N artifacts ($(du -sh files | cut -f1))"
-  python3 "$BENCH/compare.py" --runs 3 --baseline openssl --prepare "rm -rf att; find files -name '*.intoto.jsonl' -delete" \
+  python3 "$BENCH/compare.py" --runs 3 --baseline openssl --prepare "rm -rf att; find files -name '*.intoto.jsonl' -delete; sync" \
     provseal-batch "$PS attest --key ../k.key --subject 'files/*.bin' --batch att" \
     openssl "find files -name '*.bin' -print0 | xargs -0 openssl dgst -sha256 >/dev/null" \
     provseal-per-artifact "$PS attest --key ../k.key --subject 'files/*.bin' --per-subject"

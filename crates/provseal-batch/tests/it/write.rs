@@ -114,3 +114,31 @@ fn unwritable_directory_names_the_path() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_fresh_directory_appears_whole_with_no_staging_left() {
+    let signer = KeyPairSigner::generate(KeyAlgorithm::Ed25519).unwrap();
+    let batch = sign_batch(statements(50), INTOTO, &signer, CREATED_ON).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("out/attestations");
+    let n: Vec<String> = (0..50).map(|i| format!("pkg-{i}.whl")).collect();
+    let written = write_batch(&dir, &batch, &n, Overwrite::Refuse).unwrap();
+    assert_eq!(written.len(), 50);
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 50);
+    let siblings: Vec<_> = std::fs::read_dir(tmp.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        siblings,
+        vec![std::ffi::OsString::from("attestations")],
+        "no staging directory left"
+    );
+    for p in &written {
+        let entry = provseal_batch::BatchEntry::from_json(&std::fs::read(p).unwrap()).unwrap();
+        provseal_batch::verify_entry(&entry, &[signer.public_key().clone()]).unwrap();
+    }
+    // the directory exists now: the same names are refused, nothing is replaced
+    let again = write_batch(&dir, &batch, &n, Overwrite::Refuse);
+    assert!(matches!(again, Err(BatchError::Exists { .. })), "{again:?}");
+}
