@@ -30,11 +30,15 @@ PY
   fi
   cd "$D"
   echo "## N=$N artifacts ($(du -sh files | cut -f1))"
-  python3 "$BENCH/compare.py" --runs 3 --baseline openssl --prepare "rm -rf att; find files -name '*.intoto.jsonl' -delete; sync" \
-    provseal-batch "$PS attest --key ../k.key --subject 'files/*.bin' --batch att" \
+  # Each batch run writes a fresh directory and nothing is deleted between runs: on this
+  # machine's ext4 (mounted with `discard`) deleting 100,000 files just before a run makes
+  # file creation in that run several times slower, whichever tool runs.
+  rm -rf att att-*; find files -name '*.intoto.jsonl' -delete; sync
+  python3 "$BENCH/compare.py" --runs 3 --baseline openssl \
+    provseal-batch "$PS attest --key ../k.key --subject 'files/*.bin' --batch att-\$(date +%s%N)" \
     openssl "find files -name '*.bin' -print0 | xargs -0 openssl dgst -sha256 >/dev/null" \
-    provseal-per-artifact "$PS attest --key ../k.key --subject 'files/*.bin' --per-subject"
-  rm -rf att; find files -name '*.intoto.jsonl' -delete
+    provseal-per-artifact "$PS attest --key ../k.key --subject 'files/*.bin' --per-subject --force"
+  rm -rf att att-*; find files -name '*.intoto.jsonl' -delete
   "$PS" attest --key ../k.key --subject 'files/*.bin' --batch att 2>/dev/null
   echo "## verify one entry of the N=$N batch (process)"
   python3 "$BENCH/compare.py" --runs 20 --baseline verify-one \

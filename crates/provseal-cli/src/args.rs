@@ -337,7 +337,8 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "FILE", required_unless_present = "attestation_dir")]
     pub attestation: Option<PathBuf>,
     /// Find each artifact's attestation by name in DIR (ARTIFACT.provseal.json,
-    /// ARTIFACT.intoto.jsonl, ARTIFACT.sigstore.json, multiple.intoto.jsonl, sha256:HEX.jsonl).
+    /// ARTIFACT.intoto.jsonl, ARTIFACT.sigstore.json, ARTIFACT.publish.attestation,
+    /// multiple.intoto.jsonl, sha256:HEX.jsonl).
     #[arg(long, value_name = "DIR", conflicts_with = "attestation")]
     pub attestation_dir: Option<PathBuf>,
     /// Trusted public key(s) (SPKI PEM).

@@ -281,6 +281,7 @@ fn candidates(dir: &Path, artifact: &str, digests: &DigestSet) -> Vec<PathBuf> {
         ".sigstore",
         ".intoto.sigstore",
         ".build.slsa",
+        ".publish.attestation",
     ] {
         names.push(format!("{base}{suffix}"));
     }

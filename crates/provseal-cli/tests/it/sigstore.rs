@@ -179,4 +179,17 @@ fn pep740_pypi_provenance_and_npm_wrappers() {
         let (code, _) = provseal(&dir, &other);
         assert_eq!(code, 1, "{}", file.display());
     }
+    // found by name (ARTIFACT.publish.attestation) in a directory
+    let args: Vec<String> = vec![
+        "verify".into(),
+        base.join("a.txt").display().to_string(),
+        "--attestation-dir".into(),
+        tmp.path().display().to_string(),
+        "--certificate-identity".into(),
+        identity.into(),
+        "--certificate-oidc-issuer".into(),
+        "https://token.actions.githubusercontent.com".into(),
+    ];
+    let (code, err) = provseal(&dir, &args);
+    assert_eq!(code, 0, "{err}");
 }
