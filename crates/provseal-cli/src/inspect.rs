@@ -10,33 +10,33 @@ use serde_json::{json, Value};
 use crate::args::InspectArgs;
 use crate::{output, verify, Failure};
 
+/// The (unauthenticated) key id hints of an envelope's signatures.
+fn key_ids(env: &provseal_model::dsse::Envelope) -> Vec<String> {
+    env.signatures
+        .iter()
+        .filter_map(|s| s.keyid.clone())
+        .collect()
+}
+
 /// The statement payload carried by a document, and its signatures' key ids (unverified).
 fn payload_of(doc: &AttestationDoc) -> Result<(String, Vec<u8>, Vec<String>), Failure> {
     match doc {
-        AttestationDoc::Dsse(env) => Ok((
-            env.payload_type.clone(),
-            env.payload.clone(),
-            env.signatures
-                .iter()
-                .filter_map(|s| s.keyid.clone())
-                .collect(),
-        )),
-        AttestationDoc::SigstoreBundle(raw) | AttestationDoc::BatchEntry(raw) => {
+        AttestationDoc::Dsse(env) => {
+            Ok((env.payload_type.clone(), env.payload.clone(), key_ids(env)))
+        }
+        AttestationDoc::BatchEntry(raw) => {
+            let entry = provseal_batch::BatchEntry::from_json(raw)?;
+            let ids = key_ids(&entry.root_envelope);
+            Ok((entry.payload_type, entry.statement, ids))
+        }
+        AttestationDoc::SigstoreBundle(raw) => {
             let v = provseal_model::json::parse_strict(raw)?;
             let env_value = v
                 .get("dsseEnvelope")
-                .or_else(|| v.get("statement"))
-                .ok_or_else(|| anyhow!("no DSSE envelope or statement in this document"))?;
-            let env_bytes = serde_json::to_vec(env_value)?;
-            let env = provseal_model::dsse::Envelope::from_json(&env_bytes)?;
-            Ok((
-                env.payload_type.clone(),
-                env.payload.clone(),
-                env.signatures
-                    .iter()
-                    .filter_map(|s| s.keyid.clone())
-                    .collect(),
-            ))
+                .ok_or_else(|| anyhow!("this bundle holds a message signature, not a statement"))?;
+            let env = provseal_model::dsse::Envelope::from_value(env_value)?;
+            let ids = key_ids(&env);
+            Ok((env.payload_type, env.payload, ids))
         }
     }
 }

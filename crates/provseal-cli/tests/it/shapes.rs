@@ -41,6 +41,13 @@ fn batch_one_signature_entries_verify_alone() {
         "ci.pub",
     ]);
     assert_eq!(c, 0, "{out}{err}");
+    // inspect reads an entry: its own statement, one subject
+    let (c, out, err) = prj.run(&["inspect", "att/pkg-3.whl.provseal.json", "--json"]);
+    assert_eq!(c, 0, "{out}{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[0]["format"], "provseal-batch-entry");
+    assert_eq!(v[0]["subjects"][0]["name"], "out/pkg-3.whl");
+    assert_eq!(v[0]["subjects"].as_array().unwrap().len(), 1);
     // every artifact, found by name in the directory (clashing basenames included)
     let mut args = vec!["verify".to_string()];
     for i in 0..25 {
