@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The PKCS#11 module used when a `pkcs11:` URI names none (Debian's SoftHSM2).
+pub const DEFAULT_PKCS11_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
+
 /// `provseal --version`: the version and the date of the Sigstore trusted-root snapshot inside.
 const LONG_VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
@@ -202,7 +205,7 @@ pub struct SigningArgs {
         long,
         value_name = "PATH",
         env = "PROVSEAL_PKCS11_MODULE",
-        default_value = "/usr/lib/softhsm/libsofthsm2.so"
+        default_value = DEFAULT_PKCS11_MODULE
     )]
     pub pkcs11_module: PathBuf,
 }

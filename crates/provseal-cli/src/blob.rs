@@ -1,6 +1,6 @@
 //! Detached signatures: `sign-blob`, `verify-blob`, `key export` (minisign and raw).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Context};
@@ -17,12 +17,6 @@ fn open_data(path: &Path) -> Result<fs_err::File, Failure> {
         return Err(anyhow!("`{}` is not a file", path.display()).into());
     }
     Ok(fs_err::File::open(path)?)
-}
-
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut s = path.as_os_str().to_owned();
-    s.push(suffix);
-    PathBuf::from(s)
 }
 
 /// `provseal sign-blob`.
@@ -52,11 +46,14 @@ pub fn sign(args: SignBlobArgs) -> Result<ExitCode, Failure> {
                 minisign::keynum_hex(keynum)
             );
             let text = minisign::sign(data, signer.as_ref(), keynum, &trusted, &untrusted, mode)?;
-            (text.into_bytes(), with_suffix(&args.file, ".minisig"))
+            (
+                text.into_bytes(),
+                crate::output::with_suffix(&args.file, ".minisig"),
+            )
         }
         BlobFormat::Raw => (
             minisign::sign_raw(data, signer.as_ref())?,
-            with_suffix(&args.file, ".sig"),
+            crate::output::with_suffix(&args.file, ".sig"),
         ),
     };
     let out = args.out.clone().unwrap_or(default_out);

@@ -1,7 +1,7 @@
 //! Key settings: resolving key references (`env://VAR`, files) and passphrases from the
 //! environment, and `provseal key generate`.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Context};
@@ -106,12 +106,6 @@ pub fn load_public_keys(paths: &[PathBuf]) -> Result<Vec<PublicKey>, Failure> {
         .collect()
 }
 
-fn with_suffix(prefix: &Path, suffix: &str) -> PathBuf {
-    let mut s = prefix.as_os_str().to_owned();
-    s.push(suffix);
-    PathBuf::from(s)
-}
-
 /// `provseal key generate`.
 pub fn generate(args: KeyGenerateArgs) -> Result<ExitCode, Failure> {
     let alg = match args.algorithm {
@@ -128,8 +122,8 @@ pub fn generate(args: KeyGenerateArgs) -> Result<ExitCode, Failure> {
             .into());
         }
     }
-    let key_path = with_suffix(&args.out, ".key");
-    let pub_path = with_suffix(&args.out, ".pub");
+    let key_path = crate::output::with_suffix(&args.out, ".key");
+    let pub_path = crate::output::with_suffix(&args.out, ".pub");
     for p in [&key_path, &pub_path] {
         if fs_err::symlink_metadata(p).is_ok() {
             return Err(anyhow!(

@@ -13,10 +13,8 @@ use crate::{output, Failure};
 /// Python environment, named lockfiles, and the process environment (the library picks only the
 /// allow-listed variables from it).
 pub fn collect_context(cwd: &Path, args: &SnapshotArgs) -> Result<CollectContext, Failure> {
-    let root = match provseal_materials::git::source_info(cwd)? {
-        Some(s) => s.root,
-        None => cwd.to_path_buf(),
-    };
+    // The root only (one `git rev-parse`): the snapshot reads the full source state itself.
+    let root = provseal_materials::git::work_tree_root(cwd)?.unwrap_or_else(|| cwd.to_path_buf());
     let absolute = |p: &PathBuf| {
         if p.is_absolute() {
             p.clone()

@@ -21,3 +21,10 @@ pub fn print_json(value: &impl serde::Serialize) -> Result<(), crate::Failure> {
     writeln!(out, "{text}")?;
     Ok(())
 }
+
+/// `path` with `suffix` appended to its last component (`ci` + `.key` → `ci.key`).
+pub fn with_suffix(path: &std::path::Path, suffix: &str) -> std::path::PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    std::path::PathBuf::from(s)
+}

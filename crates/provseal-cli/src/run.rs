@@ -1,6 +1,5 @@
 //! `provseal run`: snapshot, build, snapshot again, hash, sign — one payload, one signature.
 
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::anyhow;
@@ -14,17 +13,6 @@ use crate::args::RunArgs;
 use crate::attest::digest_algorithms;
 use crate::materials::{collect_context, print_warnings};
 use crate::{emit, keys, output, Failure};
-
-fn refuse_existing(path: &Path, force: bool) -> Result<(), Failure> {
-    if !force && fs_err::symlink_metadata(path).is_ok() {
-        return Err(anyhow!(
-            "`{}` exists already (pass --force to replace it)",
-            path.display()
-        )
-        .into());
-    }
-    Ok(())
-}
 
 fn print_drift(drift: &Drift) {
     if drift.is_empty() {
@@ -101,12 +89,9 @@ pub fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     // 1. Settings and key first: a bad key or an existing output costs no build.
     let digests: Vec<HashAlgorithm> = digest_algorithms(&args.subject.digest)?;
     let signer = keys::open_signer(&args.signing)?;
-    if let Some(out) = &args.output.out {
-        refuse_existing(out, args.output.force)?;
-    }
-    if let Some(sbom) = &args.sbom {
-        refuse_existing(sbom, args.output.force)?;
-    }
+    let planned: Vec<std::path::PathBuf> =
+        args.output.out.iter().chain(&args.sbom).cloned().collect();
+    emit::check_outputs_free(&planned, &args.output)?;
     let cwd = std::env::current_dir()?;
     let ctx = collect_context(&cwd, &args.snapshot)?;
 

@@ -416,7 +416,7 @@ fn write_vsa(
         key: key.clone(),
         passphrase_env: None,
         pin_env: None,
-        pkcs11_module: std::path::PathBuf::from("/usr/lib/softhsm/libsofthsm2.so"),
+        pkcs11_module: std::path::PathBuf::from(crate::args::DEFAULT_PKCS11_MODULE),
     })?;
     let mut inputs = Vec::new();
     let mut levels = BTreeSet::new();

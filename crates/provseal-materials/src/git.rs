@@ -165,8 +165,9 @@ impl Collector for GitCollector {
     }
 }
 
-/// Reads the git source of `dir`; `Ok(None)` outside a git work tree.
-pub fn source_info(dir: &Path) -> Result<Option<SourceInfo>, MaterialsError> {
+/// The root of the git work tree containing `dir` (`git rev-parse --show-toplevel`, no status
+/// scan); `Ok(None)` outside a git work tree.
+pub fn work_tree_root(dir: &Path) -> Result<Option<PathBuf>, MaterialsError> {
     let probe = match git(
         dir,
         &["rev-parse", "--is-inside-work-tree", "--show-toplevel"],
@@ -197,9 +198,16 @@ pub fn source_info(dir: &Path) -> Result<Option<SourceInfo>, MaterialsError> {
     if lines.next() != Some("true") {
         return Ok(None);
     }
-    let root = match lines.next() {
-        Some(r) if !r.is_empty() => PathBuf::from(r),
-        _ => return Ok(None),
+    Ok(match lines.next() {
+        Some(r) if !r.is_empty() => Some(PathBuf::from(r)),
+        _ => None,
+    })
+}
+
+/// Reads the git source of `dir`; `Ok(None)` outside a git work tree.
+pub fn source_info(dir: &Path) -> Result<Option<SourceInfo>, MaterialsError> {
+    let Some(root) = work_tree_root(dir)? else {
+        return Ok(None);
     };
 
     let head = run_ok(&root, &["rev-parse", "--verify", "-q", "HEAD^{commit}"]);

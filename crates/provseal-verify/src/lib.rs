@@ -411,27 +411,28 @@ fn verify_sigstore_bundle(origin: &str, raw: &[u8], opts: &VerifyOptions) -> Doc
             })
         }
         (None, keys) => {
-            let mut last = None;
-            let mut ok = None;
-            for k in keys {
-                match provseal_sigstore::verify_parsed(
+            // Any trusted key that verifies; otherwise the last key's error.
+            let mut last_err = None;
+            let found = keys.iter().find_map(|k| {
+                provseal_sigstore::verify_parsed(
                     &parsed,
                     None,
                     &trust.trusted_root,
                     BundleSigner::Key(k),
                     &trust.options,
-                ) {
-                    Ok(v) => {
-                        ok = Some(v);
-                        break;
-                    }
-                    Err(e) => last = Some(e),
-                }
-            }
-            match (ok, last) {
+                )
+                .map_err(|e| last_err = Some(e))
+                .ok()
+            });
+            match (found, last_err) {
                 (Some(v), _) => v,
                 (None, Some(e)) => return Err(sigstore_error(origin, e)),
-                (None, None) => unreachable_no_keys(origin)?,
+                (None, None) => {
+                    return Err(VerifyError::Unsupported {
+                        origin: origin.to_string(),
+                        reason: "no key to verify the bundle with".into(),
+                    })
+                }
             }
         }
     };
@@ -488,13 +489,6 @@ fn verify_sigstore_bundle(origin: &str, raw: &[u8], opts: &VerifyOptions) -> Doc
             reason: "unknown bundle content".into(),
         }),
     }
-}
-
-fn unreachable_no_keys(origin: &str) -> Result<provseal_sigstore::VerifiedBundle, VerifyError> {
-    Err(VerifyError::Unsupported {
-        origin: origin.to_string(),
-        reason: "no key to verify the bundle with".into(),
-    })
 }
 
 /// An artifact to verify: a display name and its digests.
