@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod blob;
+mod cosign_stack;
 mod e2e;
 mod run;
 mod shapes;
