@@ -410,3 +410,72 @@ fn cosign_ambient_github_token_from_the_stack_verifies_with_provseal() {
     );
     assert_eq!(code, 0, "{err}");
 }
+
+/// sigstore-python 4.5.1 against the same stack, through a ClientTrustConfig written by
+/// `SigstoreStack::write_client_trust_config`: it verifies cosign's bundle offline (and refuses
+/// another identity), and a bundle it signs itself verifies with provseal.
+#[test]
+fn sigstore_python_verifies_offline_with_the_stack_trust_config_and_its_bundles_verify_with_provseal(
+) {
+    let test = "sigstore_python_verifies_offline_with_the_stack_trust_config";
+    let Some(fx) = Fixture::new(test) else {
+        return;
+    };
+    if !provseal_testsupport::require_tool(test, "python3", &["-m", "sigstore", "--version"]) {
+        return;
+    }
+    let trust_config = fx.path("trust_config.json");
+    fx.stack
+        .write_client_trust_config(&fx.stack.signing_config, &trust_config);
+    let python = |args: &[&str]| {
+        let mut c = Command::new("python3");
+        c.args([
+            "-m",
+            "sigstore",
+            "--trust-config",
+            trust_config.to_str().unwrap(),
+        ])
+        .args(args)
+        .current_dir(fx.dir.path())
+        .env("HOME", fx.dir.path())
+        .env_remove("SIGSTORE_ID_TOKEN")
+        .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL");
+        c.output().unwrap()
+    };
+    let bundle = fx.signed_blob(&fx.stack.token(), "a.sigstore.json");
+    let verify = |identity: &str| {
+        python(&[
+            "verify",
+            "identity",
+            "--offline",
+            "--bundle",
+            bundle.to_str().unwrap(),
+            "--cert-identity",
+            identity,
+            "--cert-oidc-issuer",
+            &fx.stack.oidc_issuer,
+            "a.txt",
+        ])
+    };
+    let o = verify(fx.stack.identity());
+    assert!(o.status.success(), "sigstore-python verify: {o:?}");
+    let o =
+        verify("https://github.com/provseal-test/app/.github/workflows/other.yml@refs/tags/v1.0.0");
+    assert_eq!(o.status.code(), Some(1), "{o:?}");
+    // sigstore-python → provseal.
+    let o = python(&[
+        "sign",
+        "--identity-token",
+        &fx.stack.token(),
+        "--bundle",
+        "py.sigstore.json",
+        "a.txt",
+    ]);
+    assert!(o.status.success(), "sigstore-python sign: {o:?}");
+    let (code, _, err) = fx.verify_bundle(
+        &fx.path("py.sigstore.json"),
+        fx.stack.identity(),
+        &fx.stack.oidc_issuer,
+    );
+    assert_eq!(code, 0, "{err}");
+}
