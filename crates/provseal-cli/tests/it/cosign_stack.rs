@@ -479,3 +479,51 @@ fn sigstore_python_verifies_offline_with_the_stack_trust_config_and_its_bundles_
     );
     assert_eq!(code, 0, "{err}");
 }
+
+/// The Rekor v1 path: cosign signs with Fulcio + Rekor v1 (rekor-server on Trillian) and no TSA,
+/// so the log's signed entry timestamp is the only time evidence; provseal verifies the bundle,
+/// and a bundle whose SET was altered fails.
+#[test]
+fn cosign_rekor_v1_bundle_without_tsa_verifies_with_provseal() {
+    let test = "cosign_rekor_v1_bundle_without_tsa_verifies_with_provseal";
+    let Some(fx) = Fixture::new(test) else {
+        return;
+    };
+    let Some((_, sc_v1)) = fx.stack.rekor_v1(test) else {
+        return;
+    };
+    let o = fx
+        .cosign_cmd(&[
+            "sign-blob",
+            "--yes",
+            "--identity-token",
+            &fx.stack.token(),
+            "--signing-config",
+            sc_v1.to_str().unwrap(),
+            "--bundle",
+            "v1.sigstore.json",
+            "a.txt",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "cosign sign-blob (Rekor v1): {o:?}");
+    let bundle = fx.path("v1.sigstore.json");
+    let doc = read_json(&bundle);
+    let entry = &doc["verificationMaterial"]["tlogEntries"][0];
+    assert_eq!(entry["kindVersion"]["version"], "0.0.1");
+    assert!(entry["inclusionPromise"]["signedEntryTimestamp"].is_string());
+    assert!(doc["verificationMaterial"]
+        .get("timestampVerificationData")
+        .and_then(|t| t.get("rfc3161Timestamps"))
+        .and_then(|t| t.as_array())
+        .is_none_or(|a| a.is_empty()));
+    let (code, _, err) = fx.verify_bundle(&bundle, fx.stack.identity(), &fx.stack.oidc_issuer);
+    assert_eq!(code, 0, "{err}");
+    let bad_set = fx.edited(&bundle, "v1-set.json", |d| {
+        let t = &mut d["verificationMaterial"]["tlogEntries"][0]["integratedTime"];
+        let v: i64 = t.as_str().unwrap().parse().unwrap();
+        *t = (v + 1).to_string().into();
+    });
+    let (code, _, err) = fx.verify_bundle(&bad_set, fx.stack.identity(), &fx.stack.oidc_issuer);
+    assert_eq!(code, 1, "{err}");
+}
