@@ -464,11 +464,15 @@ mod tests {
         serde_json::from_slice(&B64URL.decode(part).unwrap()).unwrap()
     }
 
+    fn fresh_issuer() -> (tempfile::TempDir, Issuer) {
+        let tmp = tempfile::tempdir().unwrap();
+        let issuer = Issuer::create(tmp.path(), "http://127.0.0.1:1").unwrap();
+        (tmp, issuer)
+    }
+
     #[test]
     fn minted_tokens_verify_with_the_jwks_key_and_carry_the_overrides() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().to_path_buf();
-        let issuer = Issuer::create(&dir, "http://127.0.0.1:1").unwrap();
+        let (tmp, issuer) = fresh_issuer();
         let token = issuer
             .mint(&[("aud", "other"), ("exp", "-60"), ("actor", "")])
             .unwrap();
@@ -500,15 +504,13 @@ mod tests {
             )
             .is_err());
         // A second process opening the same state mints for the same issuer and key.
-        let again = Issuer::open(&dir).unwrap();
+        let again = Issuer::open(tmp.path()).unwrap();
         assert_eq!(again.jwks(), issuer.jwks());
     }
 
     #[test]
     fn another_identity_moves_sub_with_it_and_bad_times_are_refused() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().to_path_buf();
-        let issuer = Issuer::create(&dir, "http://127.0.0.1:1").unwrap();
+        let (_tmp, issuer) = fresh_issuer();
         let token = issuer
             .mint(&[
                 (

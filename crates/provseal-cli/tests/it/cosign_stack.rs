@@ -52,7 +52,12 @@ impl Fixture {
 
     /// `cosign sign-blob --bundle OUT` of `a.txt` with `token` (keyless, the stack's services).
     fn sign_blob(&self, token: &str, out: &str) -> Output {
-        let sc = self.stack.signing_config.to_str().unwrap();
+        self.sign_blob_with(&self.stack.signing_config, token, out)
+    }
+
+    /// The same with another signing config.
+    fn sign_blob_with(&self, signing_config: &Path, token: &str, out: &str) -> Output {
+        let sc = signing_config.to_str().unwrap();
         self.cosign_cmd(&[
             "sign-blob",
             "--yes",
@@ -127,6 +132,13 @@ impl Fixture {
             self.stack.trusted_root.to_str().unwrap(),
             "a.txt",
         ])
+    }
+
+    /// Asserts that `bundle` verifies as the stack's default identity.
+    fn assert_verifies(&self, bundle: &Path) {
+        let (code, _, err) =
+            self.verify_bundle(bundle, self.stack.identity(), &self.stack.oidc_issuer);
+        assert_eq!(code, 0, "{}: {err}", bundle.display());
     }
 
     /// Writes `bundle` with `edit` applied to its JSON, as `name`.
@@ -403,12 +415,7 @@ fn cosign_ambient_github_token_from_the_stack_verifies_with_provseal() {
         .output()
         .unwrap();
     assert!(o.status.success(), "cosign (ambient): {o:?}");
-    let (code, _, err) = fx.verify_bundle(
-        &fx.path("amb.json"),
-        fx.stack.identity(),
-        &fx.stack.oidc_issuer,
-    );
-    assert_eq!(code, 0, "{err}");
+    fx.assert_verifies(&fx.path("amb.json"));
 }
 
 /// sigstore-python 4.5.1 against the same stack, through a ClientTrustConfig written by
@@ -472,12 +479,7 @@ fn sigstore_python_verifies_offline_with_the_stack_trust_config_and_its_bundles_
         "a.txt",
     ]);
     assert!(o.status.success(), "sigstore-python sign: {o:?}");
-    let (code, _, err) = fx.verify_bundle(
-        &fx.path("py.sigstore.json"),
-        fx.stack.identity(),
-        &fx.stack.oidc_issuer,
-    );
-    assert_eq!(code, 0, "{err}");
+    fx.assert_verifies(&fx.path("py.sigstore.json"));
 }
 
 /// The Rekor v1 path: cosign signs with Fulcio + Rekor v1 (rekor-server on Trillian) and no TSA,
@@ -492,20 +494,7 @@ fn cosign_rekor_v1_bundle_without_tsa_verifies_with_provseal() {
     let Some((_, sc_v1)) = fx.stack.rekor_v1(test) else {
         return;
     };
-    let o = fx
-        .cosign_cmd(&[
-            "sign-blob",
-            "--yes",
-            "--identity-token",
-            &fx.stack.token(),
-            "--signing-config",
-            sc_v1.to_str().unwrap(),
-            "--bundle",
-            "v1.sigstore.json",
-            "a.txt",
-        ])
-        .output()
-        .unwrap();
+    let o = fx.sign_blob_with(sc_v1, &fx.stack.token(), "v1.sigstore.json");
     assert!(o.status.success(), "cosign sign-blob (Rekor v1): {o:?}");
     let bundle = fx.path("v1.sigstore.json");
     let doc = read_json(&bundle);
@@ -517,8 +506,7 @@ fn cosign_rekor_v1_bundle_without_tsa_verifies_with_provseal() {
         .and_then(|t| t.get("rfc3161Timestamps"))
         .and_then(|t| t.as_array())
         .is_none_or(|a| a.is_empty()));
-    let (code, _, err) = fx.verify_bundle(&bundle, fx.stack.identity(), &fx.stack.oidc_issuer);
-    assert_eq!(code, 0, "{err}");
+    fx.assert_verifies(&bundle);
     let bad_set = fx.edited(&bundle, "v1-set.json", |d| {
         let t = &mut d["verificationMaterial"]["tlogEntries"][0]["integratedTime"];
         let v: i64 = t.as_str().unwrap().parse().unwrap();
