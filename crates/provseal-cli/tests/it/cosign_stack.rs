@@ -134,6 +134,43 @@ impl Fixture {
         ])
     }
 
+    /// `python3 -m sigstore --trust-config TRUST_CONFIG ARGS` (sigstore-python).
+    fn python(&self, trust_config: &Path, args: &[&str]) -> Output {
+        Command::new("python3")
+            .args([
+                "-m",
+                "sigstore",
+                "--trust-config",
+                trust_config.to_str().unwrap(),
+            ])
+            .args(args)
+            .current_dir(self.dir.path())
+            .env("HOME", self.dir.path())
+            .env_remove("SIGSTORE_ID_TOKEN")
+            .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL")
+            .output()
+            .unwrap()
+    }
+
+    /// sigstore-python `verify identity --offline` of `bundle` over `a.txt`.
+    fn python_verify(&self, trust_config: &Path, bundle: &Path, identity: &str) -> Output {
+        self.python(
+            trust_config,
+            &[
+                "verify",
+                "identity",
+                "--offline",
+                "--bundle",
+                bundle.to_str().unwrap(),
+                "--cert-identity",
+                identity,
+                "--cert-oidc-issuer",
+                &self.stack.oidc_issuer,
+                "a.txt",
+            ],
+        )
+    }
+
     /// Asserts that `bundle` verifies as the stack's default identity.
     fn assert_verifies(&self, bundle: &Path) {
         let (code, _, err) =
@@ -434,50 +471,24 @@ fn sigstore_python_verifies_offline_with_the_stack_trust_config_and_its_bundles_
     let trust_config = fx.path("trust_config.json");
     fx.stack
         .write_client_trust_config(&fx.stack.signing_config, &trust_config);
-    let python = |args: &[&str]| {
-        let mut c = Command::new("python3");
-        c.args([
-            "-m",
-            "sigstore",
-            "--trust-config",
-            trust_config.to_str().unwrap(),
-        ])
-        .args(args)
-        .current_dir(fx.dir.path())
-        .env("HOME", fx.dir.path())
-        .env_remove("SIGSTORE_ID_TOKEN")
-        .env_remove("ACTIONS_ID_TOKEN_REQUEST_URL");
-        c.output().unwrap()
-    };
     let bundle = fx.signed_blob(&fx.stack.token(), "a.sigstore.json");
-    let verify = |identity: &str| {
-        python(&[
-            "verify",
-            "identity",
-            "--offline",
-            "--bundle",
-            bundle.to_str().unwrap(),
-            "--cert-identity",
-            identity,
-            "--cert-oidc-issuer",
-            &fx.stack.oidc_issuer,
-            "a.txt",
-        ])
-    };
-    let o = verify(fx.stack.identity());
+    let o = fx.python_verify(&trust_config, &bundle, fx.stack.identity());
     assert!(o.status.success(), "sigstore-python verify: {o:?}");
-    let o =
-        verify("https://github.com/provseal-test/app/.github/workflows/other.yml@refs/tags/v1.0.0");
+    let other = "https://github.com/provseal-test/app/.github/workflows/other.yml@refs/tags/v1.0.0";
+    let o = fx.python_verify(&trust_config, &bundle, other);
     assert_eq!(o.status.code(), Some(1), "{o:?}");
     // sigstore-python → provseal.
-    let o = python(&[
-        "sign",
-        "--identity-token",
-        &fx.stack.token(),
-        "--bundle",
-        "py.sigstore.json",
-        "a.txt",
-    ]);
+    let o = fx.python(
+        &trust_config,
+        &[
+            "sign",
+            "--identity-token",
+            &fx.stack.token(),
+            "--bundle",
+            "py.sigstore.json",
+            "a.txt",
+        ],
+    );
     assert!(o.status.success(), "sigstore-python sign: {o:?}");
     fx.assert_verifies(&fx.path("py.sigstore.json"));
 }
@@ -507,6 +518,13 @@ fn cosign_rekor_v1_bundle_without_tsa_verifies_with_provseal() {
         .and_then(|t| t.as_array())
         .is_none_or(|a| a.is_empty()));
     fx.assert_verifies(&bundle);
+    if provseal_testsupport::require_tool(test, "python3", &["-m", "sigstore", "--version"]) {
+        let o = fx.python_verify(&fx.stack.trust_config, &bundle, fx.stack.identity());
+        assert!(
+            o.status.success(),
+            "sigstore-python verify (Rekor v1): {o:?}"
+        );
+    }
     let bad_set = fx.edited(&bundle, "v1-set.json", |d| {
         let t = &mut d["verificationMaterial"]["tlogEntries"][0]["integratedTime"];
         let v: i64 = t.as_str().unwrap().parse().unwrap();
@@ -514,4 +532,30 @@ fn cosign_rekor_v1_bundle_without_tsa_verifies_with_provseal() {
     });
     let (code, _, err) = fx.verify_bundle(&bad_set, fx.stack.identity(), &fx.stack.oidc_issuer);
     assert_eq!(code, 1, "{err}");
+}
+
+/// The stack's seed bundles sit at log index 0 with a proof of no hashes (a tree of one), which
+/// protobuf JSON writes without `logIndex` and `hashes`. sigstore-python 4.5.1 refuses such a
+/// bundle as malformed (why the stack seeds its logs); provseal reads the absent fields as their
+/// zero defaults and verifies it.
+#[test]
+fn bundles_at_log_index_0_verify_with_provseal() {
+    let Some(fx) = Fixture::new("bundles_at_log_index_0_verify_with_provseal") else {
+        return;
+    };
+    let seed = fx.stack.dir.join("seed");
+    std::fs::copy(seed.join("seed.txt"), fx.path("a.txt")).unwrap();
+    let mut seeds = vec![seed.join("seed.rekor.sigstore.json")];
+    if fx.stack.rekor_v1_url.is_some() {
+        seeds.push(seed.join("seed.rekor1.sigstore.json"));
+    }
+    for bundle in seeds {
+        let entry = &read_json(&bundle)["verificationMaterial"]["tlogEntries"][0];
+        assert!(
+            entry.get("logIndex").is_none(),
+            "{}: {entry}",
+            bundle.display()
+        );
+        fx.assert_verifies(&bundle);
+    }
 }
