@@ -49,51 +49,35 @@ pub const SIGSTORE_AUDIENCE: &str = "sigstore";
 pub const TOKEN_LIFETIME_SECS: i64 = 3600;
 
 /// What went wrong in the test issuer.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum OidcError {
     /// A state file could not be read or written.
+    #[error("`{}`: {source}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// The cause.
+        #[source]
         source: std::io::Error,
     },
     /// The key file is not an RSA PKCS#8 key, or key generation failed.
+    #[error("`{}` is not a usable RSA PKCS#8 key", path.display())]
     Key {
         /// The key file.
         path: PathBuf,
     },
     /// A claim override is not `NAME=VALUE`, or a time claim is not a number.
+    #[error(
+        "claim override `{given}` is not NAME=VALUE (time claims take epoch seconds or ±SECONDS from now)"
+    )]
     BadClaim {
         /// The override as given.
         given: String,
     },
-    /// Signing failed.
+    /// Signing (or drawing randomness) failed.
+    #[error("RS256 signing failed")]
     Sign,
-}
-
-impl fmt::Display for OidcError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Io { path, source } => write!(f, "`{}`: {source}", path.display()),
-            Self::Key { path } => write!(f, "`{}` is not a usable RSA PKCS#8 key", path.display()),
-            Self::BadClaim { given } => write!(
-                f,
-                "claim override `{given}` is not NAME=VALUE (time claims take epoch seconds or ±SECONDS from now)"
-            ),
-            Self::Sign => f.write_str("RS256 signing failed"),
-        }
-    }
-}
-
-impl std::error::Error for OidcError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Io { source, .. } => Some(source),
-            _ => None,
-        }
-    }
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, OidcError> {
