@@ -16,6 +16,7 @@
 #![forbid(unsafe_code)]
 #![allow(clippy::unwrap_used)]
 
+pub mod modgraph;
 pub mod project;
 
 pub use insta;
