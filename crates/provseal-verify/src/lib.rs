@@ -21,11 +21,13 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+use crate::diag::Code;
 use provseal_crypto::PublicKey;
 use provseal_model::slsa::ProvenanceV1;
 use provseal_model::{DigestSet, Statement};
 use serde::Serialize;
 
+pub mod diag;
 mod load;
 pub mod policy;
 pub mod report;
@@ -118,7 +120,7 @@ pub enum VerifyError {
     #[error("{message}")]
     SlsaVerifier {
         /// The stable code (`slsa-mismatch-source`, …).
-        code: &'static str,
+        code: Code,
         /// Input, authenticity or policy.
         class: FailureClass,
         /// Field, expected and actual value.
@@ -170,20 +172,20 @@ impl VerifyError {
     }
 
     /// The stable diagnostic code (documented in `docs/diagnostics.md`).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            VerifyError::SlsaVerifier { code, .. } => code,
-            VerifyError::Malformed { .. } => "attestation-malformed",
-            VerifyError::Signature { .. } => "signature-invalid",
-            VerifyError::PayloadType { .. } => "payload-type-unsupported",
-            VerifyError::Statement { .. } => "statement-invalid",
-            VerifyError::Unsupported { .. } => "attestation-unsupported",
-            VerifyError::SubjectNotFound { .. } => "subject-not-found",
-            VerifyError::BuilderMismatch { .. } => "builder-mismatch",
-            VerifyError::SourceMismatch { .. } => "source-mismatch",
-            VerifyError::ArtifactUnreadable { .. } => "artifact-unreadable",
-            VerifyError::Identity { .. } => "identity-mismatch",
-            VerifyError::PolicyFailed { .. } => "policy-failed",
+            VerifyError::SlsaVerifier { code, .. } => *code,
+            VerifyError::Malformed { .. } => Code::AttestationMalformed,
+            VerifyError::Signature { .. } => Code::SignatureInvalid,
+            VerifyError::PayloadType { .. } => Code::PayloadTypeUnsupported,
+            VerifyError::Statement { .. } => Code::StatementInvalid,
+            VerifyError::Unsupported { .. } => Code::AttestationUnsupported,
+            VerifyError::SubjectNotFound { .. } => Code::SubjectNotFound,
+            VerifyError::BuilderMismatch { .. } => Code::BuilderMismatch,
+            VerifyError::SourceMismatch { .. } => Code::SourceMismatch,
+            VerifyError::ArtifactUnreadable { .. } => Code::ArtifactUnreadable,
+            VerifyError::Identity { .. } => Code::IdentityMismatch,
+            VerifyError::PolicyFailed { .. } => Code::PolicyFailed,
         }
     }
 }
