@@ -124,6 +124,13 @@ impl Project {
         assert_eq!(code, 0, "{err}");
     }
 
+    /// `provseal attest --key KEY --subject 'dist/*' --out OUT`, asserted to succeed.
+    pub fn attest(&self, key: &str, out: &str) {
+        let (code, _, err) =
+            self.run(&["attest", "--key", key, "--subject", "dist/*", "--out", out]);
+        assert_eq!(code, 0, "{err}");
+    }
+
     /// Files in the project directory (top level and dist/), for "no output left behind" checks.
     pub fn listing(&self) -> Vec<String> {
         let mut v = Vec::new();

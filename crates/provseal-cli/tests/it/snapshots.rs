@@ -17,16 +17,7 @@ fn keyed() -> Project {
 /// [`keyed`] plus `dist/provenance.intoto.jsonl` over both dist files.
 fn attested() -> Project {
     let prj = keyed();
-    let (c, _, err) = prj.run(&[
-        "attest",
-        "--key",
-        "ci.key",
-        "--subject",
-        "dist/*",
-        "--out",
-        "dist/provenance.intoto.jsonl",
-    ]);
-    assert_eq!(c, 0, "{err}");
+    prj.attest("ci.key", "dist/provenance.intoto.jsonl");
     prj
 }
 
