@@ -123,6 +123,21 @@ pub fn hint(e: &provseal_crypto::CryptoError) -> Option<String> {
     }
 }
 
+/// The hint for an error chain: from the first error in it whose type has one.
+pub fn hint_of(error: &anyhow::Error) -> Option<String> {
+    error.chain().find_map(|e| {
+        if let Some(e) = e.downcast_ref::<provseal_crypto::CryptoError>() {
+            return hint(e);
+        }
+        match e.downcast_ref::<provseal_attest::AttestError>() {
+            Some(provseal_attest::AttestError::OutputExists { .. }) => {
+                Some("pass --force to replace it".to_owned())
+            }
+            _ => None,
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,14 +50,7 @@ pub fn open_signer(args: &SigningArgs) -> Result<Box<dyn Signer>, Failure> {
     };
     SignerRegistry::builtin()
         .open(&args.key, &ctx)
-        .map_err(|e| {
-            let hint = crate::exit::hint(&e);
-            Failure {
-                error: anyhow::Error::new(e),
-                hint,
-                status: ExitStatus::Error,
-            }
-        })
+        .map_err(Failure::from)
 }
 
 /// Loads trusted public keys (SPKI PEM files).

@@ -85,7 +85,8 @@ fn main() -> ExitCode {
     let status = match result {
         Ok(status) => status,
         Err(f) => {
-            output::print_error(&f.error, f.hint.as_deref());
+            let hint = f.hint.or_else(|| exit::hint_of(&f.error));
+            output::print_error(&f.error, hint.as_deref());
             f.status
         }
     };

@@ -262,38 +262,6 @@ pub fn sigstore_trust(args: &IdentityArgs) -> Result<SigstoreTrust, Failure> {
     })
 }
 
-/// The attestation files to try for `artifact` in `dir`, most specific first (existing only).
-fn candidates(dir: &Path, artifact: &str, digests: &DigestSet) -> Vec<PathBuf> {
-    let base = Path::new(artifact)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| artifact.to_string());
-    let mut names: Vec<String> = provseal_batch::entry_file_candidates(artifact);
-    for suffix in [
-        ".intoto.jsonl",
-        ".sigstore.json",
-        ".sigstore",
-        ".intoto.sigstore",
-        ".build.slsa",
-        ".publish.attestation",
-    ] {
-        names.push(format!("{base}{suffix}"));
-    }
-    if let Some(h) = digests.get("sha256") {
-        names.push(format!("sha256:{h}.jsonl"));
-    }
-    names.push("multiple.intoto.jsonl".into());
-    names.push("multiple.sigstore.json".into());
-    let mut out = Vec::new();
-    for n in names {
-        let p = dir.join(&n);
-        if p.is_file() && !out.contains(&p) {
-            out.push(p);
-        }
-    }
-    out
-}
-
 /// Verified documents per attestation file, computed once per file.
 type DocCache = HashMap<PathBuf, Rc<Vec<DocResult>>>;
 
@@ -418,13 +386,7 @@ fn write_vsa(
     for v in verdicts {
         if let Ok(s) = &v.result {
             levels.insert(vsa::build_level(s).to_string());
-            let file = s
-                .origin
-                .rsplit_once(':')
-                .filter(|(_, l)| l.parse::<u64>().is_ok())
-                .map(|(f, _)| f.to_string())
-                .unwrap_or_else(|| s.origin.clone());
-            files.insert(file);
+            files.insert(s.origin.path.clone());
         }
     }
     for f in &files {
@@ -522,7 +484,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, Failure> {
                 .zip(&args.artifacts)
                 .map(|(a, name)| match a {
                     Ok(artifact) => {
-                        let files = candidates(dir, name, &artifact.digests);
+                        let files = provseal_verify::attestation_candidates(dir, name, &artifact.digests);
                         if files.is_empty() {
                             return ArtifactVerdict::new(
                                 artifact,
@@ -686,7 +648,9 @@ fn run_slsa_verifier(args: &VerifyArgs, sigstore: &SigstoreTrust) -> Result<Exit
         };
         let files = match (&args.attestation, &args.attestation_dir) {
             (Some(f), _) => vec![f.clone()],
-            (None, Some(dir)) => candidates(dir, name, &artifact.digests),
+            (None, Some(dir)) => {
+                provseal_verify::attestation_candidates(dir, name, &artifact.digests)
+            }
             (None, None) => Vec::new(),
         };
         let Some(file) = files.first() else {

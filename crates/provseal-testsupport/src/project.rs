@@ -44,6 +44,21 @@ pub fn git_init(dir: &Path) {
     git(dir, &["config", "user.name", "t"]);
 }
 
+/// Names (and prefixes, before `_`) of the CI variables provseal may record.
+const RECORDED_CI_VARS: &[&str] = &[
+    "CI",
+    "SOURCE_DATE_EPOCH",
+    "GITHUB",
+    "RUNNER",
+    "GITLAB",
+    "BUILDKITE",
+    "CIRCLE",
+    "TRAVIS",
+    "JENKINS",
+    "BUILD",
+    "ACTIONS",
+];
+
 /// A scratch project: a temporary directory with two build outputs under `dist/`.
 pub struct Project {
     /// The temporary directory (removed on drop).
@@ -105,6 +120,17 @@ impl Project {
         c.args(args).current_dir(self.path());
         c.env_remove("PROVSEAL_KEY");
         c.env("NO_COLOR", "1");
+        // The CI identity variables `run` records would make transcripts differ between a
+        // developer machine and CI; a test that wants them sets them on the command.
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            if RECORDED_CI_VARS
+                .iter()
+                .any(|p| name == *p || name.starts_with(&format!("{p}_")))
+            {
+                c.env_remove(&*name);
+            }
+        }
         c
     }
 
@@ -186,7 +212,8 @@ pub fn snapshot_filters() -> Vec<(&'static str, &'static str)> {
         (r"\b[0-9a-f]{64}\b", "[SHA256]"),
         (r"\b[0-9a-f]{40}\b", "[SHA1]"),
         (r"\b[0-9a-f]{16}\b", "[KEYID]"),
-        (r"\b[0-9A-F]{16}\b", "[MINISIGN_KEYID]"),
+        // minisign key ids, printed without leading zeros
+        (r"\b[0-9A-F]{12,16}\b", "[MINISIGN_KEYID]"),
         (
             r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",
             "[UUID]",

@@ -34,7 +34,10 @@ pub mod report;
 pub mod slsa_verifier;
 pub mod vsa;
 
-pub use load::{load_attestations, AttestationDoc, LoadedDoc, MAX_ATTESTATION_BYTES};
+pub use load::{
+    attestation_candidates, load_attestations, AttestationDoc, LoadedDoc, Origin,
+    MAX_ATTESTATION_BYTES,
+};
 
 /// How a failure counts: bad input (exit 2), or a definite "no" (exit 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -254,8 +257,8 @@ impl SignerIdentity {
 /// A statement whose signature verified.
 #[derive(Debug, Clone)]
 pub struct VerifiedStatement {
-    /// `file` or `file:line`.
-    pub origin: String,
+    /// The file (and line, and part) the statement was read from.
+    pub origin: Origin,
     /// The signer.
     pub signer: SignerIdentity,
     /// The statement parsed from the signed bytes.
@@ -268,7 +271,7 @@ pub struct VerifiedStatement {
 pub type DocResult = Result<VerifiedStatement, VerifyError>;
 
 fn verify_dsse(
-    origin: &str,
+    origin: &Origin,
     env: &provseal_model::dsse::Envelope,
     opts: &VerifyOptions,
 ) -> DocResult {
@@ -293,7 +296,7 @@ fn verify_dsse(
 
 /// Checks the payload type and parses the signed payload strictly into a statement.
 pub fn statement_from_signed(
-    origin: &str,
+    origin: &Origin,
     payload_type: &str,
     payload: &[u8],
     key_id: String,
@@ -324,7 +327,7 @@ pub fn statement_from_signed(
         _ => None,
     };
     Ok(VerifiedStatement {
-        origin: origin.to_string(),
+        origin: origin.clone(),
         signer: SignerIdentity::Key { key_id },
         statement,
         provenance,
@@ -345,7 +348,7 @@ pub fn verify_document(doc: &LoadedDoc, opts: &VerifyOptions) -> DocResult {
     }
 }
 
-fn verify_batch_entry(origin: &str, raw: &[u8], opts: &VerifyOptions) -> DocResult {
+fn verify_batch_entry(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> DocResult {
     let entry = provseal_batch::BatchEntry::from_json(raw).map_err(|e| VerifyError::Malformed {
         origin: origin.to_string(),
         reason: e.to_string(),
@@ -368,7 +371,7 @@ fn verify_batch_entry(origin: &str, raw: &[u8], opts: &VerifyOptions) -> DocResu
 /// artifact digest stands as the one subject of a synthetic statement of this type).
 pub const MESSAGE_SIGNATURE_TYPE: &str = "https://provseal.dev/sigstore/message-signature/v1";
 
-fn sigstore_error(origin: &str, e: provseal_sigstore::SigstoreError) -> VerifyError {
+fn sigstore_error(origin: &Origin, e: provseal_sigstore::SigstoreError) -> VerifyError {
     let reason = e.to_string();
     if e.is_input_error() {
         VerifyError::Malformed {
@@ -388,9 +391,10 @@ fn sigstore_error(origin: &str, e: provseal_sigstore::SigstoreError) -> VerifyEr
     }
 }
 
-fn verify_sigstore_bundle(origin: &str, raw: &[u8], opts: &VerifyOptions) -> DocResult {
+fn verify_sigstore_bundle(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> DocResult {
     use provseal_sigstore::{BundleSigner, ParsedBundle, SignedContent, VerifiedSigner};
-    let parsed = ParsedBundle::parse(raw, origin).map_err(|e| sigstore_error(origin, e))?;
+    let parsed =
+        ParsedBundle::parse(raw, &origin.to_string()).map_err(|e| sigstore_error(origin, e))?;
     let Some(trust) = &opts.sigstore else {
         return Err(VerifyError::Unsupported {
             origin: origin.to_string(),
@@ -475,7 +479,7 @@ fn verify_sigstore_bundle(origin: &str, raw: &[u8], opts: &VerifyOptions) -> Doc
                 ..Default::default()
             };
             Ok(VerifiedStatement {
-                origin: origin.to_string(),
+                origin: origin.clone(),
                 signer,
                 statement: Statement::new(
                     vec![rd],

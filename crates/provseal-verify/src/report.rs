@@ -84,7 +84,7 @@ impl From<&ArtifactVerdict> for ArtifactReport {
         };
         match &v.result {
             Ok(s) => {
-                r.attestation = Some(s.origin.clone());
+                r.attestation = Some(s.origin.to_string());
                 r.signer = Some(s.signer.clone());
                 r.predicate_type = Some(s.statement.predicate_type.clone());
                 if let Some(p) = &s.provenance {

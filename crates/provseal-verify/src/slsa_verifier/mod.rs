@@ -138,7 +138,7 @@ impl SlsaVerified {
             provseal_model::slsa::provenance_v1_from(&self.statement.predicate_type, p).ok()
         });
         crate::VerifiedStatement {
-            origin: origin.to_string(),
+            origin: crate::Origin::file(origin),
             signer: self.signer.clone(),
             statement: self.statement.clone(),
             provenance,
