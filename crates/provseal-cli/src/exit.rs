@@ -123,6 +123,17 @@ pub fn hint(e: &provseal_crypto::CryptoError) -> Option<String> {
     }
 }
 
+/// What the user can do next about a verification failure, in this CLI's flags.
+pub fn verify_hint(e: &provseal_verify::VerifyError) -> Option<&'static str> {
+    match e {
+        provseal_verify::VerifyError::Unsupported { .. } => Some(
+            "pass --key PUB (the signer's public key), or --certificate-identity and \
+             --certificate-oidc-issuer for Sigstore bundles",
+        ),
+        _ => None,
+    }
+}
+
 /// The hint for an error chain: from the first error in it whose type has one.
 pub fn hint_of(error: &anyhow::Error) -> Option<String> {
     error.chain().find_map(|e| {

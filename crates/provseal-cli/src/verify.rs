@@ -178,6 +178,12 @@ fn print_verdicts_to(
             println!("{}", v.line());
         }
     }
+    if let Some(hint) = verdicts
+        .iter()
+        .find_map(|v| v.result.as_ref().err().and_then(crate::exit::verify_hint))
+    {
+        eprintln!("hint: {hint}");
+    }
     if report {
         output::print_json(&Report::new(verdicts))?;
     }

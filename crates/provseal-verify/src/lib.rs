@@ -278,7 +278,7 @@ fn verify_dsse(
     if opts.keys.is_empty() {
         return Err(VerifyError::Unsupported {
             origin: origin.to_string(),
-            reason: "a DSSE envelope needs a public key to verify (pass --key)".into(),
+            reason: "a DSSE envelope needs a trusted public key to verify".into(),
         });
     }
     let verified =
@@ -356,7 +356,7 @@ fn verify_batch_entry(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> DocR
     if opts.keys.is_empty() {
         return Err(VerifyError::Unsupported {
             origin: origin.to_string(),
-            reason: "a batch entry needs a public key to verify (pass --key)".into(),
+            reason: "a batch entry needs a trusted public key to verify".into(),
         });
     }
     let v =
@@ -398,7 +398,7 @@ fn verify_sigstore_bundle(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> 
     let Some(trust) = &opts.sigstore else {
         return Err(VerifyError::Unsupported {
             origin: origin.to_string(),
-            reason: "a Sigstore bundle needs a trusted root and an identity (pass --certificate-identity and --certificate-oidc-issuer, or --key)".into(),
+            reason: "a Sigstore bundle needs a trusted root and a signer identity, or a trusted public key".into(),
         });
     };
     let verified = match (&trust.identity, opts.keys.as_slice()) {
@@ -413,7 +413,7 @@ fn verify_sigstore_bundle(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> 
         (None, []) => {
             return Err(VerifyError::Unsupported {
                 origin: origin.to_string(),
-                reason: "a Sigstore bundle needs --certificate-identity and --certificate-oidc-issuer (keyless) or --key".into(),
+                reason: "a Sigstore bundle needs a certificate identity and issuer (keyless), or a trusted public key".into(),
             })
         }
         (None, keys) => {

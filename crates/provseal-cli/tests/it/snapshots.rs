@@ -392,6 +392,20 @@ fn verify_success_and_failures() {
         ["verify", "dist/tool-1.0.whl", "--attestation", att]
     );
     provseal_snapshot!(
+        "verify_dsse_with_identity_only",
+        prj,
+        [
+            "verify",
+            "dist/tool-1.0.whl",
+            "--attestation",
+            att,
+            "--certificate-identity",
+            "https://github.com/example/tool/.github/workflows/release.yml@refs/heads/main",
+            "--certificate-oidc-issuer",
+            "https://token.actions.githubusercontent.com"
+        ]
+    );
+    provseal_snapshot!(
         "verify_missing_artifact",
         prj,
         [
