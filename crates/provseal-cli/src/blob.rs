@@ -1,7 +1,7 @@
 //! Detached signatures: `sign-blob`, `verify-blob`, `key export` (minisign and raw).
 
+use crate::exit::{Classify, ExitStatus};
 use std::path::Path;
-use std::process::ExitCode;
 
 use anyhow::{anyhow, Context};
 use provseal_attest::Overwrite;
@@ -20,7 +20,7 @@ fn open_data(path: &Path) -> Result<fs_err::File, Failure> {
 }
 
 /// `provseal sign-blob`.
-pub fn sign(args: SignBlobArgs) -> Result<ExitCode, Failure> {
+pub fn sign(args: SignBlobArgs) -> Result<ExitStatus, Failure> {
     let signer = keys::open_signer(&args.signing)?;
     let data = open_data(&args.file)?;
     let name = args
@@ -69,7 +69,7 @@ pub fn sign(args: SignBlobArgs) -> Result<ExitCode, Failure> {
         signer.key_id(),
         out.display()
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Success)
 }
 
 /// Reads a public key file: SPKI PEM or a minisign public key.
@@ -91,7 +91,7 @@ fn read_any_public_key(path: &Path) -> Result<(PublicKey, Option<MinisignPublicK
 }
 
 /// `provseal verify-blob`.
-pub fn verify(args: VerifyBlobArgs) -> Result<ExitCode, Failure> {
+pub fn verify(args: VerifyBlobArgs) -> Result<ExitStatus, Failure> {
     let (key, minisign_key) = read_any_public_key(&args.key)?;
     let sig = fs_err::read(&args.signature).context("cannot read the signature")?;
     let data = open_data(&args.file)?;
@@ -114,33 +114,23 @@ pub fn verify(args: VerifyBlobArgs) -> Result<ExitCode, Failure> {
                 args.file.display(),
                 key.key_id().get(..16).unwrap_or_default()
             );
-            Ok(ExitCode::SUCCESS)
+            Ok(ExitStatus::Success)
         }
         Err(minisign::MinisignError::Read(e)) => Err(anyhow::Error::new(e)
             .context(format!("cannot read `{}`", args.file.display()))
             .into()),
-        Err(e) if is_input_error(&e) => Err(Failure::from(
+        Err(e) if e.exit_status() == ExitStatus::Error => Err(Failure::from(
             anyhow::Error::new(e).context(format!("`{}` is malformed", args.signature.display())),
         )),
         Err(e) => {
             println!("{}: {e}", args.file.display());
-            Ok(ExitCode::from(1))
+            Ok(e.exit_status())
         }
     }
 }
 
-fn is_input_error(e: &minisign::MinisignError) -> bool {
-    !matches!(
-        e,
-        minisign::MinisignError::BadSignature { .. }
-            | minisign::MinisignError::BadCommentSignature { .. }
-            | minisign::MinisignError::KeyMismatch { .. }
-            | minisign::MinisignError::Crypto(_)
-    )
-}
-
 /// `provseal key export`.
-pub fn export(args: KeyExportArgs) -> Result<ExitCode, Failure> {
+pub fn export(args: KeyExportArgs) -> Result<ExitStatus, Failure> {
     let (key, minisign_key) = read_any_public_key(&args.key)?;
     let text = match args.format {
         ExportFormat::Minisign => match minisign_key {
@@ -152,5 +142,5 @@ pub fn export(args: KeyExportArgs) -> Result<ExitCode, Failure> {
         Some(out) => provseal_attest::write_atomic(out, text.as_bytes(), Overwrite::Refuse)?,
         None => print!("{text}"),
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Success)
 }
