@@ -30,7 +30,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use provseal_model::ResourceDescriptor;
 use serde_json::Value;
 
+use crate::discover::{collect_lockfiles, WalkStats};
 use crate::git::{source_info, SourceInfo, TreeState};
+use crate::lockfile::DependencyGraph;
 use crate::{env_vars, CollectContext, Collector, MaterialsError, Warning};
 
 /// Everything recorded before (or after) a build.
@@ -45,18 +47,21 @@ pub struct Snapshot {
     pub env_vars: BTreeMap<String, String>,
     /// Non-fatal problems, each naming its file or item.
     pub warnings: Vec<Warning>,
+    /// The dependency graph of the recorded lockfiles (bom-ref → the refs it depends on).
+    #[serde(default, skip_serializing_if = "DependencyGraph::is_empty")]
+    pub graph: DependencyGraph,
+    /// Lockfiles found below the working directory that were not recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unrecorded_lockfiles: Vec<String>,
+    /// How much the one walk of the tree did.
+    #[serde(default)]
+    pub walk: WalkStats,
 }
 
-/// The collectors `provseal run` and `provseal materials` use, in order.
+/// The collectors `provseal run` and `provseal materials` use besides the lockfiles (which
+/// [`snapshot`] always records, from its one walk).
 pub fn default_collectors() -> Vec<Box<dyn Collector>> {
-    vec![
-        Box::new(crate::python_lock::PythonLockCollector),
-        Box::new(crate::python_env::PythonEnvCollector),
-        // Node, Rust and Go lockfiles.
-        Box::new(crate::node::NodeCollector),
-        Box::new(crate::cargo::CargoCollector),
-        Box::new(crate::golang::GoCollector),
-    ]
+    vec![Box::new(crate::python_env::PythonEnvCollector)]
 }
 
 /// Takes a snapshot: git source, every collector, environment variables. A collector's error (or
@@ -74,8 +79,17 @@ pub fn snapshot(
         materials.push(s.to_resource_descriptor());
     }
     let mut seen = BTreeSet::new();
+    let locks = collect_lockfiles(ctx)?;
+    warnings.extend(locks.warnings);
+    let lock_collected = crate::Collected {
+        materials: locks.materials,
+        warnings: Vec::new(),
+    };
+    let mut others = Vec::new();
     for c in collectors {
-        let got = c.collect(ctx)?;
+        others.push(c.collect(ctx)?);
+    }
+    for got in std::iter::once(lock_collected).chain(others) {
         for m in got.materials {
             let key = serde_json::to_string(&m).unwrap_or_default();
             if seen.insert(key) {
@@ -89,6 +103,9 @@ pub fn snapshot(
         materials,
         env_vars,
         warnings,
+        graph: locks.graph,
+        unrecorded_lockfiles: locks.unrecorded,
+        walk: locks.stats,
     })
 }
 

@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use provseal_materials::golang::{parse_go_file, GoCollector};
-use provseal_materials::{CollectContext, Collector};
+use provseal_materials::golang::parse_go_file;
+use provseal_materials::{CollectContext, Collector, LockfileCollector};
 use serde_json::Value;
 
 fn data(rel: &str) -> PathBuf {
@@ -22,7 +22,7 @@ fn go_sum_matches_expected_listing() {
     let want = want.as_array().unwrap();
     assert_eq!(lock.packages.len(), want.len());
     assert_eq!(want.len(), 8);
-    let mut got: Vec<&provseal_materials::sbom::Package> = lock.packages.iter().collect();
+    let mut got: Vec<&provseal_materials::lockfile::Package> = lock.packages.iter().collect();
     got.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
     for (p, w) in got.iter().zip(want) {
         assert_eq!(p.name, w["module"].as_str().unwrap());
@@ -90,9 +90,10 @@ fn go_mod_adds_only_what_go_sum_lacks() {
 
 #[test]
 fn collector_records_both_files() {
-    let out = GoCollector
+    let out = LockfileCollector
         .collect(&CollectContext {
             root: data("app"),
+            discovery: crate::whole_tree(),
             ..CollectContext::default()
         })
         .unwrap();
@@ -108,43 +109,18 @@ fn collector_records_both_files() {
 }
 
 #[test]
-fn bad_go_files_are_warnings() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
+fn bad_go_files_are_errors_naming_the_file() {
     let sum = std::fs::read_to_string(data("app/go.sum")).unwrap();
-    let cases = [
-        ("a/go.sum", sum[..sum.len() / 2 + 7].to_string()),
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("a/go.sum", sum.as_bytes()[..sum.len() / 2 + 7].to_vec()),
         (
             "b/go.sum",
-            "github.com/x/y v1.0.0 h1:not-base64!\n".to_string(),
+            b"github.com/x/y v1.0.0 h1:not-base64!\n".to_vec(),
         ),
-        ("c/go.sum", "github.com/x/y v1.0.0 h2:abc=\n".to_string()),
-        ("d/go.mod", "module x\nrequire (\n  a v1.0.0\n".to_string()),
-        ("e/go.mod", "require a v1.0.0\n".to_string()),
-        ("f/go.mod", "module x\nfrobnicate y\n".to_string()),
+        ("c/go.sum", b"github.com/x/y v1.0.0 h2:abc=\n".to_vec()),
+        ("d/go.mod", b"module x\nrequire (\n  a v1.0.0\n".to_vec()),
+        ("e/go.mod", b"require a v1.0.0\n".to_vec()),
+        ("f/go.mod", b"module x\nfrobnicate y\n".to_vec()),
     ];
-    for (rel, body) in &cases {
-        let p = root.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, body).unwrap();
-    }
-    std::fs::create_dir_all(root.join("g/go.sum")).unwrap();
-    let out = GoCollector
-        .collect(&CollectContext {
-            root: root.to_path_buf(),
-            ..CollectContext::default()
-        })
-        .unwrap();
-    let mut got: Vec<(String, String)> = out
-        .warnings
-        .iter()
-        .map(|w| (w.subject.clone(), w.code.clone()))
-        .collect();
-    got.sort();
-    let mut want: Vec<(String, String)> = cases
-        .iter()
-        .map(|(r, _)| (r.to_string(), "lockfile-unparsable".to_string()))
-        .collect();
-    want.push(("g/go.sum".into(), "lockfile-not-a-file".into()));
-    assert_eq!(got, want);
+    assert_eq!(crate::each_fails_naming_the_file(&cases).len(), cases.len());
 }

@@ -3,7 +3,6 @@
 use std::path::Path;
 use std::process::Command;
 
-use provseal_materials::python_lock::PythonLockCollector;
 use provseal_materials::{
     diff, snapshot, snapshot_default, CollectContext, Collector, MaterialsError,
 };
@@ -131,7 +130,7 @@ fn lockfile_edit_and_dirtied_tree_are_drift() {
         root: d.into(),
         ..Default::default()
     };
-    let collectors: [&dyn Collector; 1] = [&PythonLockCollector];
+    let collectors: [&dyn Collector; 0] = [];
     let before = snapshot(&ctx, &collectors).unwrap();
     assert_eq!(
         before.materials.len(),

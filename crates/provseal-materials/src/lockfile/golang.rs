@@ -28,27 +28,41 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use crate::sbom::{self, parse_error, Lockfile, Package};
-use crate::{CollectContext, Collected, Collector, MaterialsError};
+use super::{parse_error, Lockfile, LockfileInput, LockfileReader, Package};
+use crate::MaterialsError;
 
-/// The Go collector (`go`): every `go.sum` and `go.mod` found under the root (see
-/// [`crate::discover`]) and
-/// the ones named in the context.
+/// `go.sum`.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct GoCollector;
+pub struct GoSumReader;
 
-impl Collector for GoCollector {
-    fn name(&self) -> &'static str {
-        "go"
+impl LockfileReader for GoSumReader {
+    fn format(&self) -> &'static str {
+        "go.sum"
     }
+    fn claims(&self, file_name: &str, _parent: &str) -> bool {
+        file_name == "go.sum"
+    }
+    fn empty_is_valid(&self) -> bool {
+        true
+    }
+    fn parse(&self, i: &LockfileInput<'_>) -> Result<Lockfile, MaterialsError> {
+        parse_go_file_bytes(i.path, i.name, i.bytes)
+    }
+}
 
-    fn collect(&self, ctx: &CollectContext) -> Result<Collected, MaterialsError> {
-        Ok(sbom::collect_lockfiles(
-            ctx,
-            &|n: &str| n == "go.sum" || n == "go.mod",
-            false,
-            &parse_go_file_bytes,
-        ))
+/// `go.mod`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GoModReader;
+
+impl LockfileReader for GoModReader {
+    fn format(&self) -> &'static str {
+        "go.mod"
+    }
+    fn claims(&self, file_name: &str, _parent: &str) -> bool {
+        file_name == "go.mod"
+    }
+    fn parse(&self, i: &LockfileInput<'_>) -> Result<Lockfile, MaterialsError> {
+        parse_go_file_bytes(i.path, i.name, i.bytes)
     }
 }
 
@@ -73,7 +87,7 @@ pub fn parse_go_file_bytes(
     name: &str,
     bytes: &[u8],
 ) -> Result<Lockfile, MaterialsError> {
-    let text = sbom::utf8(bytes, path)?;
+    let text = super::utf8(bytes, path)?;
     let is_sum = path.file_name().is_some_and(|n| n == "go.sum");
     let sibling = path.with_file_name(if is_sum { "go.mod" } else { "go.sum" });
     let sibling_bytes = if sibling.is_file() {
