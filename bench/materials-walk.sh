@@ -12,7 +12,7 @@
 # `--lockfile '**'` (every lockfile of the work tree, as the base records by default), the base
 # revision without flags. Reported: median wall time of RUNS runs each and the ratio, the number
 # of lockfiles each recorded (they must agree), this revision's walk counter (`walk` in `--json`),
-# and for both, from strace, how many times the tree's root directory was opened for listing
+# and for both, from strace of the provseal process itself, how many times the tree's root directory was opened for listing
 # (one walk = one open).
 #
 # Usage: bench/materials-walk.sh [WORKDIR]     (default: a new directory under /tmp)
@@ -114,7 +114,8 @@ recorded() { # command... → the number of lockfile descriptors in its --json o
 }
 
 root_opens() { # command... → how many times the tree root was opened as a directory
-  (cd "$tree" && strace -f -qq -e trace=openat -o "$work/strace.txt" "$@" >/dev/null 2>&1) || true
+  # The main process only (-f would count the `git` child processes too).
+  (cd "$tree" && strace -qq -e trace=openat -o "$work/strace.txt" "$@" >/dev/null 2>&1) || true
   grep -E "openat\(AT_FDCWD, \"($tree|\\.|$tree/)\", [^)]*O_DIRECTORY" "$work/strace.txt" | wc -l
 }
 

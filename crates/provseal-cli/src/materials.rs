@@ -67,6 +67,7 @@ pub fn collect_context(cwd: &Path, args: &SnapshotArgs) -> Result<CollectContext
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
             .collect(),
         extra_env: args.env.clone(),
+        unborn: provseal_materials::UnbornHead::Error,
     })
 }
 
@@ -96,7 +97,9 @@ pub fn print_warnings(s: &Snapshot) {
 /// Runs `provseal materials`.
 pub fn run(args: MaterialsArgs) -> Result<ExitStatus, Failure> {
     let cwd = std::env::current_dir()?;
-    let ctx = collect_context(&cwd, &args.snapshot)?;
+    let mut ctx = collect_context(&cwd, &args.snapshot)?;
+    // The snapshot alone works before the first commit; `attest`/`run` keep the error.
+    ctx.unborn = provseal_materials::UnbornHead::Warn;
     let snap = provseal_materials::snapshot::snapshot_default(&ctx)?;
     print_warnings(&snap);
     if args.json {

@@ -343,6 +343,18 @@ fn uri_form(remote: &str) -> String {
     }
 }
 
+/// The remote as recorded: without user information, and an scp-like SSH remote
+/// (`git@host:org/repo.git`) in its URL form (`ssh://host/org/repo.git`), so both SSH spellings
+/// record the same repository.
+fn recorded_remote(remote: &str) -> String {
+    let remote = if !remote.contains("://") && uri_form(remote).starts_with("ssh://") {
+        uri_form(remote)
+    } else {
+        remote.to_string()
+    };
+    strip_credentials(&remote)
+}
+
 fn remote(root: &Path) -> (Option<String>, Option<String>) {
     let upstream = run_ok(
         root,
@@ -362,7 +374,7 @@ fn remote(root: &Path) -> (Option<String>, Option<String>) {
             let url = run_ok(root, &["remote", "get-url", &n])
                 .ok()
                 .filter(|u| !u.is_empty())
-                .map(|u| strip_credentials(&u));
+                .map(|u| recorded_remote(&u));
             (Some(n), url)
         }
         None => (None, None),

@@ -52,6 +52,18 @@ pub struct CollectContext {
     pub env: BTreeMap<String, String>,
     /// Extra environment variable names requested with `--env NAME`.
     pub extra_env: Vec<String>,
+    /// What a git work tree without any commit means for the snapshot.
+    pub unborn: UnbornHead,
+}
+
+/// What a snapshot does in a git work tree whose `HEAD` has no commit yet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UnbornHead {
+    /// Fail: provenance needs a source commit (`attest`, `run`).
+    #[default]
+    Error,
+    /// Record no source and add a `source-no-commit` warning (`materials`).
+    Warn,
 }
 
 /// A non-fatal problem found while collecting (a file that could not be parsed, …).
@@ -136,16 +148,6 @@ pub enum MaterialsError {
         /// The pattern or setting.
         pattern: String,
         /// Why.
-        reason: String,
-    },
-    /// A package URL could not be built under the purl-spec rules.
-    #[error("invalid package URL for {purl_type} package `{name}`: {reason}")]
-    InvalidPurl {
-        /// The purl type (`pypi`, `npm`, …).
-        purl_type: String,
-        /// The package name as given.
-        name: String,
-        /// Why the purl rules reject it.
         reason: String,
     },
     /// The `git` command failed.

@@ -27,13 +27,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use provseal_model::vocab::annotation;
 use provseal_model::ResourceDescriptor;
 use serde_json::Value;
 
 use crate::discover::{collect_lockfiles, WalkStats};
 use crate::git::{source_info, SourceInfo, TreeState};
 use crate::lockfile::DependencyGraph;
-use crate::{env_vars, CollectContext, Collector, MaterialsError, Warning};
+use crate::{env_vars, CollectContext, Collector, MaterialsError, UnbornHead, Warning};
 
 /// Everything recorded before (or after) a build.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -73,7 +74,17 @@ pub fn snapshot(
     collectors: &[&dyn Collector],
 ) -> Result<Snapshot, MaterialsError> {
     let (env_vars, mut warnings) = env_vars::select(&ctx.env, &ctx.extra_env)?;
-    let source = source_info(&ctx.root)?;
+    let source = match source_info(&ctx.root) {
+        Err(e @ MaterialsError::GitNoCommit { .. }) if ctx.unborn == UnbornHead::Warn => {
+            warnings.push(Warning {
+                code: "source-no-commit".into(),
+                subject: ".".into(),
+                message: e.to_string(),
+            });
+            None
+        }
+        other => other?,
+    };
     let mut materials = Vec::new();
     if let Some(s) = &source {
         materials.push(s.to_resource_descriptor());
@@ -116,68 +127,7 @@ pub fn snapshot_default(ctx: &CollectContext) -> Result<Snapshot, MaterialsError
     snapshot(ctx, &refs)
 }
 
-/// A material as drift reports it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MaterialRef {
-    /// `uri` (a purl for a package) or `name` (a lockfile path).
-    pub id: String,
-    /// The scope: the lockfile or Python environment it was found in, when annotated.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
-    /// Its digests (`alg:hex`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub digest: Vec<String>,
-}
-
-/// A material present before and after with a different version or digest.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Changed {
-    /// The identity: purl without version (or the lockfile path).
-    pub key: String,
-    /// The scope (lockfile or Python environment), when annotated.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
-    /// Before.
-    pub old: MaterialRef,
-    /// After.
-    pub new: MaterialRef,
-}
-
-/// What changed between two snapshots.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Drift {
-    /// Packages present only after.
-    pub added: Vec<MaterialRef>,
-    /// Packages present only before.
-    pub removed: Vec<MaterialRef>,
-    /// Packages with a different version or digest.
-    pub changed: Vec<Changed>,
-    /// Lockfiles whose digest changed, or that appeared or disappeared (`old`/`new` digests; a
-    /// missing side has an empty digest list).
-    pub lockfiles_changed: Vec<Changed>,
-    /// The work tree was clean before and dirty after.
-    pub source_became_dirty: bool,
-    /// Paths dirty after the build that were not dirty before.
-    pub new_dirty_paths: Vec<String>,
-    /// `HEAD` moved to another commit.
-    pub source_commit_changed: bool,
-}
-
-impl Drift {
-    /// `true` when nothing changed.
-    pub fn is_empty(&self) -> bool {
-        self.added.is_empty()
-            && self.removed.is_empty()
-            && self.changed.is_empty()
-            && self.lockfiles_changed.is_empty()
-            && !self.source_became_dirty
-            && self.new_dirty_paths.is_empty()
-            && !self.source_commit_changed
-    }
-}
+pub use provseal_model::vocab::{Changed, Drift, MaterialRef};
 
 #[derive(PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
 enum Class {
@@ -194,14 +144,17 @@ type Identity = (Class, String, Option<String>);
 
 /// The identity of a material; `None` for the git source and unclassifiable ones.
 fn identity(rd: &ResourceDescriptor) -> Option<Identity> {
-    if rd.digest.get("gitCommit").is_some() && rd.name().is_none() {
+    // The git source (a `git+…` uri with its commit), not a package that happens to be pinned
+    // to a commit (a git-sourced Cargo or npm package has a `pkg:` uri).
+    let is_package_uri = rd.uri().is_some_and(|u| u.starts_with("pkg:"));
+    if rd.digest.get("gitCommit").is_some() && rd.name().is_none() && !is_package_uri {
         return None;
     }
-    if rd.annotations.contains_key("lockfileFormat") {
+    if rd.annotations.contains_key(annotation::LOCKFILE_FORMAT) {
         return rd.name().map(|n| (Class::Lockfile, n.to_string(), None));
     }
-    let scope = annotation_str(rd, "lockfile")
-        .or_else(|| annotation_str(rd, "pythonEnv"))
+    let scope = annotation_str(rd, annotation::LOCKFILE)
+        .or_else(|| annotation_str(rd, annotation::PYTHON_ENV))
         .map(str::to_string);
     if let Some(uri) = rd.uri() {
         let key = if uri.starts_with("pkg:") {

@@ -6,7 +6,10 @@
 //!   `dirHash` digest in hex, as the in-toto DigestSet spec names it; the hash of the
 //!   `<version>/go.mod` line becomes the `goModHash` annotation (hex). A version with only a
 //!   `/go.mod` line (needed only for version selection, its code never downloaded) is recorded
-//!   with the annotation `"goModOnly": true` and no digest.
+//!   with the annotation `"goModOnly": true` and no digest. With the `go.mod` beside it, only the
+//!   build list is recorded (what `go list -m all` prints): one version per module path, the one
+//!   `go.mod` requires, else the highest `go.sum` lists — older versions that were only steps of
+//!   the module graph are left out.
 //! - `go.mod` yields its `require`d modules (annotation `indirect`), with `replace` directives
 //!   applied: a module replaced by another module version is recorded as the replacement (with
 //!   `replaces` naming the original); a module replaced by a local directory is part of the
@@ -63,6 +66,18 @@ impl LockfileReader for GoModReader {
     }
     fn parse(&self, i: &LockfileInput<'_>) -> Result<Lockfile, MaterialsError> {
         parse_go_file_bytes(i.path, i.name, i.bytes)
+    }
+}
+
+/// Orders Go module versions (SemVer with a leading `v`; pseudo-versions are pre-releases);
+/// versions that are not SemVer compare as text, after every SemVer version.
+pub fn go_version_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let parse = |v: &str| semver::Version::parse(v.strip_prefix('v').unwrap_or(v)).ok();
+    match (parse(a), parse(b)) {
+        (Some(x), Some(y)) => x.cmp_precedence(&y).then_with(|| a.cmp(b)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.cmp(b),
     }
 }
 
@@ -208,6 +223,26 @@ pub fn parse_go_sum_str(
                 .collect()
         })
         .unwrap_or_default();
+    if go_mod.is_some() {
+        // The build list (`go list -m all`) holds one version per module path: the one go.mod
+        // requires, else the highest go.sum lists (minimal version selection picks the highest
+        // required version, and every version the graph requires has its go.mod hash in go.sum).
+        let mut selected: BTreeMap<&str, &str> = BTreeMap::new();
+        for (m, v) in by_mv.keys() {
+            let e = selected.entry(m.as_str()).or_insert(v.as_str());
+            if go_version_cmp(v, e).is_gt() {
+                *e = v.as_str();
+            }
+        }
+        for (m, v) in required.keys() {
+            selected.insert(m.as_str(), v.as_str());
+        }
+        let selected: BTreeMap<String, String> = selected
+            .into_iter()
+            .map(|(m, v)| (m.to_string(), v.to_string()))
+            .collect();
+        by_mv.retain(|(m, v), _| selected.get(m) == Some(v));
+    }
     let mut pkgs = Vec::new();
     for ((module, version), (dir, gomod)) in by_mv {
         let mut digest = BTreeMap::new();

@@ -27,6 +27,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use provseal_model::vocab::annotation;
 use provseal_model::{DigestSet, ResourceDescriptor};
 use serde_json::{Map, Value};
 
@@ -345,12 +346,15 @@ impl Lockfile {
             .iter()
             .map(|p| {
                 let mut ann = Map::new();
-                ann.insert("lockfile".into(), Value::String(self.name.clone()));
+                ann.insert(
+                    annotation::LOCKFILE.into(),
+                    Value::String(self.name.clone()),
+                );
                 if let Some(d) = p.dev {
-                    ann.insert("dev".into(), Value::Bool(d));
+                    ann.insert(annotation::DEV.into(), Value::Bool(d));
                 }
                 if let Some(o) = p.optional {
-                    ann.insert("optional".into(), Value::Bool(o));
+                    ann.insert(annotation::OPTIONAL.into(), Value::Bool(o));
                 }
                 for (k, v) in &p.extra {
                     ann.insert(k.clone(), v.clone());
@@ -382,8 +386,10 @@ pub fn file_descriptor(name: &str, sha256_hex: &str, format: &str) -> ResourceDe
         digest: DigestSet::from_iter([("sha256", sha256_hex)]),
         ..ResourceDescriptor::default()
     };
-    rd.annotations
-        .insert("lockfileFormat".into(), Value::String(format.to_string()));
+    rd.annotations.insert(
+        annotation::LOCKFILE_FORMAT.into(),
+        Value::String(format.to_string()),
+    );
     rd
 }
 

@@ -19,9 +19,25 @@ fn go_sum_matches_expected_listing() {
     let lock = parse_go_file(&data("app/go.sum"), "go.sum").unwrap();
     let want: Value =
         serde_json::from_slice(&std::fs::read(data("app/expected.json")).unwrap()).unwrap();
-    let want = want.as_array().unwrap();
+    // The listing has every go.sum line's module version; the build list keeps one version per
+    // module (the older `gopkg.in/yaml.v3` pseudo-version is only a step of the module graph).
+    let all = want.as_array().unwrap();
+    assert_eq!(all.len(), 8);
+    let want: Vec<&Value> = all
+        .iter()
+        .filter(|w| {
+            !all.iter().any(|o| {
+                o["module"] == w["module"]
+                    && provseal_materials::golang::go_version_cmp(
+                        o["version"].as_str().unwrap(),
+                        w["version"].as_str().unwrap(),
+                    )
+                    .is_gt()
+            })
+        })
+        .collect();
     assert_eq!(lock.packages.len(), want.len());
-    assert_eq!(want.len(), 8);
+    assert_eq!(want.len(), 7);
     let mut got: Vec<&provseal_materials::lockfile::Package> = lock.packages.iter().collect();
     got.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
     for (p, w) in got.iter().zip(want) {
@@ -105,7 +121,7 @@ fn collector_records_both_files() {
         .map(|m| m.name.clone().unwrap())
         .collect();
     assert_eq!(files, vec!["go.mod", "go.sum", "helper/go.mod"]);
-    assert_eq!(out.materials.len(), 3 + 8);
+    assert_eq!(out.materials.len(), 3 + 7);
 }
 
 #[test]
@@ -123,4 +139,101 @@ fn bad_go_files_are_errors_naming_the_file() {
         ("f/go.mod", b"module x\nfrobnicate y\n".to_vec()),
     ];
     assert_eq!(crate::each_fails_naming_the_file(&cases).len(), cases.len());
+}
+
+/// `(purl, go.mod only)` of each module of a `go list -m -json all` listing (the main module
+/// left out).
+fn build_list(listing: &Value) -> Vec<(String, bool)> {
+    let mut v: Vec<(String, bool)> = listing
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["Main"] != true)
+        .map(|m| {
+            (
+                provseal_materials::golang::golang_purl(
+                    m["Path"].as_str().unwrap(),
+                    m["Version"].as_str().unwrap(),
+                ),
+                m.get("Sum").is_none(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// `go list -m -json` prints a stream of objects; as one array.
+fn json_stream(text: &str) -> Value {
+    let items: Vec<Value> = serde_json::Deserializer::from_str(text)
+        .into_iter::<Value>()
+        .map(Result::unwrap)
+        .collect();
+    Value::Array(items)
+}
+
+/// provseal's Go materials of `buildlist/` (made by the real go command, see its README).
+fn recorded_build_list(dir: &Path) -> Vec<(String, bool)> {
+    let out = LockfileCollector
+        .collect(&CollectContext {
+            root: dir.to_path_buf(),
+            ..CollectContext::default()
+        })
+        .unwrap();
+    let mut v: Vec<(String, bool)> = out
+        .materials
+        .iter()
+        .filter(|m| {
+            m.uri
+                .as_deref()
+                .is_some_and(|u| u.starts_with("pkg:golang/"))
+        })
+        .map(|m| {
+            (
+                m.uri.clone().unwrap(),
+                m.annotations.get("goModOnly") == Some(&Value::Bool(true)),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// The Go materials equal the build list the go command printed when the fixture was made, with
+/// the modules go.sum holds only for their go.mod marked `goModOnly`.
+#[test]
+fn go_materials_equal_the_recorded_build_list() {
+    let listing: Value =
+        serde_json::from_slice(&std::fs::read(data("buildlist/go-list-m-all.json")).unwrap())
+            .unwrap();
+    let want = build_list(&listing);
+    assert_eq!(want.len(), 8);
+    assert_eq!(want.iter().filter(|(_, only)| *only).count(), 3);
+    assert_eq!(recorded_build_list(&data("buildlist")), want);
+}
+
+/// The same against `go list -m -json all` run now, in a copy of the fixture.
+#[test]
+fn go_materials_equal_go_list_live() {
+    if !provseal_testsupport::require_tool("go build list", "go", &["version"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    for f in ["go.mod", "go.sum", "main.go"] {
+        std::fs::copy(data("buildlist").join(f), t.path().join(f)).unwrap();
+    }
+    let out = std::process::Command::new("go")
+        .args(["list", "-m", "-json", "all"])
+        .current_dir(t.path())
+        .env("GOFLAGS", "-mod=mod")
+        .env("GOTOOLCHAIN", "local")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let live = json_stream(std::str::from_utf8(&out.stdout).unwrap());
+    assert_eq!(recorded_build_list(t.path()), build_list(&live));
 }
