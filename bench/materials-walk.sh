@@ -127,4 +127,15 @@ echo
 printf '%-52s %6s ms  %3s lockfiles  root opened %s×\n' "this revision: materials --json --lockfile '**'" "$t_new" "$(recorded "${new[@]}")" "$(root_opens "${new[@]}")"
 printf '%-52s %6s ms  %3s lockfiles  root opened %s×\n' "base ($base): materials --json" "$t_old" "$(recorded "${old[@]}")" "$(root_opens "${old[@]}")"
 echo "walk counter (this revision): $( (cd "$tree" && "${new[@]}" 2>/dev/null) | python3 -c 'import json,sys; print(json.load(sys.stdin)["walk"])')"
-python3 -c "import sys; print(f'ratio (this / base): {int(sys.argv[1]) / max(int(sys.argv[2]), 1):.2f}  (median of $runs runs, profile $profile)')" "$t_new" "$t_old"
+python3 -c "import sys; print(f'ratio (this / base), whole command: {int(sys.argv[1]) / max(int(sys.argv[2]), 1):.2f}  (median of $runs runs, profile $profile)')" "$t_new" "$t_old"
+
+# Discovery + parse alone: the same tree with its `.git` moved aside, so neither binary starts
+# git (the source state is the same cost for both) and both walk and parse the same files.
+mv "$tree/.git" "$tree/.git.off"
+trap 'mv "$tree/.git.off" "$tree/.git" 2>/dev/null || true' EXIT
+t_new2=$(median_ms "${new[@]}")
+t_old2=$(median_ms "${old[@]}")
+echo
+printf '%-52s %6s ms  %3s lockfiles  root opened %s×\n' "no git, this revision: --lockfile '**'" "$t_new2" "$(recorded "${new[@]}")" "$(root_opens "${new[@]}")"
+printf '%-52s %6s ms  %3s lockfiles  root opened %s×\n' "no git, base ($base)" "$t_old2" "$(recorded "${old[@]}")" "$(root_opens "${old[@]}")"
+python3 -c "import sys; print(f'ratio (this / base), discovery + parse: {int(sys.argv[1]) / max(int(sys.argv[2]), 1):.2f}  (median of $runs runs, profile $profile)')" "$t_new2" "$t_old2"
