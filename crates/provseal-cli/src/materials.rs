@@ -77,7 +77,21 @@ pub fn print_warnings(s: &Snapshot) {
     for w in &s.warnings {
         eprintln!("warning[{}]: `{}`: {}", w.code, w.subject, w.message);
     }
-    if let Some(first) = s.unrecorded_lockfiles.first() {
+    // The names are relative to the work-tree root; the flag takes a path from here.
+    let from_here = |name: &String| -> String {
+        let root = s.source.as_ref().map(|src| src.root.clone());
+        match (root, std::env::current_dir()) {
+            (Some(root), Ok(cwd)) => {
+                let p = root.join(name);
+                let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
+                p.strip_prefix(&cwd)
+                    .map(|r| r.display().to_string())
+                    .unwrap_or_else(|_| name.clone())
+            }
+            _ => name.clone(),
+        }
+    };
+    if let Some(first) = s.unrecorded_lockfiles.first().map(from_here) {
         let shown: Vec<_> = s
             .unrecorded_lockfiles
             .iter()

@@ -6,6 +6,7 @@ mod bad_input;
 mod blob;
 mod cosign_stack;
 mod e2e;
+mod materials;
 mod run;
 mod shapes;
 mod sigstore;
