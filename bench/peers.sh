@@ -33,7 +33,7 @@ JSON
 "$PS" attest --key cosign.key --subject app.tar.gz --format sigstore-bundle --out provseal.sigstore.json 2>/dev/null
 "$COSIGN" attest-blob --key cosign.key --predicate predicate.json --type slsaprovenance1 \
   --bundle cosign.sigstore.json --use-signing-config=false --tlog-upload=false -y app.tar.gz 2>/dev/null
-echo "machine: $(nproc) cores; $("$COSIGN" version 2>&1 | grep -m1 GitVersion | tr -s ' '); slsa-verifier $("$SV" version 2>&1 | grep -m1 GitVersion | awk '{print $2}')"
+echo "machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); peers: $(cat "$BIN/.cosign.version" "$BIN/.slsa-verifier.version" | tr '\n' ' ')"
 
 for b in provseal cosign; do
   P="$PS verify app.tar.gz --attestation $b.sigstore.json --key cosign.pub"
