@@ -253,6 +253,20 @@ fn cosign_sign_blob_outputs_verify_with_provseal() {
     ]);
     assert_eq!(c, 1, "{out}");
     assert!(out.contains("does not match the bundle"), "{out}");
+
+    // A truncated bundle is malformed input (exit 2, named), not a raw signature that fails.
+    let text = std::fs::read(p.path().join("app.sigstore.json")).unwrap();
+    std::fs::write(p.path().join("truncated.json"), &text[..text.len() / 2]).unwrap();
+    let (c, out) = p.provseal(&[
+        "verify-blob",
+        "app.tar.gz",
+        "--signature",
+        "truncated.json",
+        "--key",
+        "cosign.pub",
+    ]);
+    assert_eq!(c, 2, "{out}");
+    assert!(out.contains("`truncated.json` is not valid JSON"), "{out}");
 }
 
 fn sha256_bytes(bytes: &[u8]) -> Vec<u8> {
