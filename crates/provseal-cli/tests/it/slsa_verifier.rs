@@ -34,19 +34,11 @@ impl VsaQuestion {
             self.attestation.display().to_string(),
             "--public-key-path".into(),
             self.public_key.display().to_string(),
-            "--public-key-id".into(),
-            self.public_key_id.clone(),
-            "--verifier-id".into(),
-            self.verifier_id.clone(),
-            "--resource-uri".into(),
-            self.resource_uri.clone(),
         ];
         for d in &self.subject_digests {
             a.extend(["--subject-digest".into(), d.clone()]);
         }
-        for l in &self.levels {
-            a.extend(["--verified-level".into(), l.clone()]);
-        }
+        a.extend(self.expectations());
         a
     }
 
@@ -59,13 +51,21 @@ impl VsaQuestion {
             self.attestation.display().to_string(),
             "--key".into(),
             self.public_key.display().to_string(),
+        ]);
+        a.extend(self.expectations());
+        a
+    }
+
+    /// The flags both tools spell the same way.
+    fn expectations(&self) -> Vec<String> {
+        let mut a: Vec<String> = vec![
             "--public-key-id".into(),
             self.public_key_id.clone(),
             "--verifier-id".into(),
             self.verifier_id.clone(),
             "--resource-uri".into(),
             self.resource_uri.clone(),
-        ]);
+        ];
         for l in &self.levels {
             a.extend(["--verified-level".into(), l.clone()]);
         }
