@@ -1,7 +1,8 @@
 //! The real cosign (`scripts/install-peers cosign`) against the binary, both ways, with a key pair
 //! made by `cosign generate-key-pair` and nothing uploaded anywhere:
 //! - provseal's key-signed bundle (`attest --format sigstore-bundle`) verifies with
-//!   `cosign verify-blob-attestation --key … --bundle … --insecure-ignore-tlog`;
+//!   `cosign verify-blob-attestation --key … --bundle … --insecure-ignore-tlog`, and its DSSE
+//!   envelope (`.intoto.jsonl`) with `--signature`;
 //! - `cosign attest-blob --key` and `cosign sign-blob --key` bundles (and cosign's base64
 //!   signature file) verify with `provseal verify`, `verify-bundle` and `verify-blob`;
 //! - provseal's raw `sign-blob` signature verifies with `cosign verify-blob`.
@@ -122,6 +123,40 @@ fn provseal_key_signed_bundle_verifies_with_cosign() {
             ]);
             assert_eq!(c, expect, "provseal, {stem} key, {artifact}: {out}");
         }
+    }
+}
+
+#[test]
+fn provseal_dsse_envelope_verifies_with_cosign() {
+    let Some(p) = Peer::new("provseal_dsse_envelope_verifies_with_cosign") else {
+        return;
+    };
+    // The default output, one DSSE envelope per line (keyid = provseal's hex key id), read by
+    // cosign's older `--signature` path.
+    let (c, out) = p.provseal(&[
+        "attest",
+        "--key",
+        "cosign.key",
+        "--subject",
+        "app.tar.gz",
+        "--out",
+        "app.intoto.jsonl",
+    ]);
+    assert_eq!(c, 0, "{out}");
+    for (artifact, expect) in [("app.tar.gz", 0), ("other.tar.gz", 1)] {
+        let (c, out) = p.cosign(&[
+            "verify-blob-attestation",
+            "--signature",
+            "app.intoto.jsonl",
+            "--type",
+            "slsaprovenance1",
+            "--key",
+            "cosign.pub",
+            "--insecure-ignore-tlog",
+            artifact,
+        ]);
+        assert_eq!(c, expect, "cosign, {artifact}: {out}");
+        assert_eq!(out.contains("Verified OK"), expect == 0, "{out}");
     }
 }
 
