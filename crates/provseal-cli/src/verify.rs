@@ -684,7 +684,7 @@ fn run_slsa_verifier(args: &VerifyArgs, sigstore: &SigstoreTrust) -> Result<Exit
                 if args.print_provenance {
                     println!("{}", String::from_utf8_lossy(&v.statement_bytes));
                 }
-                v.to_verified_statement(&origin)
+                std::sync::Arc::new(v.to_verified_statement(&origin))
             })
             .map_err(|e| VerifyError::SlsaVerifier {
                 code: e.code(),

@@ -55,6 +55,23 @@ pub enum ModelError {
         /// 1-based column where the limit was crossed.
         column: usize,
     },
+    /// An array holds more items than any array of outside input may
+    /// ([`crate::json::MAX_ARRAY_ITEMS`]); reading stopped at the limit.
+    #[error("array at {path} has more than {limit} items (the limit for any JSON array)")]
+    TooManyItems {
+        /// JSON path of the array.
+        path: String,
+        /// The limit.
+        limit: usize,
+    },
+    /// A DSSE envelope has more signatures than [`crate::dsse::MAX_SIGNATURES`].
+    #[error("DSSE envelope has {count} signatures, more than the limit of {limit}")]
+    TooManySignatures {
+        /// How many signatures the envelope holds.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// A value has the wrong JSON type or shape for its field.
     #[error("invalid {what} at {path}: {message}")]
     Schema {

@@ -21,6 +21,14 @@ use crate::ModelError;
 /// most `MAX_DEPTH - 1` levels are accepted.
 pub const MAX_DEPTH: usize = 128;
 
+/// Most items any one JSON array may hold: an array with more is rejected while it is read,
+/// before it can cost memory (a 60 MB `[0,0,…]` would otherwise become 2 GB of values).
+///
+/// This is the count limit of every array of outside input: subjects, resolved dependencies
+/// (materials), byproducts, anything. DSSE signatures have their own, much smaller limit
+/// ([`crate::dsse::MAX_SIGNATURES`]). `docs/limits.md` lists every limit.
+pub const MAX_ARRAY_ITEMS: usize = 1 << 20;
+
 /// Largest integer magnitude an IEEE 754 double holds exactly (2^53).
 const MAX_SAFE: u64 = 1 << 53;
 
@@ -268,14 +276,29 @@ enum Problem {
         rev_path: Vec<Seg>,
     },
     TooDeep,
+    /// An array longer than [`MAX_ARRAY_ITEMS`]; `rev_path` holds the array's path.
+    TooMany {
+        rev_path: Vec<Seg>,
+    },
 }
 
 impl State {
     /// Adds one step to the path of a duplicate-key problem as the error leaves a container.
     fn unwind(&mut self, seg: Seg) {
-        if let Some(Problem::Duplicate { rev_path, .. }) = &mut self.problem {
-            rev_path.push(seg);
+        match &mut self.problem {
+            Some(Problem::Duplicate { rev_path, .. } | Problem::TooMany { rev_path }) => {
+                rev_path.push(seg)
+            }
+            Some(Problem::TooDeep) | None => {}
         }
+    }
+
+    /// Records an over-long array and returns the error that unwinds the parser.
+    fn too_many<E: de::Error>(&mut self) -> E {
+        self.problem = Some(Problem::TooMany {
+            rev_path: Vec::new(),
+        });
+        E::custom("array too long")
     }
 }
 
@@ -296,6 +319,10 @@ fn map_error(state: &RefCell<State>, e: &serde_json::Error) -> ModelError {
         Some(Problem::Duplicate { key, rev_path }) => ModelError::DuplicateKey {
             key,
             path: render_path(&rev_path),
+        },
+        Some(Problem::TooMany { rev_path }) => ModelError::TooManyItems {
+            path: render_path(&rev_path),
+            limit: MAX_ARRAY_ITEMS,
         },
         Some(Problem::TooDeep) => ModelError::TooDeep {
             limit: MAX_DEPTH,
@@ -400,7 +427,12 @@ impl<'de> Visitor<'de> for StrictSeed<'_> {
                 depth,
             });
             match next {
-                Ok(Some(v)) => items.push(v),
+                Ok(Some(v)) => {
+                    if items.len() == MAX_ARRAY_ITEMS {
+                        return Err(self.state.borrow_mut().too_many());
+                    }
+                    items.push(v)
+                }
                 Ok(None) => break,
                 Err(e) => {
                     self.state.borrow_mut().unwind(Seg::Index(items.len()));
@@ -539,7 +571,12 @@ impl<'de> Visitor<'de> for CheckSeed<'_> {
                 state: self.state,
                 depth,
             }) {
-                Ok(Some(())) => i += 1,
+                Ok(Some(())) => {
+                    if i == MAX_ARRAY_ITEMS {
+                        return Err(self.state.borrow_mut().too_many());
+                    }
+                    i += 1
+                }
                 Ok(None) => return Ok(()),
                 Err(e) => {
                     self.state.borrow_mut().unwind(Seg::Index(i));
@@ -593,6 +630,24 @@ impl<'de> Visitor<'de> for CheckSeed<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 14: an array longer than MAX_ARRAY_ITEMS is refused while it is read, by both the
+    /// building and the checking parser, with its path named.
+    #[test]
+    fn issue_14_array_count_limit() {
+        let doc = |n: usize| format!(r#"{{"a":[{{"b":[{}0]}}]}}"#, "0,".repeat(n - 1));
+        assert!(parse_strict(doc(MAX_ARRAY_ITEMS).as_bytes()).is_ok());
+        assert!(check_strict(doc(MAX_ARRAY_ITEMS).as_bytes()).is_ok());
+        let want = ModelError::TooManyItems {
+            path: "$.a[0].b".into(),
+            limit: MAX_ARRAY_ITEMS,
+        };
+        assert_eq!(
+            parse_strict(doc(MAX_ARRAY_ITEMS + 1).as_bytes()),
+            Err(want.clone())
+        );
+        assert_eq!(check_strict(doc(MAX_ARRAY_ITEMS + 1).as_bytes()), Err(want));
+    }
 
     #[test]
     fn accepts_plain_documents() {

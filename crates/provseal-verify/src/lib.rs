@@ -21,6 +21,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+use std::sync::Arc;
+
 use crate::diag::Code;
 use provseal_crypto::PublicKey;
 use provseal_model::slsa::ProvenanceV1;
@@ -268,7 +270,10 @@ pub struct VerifiedStatement {
 }
 
 /// The result of verifying one document's signature and statement.
-pub type DocResult = Result<VerifiedStatement, VerifyError>;
+///
+/// The statement is shared: every artifact it verifies holds the same [`Arc`], so memory is
+/// O(statement + artifacts), never their product.
+pub type DocResult = Result<Arc<VerifiedStatement>, VerifyError>;
 
 fn verify_dsse(
     origin: &Origin,
@@ -292,6 +297,7 @@ fn verify_dsse(
         &verified.payload,
         verified.key_id,
     )
+    .map(Arc::new)
 }
 
 /// Checks the payload type and parses the signed payload strictly into a statement.
@@ -300,7 +306,7 @@ pub fn statement_from_signed(
     payload_type: &str,
     payload: &[u8],
     key_id: String,
-) -> DocResult {
+) -> Result<VerifiedStatement, VerifyError> {
     if payload_type != provseal_model::IN_TOTO_PAYLOAD_TYPE {
         return Err(VerifyError::PayloadType {
             origin: origin.to_string(),
@@ -364,7 +370,7 @@ fn verify_batch_entry(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> DocR
             origin: origin.to_string(),
             reason: e.to_string(),
         })?;
-    statement_from_signed(origin, &v.payload_type, &v.payload, v.key_id)
+    statement_from_signed(origin, &v.payload_type, &v.payload, v.key_id).map(Arc::new)
 }
 
 /// The subject provseal shows for a Sigstore message signature (no statement: the signed
@@ -471,14 +477,14 @@ fn verify_sigstore_bundle(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> 
         } => {
             let mut v = statement_from_signed(origin, payload_type, payload, String::new())?;
             v.signer = signer;
-            Ok(v)
+            Ok(Arc::new(v))
         }
         SignedContent::MessageSignature { subject } => {
             let rd = provseal_model::ResourceDescriptor {
                 digest: subject.digest.clone().into(),
                 ..Default::default()
             };
-            Ok(VerifiedStatement {
+            Ok(Arc::new(VerifiedStatement {
                 origin: origin.clone(),
                 signer,
                 statement: Statement::new(
@@ -487,7 +493,7 @@ fn verify_sigstore_bundle(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> 
                     serde_json::Value::Null,
                 ),
                 provenance: None,
-            })
+            }))
         }
         #[allow(unreachable_patterns)]
         _ => Err(VerifyError::Unsupported {
@@ -511,15 +517,16 @@ pub struct Artifact {
 pub struct ArtifactVerdict {
     /// The artifact.
     pub artifact: Artifact,
-    /// The statement that verified it, or why none did.
-    pub result: Result<VerifiedStatement, VerifyError>,
+    /// The statement that verified it (shared with every other artifact it verified), or why
+    /// none did.
+    pub result: Result<Arc<VerifiedStatement>, VerifyError>,
     /// The policy evaluation, when a policy was given and the signature verified.
     pub policy: Option<policy::PolicyReport>,
 }
 
 impl ArtifactVerdict {
     /// A verdict without a policy evaluation.
-    pub fn new(artifact: Artifact, result: Result<VerifiedStatement, VerifyError>) -> Self {
+    pub fn new(artifact: Artifact, result: Result<Arc<VerifiedStatement>, VerifyError>) -> Self {
         ArtifactVerdict {
             artifact,
             result,
@@ -679,7 +686,8 @@ pub fn verify_artifact(
     docs: &[DocResult],
     opts: &VerifyOptions,
 ) -> ArtifactVerdict {
-    let verified: Vec<&VerifiedStatement> = docs.iter().filter_map(|d| d.as_ref().ok()).collect();
+    let verified: Vec<&Arc<VerifiedStatement>> =
+        docs.iter().filter_map(|d| d.as_ref().ok()).collect();
     let result = if verified.is_empty() {
         match docs.iter().find_map(|d| d.as_ref().err()) {
             Some(e) => Err(e.clone()),
@@ -699,7 +707,7 @@ pub fn verify_artifact(
             {
                 match check_constraints(v, opts) {
                     Ok(()) => {
-                        found = Some((*v).clone());
+                        found = Some(Arc::clone(v));
                         break;
                     }
                     Err(e) => {

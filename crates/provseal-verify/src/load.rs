@@ -119,18 +119,97 @@ fn pep740_doc(value: &Value, origin: &Origin) -> Result<(Origin, AttestationDoc)
     bundle_doc(&bundle, origin)
 }
 
-/// The documents one JSON value holds: a DSSE envelope, a Sigstore bundle, a provseal batch
-/// entry, a PEP 740 attestation, PyPI's provenance object (many PEP 740 attestations), or npm's
-/// attestations JSON (many bundles). Other shapes hold none.
-fn classify(
-    value: &Value,
-    raw: &[u8],
-    origin: &Origin,
-) -> Result<Vec<(Origin, AttestationDoc)>, VerifyError> {
-    let Some(obj) = value.as_object() else {
-        return Ok(Vec::new());
+/// The top-level keys of a document that decide its format, read in one typed pass that builds
+/// nothing else (a 60 MB array under an unknown key costs no memory).
+#[derive(Default)]
+struct Shape {
+    media_type: Option<String>,
+    keys: Vec<&'static str>,
+}
+
+/// The top-level keys [`classify`] looks at.
+const SHAPE_KEYS: [&str; 7] = [
+    "verification_material",
+    "envelope",
+    "attestation_bundles",
+    "attestations",
+    "payloadType",
+    "payload",
+    "signatures",
+];
+
+impl Shape {
+    fn has(&self, key: &str) -> bool {
+        self.keys.contains(&key)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Shape {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Shape;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Shape, E> {
+                Ok(Shape::default())
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Shape, E> {
+                Ok(Shape::default())
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Shape, E> {
+                Ok(Shape::default())
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Shape, E> {
+                Ok(Shape::default())
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Shape, E> {
+                Ok(Shape::default())
+            }
+            fn visit_unit<E>(self) -> Result<Shape, E> {
+                Ok(Shape::default())
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Shape, A::Error> {
+                IgnoredAny.visit_seq(seq)?;
+                Ok(Shape::default())
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape, A::Error> {
+                let mut shape = Shape::default();
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    if key == "mediaType" {
+                        shape.media_type = map
+                            .next_value::<serde_json::Value>()?
+                            .as_str()
+                            .map(str::to_string);
+                        continue;
+                    }
+                    if let Some(k) = SHAPE_KEYS.iter().find(|k| **k == key) {
+                        shape.keys.push(k);
+                    }
+                    map.next_value::<IgnoredAny>()?;
+                }
+                Ok(shape)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The documents one strictly checked JSON document holds: a DSSE envelope, a Sigstore bundle, a
+/// provseal batch entry, a PEP 740 attestation, PyPI's provenance object (many PEP 740
+/// attestations), or npm's attestations JSON (many bundles). Other shapes hold none.
+///
+/// Only the shapes that hold several documents are built as a JSON tree; an envelope is read by
+/// its typed reader, which counts its signatures before building them.
+fn classify(raw: &[u8], origin: &Origin) -> Result<Vec<(Origin, AttestationDoc)>, VerifyError> {
+    let malformed = |reason: String| VerifyError::Malformed {
+        origin: origin.to_string(),
+        reason,
     };
-    if let Some(mt) = obj.get("mediaType").and_then(Value::as_str) {
+    let shape: Shape = serde_json::from_slice(raw).map_err(|e| malformed(e.to_string()))?;
+    if let Some(mt) = &shape.media_type {
         if mt.starts_with("application/vnd.dev.sigstore.bundle") {
             return Ok(vec![(
                 origin.clone(),
@@ -144,43 +223,43 @@ fn classify(
             )]);
         }
     }
-    if obj.contains_key("verification_material") && obj.contains_key("envelope") {
-        return Ok(vec![pep740_doc(value, origin)?]);
+    let tree = || provseal_model::json::parse_strict(raw).map_err(|e| malformed(e.to_string()));
+    if shape.has("verification_material") && shape.has("envelope") {
+        return Ok(vec![pep740_doc(&tree()?, origin)?]);
     }
-    if let Some(groups) = obj.get("attestation_bundles").and_then(Value::as_array) {
-        let mut out = Vec::new();
-        for (g, group) in groups.iter().enumerate() {
-            let atts = group
-                .get("attestations")
-                .and_then(Value::as_array)
-                .ok_or_else(|| VerifyError::Malformed {
-                    origin: origin.to_string(),
-                    reason: format!("attestation_bundles[{g}] has no `attestations`"),
-                })?;
+    if shape.has("attestation_bundles") {
+        let value = tree()?;
+        if let Some(groups) = value.get("attestation_bundles").and_then(Value::as_array) {
+            let mut out = Vec::new();
+            for (g, group) in groups.iter().enumerate() {
+                let atts = group
+                    .get("attestations")
+                    .and_then(Value::as_array)
+                    .ok_or_else(|| {
+                        malformed(format!("attestation_bundles[{g}] has no `attestations`"))
+                    })?;
+                for (i, a) in atts.iter().enumerate() {
+                    let o = origin.within(format!("attestation_bundles[{g}].attestations[{i}]"));
+                    out.push(pep740_doc(a, &o)?);
+                }
+            }
+            return Ok(out);
+        }
+    }
+    if shape.has("attestations") {
+        let value = tree()?;
+        if let Some(atts) = value.get("attestations").and_then(Value::as_array) {
+            let mut out = Vec::new();
             for (i, a) in atts.iter().enumerate() {
-                let o = origin.within(format!("attestation_bundles[{g}].attestations[{i}]"));
-                out.push(pep740_doc(a, &o)?);
+                if let Some(b) = a.get("bundle") {
+                    out.push(bundle_doc(b, &origin.within(format!("attestations[{i}]")))?);
+                }
             }
+            return Ok(out);
         }
-        return Ok(out);
     }
-    if let Some(atts) = obj.get("attestations").and_then(Value::as_array) {
-        let mut out = Vec::new();
-        for (i, a) in atts.iter().enumerate() {
-            if let Some(b) = a.get("bundle") {
-                out.push(bundle_doc(b, &origin.within(format!("attestations[{i}]")))?);
-            }
-        }
-        return Ok(out);
-    }
-    if obj.contains_key("payloadType")
-        || obj.contains_key("payload")
-        || obj.contains_key("signatures")
-    {
-        let env = Envelope::from_json(raw).map_err(|e| VerifyError::Malformed {
-            origin: origin.to_string(),
-            reason: e.to_string(),
-        })?;
+    if shape.has("payloadType") || shape.has("payload") || shape.has("signatures") {
+        let env = Envelope::from_json(raw).map_err(|e| malformed(e.to_string()))?;
         return Ok(vec![(origin.clone(), AttestationDoc::Dsse(env))]);
     }
     Ok(Vec::new())
@@ -200,14 +279,10 @@ pub fn load_attestations(bytes: &[u8], source: &str) -> Result<Vec<LoadedDoc>, V
         });
     }
     let mut docs = Vec::new();
-    let whole = if trimmed.contains(&b'\n') {
-        // Multi-line: a pretty-printed single document, or JSON Lines.
-        provseal_model::json::parse_strict(trimmed).ok()
-    } else {
-        None
-    };
-    if let Some(value) = whole {
-        for (origin, doc) in classify(&value, trimmed, &Origin::file(source))? {
+    // Multi-line: a pretty-printed single document, or JSON Lines.
+    let multi = trimmed.contains(&b'\n');
+    if multi && provseal_model::json::check_strict(trimmed).is_ok() {
+        for (origin, doc) in classify(trimmed, &Origin::file(source))? {
             docs.push(LoadedDoc { origin, doc });
         }
     } else {
@@ -216,17 +291,16 @@ pub fn load_attestations(bytes: &[u8], source: &str) -> Result<Vec<LoadedDoc>, V
             if line.is_empty() {
                 continue;
             }
-            let origin = if trimmed.contains(&b'\n') {
+            let origin = if multi {
                 Origin::file(source).at_line(i + 1)
             } else {
                 Origin::file(source)
             };
-            let value =
-                provseal_model::json::parse_strict(line).map_err(|e| VerifyError::Malformed {
-                    origin: origin.to_string(),
-                    reason: e.to_string(),
-                })?;
-            for (origin, doc) in classify(&value, line, &origin)? {
+            provseal_model::json::check_strict(line).map_err(|e| VerifyError::Malformed {
+                origin: origin.to_string(),
+                reason: e.to_string(),
+            })?;
+            for (origin, doc) in classify(line, &origin)? {
                 docs.push(LoadedDoc { origin, doc });
             }
         }

@@ -163,3 +163,59 @@ fn malformed_files() {
         assert_eq!(e.class(), FailureClass::Input);
     }
 }
+
+/// Issue 14: every artifact a statement verifies shares that one parsed statement (no copy per
+/// verdict), so memory is O(statement + artifacts), never their product.
+#[test]
+fn issue_14_verdicts_share_one_statement() {
+    let (s, p) = key(KeyAlgorithm::Ed25519);
+    let env = provseal_crypto::dsse::sign(
+        provseal_model::IN_TOTO_PAYLOAD_TYPE,
+        statement(
+            &[("a", A), ("b", B), ("c", C)],
+            "https://b/1",
+            "https://g/o/r",
+        ),
+        s.as_ref(),
+    )
+    .unwrap();
+    let docs = load_attestations(env.to_json().as_bytes(), "e.json").unwrap();
+    let opts = VerifyOptions {
+        keys: vec![p],
+        ..Default::default()
+    };
+    let results = verify_documents(&docs, &opts);
+    let shared = results[0].as_ref().unwrap();
+    for (n, d) in [("a", A), ("b", B), ("c", C)] {
+        let v = verify_artifact(&artifact(n, d), &results, &opts);
+        assert!(std::sync::Arc::ptr_eq(v.result.as_ref().unwrap(), shared));
+    }
+    // The results plus the three verdicts just dropped: only `results` holds it now.
+    assert_eq!(std::sync::Arc::strong_count(shared), 1);
+}
+
+/// Issue 14: an envelope with more than 16 signatures is refused as malformed input with the
+/// count named, before any signature is tried; a huge array under any key is refused at the
+/// array limit.
+#[test]
+fn issue_14_signature_and_array_limits_on_load() {
+    let sigs = vec![r#"{"keyid":"k","sig":"AQID"}"#; 17].join(",");
+    let doc = format!(r#"{{"payload":"e30=","payloadType":"t","signatures":[{sigs}]}}"#);
+    let e = load_attestations(doc.as_bytes(), "many.json").unwrap_err();
+    assert_eq!(e.class(), FailureClass::Input);
+    assert_eq!(
+        e.to_string(),
+        "`many.json` is malformed: DSSE envelope has 17 signatures, more than the limit of 16"
+    );
+    let zeros = format!(
+        r#"{{"payload":"e30=","payloadType":"t","x":[{}0]}}"#,
+        "0,".repeat(provseal_model::json::MAX_ARRAY_ITEMS)
+    );
+    let e = load_attestations(zeros.as_bytes(), "zeros.json").unwrap_err();
+    assert_eq!(e.class(), FailureClass::Input);
+    assert!(
+        e.to_string()
+            .contains("array at $.x has more than 1048576 items"),
+        "{e}"
+    );
+}

@@ -74,7 +74,7 @@ fn verified(k: &Keys, stmt: &Value) -> VerifiedStatement {
         keys: vec![k.public.clone()],
         ..Default::default()
     };
-    verify_documents(&docs, &opts).remove(0).unwrap()
+    std::sync::Arc::unwrap_or_clone(verify_documents(&docs, &opts).remove(0).unwrap())
 }
 
 struct Fixture {
