@@ -102,6 +102,8 @@ stable_ids! {
         IdentityMismatch = "identity-mismatch",
         /// `policy-failed` (see `docs/diagnostics.md`).
         PolicyFailed = "policy-failed",
+        /// `vsa-failed` (see `docs/diagnostics.md`).
+        VsaFailed = "vsa-failed",
         /// `vsa-malformed` (see `docs/diagnostics.md`).
         VsaMalformed = "vsa-malformed",
         /// `vsa-no-valid-signature` (see `docs/diagnostics.md`).

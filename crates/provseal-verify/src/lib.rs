@@ -147,6 +147,16 @@ pub enum VerifyError {
         /// Field, expected and actual value.
         reason: String,
     },
+    /// A signed Verification Summary Attestation whose `verificationResult` is not `PASSED`: its
+    /// signer says the artifact failed verification, a definite no unless allowed
+    /// ([`VerifyOptions::allow_failed_vsa`]).
+    #[error("`{origin}`: the VSA's verificationResult is `{result}`, not `PASSED`")]
+    VsaFailed {
+        /// File (and line).
+        origin: String,
+        /// The result the VSA records (shortened).
+        result: String,
+    },
     /// The source repository differs.
     #[error("source: expected `{expected}`, found `{actual}`")]
     SourceMismatch {
@@ -172,6 +182,7 @@ impl VerifyError {
             | VerifyError::BuilderMismatch { .. }
             | VerifyError::SourceMismatch { .. }
             | VerifyError::Identity { .. }
+            | VerifyError::VsaFailed { .. }
             | VerifyError::PolicyFailed { .. } => FailureClass::Policy,
         }
     }
@@ -191,6 +202,7 @@ impl VerifyError {
             VerifyError::ArtifactUnreadable { .. } => Code::ArtifactUnreadable,
             VerifyError::Identity { .. } => Code::IdentityMismatch,
             VerifyError::PolicyFailed { .. } => Code::PolicyFailed,
+            VerifyError::VsaFailed { .. } => Code::VsaFailed,
         }
     }
 }
@@ -218,6 +230,9 @@ pub struct VerifyOptions {
     pub builder_id: Option<String>,
     /// Required source repository (`github.com/org/repo`, with or without scheme), if any.
     pub source_uri: Option<String>,
+    /// Accept a signed VSA whose `verificationResult` is `FAILED` as verifying its subjects (by
+    /// default it is [`VerifyError::VsaFailed`]).
+    pub allow_failed_vsa: bool,
 }
 
 /// Who signed: a trusted key, or a Sigstore (Fulcio) certificate identity.
@@ -636,6 +651,23 @@ pub fn recorded_sources(p: &ProvenanceV1) -> Vec<String> {
 }
 
 fn check_constraints(v: &VerifiedStatement, opts: &VerifyOptions) -> Result<(), VerifyError> {
+    if v.statement.predicate_type == vsa::VSA_PREDICATE_TYPE && !opts.allow_failed_vsa {
+        let result = v
+            .statement
+            .predicate
+            .as_ref()
+            .and_then(|p| p.get("verificationResult"));
+        if result.and_then(|r| r.as_str()) != Some("PASSED") {
+            return Err(VerifyError::VsaFailed {
+                origin: v.origin.to_string(),
+                result: match result {
+                    Some(serde_json::Value::String(s)) => s.chars().take(40).collect(),
+                    Some(other) => other.to_string().chars().take(40).collect(),
+                    None => "(absent)".into(),
+                },
+            });
+        }
+    }
     if let Some(want) = &opts.builder_id {
         let actual = v
             .provenance

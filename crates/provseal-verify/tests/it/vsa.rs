@@ -284,3 +284,42 @@ fn a_provenance_is_not_a_vsa() {
     let e = verify_vsa(&env, &[public], &expectations()).unwrap_err();
     assert_eq!(e.code(), "vsa-predicate-type");
 }
+
+/// Issue 14: a signed VSA whose result is FAILED, given as an attestation to the ordinary
+/// verifier, is a definite no (`vsa-failed`, class policy → exit 1) unless allowed; a PASSED one
+/// verifies its subject.
+#[test]
+fn issue_14_failed_vsa_is_a_no() {
+    use provseal_verify::{load_attestations, verify_artifact, verify_documents, Artifact};
+    let (signer, public) = key(KeyAlgorithm::Ed25519);
+    let artifact = Artifact {
+        name: "out.bin".into(),
+        digests: [("sha256", DIGEST)].into_iter().collect(),
+    };
+    let verdict = |result: VerificationResult, allow: bool| {
+        let mut vsa = input();
+        vsa.result = result;
+        let env = provseal_crypto::dsse::sign(
+            provseal_model::IN_TOTO_PAYLOAD_TYPE,
+            vsa_statement(&vsa).unwrap(),
+            signer.as_ref(),
+        )
+        .unwrap();
+        let docs = load_attestations(env.to_json().as_bytes(), "vsa.intoto.jsonl").unwrap();
+        let opts = provseal_verify::VerifyOptions {
+            keys: vec![public.clone()],
+            allow_failed_vsa: allow,
+            ..Default::default()
+        };
+        verify_artifact(&artifact, &verify_documents(&docs, &opts), &opts).result
+    };
+    let e = verdict(VerificationResult::Failed, false).unwrap_err();
+    assert_eq!(e.code(), "vsa-failed");
+    assert_eq!(e.class(), provseal_verify::FailureClass::Policy);
+    assert_eq!(
+        e.to_string(),
+        "`vsa.intoto.jsonl`: the VSA's verificationResult is `FAILED`, not `PASSED`"
+    );
+    assert!(verdict(VerificationResult::Failed, true).is_ok());
+    assert!(verdict(VerificationResult::Passed, false).is_ok());
+}
