@@ -24,6 +24,16 @@ pub enum CryptoError {
         /// The path.
         path: PathBuf,
     },
+    /// A file-like input is larger than the limit for its kind (`crate::read::InputKind`).
+    #[error("{what} `{path}` is larger than the limit of {limit} bytes")]
+    TooLarge {
+        /// The input.
+        path: PathBuf,
+        /// What it was read as (`private key`, `signature`, …).
+        what: &'static str,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// A file that must be created already exists; it is never overwritten.
     #[error("`{path}` already exists; refusing to overwrite it")]
     FileExists {
@@ -172,6 +182,7 @@ impl CryptoError {
         match self {
             CryptoError::Io { .. } => "io-error",
             CryptoError::NotAFile { .. } => "not-a-file",
+            CryptoError::TooLarge { .. } => "input-too-large",
             CryptoError::FileExists { .. } => "file-exists",
             CryptoError::InvalidPublicKey { .. } => "public-key-invalid",
             CryptoError::UnsupportedAlgorithm { .. } => "key-algorithm-unsupported",

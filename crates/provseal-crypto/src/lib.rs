@@ -30,6 +30,7 @@ mod keyref;
 mod keys;
 mod loader;
 mod pem;
+pub mod read;
 mod signer;
 
 pub mod cosign;

@@ -53,6 +53,9 @@ impl std::fmt::Display for Check {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SigstoreError {
+    /// A file could not be read within its size limit (the limit is named).
+    #[error(transparent)]
+    Read(provseal_crypto::CryptoError),
     /// A file could not be read or written.
     #[error("cannot access `{path}`: {source}")]
     Io {
@@ -155,6 +158,7 @@ impl SigstoreError {
         matches!(
             self,
             SigstoreError::Io { .. }
+                | SigstoreError::Read(_)
                 | SigstoreError::Malformed { .. }
                 | SigstoreError::UnsupportedMediaType { .. }
                 | SigstoreError::InvalidRegex { .. }
@@ -167,6 +171,7 @@ impl SigstoreError {
     pub fn code(&self) -> &'static str {
         match self {
             SigstoreError::Io { .. } => "io",
+            SigstoreError::Read(e) => e.code(),
             SigstoreError::Malformed { .. } => "sigstore-malformed",
             SigstoreError::UnsupportedMediaType { .. } => "sigstore-unsupported-media-type",
             SigstoreError::Verification { check, .. } => check.code(),

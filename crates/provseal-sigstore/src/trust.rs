@@ -98,7 +98,11 @@ impl TrustedRoot {
     /// Reads a trusted root file: JSONL when it holds more than one JSON line (GitHub's
     /// `trusted_root.jsonl`), otherwise one JSON document.
     pub fn load(path: &Path) -> Result<TrustedRoot, SigstoreError> {
-        let bytes = fs_err::read(path).map_err(|e| SigstoreError::io(path, e))?;
+        let bytes = provseal_crypto::read::read_bounded(
+            path,
+            provseal_crypto::read::InputKind::TrustedRoot,
+        )
+        .map_err(SigstoreError::Read)?;
         let name = path.display().to_string();
         let lines = bytes
             .split(|b| *b == b'\n')

@@ -67,3 +67,17 @@ fn shipped_snapshots_load() {
     assert!(g.certificate_authorities > 0 && g.tlogs == 0);
     assert_eq!(provseal_sigstore::PRODUCTION_SNAPSHOT_DATE, "2025-10-21");
 }
+
+/// Issue 14: a trusted root that never ends is refused at the trusted-root size limit (named),
+/// as an input error.
+#[cfg(unix)]
+#[test]
+fn issue_14_endless_trusted_root_is_refused_at_the_limit() {
+    let e = provseal_sigstore::TrustedRoot::load(std::path::Path::new("/dev/zero")).unwrap_err();
+    assert!(e.is_input_error());
+    assert_eq!(e.code(), "input-too-large");
+    assert_eq!(
+        e.to_string(),
+        "trusted root `/dev/zero` is larger than the limit of 8388608 bytes"
+    );
+}

@@ -405,9 +405,13 @@ impl Policy {
             Ok(_) => {}
             Err(e) => return unreadable(e),
         }
-        let bytes = match std::fs::read(path) {
+        // Bounded: a FIFO or device reports no length above.
+        let bytes = match provseal_crypto::read::read_bounded(
+            path,
+            provseal_crypto::read::InputKind::Policy,
+        ) {
             Ok(b) => b,
-            Err(e) => return unreadable(format!("cannot read `{shown}`: {e}")),
+            Err(e) => return unreadable(e.to_string()),
         };
         let text = match String::from_utf8(bytes) {
             Ok(t) => t,
@@ -889,7 +893,10 @@ fn compile_signer(cx: &mut Ctx<'_>, i: usize, s: &S<RawSigner>) -> Option<Truste
         let mut key_id = None;
         if let Some(k) = &s.key {
             let p = cx.resolve(k.get_ref());
-            match std::fs::read(&p) {
+            match provseal_crypto::read::read_bounded(
+                &p,
+                provseal_crypto::read::InputKind::PublicKey,
+            ) {
                 Ok(bytes) => match PublicKey::from_pem_named(&bytes, &p.display().to_string()) {
                     Ok(pk) => {
                         key_id = Some(pk.key_id());

@@ -986,3 +986,18 @@ fn one_policy_many_artifacts() {
     );
     assert_eq!(passed, 1000);
 }
+
+/// Issue 14: a policy path that never ends (`/dev/zero`) is refused at the policy size limit,
+/// which the diagnostic names; reading stops there.
+#[cfg(unix)]
+#[test]
+fn issue_14_endless_policy_is_refused_at_the_limit() {
+    let (policy, diags) = Policy::check(std::path::Path::new("/dev/zero"));
+    assert!(policy.is_none());
+    assert_eq!(diags.len(), 1);
+    assert_eq!(diags[0].code, "policy-unreadable");
+    assert_eq!(
+        diags[0].message,
+        "policy `/dev/zero` is larger than the limit of 1048576 bytes"
+    );
+}
