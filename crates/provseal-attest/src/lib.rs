@@ -33,7 +33,9 @@ pub use provenance::{
     build_statement, build_statements_per_subject, ProvenanceInput, BUILD_TYPE_ATTEST,
     BUILD_TYPE_RUN, DEFAULT_BUILDER_ID,
 };
-pub use subjects::{resolve_subjects, SubjectFile};
+pub use subjects::{
+    resolve_subjects, resolve_subjects_with, FollowSymlinks, SubjectFile, SubjectOptions,
+};
 
 /// Errors of the producer pipeline.
 #[derive(Debug, thiserror::Error)]
@@ -75,10 +77,22 @@ pub enum AttestError {
         subject: String,
     },
     /// A subject path is not valid UTF-8.
-    #[error("subject path `{}` is not valid UTF-8", path.display())]
+    #[error("subject path `{}` is not valid UTF-8", path.as_os_str().as_encoded_bytes().escape_ascii())]
     NonUtf8Subject {
-        /// The path.
+        /// The path (shown with its non-UTF-8 bytes escaped: `dist/w\xff.whl`).
         path: PathBuf,
+    },
+    /// Following symlinked directories led back to an ancestor of the walk.
+    #[error(
+        "symlink loop: `{}` leads back to its ancestor `{}`",
+        path.display(),
+        ancestor.display()
+    )]
+    SymlinkLoop {
+        /// The symlinked directory that closes the loop.
+        path: PathBuf,
+        /// The directory it leads back to.
+        ancestor: PathBuf,
     },
     /// The output file exists and replacing it was not asked for.
     #[error("`{}` exists already", path.display())]
