@@ -197,6 +197,20 @@ pub enum BatchError {
         path: PathBuf,
     },
 
+    /// An existing batch directory holds something other than files and symlinks, which the
+    /// all-or-nothing swap cannot carry over.
+    #[error(
+        "cannot stage the batch over `{}`: it holds `{}`, which is not a file (write the batch into a directory of its own)",
+        dir.display(),
+        entry.display()
+    )]
+    NotFlat {
+        /// The batch directory.
+        dir: PathBuf,
+        /// The subdirectory or special file found in it.
+        entry: PathBuf,
+    },
+
     /// A file system operation failed.
     #[error("cannot write `{}`", path.display())]
     Io {
@@ -230,6 +244,7 @@ impl BatchError {
                 | Self::EntryMediaType { .. }
                 | Self::Serialize { .. }
                 | Self::Exists { .. }
+                | Self::NotFlat { .. }
                 | Self::Io { .. }
         )
     }

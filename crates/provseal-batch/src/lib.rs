@@ -50,4 +50,4 @@ pub use format::{
 pub use naming::{entry_file_candidates, entry_file_names, ENTRY_FILE_SUFFIX};
 pub use sign::{sign_batch, sign_batch_with, Batch, BatchOptions};
 pub use verify::{verify_entry, VerifiedEntry};
-pub use write::{write_batch, Overwrite};
+pub use write::{write_batch, write_batch_with, BatchWrite, Overwrite};

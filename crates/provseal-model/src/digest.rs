@@ -94,14 +94,59 @@ impl DigestProblem {
 /// let b: DigestSet = [("sha256", "AB".repeat(32)), ("sha512", "cd".repeat(64))].into_iter().collect();
 /// assert!(a.matches(&b));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct DigestSet(BTreeMap<String, String>);
+///
+/// Held as a vector sorted by algorithm (one allocation for the usual one or two digests, where a
+/// map would allocate a node sized for eleven): a statement with a million subjects holds a
+/// million of these.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct DigestSet(Vec<(String, String)>);
+
+impl Serialize for DigestSet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+impl<'de> Deserialize<'de> for DigestSet {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = DigestSet;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a map of algorithm to digest")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<DigestSet, A::Error> {
+                let mut pairs = Vec::with_capacity(map.size_hint().unwrap_or(1).min(16));
+                while let Some(pair) = map.next_entry::<String, String>()? {
+                    pairs.push(pair);
+                }
+                Ok(DigestSet::from_pairs(pairs))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
 
 impl DigestSet {
     /// An empty set.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Sorts by algorithm; of two values for one algorithm, the last wins (as a map's insert).
+    fn from_pairs(mut pairs: Vec<(String, String)>) -> Self {
+        pairs.reverse();
+        pairs.sort_by(|a, b| a.0.cmp(&b.0)); // stable: the last given comes first
+        pairs.dedup_by(|later, first| later.0 == first.0);
+        pairs.shrink_to_fit();
+        Self(pairs)
+    }
+
+    fn position(&self, algorithm: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(algorithm))
     }
 
     /// Adds (or replaces) the digest of `algorithm`; returns the previous value.
@@ -110,17 +155,26 @@ impl DigestSet {
         algorithm: impl Into<String>,
         value: impl Into<String>,
     ) -> Option<String> {
-        self.0.insert(algorithm.into(), value.into())
+        let algorithm = algorithm.into();
+        match self.position(&algorithm) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value.into())),
+            Err(i) => {
+                self.0.insert(i, (algorithm, value.into()));
+                None
+            }
+        }
     }
 
     /// The digest of `algorithm`, if present.
     pub fn get(&self, algorithm: &str) -> Option<&str> {
-        self.0.get(algorithm).map(String::as_str)
+        let i = self.position(algorithm).ok()?;
+        Some(self.0[i].1.as_str())
     }
 
     /// Removes the digest of `algorithm`; returns it.
     pub fn remove(&mut self, algorithm: &str) -> Option<String> {
-        self.0.remove(algorithm)
+        let i = self.position(algorithm).ok()?;
+        Some(self.0.remove(i).1)
     }
 
     /// `(algorithm, value)` pairs in algorithm order.
@@ -138,9 +192,9 @@ impl DigestSet {
         self.0.is_empty()
     }
 
-    /// The underlying map.
-    pub fn as_map(&self) -> &BTreeMap<String, String> {
-        &self.0
+    /// The digests as a map.
+    pub fn to_map(&self) -> BTreeMap<String, String> {
+        self.0.iter().cloned().collect()
     }
 
     /// Checks every digest of a known algorithm as the in-toto Go reference
@@ -229,19 +283,19 @@ impl DigestSet {
 
 impl From<BTreeMap<String, String>> for DigestSet {
     fn from(map: BTreeMap<String, String>) -> Self {
-        Self(map)
+        Self(map.into_iter().collect())
     }
 }
 
 impl From<DigestSet> for BTreeMap<String, String> {
     fn from(set: DigestSet) -> Self {
-        set.0
+        set.0.into_iter().collect()
     }
 }
 
 impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for DigestSet {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
-        Self(
+        Self::from_pairs(
             iter.into_iter()
                 .map(|(k, v)| (k.into(), v.into()))
                 .collect(),
@@ -249,11 +303,22 @@ impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for DigestSet {
     }
 }
 
+/// Borrowing iterator of a [`DigestSet`]: `(&algorithm, &value)` in algorithm order.
+pub type DigestIter<'a> = std::iter::Map<
+    std::slice::Iter<'a, (String, String)>,
+    fn(&(String, String)) -> (&String, &String),
+>;
+
 impl<'a> IntoIterator for &'a DigestSet {
     type Item = (&'a String, &'a String);
-    type IntoIter = std::collections::btree_map::Iter<'a, String, String>;
+    type IntoIter = DigestIter<'a>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
+        fn pair(p: &(String, String)) -> (&String, &String) {
+            (&p.0, &p.1)
+        }
+        self.0
+            .iter()
+            .map(pair as fn(&(String, String)) -> (&String, &String))
     }
 }
 
@@ -263,6 +328,32 @@ mod tests {
 
     fn set(pairs: &[(&str, &str)]) -> DigestSet {
         pairs.iter().copied().collect()
+    }
+
+    /// Issue 14: the set is a sorted vector (one small allocation per subject); it behaves as
+    /// the map it replaced: sorted, the last of two values for one algorithm wins, JSON round
+    /// trip unchanged.
+    #[test]
+    fn issue_14_vector_set_behaves_as_a_map() {
+        let mut d = set(&[("sha512", "b"), ("sha256", "a"), ("sha512", "c")]);
+        assert_eq!(
+            d.iter().collect::<Vec<_>>(),
+            [("sha256", "a"), ("sha512", "c")]
+        );
+        assert_eq!(d.insert("md5", "m"), None);
+        assert_eq!(d.insert("sha256", "z"), Some("a".into()));
+        assert_eq!(
+            serde_json::to_string(&d).unwrap(),
+            r#"{"md5":"m","sha256":"z","sha512":"c"}"#
+        );
+        let back: DigestSet =
+            serde_json::from_str(r#"{"sha512":"c","md5":"m","sha256":"z"}"#).unwrap();
+        assert_eq!(back, d);
+        assert_eq!(d.remove("md5"), Some("m".into()));
+        assert_eq!(d.get("md5"), None);
+        assert_eq!((&d).into_iter().count(), 2);
+        assert_eq!(BTreeMap::from(d.clone()), d.to_map());
+        assert_eq!(DigestSet::from(d.to_map()), d);
     }
 
     #[test]
