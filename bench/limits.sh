@@ -8,7 +8,8 @@
 # Each command runs under an address-space cap (LIMITS_CAP_MIB, default 8192) so that a
 # baseline that would grow without bound is stopped instead of taking the machine down; a
 # capped run is reported as such.
-# Usage: bench/limits.sh   (BASELINE=/path/to/provseal skips building main; BENCH_DIR=…)
+# Usage: bench/limits.sh   (BASELINE=/path/to/provseal skips building main, NEW=… this tree;
+#        BENCH_DIR=…)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -16,8 +17,10 @@ BASE=${BENCH_DIR:-/tmp/provseal-bench}/limits
 CAP_MIB=${LIMITS_CAP_MIB:-8192}
 mkdir -p "$BASE"
 
-cargo build --release -q -p provseal-cli
-NEW=$ROOT/target/release/provseal
+if [ -z "${NEW:-}" ]; then
+  cargo build --release -q -p provseal-cli
+  NEW=$ROOT/target/release/provseal
+fi
 if [ -z "${BASELINE:-}" ]; then
   # today's main, built in its own target directory
   rm -rf "$BASE/main-src" && mkdir -p "$BASE/main-src"

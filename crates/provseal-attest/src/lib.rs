@@ -28,7 +28,7 @@ pub mod provenance;
 pub mod run;
 mod subjects;
 
-pub use output::{write_atomic, Overwrite};
+pub use output::{write_atomic, Overwrite, StagedOutputs};
 pub use provenance::{
     build_statement, build_statements_per_subject, ProvenanceInput, BUILD_TYPE_ATTEST,
     BUILD_TYPE_RUN, DEFAULT_BUILDER_ID,
@@ -94,6 +94,14 @@ pub enum AttestError {
         /// The directory it leads back to.
         ancestor: PathBuf,
     },
+    /// Replacing was asked for, but the existing path is not a regular file or a symlink.
+    #[error("refusing to replace `{}`: it is {kind}", path.display())]
+    NotReplaceable {
+        /// The existing path.
+        path: PathBuf,
+        /// What it is (`a directory`, `a FIFO`, `a socket`, `a device`).
+        kind: &'static str,
+    },
     /// The output file exists and replacing it was not asked for.
     #[error("`{}` exists already", path.display())]
     OutputExists {
@@ -133,6 +141,8 @@ pub struct AttestRequest {
     pub digests: Vec<HashAlgorithm>,
     /// `runDetails.builder.id`.
     pub builder_id: String,
+    /// How subject patterns are expanded (symlinked directories are not followed by default).
+    pub subject_options: SubjectOptions,
 }
 
 impl AttestRequest {
@@ -143,6 +153,7 @@ impl AttestRequest {
             subjects,
             digests: vec![HashAlgorithm::Sha256],
             builder_id: DEFAULT_BUILDER_ID.to_string(),
+            subject_options: SubjectOptions::default(),
         }
     }
 }
@@ -186,7 +197,7 @@ pub fn hash_subjects(
 /// Everything `provseal attest` records: the subjects hashed, the git source, the parameters.
 pub fn attest_input(req: &AttestRequest) -> Result<ProvenanceInput, AttestError> {
     let started_on = now_rfc3339();
-    let files = resolve_subjects(&req.cwd, &req.subjects)?;
+    let files = resolve_subjects_with(&req.cwd, &req.subjects, req.subject_options)?;
     let source = provseal_materials::git::source_info(&req.cwd)?;
     let subjects = hash_subjects(&files, &req.digests)?;
     let mut internal = serde_json::Map::new();

@@ -273,6 +273,10 @@ pub struct SubjectArgs {
     /// `run`, matched after the build).
     #[arg(long = "subject", value_name = "PATH|GLOB", required = true)]
     pub subjects: Vec<String>,
+    /// Let `**` patterns descend into symlinked directories (a link back to an ancestor is an
+    /// error). By default they are not followed.
+    #[arg(long)]
+    pub follow_symlinks: bool,
     /// `runDetails.builder.id` to record.
     #[arg(long, value_name = "URI", default_value = provseal_attest::DEFAULT_BUILDER_ID)]
     pub builder_id: String,
@@ -352,6 +356,10 @@ pub struct VerifyArgs {
     /// Trusted public key(s) (SPKI PEM).
     #[arg(long = "key", value_name = "PUB")]
     pub keys: Vec<PathBuf>,
+    /// Accept a signed VSA whose verificationResult is FAILED as verifying its subjects (by
+    /// default it is a definite no, `vsa-failed`).
+    #[arg(long)]
+    pub allow_failed_vsa: bool,
     /// Required `builder.id`.
     #[arg(long, value_name = "URI")]
     pub builder_id: Option<String>,

@@ -33,6 +33,7 @@ pub fn run(args: AttestArgs) -> Result<ExitStatus, Failure> {
     let mut req = AttestRequest::new(cwd, args.subject.subjects.clone());
     req.digests = digests;
     req.builder_id = args.subject.builder_id.clone();
+    req.subject_options = crate::run::subject_options(&args.subject);
     let input = provseal_attest::attest_input(&req)?;
     if input.source.is_none() {
         eprintln!("note: not in a git work tree: the source is recorded as absent");

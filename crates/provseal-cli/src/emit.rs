@@ -100,7 +100,14 @@ pub fn emit(
         } else {
             provseal_batch::Overwrite::Refuse
         };
-        let files = provseal_batch::write_batch(dir, &batch, &names, ow)?;
+        let written = provseal_batch::write_batch_with(dir, &batch, &names, ow)?;
+        for left in &written.removed_staging {
+            eprintln!(
+                "note: removed `{}`, left by an earlier run that was killed before it finished",
+                left.display()
+            );
+        }
+        let files = written.paths;
         eprintln!(
             "batch of {} statement(s) signed with one signature by key {} (root {}); wrote {} entries to `{}`",
             batch.len(),
@@ -129,15 +136,20 @@ pub fn emit(
             .collect();
         check_outputs_free(&paths, out)?;
         let mut signing_operations = 0usize;
+        // All or nothing: every file is staged before any is renamed into place.
+        let mut staged = provseal_attest::StagedOutputs::new(overwrite(out));
         for (statement, path) in statements.iter().zip(&paths) {
             let envelope = provseal_attest::sign_statement(statement, signer)?;
             signing_operations += 1;
-            provseal_attest::write_atomic(
-                path,
-                &file_bytes(&envelope, signer, out.format)?,
-                overwrite(out),
-            )?;
+            staged.stage(path, &file_bytes(&envelope, signer, out.format)?)?;
         }
+        for left in staged.removed_leftovers() {
+            eprintln!(
+                "note: removed `{}`, left by an earlier run that was killed before it finished",
+                left.display()
+            );
+        }
+        staged.commit()?;
         eprintln!(
             "attested {} artifact(s) one statement each, signed by key {}",
             paths.len(),

@@ -26,6 +26,11 @@ pub fn passphrase_from_env(var: Option<&str>) -> Result<Option<Zeroizing<Vec<u8>
 /// The backends are provseal-crypto's [`SignerRegistry`]; this only resolves the secrets and the
 /// environment lookup they may need.
 pub fn open_signer(args: &SigningArgs) -> Result<Box<dyn Signer>, Failure> {
+    if let Ok(provseal_crypto::KeyRef::File(path)) = args.key.parse() {
+        if let Some(exposed) = provseal_crypto::read::exposed_key_file(&path) {
+            eprintln!("warning: {exposed}");
+        }
+    }
     let passphrase = passphrase_from_env(args.passphrase_env.as_deref())?;
     // cosign's own variable, as cosign reads it (used for cosign keys only)
     let cosign_passphrase =
@@ -59,7 +64,8 @@ pub fn load_public_keys(paths: &[PathBuf]) -> Result<Vec<PublicKey>, Failure> {
         .iter()
         .map(|p| {
             let bytes =
-                fs_err::read(p).with_context(|| format!("cannot read key `{}`", p.display()))?;
+                provseal_crypto::read::read_bounded(p, provseal_crypto::read::InputKind::PublicKey)
+                    .with_context(|| format!("cannot read key `{}`", p.display()))?;
             PublicKey::from_pem_named(&bytes, &p.display().to_string())
                 .map_err(|e| Failure::from(anyhow::Error::new(e)))
         })

@@ -99,13 +99,17 @@ pub fn run(args: RunArgs) -> Result<ExitStatus, Failure> {
         args.command.join(" ")
     );
 
-    // 3. The build, with inherited stdio.
+    // 3. The build, with inherited stdio, in its own process group.
     let started_on = provseal_attest::now_rfc3339();
-    let status = std::process::Command::new(&args.command[0])
-        .args(&args.command[1..])
-        .status()
-        .map_err(|e| anyhow!("cannot start the build command `{}`: {e}", args.command[0]))?;
+    let (status, interrupted) = run_build(&args.command)?;
     let finished_on = provseal_attest::now_rfc3339();
+    if let Some(signal) = interrupted {
+        eprintln!(
+            "error: interrupted by {}; the build was stopped and no attestation was written",
+            signal_name(signal)
+        );
+        return Ok(ExitStatus::Build(128 + signal));
+    }
     if !status.success() {
         let code = status.code().unwrap_or_else(|| {
             use std::os::unix::process::ExitStatusExt;
@@ -125,7 +129,11 @@ pub fn run(args: RunArgs) -> Result<ExitStatus, Failure> {
     }
 
     // 5. Products, hashed after the build.
-    let files = provseal_attest::resolve_subjects(&cwd, &args.subject.subjects)?;
+    let files = provseal_attest::resolve_subjects_with(
+        &cwd,
+        &args.subject.subjects,
+        subject_options(&args.subject),
+    )?;
     let subjects = provseal_attest::hash_subjects(&files, &digests)?;
 
     // 6. SBOM (its digest goes into the signed payload).
@@ -207,4 +215,71 @@ pub fn run(args: RunArgs) -> Result<ExitStatus, Failure> {
         output::print_json(&summary)?;
     }
     Ok(ExitStatus::Success)
+}
+
+/// `--follow-symlinks` as the library's option.
+pub fn subject_options(args: &crate::args::SubjectArgs) -> provseal_attest::SubjectOptions {
+    provseal_attest::SubjectOptions {
+        follow_symlinks: if args.follow_symlinks {
+            provseal_attest::FollowSymlinks::Yes
+        } else {
+            provseal_attest::FollowSymlinks::No
+        },
+    }
+}
+
+/// Runs the build in its own process group. SIGINT and SIGTERM sent to provseal are forwarded to
+/// that whole group (a build's compilers and scripts too); provseal waits for the build to end
+/// and reports the first signal it received.
+#[cfg(unix)]
+fn run_build(command: &[String]) -> Result<(std::process::ExitStatus, Option<i32>), Failure> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use std::os::unix::process::CommandExt as _;
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+        .map_err(|e| anyhow!("cannot watch for SIGINT/SIGTERM: {e}"))?;
+    let mut child = std::process::Command::new(&command[0])
+        .args(&command[1..])
+        .process_group(0)
+        .spawn()
+        .map_err(|e| anyhow!("cannot start the build command `{}`: {e}", command[0]))?;
+    let group = rustix::process::Pid::from_raw(child.id() as i32);
+    let handle = signals.handle();
+    let forwarder = std::thread::spawn(move || {
+        let mut first = None;
+        for signal in signals.forever() {
+            first.get_or_insert(signal);
+            let sig = if signal == SIGINT {
+                rustix::process::Signal::INT
+            } else {
+                rustix::process::Signal::TERM
+            };
+            if let Some(group) = group {
+                // The group may be gone already; nothing else to do then.
+                let _ = rustix::process::kill_process_group(group, sig);
+            }
+        }
+        first
+    });
+    let status = child.wait();
+    handle.close();
+    let interrupted = forwarder.join().unwrap_or(None);
+    let status = status.map_err(|e| anyhow!("cannot wait for the build command: {e}"))?;
+    Ok((status, interrupted))
+}
+
+#[cfg(not(unix))]
+fn run_build(command: &[String]) -> Result<(std::process::ExitStatus, Option<i32>), Failure> {
+    let status = std::process::Command::new(&command[0])
+        .args(&command[1..])
+        .status()
+        .map_err(|e| anyhow!("cannot start the build command `{}`: {e}", command[0]))?;
+    Ok((status, None))
+}
+
+fn signal_name(signal: i32) -> String {
+    match signal {
+        2 => "SIGINT".into(),
+        15 => "SIGTERM".into(),
+        n => format!("signal {n}"),
+    }
 }

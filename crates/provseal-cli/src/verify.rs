@@ -461,7 +461,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, Failure> {
         sigstore: Some(sigstore),
         builder_id: args.builder_id.clone(),
         source_uri: args.source_uri.clone(),
-        ..Default::default()
+        allow_failed_vsa: args.allow_failed_vsa,
     };
     let verdicts: Vec<ArtifactVerdict> = match (&args.attestation, &args.attestation_dir) {
         (Some(file), _) => {

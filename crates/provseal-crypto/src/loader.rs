@@ -143,13 +143,11 @@ impl SignerLoader for FileLoader {
                 reason: "not a key file path",
             });
         };
-        let bytes =
-            Zeroizing::new(
-                fs_err::read(&path).map_err(|source| CryptoError::KeyUnreadable {
-                    path: path.clone(),
-                    source,
-                })?,
-            );
+        // Bounded: `--key /dev/zero` is refused at the limit, not read until memory runs out.
+        let (bytes, _) = crate::read::read_private_key(&path).map_err(|e| match e {
+            CryptoError::Io { path, source } => CryptoError::KeyUnreadable { path, source },
+            e => e,
+        })?;
         load_signer(
             &bytes,
             passphrase_for(&bytes, ctx),

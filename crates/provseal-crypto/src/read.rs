@@ -31,7 +31,8 @@ pub enum InputKind {
     PrivateKey,
     /// A public key file: 64 KiB.
     PublicKey,
-    /// A detached signature (raw, base64, minisign): 64 KiB.
+    /// A detached signature (raw, base64, minisign, or a Sigstore bundle, which may carry a
+    /// DSSE payload): 64 MiB, as an attestation file.
     Signature,
     /// A policy file: 1 MiB.
     Policy,
@@ -43,7 +44,8 @@ impl InputKind {
     /// The largest accepted size in bytes.
     pub const fn limit(self) -> u64 {
         match self {
-            InputKind::PrivateKey | InputKind::PublicKey | InputKind::Signature => 64 * 1024,
+            InputKind::PrivateKey | InputKind::PublicKey => 64 * 1024,
+            InputKind::Signature => 64 * 1024 * 1024,
             InputKind::Policy => 1024 * 1024,
             InputKind::TrustedRoot => 8 * 1024 * 1024,
         }
@@ -113,11 +115,13 @@ pub fn read_private_key(
     path: &Path,
 ) -> Result<(Zeroizing<Vec<u8>>, Option<ExposedKeyFile>), CryptoError> {
     let bytes = Zeroizing::new(read_bounded(path, InputKind::PrivateKey)?);
-    Ok((bytes, exposed(path)))
+    Ok((bytes, exposed_key_file(path)))
 }
 
+/// Whether the private key file at `path` is readable by group or others (`None`: it is not,
+/// or it cannot be inspected).
 #[cfg(unix)]
-fn exposed(path: &Path) -> Option<ExposedKeyFile> {
+pub fn exposed_key_file(path: &Path) -> Option<ExposedKeyFile> {
     use std::os::unix::fs::PermissionsExt;
     let meta = std::fs::metadata(path).ok()?;
     let mode = meta.permissions().mode() & 0o7777;
@@ -127,8 +131,10 @@ fn exposed(path: &Path) -> Option<ExposedKeyFile> {
     })
 }
 
+/// Whether the private key file at `path` is readable by group or others (never on this
+/// platform).
 #[cfg(not(unix))]
-fn exposed(_: &Path) -> Option<ExposedKeyFile> {
+pub fn exposed_key_file(_: &Path) -> Option<ExposedKeyFile> {
     None
 }
 
@@ -167,14 +173,14 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("sig");
         std::fs::write(&p, vec![b'a'; 64 * 1024]).unwrap();
-        assert_eq!(read_bounded(&p, InputKind::Signature).unwrap().len(), 65536);
+        assert_eq!(read_bounded(&p, InputKind::PublicKey).unwrap().len(), 65536);
         std::fs::write(&p, vec![b'a'; 64 * 1024 + 1]).unwrap();
         assert!(matches!(
-            read_bounded(&p, InputKind::Signature),
+            read_bounded(&p, InputKind::PublicKey),
             Err(CryptoError::TooLarge { .. })
         ));
         assert!(matches!(
-            read_bounded(d.path(), InputKind::Signature),
+            read_bounded(d.path(), InputKind::PublicKey),
             Err(CryptoError::NotAFile { .. })
         ));
     }

@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod blob;
+mod bounded;
 mod cosign;
 mod cosign_stack;
 mod e2e;
