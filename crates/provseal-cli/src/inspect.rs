@@ -7,6 +7,7 @@ use provseal_verify::{AttestationDoc, LoadedDoc};
 use serde_json::{json, Value};
 
 use crate::args::InspectArgs;
+use crate::output::outln;
 use crate::{output, verify, Failure};
 
 /// The (unauthenticated) key id hints of an envelope's signatures.
@@ -105,20 +106,20 @@ fn summarize(doc: &LoadedDoc) -> Value {
 
 fn print_human(s: &Value) {
     let str_of = |k: &str| s.get(k).and_then(Value::as_str).unwrap_or("-").to_string();
-    println!(
+    outln!(
         "{} ({}; signature not verified: use `provseal verify`)",
         str_of("origin"),
         str_of("format")
     );
     if let Some(e) = s.get("error").and_then(Value::as_str) {
-        println!("  error:          {e}");
+        outln!("  error:          {e}");
         return;
     }
     let keys: Vec<&str> = s["keyIds"]
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    println!(
+    outln!(
         "  signer key id:  {}",
         if keys.is_empty() {
             "(none given)".to_string()
@@ -126,10 +127,10 @@ fn print_human(s: &Value) {
             keys.join(", ")
         }
     );
-    println!("  payload type:   {}", str_of("payloadType"));
-    println!("  predicate type: {}", str_of("predicateType"));
+    outln!("  payload type:   {}", str_of("payloadType"));
+    outln!("  predicate type: {}", str_of("predicateType"));
     let subjects = s["subjects"].as_array().cloned().unwrap_or_default();
-    println!("  subjects:       {}", subjects.len());
+    outln!("  subjects:       {}", subjects.len());
     for sub in subjects.iter().take(20) {
         let name = sub["name"].as_str().unwrap_or("_");
         let digest = sub["digest"]
@@ -140,16 +141,16 @@ fn print_human(s: &Value) {
                     .map(|(a, h)| format!("{a}:{}", h.as_str().unwrap_or("")))
             })
             .unwrap_or_default();
-        println!("    {name}  {digest}");
+        outln!("    {name}  {digest}");
     }
     if subjects.len() > 20 {
-        println!("    … {} more", subjects.len() - 20);
+        outln!("    … {} more", subjects.len() - 20);
     }
     if s.get("builderId").is_some() {
-        println!("  build type:     {}", str_of("buildType"));
-        println!("  builder:        {}", str_of("builderId"));
+        outln!("  build type:     {}", str_of("buildType"));
+        outln!("  builder:        {}", str_of("builderId"));
         match s.get("source") {
-            Some(src) => println!(
+            Some(src) => outln!(
                 "  source:         {} ({}, {})",
                 src["uri"].as_str().unwrap_or("-"),
                 src["digest"]
@@ -163,13 +164,13 @@ fn print_human(s: &Value) {
                     .as_str()
                     .unwrap_or("tree state not recorded")
             ),
-            None => println!("  source:         not recorded"),
+            None => outln!("  source:         not recorded"),
         }
-        println!(
+        outln!(
             "  materials:      {} resolved dependencies",
             s["materials"].as_u64().unwrap_or(0)
         );
-        println!(
+        outln!(
             "  run:            {} → {} ({})",
             str_of("startedOn"),
             str_of("finishedOn"),

@@ -173,9 +173,9 @@ fn print_verdicts_to(
 ) -> Result<(), Failure> {
     for v in verdicts {
         if lines_to_stderr {
-            eprintln!("{}", v.line());
+            crate::output::errln!("{}", v.line());
         } else {
-            println!("{}", v.line());
+            crate::output::outln!("{}", v.line());
         }
     }
     if let Some(hint) = verdicts

@@ -276,3 +276,43 @@ fn issue_14_globs_and_symlinked_directories() {
     assert!(err.contains("symlink loop"), "{err}");
     assert!(!prj.file("b.jsonl").exists());
 }
+
+/// Issue 14: a name with a newline or an ANSI escape is printed escaped (one verdict line, no
+/// terminal control), in `verify` and in `inspect`.
+#[cfg(unix)]
+#[test]
+fn issue_14_control_characters_in_names_are_escaped() {
+    let prj = Project::new();
+    prj.keygen("ci", "ed25519");
+    let evil = "dist/x\n\u{1b}[31mred.whl";
+    std::fs::write(prj.file(evil), b"evil").unwrap();
+    let (c, _, err) = prj.run(&[
+        "attest",
+        "--key",
+        "ci.key",
+        "--subject",
+        "dist/*red.whl",
+        "--out",
+        "e.jsonl",
+    ]);
+    assert_eq!(c, 0, "{err}");
+    let (c, out, err) = prj.run(&[
+        "verify",
+        evil,
+        "--attestation",
+        "e.jsonl",
+        "--key",
+        "ci.pub",
+    ]);
+    assert_eq!(c, 0, "{err}");
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(
+        out.starts_with("dist/x\\n\\u{1b}[31mred.whl: verified"),
+        "{out}"
+    );
+    assert!(!out.contains('\u{1b}'));
+    let (c, out, err) = prj.run(&["inspect", "e.jsonl"]);
+    assert_eq!(c, 0, "{err}");
+    assert!(out.contains("dist/x\\n\\u{1b}[31mred.whl"), "{out}");
+    assert!(!out.contains('\u{1b}'));
+}
