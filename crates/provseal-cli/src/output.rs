@@ -47,19 +47,6 @@ pub fn print_error(error: &anyhow::Error, hint: Option<&str>) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    /// Issue 14: control characters in names are escaped when printed.
-    #[test]
-    fn issue_14_control_characters_are_escaped() {
-        assert_eq!(super::safe("plain/ü.whl"), "plain/ü.whl");
-        assert_eq!(
-            super::safe("a\nb\u{1b}[31mred\u{7f}\u{9b}"),
-            "a\\nb\\u{1b}[31mred\\u{7f}\\u{9b}"
-        );
-    }
-}
-
 /// Prints a JSON value on stdout, pretty.
 pub fn print_json(value: &impl serde::Serialize) -> Result<(), crate::Failure> {
     let text = serde_json::to_string_pretty(value)?;
@@ -73,4 +60,17 @@ pub fn with_suffix(path: &std::path::Path, suffix: &str) -> std::path::PathBuf {
     let mut s = path.as_os_str().to_owned();
     s.push(suffix);
     std::path::PathBuf::from(s)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Issue 14: control characters in names are escaped when printed.
+    #[test]
+    fn issue_14_control_characters_are_escaped() {
+        assert_eq!(super::safe("plain/ü.whl"), "plain/ü.whl");
+        assert_eq!(
+            super::safe("a\nb\u{1b}[31mred\u{7f}\u{9b}"),
+            "a\\nb\\u{1b}[31mred\\u{7f}\\u{9b}"
+        );
+    }
 }
