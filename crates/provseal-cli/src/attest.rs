@@ -33,7 +33,7 @@ pub fn run(args: AttestArgs) -> Result<ExitStatus, Failure> {
     let mut req = AttestRequest::new(cwd, args.subject.subjects.clone());
     req.digests = digests;
     req.builder_id = args.subject.builder_id.clone();
-    req.subject_options = crate::run::subject_options(&args.subject);
+    req.subject_options = subject_options(&args.subject);
     let input = provseal_attest::attest_input(&req)?;
     if input.source.is_none() {
         eprintln!("note: not in a git work tree: the source is recorded as absent");
@@ -43,4 +43,15 @@ pub fn run(args: AttestArgs) -> Result<ExitStatus, Failure> {
         output::print_json(&summary)?;
     }
     Ok(ExitStatus::Success)
+}
+
+/// `--follow-symlinks` as the library's option.
+pub fn subject_options(args: &crate::args::SubjectArgs) -> provseal_attest::SubjectOptions {
+    provseal_attest::SubjectOptions {
+        follow_symlinks: if args.follow_symlinks {
+            provseal_attest::FollowSymlinks::Yes
+        } else {
+            provseal_attest::FollowSymlinks::No
+        },
+    }
 }

@@ -74,9 +74,8 @@ pub fn sign(args: SignBlobArgs) -> Result<ExitStatus, Failure> {
 
 /// Reads a public key file: SPKI PEM or a minisign public key.
 fn read_any_public_key(path: &Path) -> Result<(PublicKey, Option<MinisignPublicKey>), Failure> {
-    let bytes =
-        provseal_crypto::read::read_bounded(path, provseal_crypto::read::InputKind::PublicKey)
-            .context("cannot read the public key")?;
+    let bytes = crate::keys::read_small(path, provseal_crypto::read::InputKind::PublicKey)
+        .context("cannot read the public key")?;
     let text = String::from_utf8_lossy(&bytes);
     if text.contains("-----BEGIN") {
         let key = PublicKey::from_pem_named(&bytes, &path.display().to_string())
@@ -95,11 +94,8 @@ fn read_any_public_key(path: &Path) -> Result<(PublicKey, Option<MinisignPublicK
 /// `provseal verify-blob`.
 pub fn verify(args: VerifyBlobArgs) -> Result<ExitStatus, Failure> {
     let (key, minisign_key) = read_any_public_key(&args.key)?;
-    let sig = provseal_crypto::read::read_bounded(
-        &args.signature,
-        provseal_crypto::read::InputKind::Signature,
-    )
-    .context("cannot read the signature")?;
+    let sig = crate::keys::read_small(&args.signature, provseal_crypto::read::InputKind::Signature)
+        .context("cannot read the signature")?;
     if sig.first() == Some(&b'{') && std::str::from_utf8(&sig).is_ok() {
         // JSON text is never a raw signature: a Sigstore bundle, or an error.
         let value: serde_json::Value = serde_json::from_slice(&sig)

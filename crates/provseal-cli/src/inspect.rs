@@ -50,7 +50,13 @@ fn payload_of(doc: &AttestationDoc) -> Result<(String, Vec<u8>, Vec<String>), Fa
     }
 }
 
-fn summarize(doc: &LoadedDoc) -> Value {
+/// How many subjects the human view lists (the rest are counted).
+const HUMAN_SUBJECTS: usize = 20;
+
+/// The document's summary. With `listed`, only that many subjects are built as values (the human
+/// view) and `subjectCount` holds the total: a million subjects cost their statement, not a
+/// million JSON objects more.
+fn summarize(doc: &LoadedDoc, listed: Option<usize>) -> Value {
     let mut out =
         json!({"origin": doc.origin, "format": doc.doc.format(), "signatureVerified": false});
     let (payload_type, payload, key_ids) = match payload_of(&doc.doc) {
@@ -74,8 +80,12 @@ fn summarize(doc: &LoadedDoc) -> Value {
     out["subjects"] = json!(statement
         .subject
         .iter()
+        .take(listed.unwrap_or(usize::MAX))
         .map(|s| json!({"name": s.name, "digest": s.digest}))
         .collect::<Vec<_>>());
+    if listed.is_some() {
+        out["subjectCount"] = json!(statement.subject.len());
+    }
     if let Some(pred) = &statement.predicate {
         if let Ok(p) = provseal_model::slsa::provenance_v1_from(&statement.predicate_type, pred) {
             out["buildType"] = json!(p.build_definition.build_type);
@@ -130,8 +140,11 @@ fn print_human(s: &Value) {
     outln!("  payload type:   {}", str_of("payloadType"));
     outln!("  predicate type: {}", str_of("predicateType"));
     let subjects = s["subjects"].as_array().cloned().unwrap_or_default();
-    outln!("  subjects:       {}", subjects.len());
-    for sub in subjects.iter().take(20) {
+    let count = s["subjectCount"]
+        .as_u64()
+        .map_or(subjects.len(), |n| n as usize);
+    outln!("  subjects:       {count}");
+    for sub in subjects.iter().take(HUMAN_SUBJECTS) {
         let name = sub["name"].as_str().unwrap_or("_");
         let digest = sub["digest"]
             .as_object()
@@ -143,8 +156,8 @@ fn print_human(s: &Value) {
             .unwrap_or_default();
         outln!("    {name}  {digest}");
     }
-    if subjects.len() > 20 {
-        outln!("    … {} more", subjects.len() - 20);
+    if count > HUMAN_SUBJECTS {
+        outln!("    … {} more", count - HUMAN_SUBJECTS);
     }
     if s.get("builderId").is_some() {
         outln!("  build type:     {}", str_of("buildType"));
@@ -183,7 +196,10 @@ fn print_human(s: &Value) {
 pub fn run(args: InspectArgs) -> Result<ExitStatus, Failure> {
     let bytes = verify::read_attestation(&args.file)?;
     let docs = provseal_verify::load_attestations(&bytes, &args.file.display().to_string())?;
-    let summaries: Vec<Value> = docs.iter().map(summarize).collect();
+    drop(bytes);
+    let listed = (!args.json).then_some(HUMAN_SUBJECTS);
+    let summaries: Vec<Value> = docs.iter().map(|d| summarize(d, listed)).collect();
+    drop(docs);
     if args.json {
         output::print_json(&summaries)?;
     } else {

@@ -26,11 +26,6 @@ pub fn passphrase_from_env(var: Option<&str>) -> Result<Option<Zeroizing<Vec<u8>
 /// The backends are provseal-crypto's [`SignerRegistry`]; this only resolves the secrets and the
 /// environment lookup they may need.
 pub fn open_signer(args: &SigningArgs) -> Result<Box<dyn Signer>, Failure> {
-    if let Ok(provseal_crypto::KeyRef::File(path)) = args.key.parse() {
-        if let Some(exposed) = provseal_crypto::read::exposed_key_file(&path) {
-            eprintln!("warning: {exposed}");
-        }
-    }
     let passphrase = passphrase_from_env(args.passphrase_env.as_deref())?;
     // cosign's own variable, as cosign reads it (used for cosign keys only)
     let cosign_passphrase =
@@ -53,9 +48,16 @@ pub fn open_signer(args: &SigningArgs) -> Result<Box<dyn Signer>, Failure> {
         pkcs11_module: Some(args.pkcs11_module.as_path()),
         env: Some(&env),
     };
-    SignerRegistry::builtin()
+    let signer = SignerRegistry::builtin()
         .open(&args.key, &ctx)
-        .map_err(Failure::from)
+        .map_err(Failure::from)?;
+    // A key file that others may read: said once it is known to hold a private key.
+    if let Ok(provseal_crypto::KeyRef::File(path)) = args.key.parse() {
+        if let Some(exposed) = provseal_crypto::read::exposed_key_file(&path) {
+            crate::output::errln!("warning: {exposed}");
+        }
+    }
+    Ok(signer)
 }
 
 /// Loads trusted public keys (SPKI PEM files).
@@ -63,9 +65,8 @@ pub fn load_public_keys(paths: &[PathBuf]) -> Result<Vec<PublicKey>, Failure> {
     paths
         .iter()
         .map(|p| {
-            let bytes =
-                provseal_crypto::read::read_bounded(p, provseal_crypto::read::InputKind::PublicKey)
-                    .with_context(|| format!("cannot read key `{}`", p.display()))?;
+            let bytes = read_small(p, provseal_crypto::read::InputKind::PublicKey)
+                .with_context(|| format!("cannot read key `{}`", p.display()))?;
             PublicKey::from_pem_named(&bytes, &p.display().to_string())
                 .map_err(|e| Failure::from(anyhow::Error::new(e)))
         })
@@ -117,4 +118,16 @@ pub fn generate(args: KeyGenerateArgs) -> Result<ExitStatus, Failure> {
         generated.key_id
     );
     Ok(ExitStatus::Success)
+}
+
+/// A bounded read of a small input (key, signature) for the CLI's messages: an I/O error is the
+/// file system's own (which names the path), a size over the limit names the limit.
+pub fn read_small(
+    path: &std::path::Path,
+    kind: provseal_crypto::read::InputKind,
+) -> anyhow::Result<Vec<u8>> {
+    provseal_crypto::read::read_bounded(path, kind).map_err(|e| match e {
+        provseal_crypto::CryptoError::Io { source, .. } => anyhow::Error::new(source),
+        e => anyhow::Error::new(e),
+    })
 }

@@ -132,7 +132,7 @@ pub fn run(args: RunArgs) -> Result<ExitStatus, Failure> {
     let files = provseal_attest::resolve_subjects_with(
         &cwd,
         &args.subject.subjects,
-        subject_options(&args.subject),
+        crate::attest::subject_options(&args.subject),
     )?;
     let subjects = provseal_attest::hash_subjects(&files, &digests)?;
 
@@ -215,17 +215,6 @@ pub fn run(args: RunArgs) -> Result<ExitStatus, Failure> {
         output::print_json(&summary)?;
     }
     Ok(ExitStatus::Success)
-}
-
-/// `--follow-symlinks` as the library's option.
-pub fn subject_options(args: &crate::args::SubjectArgs) -> provseal_attest::SubjectOptions {
-    provseal_attest::SubjectOptions {
-        follow_symlinks: if args.follow_symlinks {
-            provseal_attest::FollowSymlinks::Yes
-        } else {
-            provseal_attest::FollowSymlinks::No
-        },
-    }
 }
 
 /// Runs the build in its own process group. SIGINT and SIGTERM sent to provseal are forwarded to

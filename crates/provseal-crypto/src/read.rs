@@ -70,7 +70,8 @@ pub fn read_bounded(path: &Path, kind: InputKind) -> Result<Vec<u8>, CryptoError
         path: path.to_path_buf(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(io)?;
+    // fs_err: the I/O error itself names the path (`failed to open file `k.pub`: …`).
+    let file = fs_err::File::open(path).map_err(io)?;
     if file.metadata().map_err(io)?.is_dir() {
         return Err(CryptoError::NotAFile {
             path: path.to_path_buf(),

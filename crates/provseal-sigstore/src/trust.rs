@@ -102,7 +102,10 @@ impl TrustedRoot {
             path,
             provseal_crypto::read::InputKind::TrustedRoot,
         )
-        .map_err(SigstoreError::Read)?;
+        .map_err(|e| match e {
+            provseal_crypto::CryptoError::Io { path, source } => SigstoreError::Io { path, source },
+            e => SigstoreError::Read(e),
+        })?;
         let name = path.display().to_string();
         let lines = bytes
             .split(|b| *b == b'\n')
