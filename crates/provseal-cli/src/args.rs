@@ -53,6 +53,8 @@ pub enum Command {
     },
     /// Verify a detached signature (minisign `.minisig`, or raw) of a file.
     VerifyBlob(VerifyBlobArgs),
+    /// The audit index: ingest verified attestations, query them.
+    Index(crate::index::IndexArgs),
 }
 
 /// `provseal verify-bundle`: exactly the arguments the sigstore-conformance suite passes.

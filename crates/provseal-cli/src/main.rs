@@ -12,6 +12,7 @@ mod attest;
 mod blob;
 mod emit;
 mod exit;
+mod index;
 mod inspect;
 mod keys;
 mod materials;
@@ -81,6 +82,7 @@ fn main() -> ExitCode {
         Command::Materials(a) => materials::run(a),
         Command::Verify(a) => verify::run(*a),
         Command::Inspect(a) => inspect::run(a),
+        Command::Index(a) => index::run(a),
     };
     let status = match result {
         Ok(status) => status,

@@ -292,7 +292,7 @@ fn docs_of(path: &Path, opts: &VerifyOptions, cache: &mut DocCache) -> Rc<Vec<Do
 }
 
 /// Loads a policy, printing its diagnostics; errors are a usage failure (exit 2).
-fn load_policy(path: &Path) -> Result<Policy, Failure> {
+pub(crate) fn load_policy(path: &Path) -> Result<Policy, Failure> {
     let (policy, diags) = Policy::check(path);
     for d in &diags {
         eprintln!("{d}");

@@ -1,0 +1,384 @@
+//! Turning one verified document into rows: the signer, the subjects, the build facts, the
+//! dependency set (package descriptors only, content-addressed) and a "skeleton" — the
+//! statement and provenance without the package descriptors, from which a
+//! [`VerifiedStatement`] is rebuilt for policy sweeps.
+
+use provseal_crypto::hash::HashAlgorithm;
+use provseal_model::slsa::ProvenanceV1;
+use provseal_model::{ResourceDescriptor, Statement};
+use provseal_verify::{normalize_repo, recorded_sources, SignerIdentity, VerifiedStatement};
+use serde::{Deserialize, Serialize};
+
+use crate::IndexError;
+
+/// A stable 63-bit id from a kind and content: the first 8 bytes of SHA-256. Content-derived ids
+/// need no round trip to the database, so concurrent ingesters agree on them.
+pub(crate) fn id_of(kind: &str, content: &str) -> i64 {
+    let h = HashAlgorithm::Sha256.hex_digest(format!("{kind}\0{content}").as_bytes());
+    i64::from_str_radix(h.get(..15).unwrap_or("0"), 16).unwrap_or(0)
+}
+
+pub(crate) fn sha256_hex(data: &[u8]) -> String {
+    HashAlgorithm::Sha256.hex_digest(data)
+}
+
+pub(crate) fn compress(data: &[u8]) -> Vec<u8> {
+    // Level 3: zstd's default; compression of in-memory bytes cannot fail.
+    zstd::bulk::compress(data, 3).unwrap_or_default()
+}
+
+pub(crate) fn decompress(data: &[u8], what: &str) -> Result<Vec<u8>, IndexError> {
+    zstd::stream::decode_all(data).map_err(|e| IndexError::Damaged {
+        what: what.to_string(),
+        source: Box::new(e),
+    })
+}
+
+/// The signer row.
+#[derive(Debug, Clone)]
+pub(crate) struct SignerRow {
+    pub id: i64,
+    pub kind: &'static str,
+    pub key_id: Option<String>,
+    pub san: Option<String>,
+    pub issuer: Option<String>,
+    pub repository: Option<String>,
+    pub workflow: Option<String>,
+    pub git_ref: Option<String>,
+    pub extensions: Option<String>,
+}
+
+impl SignerRow {
+    pub(crate) fn of(s: &SignerIdentity) -> SignerRow {
+        match s {
+            SignerIdentity::Key { key_id } => SignerRow {
+                id: id_of("key", key_id),
+                kind: "key",
+                key_id: Some(key_id.clone()),
+                san: None,
+                issuer: None,
+                repository: None,
+                workflow: None,
+                git_ref: None,
+                extensions: None,
+            },
+            SignerIdentity::Certificate {
+                identity,
+                issuer,
+                extensions,
+            } => {
+                let ext = serde_json::to_string(extensions).unwrap_or_default();
+                SignerRow {
+                    id: id_of("certificate", &format!("{identity}\0{issuer}\0{ext}")),
+                    kind: "certificate",
+                    key_id: None,
+                    san: Some(identity.clone()),
+                    issuer: Some(issuer.clone()),
+                    repository: extensions.get("source-repository-uri").cloned(),
+                    workflow: extensions.get("build-config-uri").cloned(),
+                    git_ref: extensions.get("source-repository-ref").cloned(),
+                    extensions: Some(ext),
+                }
+            }
+        }
+    }
+
+    /// Rebuilds the identity from the stored columns.
+    pub(crate) fn identity(
+        kind: &str,
+        key_id: Option<String>,
+        san: Option<String>,
+        issuer: Option<String>,
+        extensions: Option<String>,
+    ) -> SignerIdentity {
+        if kind == "key" {
+            SignerIdentity::Key {
+                key_id: key_id.unwrap_or_default(),
+            }
+        } else {
+            SignerIdentity::Certificate {
+                identity: san.unwrap_or_default(),
+                issuer: issuer.unwrap_or_default(),
+                extensions: extensions
+                    .and_then(|e| serde_json::from_str(&e).ok())
+                    .unwrap_or_default(),
+            }
+        }
+    }
+}
+
+/// One package of a dependency set.
+#[derive(Debug, Clone)]
+pub(crate) struct PackageRow {
+    pub id: i64,
+    pub purl: String,
+    pub key: String,
+    pub ty: Option<String>,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+    pub version: Option<String>,
+}
+
+/// `type/namespace/name` of a purl, normalised as the policy's package patterns do.
+pub(crate) fn package_row(purl: &str) -> PackageRow {
+    use std::str::FromStr;
+    let parsed = packageurl::PackageUrl::from_str(purl).ok();
+    let (ty, namespace, name, version) = match &parsed {
+        Some(p) => (
+            Some(p.ty().to_string()),
+            p.namespace().map(str::to_string),
+            Some(p.name().to_string()),
+            p.version().map(str::to_string),
+        ),
+        None => (None, None, None, None),
+    };
+    let key = parsed
+        .as_ref()
+        .and_then(|p| {
+            let mut base =
+                packageurl::PackageUrl::new(p.ty().to_string(), p.name().to_string()).ok()?;
+            if let Some(ns) = p.namespace() {
+                base.with_namespace(ns.to_string()).ok()?;
+            }
+            provseal_verify::policy::purl::PackagePattern::parse(&base.to_string())
+                .ok()
+                .map(|pat| pat.key().to_string())
+        })
+        .unwrap_or_else(|| purl.to_string());
+    PackageRow {
+        id: id_of("package", purl),
+        purl: purl.to_string(),
+        key,
+        ty,
+        namespace,
+        name,
+        version,
+    }
+}
+
+/// A content-addressed dependency set.
+#[derive(Debug, Clone)]
+pub(crate) struct DepSetRow {
+    pub id: i64,
+    pub digest: String,
+    pub count: i64,
+    pub zstd: Vec<u8>,
+    pub packages: Vec<PackageRow>,
+}
+
+fn is_package(rd: &ResourceDescriptor) -> bool {
+    rd.uri.as_deref().is_some_and(|u| u.starts_with("pkg:"))
+}
+
+/// The set of package descriptors, sorted by their JSON text (the set's identity).
+fn depset(deps: &[ResourceDescriptor]) -> Option<DepSetRow> {
+    let mut lines: Vec<(String, &ResourceDescriptor)> = deps
+        .iter()
+        .filter(|d| is_package(d))
+        .map(|d| (serde_json::to_string(d).unwrap_or_default(), d))
+        .collect();
+    if lines.is_empty() {
+        return None;
+    }
+    lines.sort_by(|a, b| a.0.cmp(&b.0));
+    lines.dedup_by(|a, b| a.0 == b.0);
+    let mut json = String::from("[");
+    for (i, (l, _)) in lines.iter().enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(l);
+    }
+    json.push(']');
+    let digest = sha256_hex(json.as_bytes());
+    let mut packages: Vec<PackageRow> = lines
+        .iter()
+        .filter_map(|(_, d)| d.uri.as_deref().map(package_row))
+        .collect();
+    packages.sort_by_key(|p| p.id);
+    packages.dedup_by_key(|p| p.id);
+    Some(DepSetRow {
+        id: id_of("depset", &digest),
+        count: lines.len() as i64,
+        zstd: compress(json.as_bytes()),
+        digest,
+        packages,
+    })
+}
+
+/// Decodes a stored dependency set.
+pub(crate) fn depset_descriptors(zstd: &[u8]) -> Result<Vec<ResourceDescriptor>, IndexError> {
+    let json = decompress(zstd, "dependency set")?;
+    serde_json::from_slice(&json).map_err(|e| IndexError::Damaged {
+        what: "dependency set".into(),
+        source: Box::new(e),
+    })
+}
+
+/// The statement and provenance minus the package descriptors.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Skeleton {
+    pub statement: Statement,
+    pub provenance: Option<ProvenanceV1>,
+}
+
+/// Build facts.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct BuildRow {
+    pub builder: Option<String>,
+    pub build_type: Option<String>,
+    pub repository: Option<String>,
+    pub commit: Option<String>,
+    pub git_ref: Option<String>,
+    pub dirty: Option<i64>,
+    pub started_on: Option<String>,
+    pub finished_on: Option<String>,
+}
+
+fn build_row(v: &VerifiedStatement, p: &ProvenanceV1) -> BuildRow {
+    let git = p
+        .build_definition
+        .resolved_dependencies
+        .iter()
+        .find(|d| d.uri.as_deref().is_some_and(|u| u.starts_with("git+")));
+    let commit = git.and_then(|g| {
+        ["gitCommit", "sha1", "sha256"]
+            .iter()
+            .find_map(|a| g.digest.get(a).map(|h| h.to_ascii_lowercase()))
+    });
+    let dirty = git
+        .and_then(|g| g.annotations.get("treeState"))
+        .and_then(|t| t.as_str())
+        .map(|t| i64::from(t == "dirty"));
+    let repository = recorded_sources(p)
+        .into_iter()
+        .next()
+        .or_else(|| match &v.signer {
+            SignerIdentity::Certificate { extensions, .. } => extensions
+                .get("source-repository-uri")
+                .map(|r| normalize_repo(r)),
+            SignerIdentity::Key { .. } => None,
+        });
+    let ext = &p.build_definition.external_parameters;
+    let git_ref = ["source", "workflow"]
+        .iter()
+        .find_map(|k| {
+            ext.get(k)
+                .and_then(|s| s.get("ref"))
+                .and_then(|r| r.as_str())
+        })
+        .map(str::to_string)
+        .or_else(|| {
+            git.and_then(|g| g.uri.as_deref())
+                .and_then(|u| u.rsplit_once('@'))
+                .map(|(_, r)| r.to_string())
+        });
+    let meta = &p.run_details.metadata;
+    BuildRow {
+        builder: Some(p.run_details.builder.id.clone()).filter(|b| !b.is_empty()),
+        build_type: Some(p.build_definition.build_type.clone()).filter(|b| !b.is_empty()),
+        repository,
+        commit,
+        git_ref,
+        dirty,
+        started_on: meta.as_ref().and_then(|m| m.started_on.clone()),
+        finished_on: meta.as_ref().and_then(|m| m.finished_on.clone()),
+    }
+}
+
+/// Everything one verified document contributes.
+#[derive(Debug, Clone)]
+pub(crate) struct EnvelopeRecord {
+    pub id: i64,
+    pub payload_digest: String,
+    pub blob_digest: String,
+    pub blob: Vec<u8>,
+    pub format: &'static str,
+    pub origin: String,
+    pub signer: SignerRow,
+    pub verified_by: String,
+    pub predicate_type: String,
+    pub subjects: Vec<(String, String, Option<String>)>,
+    pub build: Option<BuildRow>,
+    pub depset: Option<DepSetRow>,
+    pub skeleton: Vec<u8>,
+}
+
+/// Builds the rows of one verified document. `raw` is the document as stored (and exported),
+/// `payload_digest` the digest that makes ingestion idempotent.
+pub(crate) fn record(
+    v: &VerifiedStatement,
+    raw: &[u8],
+    payload_digest: String,
+    format: &'static str,
+    verified_by: &str,
+) -> Result<EnvelopeRecord, IndexError> {
+    let mut subjects = Vec::new();
+    for s in &v.statement.subject {
+        for (alg, hex) in s.digest.iter() {
+            subjects.push((alg.to_string(), hex.to_ascii_lowercase(), s.name.clone()));
+        }
+    }
+    subjects.sort();
+    subjects.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
+    let mut statement = v.statement.clone();
+    // The provenance (mapped to v1) carries everything a policy reads; the raw predicate is
+    // in the blob.
+    statement.predicate = None;
+    let (build, depset, provenance) = match &v.provenance {
+        Some(p) => {
+            let mut p = p.clone();
+            let set = depset(&p.build_definition.resolved_dependencies);
+            p.build_definition
+                .resolved_dependencies
+                .retain(|d| !is_package(d));
+            (Some(build_row(v, &p)), set, Some(p))
+        }
+        None => (None, None, None),
+    };
+    let skeleton = serde_json::to_vec(&Skeleton {
+        statement,
+        provenance,
+    })
+    .map_err(|e| IndexError::Damaged {
+        what: format!("statement of `{}`", v.origin),
+        source: Box::new(e),
+    })?;
+    Ok(EnvelopeRecord {
+        id: id_of("envelope", &payload_digest),
+        payload_digest,
+        blob_digest: sha256_hex(raw),
+        blob: compress(raw),
+        format,
+        origin: v.origin.clone(),
+        signer: SignerRow::of(&v.signer),
+        verified_by: verified_by.to_string(),
+        predicate_type: v.statement.predicate_type.clone(),
+        subjects,
+        build,
+        depset,
+        skeleton: compress(&skeleton),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_keys_follow_the_policy_normalisation() {
+        let p = package_row("pkg:pypi/Zope.Interface@5.0?x=1");
+        assert_eq!(p.key, "pypi/zope-interface");
+        assert_eq!(p.version.as_deref(), Some("5.0"));
+        let n = package_row("pkg:npm/%40scope/left-pad@1.0.0");
+        assert_eq!(n.ty.as_deref(), Some("npm"));
+        assert_eq!(n.name.as_deref(), Some("left-pad"));
+    }
+
+    #[test]
+    fn ids_are_stable_and_positive() {
+        assert_eq!(id_of("a", "b"), id_of("a", "b"));
+        assert_ne!(id_of("a", "b"), id_of("a", "c"));
+        assert!(id_of("x", "y") >= 0);
+    }
+}
