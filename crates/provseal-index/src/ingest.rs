@@ -235,16 +235,19 @@ fn read_file(
         .display()
         .to_string();
     let origin = path.display().to_string();
-    let fail = |code: &'static str, message: String| {
-        FileOutcome::Failed(Rejection {
-            path: path.to_path_buf(),
-            code,
-            message,
-        })
+    // Unreadable and oversized files are malformed input, as `provseal verify` reports them.
+    let fail = |reason: String| {
+        FileOutcome::Failed(reject(
+            path,
+            &VerifyError::Malformed {
+                origin: origin.clone(),
+                reason,
+            },
+        ))
     };
     let meta = match fs_err::metadata(path) {
         Ok(m) => m,
-        Err(e) => return fail("attestation-unreadable", e.to_string()),
+        Err(e) => return fail(e.to_string()),
     };
     let (size, mtime_ns) = stamp_of(&meta);
     let prior = known.get(&key);
@@ -252,18 +255,15 @@ fn read_file(
         return FileOutcome::Skipped;
     }
     if meta.len() > provseal_verify::MAX_ATTESTATION_BYTES {
-        return fail(
-            "attestation-too-large",
-            format!(
-                "`{origin}` is {} bytes, over the {} byte limit",
-                meta.len(),
-                provseal_verify::MAX_ATTESTATION_BYTES
-            ),
-        );
+        return fail(format!(
+            "the file is {} bytes, over the {} byte limit",
+            meta.len(),
+            provseal_verify::MAX_ATTESTATION_BYTES
+        ));
     }
     let bytes = match fs_err::read(path) {
         Ok(b) => b,
-        Err(e) => return fail("attestation-unreadable", e.to_string()),
+        Err(e) => return fail(e.to_string()),
     };
     let stamp = FileStamp {
         size,
@@ -419,9 +419,9 @@ fn write_batch(
                         set.id.into(),
                         set.digest.clone().into(),
                         set.count.into(),
-                        set.zstd.clone().into(),
+                        crate::record::compress(set.json.as_bytes()).into(),
                     ]);
-                    for p in &set.packages {
+                    for p in &set.packages() {
                         members.push(vec![p.id.into(), set.id.into()]);
                         if !known.packages.contains(&p.id) && new_pkgs.insert(p.id) {
                             packages.push(vec![

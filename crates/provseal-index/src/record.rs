@@ -162,8 +162,20 @@ pub(crate) struct DepSetRow {
     pub id: i64,
     pub digest: String,
     pub count: i64,
-    pub zstd: Vec<u8>,
-    pub packages: Vec<PackageRow>,
+    /// The sorted descriptors as a JSON array (compressed by the writer, only when new).
+    pub json: String,
+    /// The purls (package rows are derived by the writer, only for new sets).
+    pub purls: Vec<String>,
+}
+
+impl DepSetRow {
+    /// The set's packages, one row per distinct purl.
+    pub(crate) fn packages(&self) -> Vec<PackageRow> {
+        let mut packages: Vec<PackageRow> = self.purls.iter().map(|p| package_row(p)).collect();
+        packages.sort_by_key(|p| p.id);
+        packages.dedup_by_key(|p| p.id);
+        packages
+    }
 }
 
 fn is_package(rd: &ResourceDescriptor) -> bool {
@@ -191,18 +203,13 @@ fn depset(deps: &[ResourceDescriptor]) -> Option<DepSetRow> {
     }
     json.push(']');
     let digest = sha256_hex(json.as_bytes());
-    let mut packages: Vec<PackageRow> = lines
-        .iter()
-        .filter_map(|(_, d)| d.uri.as_deref().map(package_row))
-        .collect();
-    packages.sort_by_key(|p| p.id);
-    packages.dedup_by_key(|p| p.id);
+    let purls: Vec<String> = lines.iter().filter_map(|(_, d)| d.uri.clone()).collect();
     Some(DepSetRow {
         id: id_of("depset", &digest),
         count: lines.len() as i64,
-        zstd: compress(json.as_bytes()),
+        json,
         digest,
-        packages,
+        purls,
     })
 }
 
