@@ -404,6 +404,7 @@ fn write_batch(
                 r.predicate_type.clone().into(),
                 now.into(),
                 r.skeleton.clone().into(),
+                r.eval_key.clone().into(),
             ]);
             for (alg, hex, name) in &r.subjects {
                 subjects.push(vec![
@@ -522,6 +523,7 @@ fn write_batch(
             "predicate_type",
             "ingested_at",
             "skeleton",
+            "eval_key",
         ],
         NOTHING,
         envelopes,

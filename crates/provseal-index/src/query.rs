@@ -16,8 +16,8 @@ use crate::ingest::{in_transaction, verify_doc, Trust};
 use crate::record::{decompress, depset_descriptors, package_row, SignerRow, Skeleton};
 use crate::{Index, IndexError};
 
-/// An envelope id and its failed rules.
-type Failing = (i64, Vec<String>);
+/// An evaluation key and its failed rules.
+type Failing = (String, Vec<String>);
 
 /// One subject of a hit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord)]
@@ -385,15 +385,38 @@ impl Index {
                 );
             }
         }
-        let rows = self.db.query(
-            "SELECT e.id, e.origin, e.skeleton, s.kind, s.key_id, s.san, s.issuer, s.extensions, b.depset_id \
-             FROM envelopes e JOIN signers s ON s.id = e.signer_id LEFT JOIN builds b ON b.envelope_id = e.id",
-            &[],
-        )?;
+        // One evaluation per distinct (signer, dependency set, skeleton): builds that differ
+        // only in their subjects share a verdict.
+        let mut groups: HashMap<String, Vec<i64>> = HashMap::new();
+        for r in self.db.query("SELECT eval_key, id FROM envelopes", &[])? {
+            if let [k, id] = r.as_slice() {
+                groups
+                    .entry(k.string())
+                    .or_default()
+                    .push(id.int().unwrap_or(0));
+            }
+        }
+        let reps: Vec<i64> = groups
+            .values()
+            .filter_map(|ids| ids.iter().min().copied())
+            .collect();
+        let mut rows = Vec::new();
+        for chunk in reps.chunks(500) {
+            rows.extend(self.db.query(
+                &format!(
+                    "SELECT e.id, e.origin, e.skeleton, s.kind, s.key_id, s.san, s.issuer, s.extensions, b.depset_id, e.eval_key \
+                     FROM envelopes e JOIN signers s ON s.id = e.signer_id LEFT JOIN builds b ON b.envelope_id = e.id \
+                     WHERE e.id IN ({})",
+                    marks(chunk.len())
+                ),
+                &ints(chunk),
+            )?);
+        }
         let failing: Vec<Result<Option<Failing>, IndexError>> = rows
             .par_iter()
             .map(|r| {
-                let [id, origin, skel, kind, key_id, san, issuer, ext, set] = r.as_slice() else {
+                let [_, origin, skel, kind, key_id, san, issuer, ext, set, key] = r.as_slice()
+                else {
                     return Ok(None);
                 };
                 let json = decompress(skel.blob(), "statement skeleton")?;
@@ -430,7 +453,7 @@ impl Index {
                 });
                 Ok((!report.passed).then(|| {
                     (
-                        id.int().unwrap_or(0),
+                        key.string(),
                         report
                             .failures()
                             .map(|f| {
@@ -443,8 +466,10 @@ impl Index {
             .collect();
         let mut fails: HashMap<i64, Vec<String>> = HashMap::new();
         for f in failing {
-            if let Some((id, why)) = f? {
-                fails.insert(id, why);
+            if let Some((key, why)) = f? {
+                for id in groups.get(&key).map(Vec::as_slice).unwrap_or_default() {
+                    fails.insert(*id, why.clone());
+                }
             }
         }
         let ids: Vec<i64> = fails.keys().copied().collect();

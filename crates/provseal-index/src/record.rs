@@ -309,6 +309,8 @@ pub(crate) struct EnvelopeRecord {
     pub build: Option<BuildRow>,
     pub depset: Option<DepSetRow>,
     pub skeleton: Vec<u8>,
+    /// sha256 of (signer, dependency set, skeleton): what a policy evaluation depends on.
+    pub eval_key: String,
 }
 
 /// Builds the rows of one verified document. `raw` is the document as stored (and exported),
@@ -328,17 +330,31 @@ pub(crate) fn record(
     }
     subjects.sort();
     subjects.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
-    let mut statement = v.statement.clone();
     // The provenance (mapped to v1) carries everything a policy reads; the raw predicate is
-    // in the blob.
-    statement.predicate = None;
+    // in the blob, and the subjects are in their table.
+    let statement = Statement {
+        type_: v.statement.type_.clone(),
+        subject: Vec::new(),
+        predicate_type: v.statement.predicate_type.clone(),
+        predicate: None,
+    };
     let (build, depset, provenance) = match &v.provenance {
         Some(p) => {
-            let mut p = p.clone();
             let set = depset(&p.build_definition.resolved_dependencies);
-            p.build_definition
-                .resolved_dependencies
-                .retain(|d| !is_package(d));
+            let mut p = ProvenanceV1 {
+                build_definition: provseal_model::slsa::BuildDefinition {
+                    resolved_dependencies: Vec::new(),
+                    ..p.build_definition.clone()
+                },
+                run_details: p.run_details.clone(),
+            };
+            p.build_definition.resolved_dependencies = v
+                .provenance
+                .iter()
+                .flat_map(|q| q.build_definition.resolved_dependencies.iter())
+                .filter(|d| !is_package(d))
+                .cloned()
+                .collect();
             (Some(build_row(v, &p)), set, Some(p))
         }
         None => (None, None, None),
@@ -351,14 +367,26 @@ pub(crate) fn record(
         what: format!("statement of `{}`", v.origin),
         source: Box::new(e),
     })?;
+    let signer = SignerRow::of(&v.signer);
+    // Statements that differ only in their subjects get one policy evaluation per sweep.
+    let eval_key = sha256_hex(
+        format!(
+            "{}\0{}\0{}",
+            signer.id,
+            depset.as_ref().map(|d| d.digest.as_str()).unwrap_or(""),
+            String::from_utf8_lossy(&skeleton)
+        )
+        .as_bytes(),
+    );
     Ok(EnvelopeRecord {
         id: id_of("envelope", &payload_digest),
+        eval_key,
         payload_digest,
         blob_digest: sha256_hex(raw),
         blob: compress(raw),
         format,
         origin: v.origin.clone(),
-        signer: SignerRow::of(&v.signer),
+        signer,
         verified_by: verified_by.to_string(),
         predicate_type: v.statement.predicate_type.clone(),
         subjects,

@@ -44,7 +44,8 @@ CREATE TABLE envelopes (
     verified_by TEXT NOT NULL,
     predicate_type TEXT NOT NULL,
     ingested_at TEXT NOT NULL,
-    skeleton {blob} NOT NULL
+    skeleton {blob} NOT NULL,
+    eval_key TEXT NOT NULL
 );
 CREATE INDEX envelopes_signer ON envelopes (signer_id);
 CREATE TABLE subjects (
