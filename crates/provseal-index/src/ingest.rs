@@ -177,15 +177,25 @@ fn reject(path: &Path, e: &VerifyError) -> Rejection {
     }
 }
 
-/// The digest ingestion is idempotent on: the signed statement bytes for DSSE envelopes and
-/// batch entries, the document for Sigstore bundles (whose content may be a message signature).
+/// The digest ingestion is idempotent on: the signed statement bytes (a DSSE envelope's
+/// payload, a batch entry's statement, a Sigstore bundle's `dsseEnvelope.payload`); the whole
+/// document for a bundle over a message signature.
 fn payload_digest(doc: &LoadedDoc, raw: &[u8]) -> String {
+    use base64::Engine;
     match &doc.doc {
         AttestationDoc::Dsse(env) => sha256_hex(&env.payload),
         AttestationDoc::BatchEntry(bytes) => provseal_batch::BatchEntry::from_json(bytes)
             .map(|e| sha256_hex(&e.statement))
             .unwrap_or_else(|_| sha256_hex(raw)),
-        AttestationDoc::SigstoreBundle(_) => sha256_hex(raw),
+        AttestationDoc::SigstoreBundle(bytes) => serde_json::from_slice::<serde_json::Value>(bytes)
+            .ok()
+            .and_then(|v| {
+                v.pointer("/dsseEnvelope/payload")
+                    .and_then(|p| p.as_str())
+                    .and_then(|p| base64::engine::general_purpose::STANDARD.decode(p).ok())
+            })
+            .map(|payload| sha256_hex(&payload))
+            .unwrap_or_else(|| sha256_hex(raw)),
     }
 }
 

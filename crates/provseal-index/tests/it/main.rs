@@ -569,3 +569,74 @@ fn kill_9_during_ingestion_leaves_a_consistent_index_and_a_rerun_completes_it() 
         (n as i64, n as i64, 7)
     );
 }
+
+/// A real Sigstore bundle (sigstore-conformance) and the same bundle wrapped as npm publishes
+/// it: verified with the identity, stored once (same signed payload), found by identity; the
+/// wrong identity is rejected with `identity-mismatch`.
+#[test]
+fn sigstore_bundles_enter_by_identity_and_are_found_by_it() {
+    let Some(data) = provseal_testsupport::testdata_dir("sigstore_bundles_enter_by_identity")
+    else {
+        return;
+    };
+    const ID: &str = "https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main";
+    const ISSUER: &str = "https://token.actions.githubusercontent.com";
+    let src = data.join(
+        "sigstore-conformance/bundle-verify/happy-path-intoto-in-dsse-v3/bundle.sigstore.json",
+    );
+    let tmp = tempfile::tempdir().expect("tmp");
+    let dir = tmp.path().join("att");
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let bundle = std::fs::read(&src).expect("bundle");
+    std::fs::write(dir.join("a.txt.sigstore.json"), &bundle).expect("write");
+    let value: serde_json::Value = serde_json::from_slice(&bundle).expect("json");
+    std::fs::write(
+        dir.join("a.txt.npm.json"),
+        serde_json::json!({"attestations": [{"predicateType": "https://slsa.dev/provenance/v1", "bundle": value}]}).to_string(),
+    )
+    .expect("write");
+    let trust = |identity: &str| Trust {
+        options: provseal_verify::VerifyOptions {
+            sigstore: Some(provseal_verify::SigstoreTrust {
+                trusted_root: std::sync::Arc::new(
+                    provseal_sigstore::TrustedRoot::production().expect("root"),
+                ),
+                identity: Some(provseal_sigstore::IdentityPolicy::exact(identity, ISSUER)),
+                options: provseal_sigstore::VerifyOptions::default(),
+            }),
+            ..Default::default()
+        },
+        policy: None,
+        verified_by: format!("identity:{identity}"),
+    };
+    let mut index = Index::open(&sqlite(tmp.path(), "bundles")).expect("open");
+    let wrong = index
+        .add(
+            std::slice::from_ref(&dir),
+            &trust("https://example.com/someone-else"),
+            &IngestOptions::default(),
+        )
+        .expect("add");
+    assert_eq!(wrong.envelopes_new, 0);
+    assert_eq!(
+        wrong.rejected.iter().map(|r| r.code).collect::<Vec<_>>(),
+        ["identity-mismatch", "identity-mismatch"],
+        "{wrong:?}"
+    );
+    let ok = index
+        .add(&[dir], &trust(ID), &IngestOptions::default())
+        .expect("add");
+    assert!(ok.rejected.is_empty(), "{ok:?}");
+    assert_eq!(
+        index.counts().expect("counts")["envelopes"],
+        1,
+        "one signed payload, stored once"
+    );
+    let hits = index.query_signer_identity(ID, ISSUER).expect("query");
+    assert_eq!(hits.len(), 1);
+    assert!(hits[0].signer.contains(ID), "{:?}", hits[0]);
+    assert!(index
+        .query_signer_identity(ID, "https://other")
+        .expect("query")
+        .is_empty());
+}
