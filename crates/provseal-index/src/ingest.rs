@@ -177,25 +177,23 @@ fn reject(path: &Path, e: &VerifyError) -> Rejection {
     }
 }
 
-/// The digest ingestion is idempotent on: the signed statement bytes (a DSSE envelope's
-/// payload, a batch entry's statement, a Sigstore bundle's `dsseEnvelope.payload`); the whole
-/// document for a bundle over a message signature.
-fn payload_digest(doc: &LoadedDoc, raw: &[u8]) -> String {
+/// The signed statement bytes a document carries: a DSSE envelope's payload, a batch entry's
+/// statement, a Sigstore bundle's `dsseEnvelope.payload` (none for a message signature).
+/// Ingestion is idempotent on their SHA-256 (on the document's, when there are none).
+fn signed_payload(doc: &LoadedDoc) -> Option<Vec<u8>> {
     use base64::Engine;
     match &doc.doc {
-        AttestationDoc::Dsse(env) => sha256_hex(&env.payload),
+        AttestationDoc::Dsse(env) => Some(env.payload.clone()),
         AttestationDoc::BatchEntry(bytes) => provseal_batch::BatchEntry::from_json(bytes)
-            .map(|e| sha256_hex(&e.statement))
-            .unwrap_or_else(|_| sha256_hex(raw)),
+            .ok()
+            .map(|e| e.statement),
         AttestationDoc::SigstoreBundle(bytes) => serde_json::from_slice::<serde_json::Value>(bytes)
             .ok()
             .and_then(|v| {
                 v.pointer("/dsseEnvelope/payload")
                     .and_then(|p| p.as_str())
                     .and_then(|p| base64::engine::general_purpose::STANDARD.decode(p).ok())
-            })
-            .map(|payload| sha256_hex(&payload))
-            .unwrap_or_else(|| sha256_hex(raw)),
+            }),
     }
 }
 
@@ -293,8 +291,16 @@ fn read_file(
         match verify_doc(doc, trust, now) {
             Ok(v) => {
                 let raw = raw_bytes(doc);
-                let digest = payload_digest(doc, &raw);
-                match record(&v, &raw, digest, doc.doc.format(), &trust.verified_by) {
+                let payload = signed_payload(doc);
+                let digest = sha256_hex(payload.as_deref().unwrap_or(&raw));
+                match record(
+                    &v,
+                    &raw,
+                    payload.as_deref(),
+                    digest,
+                    doc.doc.format(),
+                    &trust.verified_by,
+                ) {
                     Ok(r) => records.push(r),
                     Err(e) => rejected.push(Rejection {
                         path: path.to_path_buf(),
@@ -388,7 +394,14 @@ fn write_batch(
             if !env_ids.insert(r.id) {
                 continue;
             }
-            blobs.push(vec![r.blob_digest.clone().into(), r.blob.clone().into()]);
+            let b = &r.blob;
+            blobs.push(vec![
+                b.digest.clone().into(),
+                b.doc.clone().into(),
+                b.payload.clone().into(),
+                b.payload_at.into(),
+                b.dict_id.into(),
+            ]);
             if !known.signers.contains(&r.signer.id) && new_signers.insert(r.signer.id) {
                 let s = &r.signer;
                 signers.push(vec![
@@ -406,7 +419,7 @@ fn write_batch(
             envelopes.push(vec![
                 r.id.into(),
                 r.payload_digest.clone().into(),
-                r.blob_digest.clone().into(),
+                r.blob.digest.clone().into(),
                 r.format.into(),
                 r.origin.clone().into(),
                 r.signer.id.into(),
@@ -477,7 +490,12 @@ fn write_batch(
     let ids: Vec<i64> = env_ids.iter().copied().collect();
     let before = count_existing(db, &ids)?;
     const NOTHING: &str = "ON CONFLICT DO NOTHING";
-    db.insert_rows("blobs", &["digest", "zstd"], NOTHING, blobs)?;
+    db.insert_rows(
+        "blobs",
+        &["digest", "zstd", "payload", "payload_at", "dict_id"],
+        NOTHING,
+        blobs,
+    )?;
     db.insert_rows(
         "signers",
         &[

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::db::{Db, Val};
 use crate::ingest::{in_transaction, verify_doc, Trust};
-use crate::record::{decompress, depset_descriptors, package_row, SignerRow, Skeleton};
+use crate::record::{decompress, depset_descriptors, package_row, BlobRow, SignerRow, Skeleton};
 use crate::{Index, IndexError};
 
 /// An evaluation key and its failed rules.
@@ -151,6 +151,29 @@ pub struct Reverified {
     /// Why it no longer verifies.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+/// The columns [`restore`] reads, in its order.
+const BLOB_COLUMNS: &str = "b.zstd, b.payload, b.payload_at, b.dict_id";
+
+/// A stored document's bytes from its [`BLOB_COLUMNS`].
+fn restore(cols: &[Val], dicts: &HashMap<i64, Vec<u8>>) -> Result<Vec<u8>, IndexError> {
+    let [doc, payload, at, dict] = cols else {
+        return Err(IndexError::Damaged {
+            what: "stored document row".into(),
+            source: "wrong column count".into(),
+        });
+    };
+    let dict = dict
+        .int()
+        .and_then(|d| dicts.get(&d))
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let payload = match payload {
+        Val::Blob(b) => Some(b.as_slice()),
+        _ => None,
+    };
+    BlobRow::restore(doc.blob(), payload, at.int(), dict)
 }
 
 fn one_int(rows: &[Vec<Val>]) -> Vec<i64> {
@@ -545,6 +568,20 @@ impl Index {
         Ok(out)
     }
 
+    /// Every dependency set's JSON (the dictionaries stored statements are compressed with).
+    fn dictionaries(&mut self) -> Result<HashMap<i64, Vec<u8>>, IndexError> {
+        let mut out = HashMap::new();
+        for r in self.db.query("SELECT id, zstd FROM depsets", &[])? {
+            if let [id, z] = r.as_slice() {
+                out.insert(
+                    id.int().unwrap_or(0),
+                    decompress(z.blob(), "dependency set")?,
+                );
+            }
+        }
+        Ok(out)
+    }
+
     /// The dependency change from release `a` to release `b`.
     pub fn diff(&mut self, a: &str, b: &str) -> Result<Diff, IndexError> {
         let (ia, ha) = self.resolve_release(a)?;
@@ -599,20 +636,21 @@ impl Index {
     /// stricter policy); returns one result per envelope.
     pub fn reverify(&mut self, trust: &Trust) -> Result<Vec<Reverified>, IndexError> {
         let rows = self.db.query(
-            "SELECT e.payload_digest, e.origin, b.zstd FROM envelopes e JOIN blobs b ON b.digest = e.blob_digest ORDER BY e.payload_digest",
+            &format!("SELECT e.payload_digest, e.origin, {BLOB_COLUMNS} FROM envelopes e JOIN blobs b ON b.digest = e.blob_digest ORDER BY e.payload_digest"),
             &[],
         )?;
+        let dicts = self.dictionaries()?;
         let now = jiff::Timestamp::now();
         rows.par_iter()
             .map(|r| {
-                let [pd, origin, z] = r.as_slice() else {
+                let [pd, origin, blob @ ..] = r.as_slice() else {
                     return Err(IndexError::Damaged {
                         what: "envelope row".into(),
                         source: "wrong column count".into(),
                     });
                 };
                 let origin = origin.string();
-                let raw = decompress(z.blob(), &format!("envelope of `{origin}`"))?;
+                let raw = restore(blob, &dicts)?;
                 let result = provseal_verify::load_attestations(&raw, &origin).and_then(|docs| {
                     let doc: &LoadedDoc =
                         docs.first()
@@ -673,12 +711,13 @@ impl Index {
         };
         fs_err::create_dir_all(dir).map_err(|e| io(dir, e))?;
         let rows = self.db.query(
-            "SELECT e.payload_digest, e.format, b.zstd FROM envelopes e JOIN blobs b ON b.digest = e.blob_digest",
+            &format!("SELECT e.payload_digest, e.format, {BLOB_COLUMNS} FROM envelopes e JOIN blobs b ON b.digest = e.blob_digest"),
             &[],
         )?;
+        let dicts = self.dictionaries()?;
         let mut n = 0;
         for r in rows {
-            let [pd, format, z] = r.as_slice() else {
+            let [pd, format, blob @ ..] = r.as_slice() else {
                 continue;
             };
             let ext = match format.text() {
@@ -686,8 +725,8 @@ impl Index {
                 Some("provseal-batch-entry") => "provseal.json",
                 _ => "sigstore.json",
             };
-            let mut raw = decompress(z.blob(), "envelope")?;
-            if ext == "intoto.jsonl" && raw.last() != Some(&b'\n') {
+            let mut raw = restore(blob, &dicts)?;
+            if raw.last() != Some(&b'\n') {
                 raw.push(b'\n');
             }
             let name = format!("{}.{ext}", pd.string());

@@ -229,6 +229,80 @@ pub(crate) struct Skeleton {
     pub provenance: Option<ProvenanceV1>,
 }
 
+/// A raw document, content-addressed by the SHA-256 of its bytes, stored in two parts when
+/// it carries its signed statement in standard base64 (DSSE envelopes, batch entries, Sigstore
+/// bundles): the document without that base64 text (`doc`, zstd) and the statement bytes
+/// (`payload`, zstd with the build's dependency set as dictionary — a statement mostly repeats
+/// its set, so it shrinks to its own few bytes). [`BlobRow::restore`] gives back the exact bytes.
+#[derive(Debug, Clone)]
+pub(crate) struct BlobRow {
+    pub digest: String,
+    pub doc: Vec<u8>,
+    pub payload: Option<Vec<u8>>,
+    pub payload_at: Option<i64>,
+    pub dict_id: Option<i64>,
+}
+
+impl BlobRow {
+    fn of(raw: &[u8], payload: Option<&[u8]>, set: Option<&DepSetRow>) -> BlobRow {
+        use base64::Engine;
+        let digest = sha256_hex(raw);
+        let split = payload.and_then(|p| {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(p);
+            let text = std::str::from_utf8(raw).ok()?;
+            let at = text.find(&b64)?;
+            let mut doc = Vec::with_capacity(raw.len() - b64.len());
+            doc.extend_from_slice(raw.get(..at)?);
+            doc.extend_from_slice(raw.get(at + b64.len()..)?);
+            let dict = set.map(|s| s.json.as_bytes()).unwrap_or_default();
+            let z = zstd::bulk::Compressor::with_dictionary(3, dict)
+                .and_then(|mut c| c.compress(p))
+                .ok()?;
+            Some((doc, z, at))
+        });
+        match split {
+            Some((doc, z, at)) => BlobRow {
+                digest,
+                doc: compress(&doc),
+                payload: Some(z),
+                payload_at: Some(at as i64),
+                dict_id: set.map(|s| s.id),
+            },
+            None => BlobRow {
+                digest,
+                doc: compress(raw),
+                payload: None,
+                payload_at: None,
+                dict_id: None,
+            },
+        }
+    }
+
+    /// The document's exact bytes from the stored parts (`dict`: the dependency set's JSON).
+    pub(crate) fn restore(
+        doc: &[u8],
+        payload: Option<&[u8]>,
+        payload_at: Option<i64>,
+        dict: &[u8],
+    ) -> Result<Vec<u8>, IndexError> {
+        use base64::Engine;
+        let mut raw = decompress(doc, "stored document")?;
+        if let (Some(p), Some(at)) = (payload, payload_at) {
+            let damaged = |e: std::io::Error| IndexError::Damaged {
+                what: "stored statement".into(),
+                source: Box::new(e),
+            };
+            let mut statement = Vec::new();
+            let mut dec = zstd::stream::Decoder::with_dictionary(p, dict).map_err(damaged)?;
+            std::io::Read::read_to_end(&mut dec, &mut statement).map_err(damaged)?;
+            let b64 = base64::engine::general_purpose::STANDARD.encode(&statement);
+            let at = usize::try_from(at).unwrap_or(usize::MAX).min(raw.len());
+            raw.splice(at..at, b64.into_bytes());
+        }
+        Ok(raw)
+    }
+}
+
 /// Build facts.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct BuildRow {
@@ -298,8 +372,7 @@ fn build_row(v: &VerifiedStatement, p: &ProvenanceV1) -> BuildRow {
 pub(crate) struct EnvelopeRecord {
     pub id: i64,
     pub payload_digest: String,
-    pub blob_digest: String,
-    pub blob: Vec<u8>,
+    pub blob: BlobRow,
     pub format: &'static str,
     pub origin: String,
     pub signer: SignerRow,
@@ -314,10 +387,12 @@ pub(crate) struct EnvelopeRecord {
 }
 
 /// Builds the rows of one verified document. `raw` is the document as stored (and exported),
-/// `payload_digest` the digest that makes ingestion idempotent.
+/// `payload` the signed statement bytes inside it (when it has one), `payload_digest` the digest
+/// that makes ingestion idempotent.
 pub(crate) fn record(
     v: &VerifiedStatement,
     raw: &[u8],
+    payload: Option<&[u8]>,
     payload_digest: String,
     format: &'static str,
     verified_by: &str,
@@ -382,8 +457,7 @@ pub(crate) fn record(
         id: id_of("envelope", &payload_digest),
         eval_key,
         payload_digest,
-        blob_digest: sha256_hex(raw),
-        blob: compress(raw),
+        blob: BlobRow::of(raw, payload, depset.as_ref()),
         format,
         origin: v.origin.clone(),
         signer,

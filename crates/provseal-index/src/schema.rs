@@ -19,7 +19,10 @@ const APPLICATION: &str = "provseal-index";
 const MIGRATIONS: &[&str] = &[r#"
 CREATE TABLE blobs (
     digest TEXT PRIMARY KEY,
-    zstd {blob} NOT NULL
+    zstd {blob} NOT NULL,
+    payload {blob},
+    payload_at BIGINT,
+    dict_id BIGINT
 );
 CREATE TABLE signers (
     id BIGINT PRIMARY KEY,

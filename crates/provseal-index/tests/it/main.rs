@@ -345,6 +345,13 @@ fn suite(
     assert!(ok.iter().all(|r| r.code.is_none()), "{ok:?}");
     let exported = dir.join(format!("export-{}", loc.display().len()));
     assert_eq!(index.export(&exported).expect("export"), 4);
+    // The stored parts give back the exact bytes.
+    let original = std::fs::read(att.join("app-2.intoto.jsonl")).expect("read");
+    let found = std::fs::read_dir(&exported)
+        .expect("dir")
+        .filter_map(Result::ok)
+        .any(|e| std::fs::read(e.path()).ok() == Some(original.clone()));
+    assert!(found, "app-2's envelope is not exported byte for byte");
     let fresh = dir.join(format!("fresh-{}.db", loc.display().len()));
     let mut again = Index::open(&Location::Sqlite(fresh)).expect("open");
     let r = again
