@@ -150,8 +150,15 @@ fn meta(db: &mut Db, key: &str) -> Result<Option<String>, IndexError> {
         .and_then(Val::opt_string))
 }
 
-/// Creates or upgrades the schema; refuses foreign and newer databases.
+/// Creates or upgrades the schema; refuses foreign and newer databases. An index that is
+/// already current is only read (no write lock, so queries run beside an ingestion).
 pub(crate) fn migrate(db: &mut Db, location: &str) -> Result<(), IndexError> {
+    if table_exists(db, "provseal_meta")?
+        && meta(db, "application")?.as_deref() == Some(APPLICATION)
+        && meta(db, "schema_version")?.as_deref() == Some(SCHEMA_VERSION.to_string().as_str())
+    {
+        return Ok(());
+    }
     if db.is_postgres() {
         // Many runners may open a fresh database at once: one migrates, the others wait.
         db.batch("BEGIN; SELECT pg_advisory_xact_lock(7215036142)")?;
