@@ -4,7 +4,8 @@
 SETS `provseal run --batch` invocations in one git repository, one commit each: every run has a
 requirements.txt of DEPS pinned, hashed packages (its dependency set; SETS distinct sets) and PER
 subjects, so the corpus holds SETS*PER batch entries (key-signed attestations) whose SLSA
-resolvedDependencies carry ~DEPS packages each. Runs are signed by KEYS keys in turn.
+resolvedDependencies carry DEPS packages each (`xz` in one set of ten, in six versions in
+turn). Runs are signed by KEYS keys in turn.
 
 usage: index-gen.py PROVSEAL OUTDIR [SETS PER DEPS KEYS]
 """
@@ -14,7 +15,7 @@ import random
 import subprocess
 import sys
 
-ps, out = sys.argv[1], os.path.abspath(sys.argv[2])
+ps, out = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
 sets, per, deps, nkeys = (int(x) for x in (sys.argv[3:7] + ["2000", "50", "200", "20"][len(sys.argv[3:7]):]))
 src, att, keys = os.path.join(out, "src"), os.path.join(out, "att"), os.path.join(out, "keys")
 for d in (src, att, keys, os.path.join(src, "dist")):
@@ -41,7 +42,12 @@ for s in range(sets):
     group = random.Random(s // 10)          # sets in groups of 10 share their package names
     names = group.sample(pool, deps - 1)
     rng = random.Random(s)
-    lines = [f"xz=={xz[s % len(xz)]} --hash=sha256:{hashlib.sha256(('xz' + xz[s % len(xz)]).encode()).hexdigest()}"]
+    lines = []
+    if s % 10 == 0:                          # xz in one set of ten, its versions in turn
+        v = xz[(s // 10) % len(xz)]
+        lines.append(f"xz=={v} --hash=sha256:{hashlib.sha256(('xz' + v).encode()).hexdigest()}")
+    else:
+        names.append(group.choice([n for n in pool if n not in names]))
     for n in names:
         v = f"{1 + rng.randrange(3)}.{rng.randrange(4)}.0"
         lines.append(f"{n}=={v} --hash=sha256:{hashlib.sha256((n + v).encode()).hexdigest()}")

@@ -9,6 +9,7 @@
 #   BENCH_DIR (default /tmp/provseal-bench) holds the corpus (made once, ~5 GB) and the indexes.
 #   SETS/PER/DEPS/KEYS override the corpus shape (defaults 2000/50/200/20).
 #   PGPORT (default 54339): the throwaway PostgreSQL server started with scripts/postgres-test.
+#   PROVSEAL_BIN: a provseal binary to use instead of building the release one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -16,8 +17,10 @@ RUNS=${1:-20}
 SETS=${SETS:-2000} PER=${PER:-50} DEPS=${DEPS:-200} KEYS=${KEYS:-20}
 DIR=${BENCH_DIR:-/tmp/provseal-bench}/index-$SETS-$PER-$DEPS-$KEYS
 PGPORT=${PGPORT:-54339}
-cargo build --release -q -p provseal-cli
-PS=$ROOT/target/release/provseal
+if [ -z "${PROVSEAL_BIN:-}" ]; then
+  cargo build --release -q -p provseal-cli
+fi
+PS=${PROVSEAL_BIN:-$ROOT/target/release/provseal}
 mkdir -p "$DIR"
 echo "== corpus: $SETS runs x $PER subjects, $DEPS dependencies, $KEYS keys in $DIR"
 t0=$(date +%s)
@@ -56,7 +59,7 @@ R[postgres.size]=$(psql_ "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_clas
 # Query arguments taken from the corpus itself.
 ENTRY=$(find "$DIR/att/s00007" -type f | head -1)
 DIGEST=$(python3 -c "import json,sys,base64;e=json.load(open(sys.argv[1]));s=json.loads(base64.b64decode(e['statement']['payload']));print('sha256:'+s['subject'][0]['digest']['sha256'])" "$ENTRY")
-COMMIT=$(git -C "$DIR/src" rev-list --all | sed -n 777p | cut -c1-10)
+COMMIT=$(git -C "$DIR/src" rev-list --all | sed -n "$(( (SETS + 1) / 2 ))p" | cut -c1-10)
 EXACT=$(sed -n 2p "$DIR/src/requirements.txt" | sed -E 's/^([^=]+)==([^ ]+).*/pkg:pypi\/\1@\2/')
 cat > "$DIR/policy.toml" <<TOML
 version = 1
