@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
 use provseal_crypto::PublicKey;
-use provseal_verify::policy::{Policy, PolicyInput};
+use provseal_verify::policy::Policy;
 use provseal_verify::{AttestationDoc, LoadedDoc, VerifyError, VerifyOptions};
 use rayon::prelude::*;
 
@@ -211,25 +211,19 @@ pub(crate) fn verify_doc(
     now: jiff::Timestamp,
 ) -> Result<provseal_verify::VerifiedStatement, VerifyError> {
     let v = provseal_verify::verify_document(doc, &trust.options)?;
-    if let Some(policy) = &trust.policy {
-        let report = policy.evaluate(&PolicyInput {
-            verified: &v,
-            artifact_name: &doc.origin,
-            now,
-            signed_at: None,
-        });
-        if !report.passed {
-            let failures: Vec<String> = report
-                .failures()
-                .map(|r| format!("{}: expected {}, found {}", r.rule, r.expected, r.actual))
-                .collect();
-            return Err(VerifyError::PolicyFailed {
-                count: failures.len(),
-                failures: failures.join("; "),
-            });
+    match &trust.policy {
+        None => Ok(v),
+        Some(policy) => {
+            // The same policy step as `provseal verify --policy`, with the document as artifact.
+            let artifact = provseal_verify::Artifact {
+                name: doc.origin.clone(),
+                digests: Default::default(),
+            };
+            let mut verdict = provseal_verify::ArtifactVerdict::new(artifact, Ok(v));
+            verdict.apply_policy(policy, now);
+            verdict.result
         }
     }
-    Ok(v)
 }
 
 fn read_file(

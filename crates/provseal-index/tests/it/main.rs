@@ -647,3 +647,42 @@ fn sigstore_bundles_enter_by_identity_and_are_found_by_it() {
         .expect("query")
         .is_empty());
 }
+
+/// With a policy, a verified attestation that fails it is rejected with `policy-failed`.
+#[test]
+fn a_policy_gates_ingestion() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let (k, other) = (keys(), keys());
+    let att = corpus(tmp.path(), &k, &other);
+    std::fs::write(tmp.path().join("k.pub"), k.public.to_pem()).expect("write");
+    std::fs::write(
+        tmp.path().join("policy.toml"),
+        "version = 1\n[[signers]]\nkey = \"k.pub\"\n[packages]\ndeny = [\"pkg:pypi/xz@>=5.6.0,<5.6.2\"]\n",
+    )
+    .expect("write");
+    let policy =
+        provseal_verify::policy::Policy::load(&tmp.path().join("policy.toml")).expect("policy");
+    let mut trust = Trust::keys(policy.trusted_keys());
+    trust.policy = Some(policy);
+    let mut index = Index::open(&sqlite(tmp.path(), "gate")).expect("open");
+    let r = index
+        .add(&[att], &trust, &IngestOptions::default())
+        .expect("add");
+    let mut codes: Vec<&str> = r.rejected.iter().map(|r| r.code).collect();
+    codes.sort();
+    assert_eq!(
+        codes,
+        [
+            "policy-failed",
+            "policy-failed",
+            "policy-failed",
+            "signature-invalid",
+            "signature-invalid"
+        ],
+        "{r:?}"
+    );
+    assert_eq!(r.envelopes_new, 1);
+    let hits = index.query_package("pkg:pypi/xz").expect("query");
+    assert_eq!(hits.len(), 1);
+    assert_eq!(hits[0].matched, ["pkg:pypi/xz@5.4.6"]);
+}
