@@ -165,11 +165,22 @@ pub enum QueryCommand {
     },
 }
 
-fn open(db: &str) -> Result<Index, Failure> {
+/// Whether opening may create the index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Open {
+    Create,
+    Existing,
+}
+
+fn open(db: &str, mode: Open) -> Result<Index, Failure> {
     let loc = Location::parse(db);
-    Index::open(&loc)
+    let index = match mode {
+        Open::Create => Index::open(&loc),
+        Open::Existing => Index::open_existing(&loc),
+    };
+    index
         .map_err(anyhow::Error::new)
-        .hint("`--db` takes a SQLite file path or a `postgres://` URL")
+        .hint("`--db` takes a SQLite file path or a `postgres://` URL; `provseal index add` creates the index")
 }
 
 /// Resolves the trust flags into the library's [`Trust`].
@@ -295,7 +306,7 @@ pub fn run(args: IndexArgs) -> Result<ExitCode, Failure> {
             json,
         } => {
             let trust = trust_of(&trust)?;
-            let mut index = open(&args.db)?;
+            let mut index = open(&args.db, Open::Create)?;
             let report = index
                 .add(&paths, &trust, &IngestOptions { batch_files: batch })
                 .map_err(anyhow::Error::new)?;
@@ -330,7 +341,7 @@ pub fn run(args: IndexArgs) -> Result<ExitCode, Failure> {
             })
         }
         IndexCommand::Query { query } => {
-            let mut index = open(&args.db)?;
+            let mut index = open(&args.db, Open::Existing)?;
             let e = |e: provseal_index::IndexError| Failure::from(anyhow::Error::new(e));
             match query {
                 QueryCommand::Package { purl, format } => {
@@ -366,7 +377,7 @@ pub fn run(args: IndexArgs) -> Result<ExitCode, Failure> {
             }
         }
         IndexCommand::Diff { a, b, json } => {
-            let mut index = open(&args.db)?;
+            let mut index = open(&args.db, Open::Existing)?;
             let d = index
                 .diff(&artifact_digest(&a)?, &artifact_digest(&b)?)
                 .map_err(anyhow::Error::new)?;
@@ -391,7 +402,7 @@ pub fn run(args: IndexArgs) -> Result<ExitCode, Failure> {
         }
         IndexCommand::Reverify { trust, json } => {
             let trust = trust_of(&trust)?;
-            let mut index = open(&args.db)?;
+            let mut index = open(&args.db, Open::Existing)?;
             let results = index.reverify(&trust).map_err(anyhow::Error::new)?;
             let failed = results.iter().filter(|r| r.code.is_some()).count();
             if json {
@@ -419,13 +430,13 @@ pub fn run(args: IndexArgs) -> Result<ExitCode, Failure> {
         }
         IndexCommand::Prune { signer } => {
             let key_id = key_id_of(&signer)?;
-            let mut index = open(&args.db)?;
+            let mut index = open(&args.db, Open::Existing)?;
             let n = index.prune_key(&key_id).map_err(anyhow::Error::new)?;
             eprintln!("removed {n} envelope(s) signed by key {key_id}");
             Ok(ExitCode::SUCCESS)
         }
         IndexCommand::Export { dir } => {
-            let mut index = open(&args.db)?;
+            let mut index = open(&args.db, Open::Existing)?;
             let n = index.export(&dir).map_err(anyhow::Error::new)?;
             eprintln!("exported {n} envelope(s) to `{}`", dir.display());
             Ok(ExitCode::SUCCESS)

@@ -54,6 +54,12 @@ pub enum IndexError {
         /// What is wrong with it.
         reason: String,
     },
+    /// There is no index at this path.
+    #[error("no index at `{location}`")]
+    Missing {
+        /// The file.
+        location: String,
+    },
     /// The database belongs to something else.
     #[error("`{location}` is not a provseal index (found {found})")]
     Foreign {
@@ -149,6 +155,19 @@ impl Index {
             db,
             location: shown,
         })
+    }
+
+    /// Opens an index that must already exist (for queries: a missing SQLite file is an
+    /// error, not a new empty index).
+    pub fn open_existing(location: &Location) -> Result<Index, IndexError> {
+        if let Location::Sqlite(path) = location {
+            if !path.exists() {
+                return Err(IndexError::Missing {
+                    location: path.display().to_string(),
+                });
+            }
+        }
+        Index::open(location)
     }
 
     /// Where the index lives (URL passwords redacted).
