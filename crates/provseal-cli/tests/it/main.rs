@@ -7,6 +7,7 @@ mod blob;
 mod cosign;
 mod cosign_stack;
 mod e2e;
+mod index;
 mod materials;
 mod run;
 mod shapes;
