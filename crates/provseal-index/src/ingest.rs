@@ -14,7 +14,7 @@ use provseal_verify::{AttestationDoc, LoadedDoc, VerifyError, VerifyOptions};
 use rayon::prelude::*;
 
 use crate::db::{is_retryable, Db, Val};
-use crate::record::{record, sha256_hex, EnvelopeRecord};
+use crate::record::{record, sha256_hex, Dictionaries, EnvelopeRecord};
 use crate::{Index, IndexError};
 
 /// What an attestation must verify against to enter the index.
@@ -231,6 +231,7 @@ fn read_file(
     known: &HashMap<String, FileStamp>,
     trust: &Trust,
     now: jiff::Timestamp,
+    dicts: &Dictionaries,
 ) -> FileOutcome {
     let key = std::path::absolute(path)
         .unwrap_or_else(|_| path.to_path_buf())
@@ -294,6 +295,7 @@ fn read_file(
                     digest,
                     doc.doc.format(),
                     &trust.verified_by,
+                    dicts,
                 ) {
                     Ok(r) => records.push(r),
                     Err(e) => rejected.push(Rejection {
@@ -658,10 +660,11 @@ impl Index {
             let stamps = &stamps;
             let files = &files;
             scope.spawn(move || {
+                let dicts = Dictionaries::default();
                 for chunk in files.chunks(batch) {
                     let outcomes: Vec<FileOutcome> = chunk
                         .par_iter()
-                        .map(|p| read_file(p, stamps, trust, now))
+                        .map(|p| read_file(p, stamps, trust, now, &dicts))
                         .collect();
                     if tx.send(outcomes).is_err() {
                         return;

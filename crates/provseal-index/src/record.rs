@@ -229,6 +229,28 @@ pub(crate) struct Skeleton {
     pub provenance: Option<ProvenanceV1>,
 }
 
+/// zstd dictionaries prepared once per dependency set and shared by the verifying threads.
+#[derive(Default)]
+pub(crate) struct Dictionaries {
+    prepared: std::sync::Mutex<
+        std::collections::HashMap<i64, std::sync::Arc<zstd::dict::EncoderDictionary<'static>>>,
+    >,
+}
+
+impl Dictionaries {
+    fn get(&self, set: &DepSetRow) -> std::sync::Arc<zstd::dict::EncoderDictionary<'static>> {
+        let mut map = self
+            .prepared
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.entry(set.id)
+            .or_insert_with(|| {
+                std::sync::Arc::new(zstd::dict::EncoderDictionary::copy(set.json.as_bytes(), 3))
+            })
+            .clone()
+    }
+}
+
 /// A raw document, content-addressed by the SHA-256 of its bytes, stored in two parts when
 /// it carries its signed statement in standard base64 (DSSE envelopes, batch entries, Sigstore
 /// bundles): the document without that base64 text (`doc`, zstd) and the statement bytes
@@ -244,7 +266,12 @@ pub(crate) struct BlobRow {
 }
 
 impl BlobRow {
-    fn of(raw: &[u8], payload: Option<&[u8]>, set: Option<&DepSetRow>) -> BlobRow {
+    fn of(
+        raw: &[u8],
+        payload: Option<&[u8]>,
+        set: Option<&DepSetRow>,
+        dicts: &Dictionaries,
+    ) -> BlobRow {
         use base64::Engine;
         let digest = sha256_hex(raw);
         let split = payload.and_then(|p| {
@@ -254,10 +281,15 @@ impl BlobRow {
             let mut doc = Vec::with_capacity(raw.len() - b64.len());
             doc.extend_from_slice(raw.get(..at)?);
             doc.extend_from_slice(raw.get(at + b64.len()..)?);
-            let dict = set.map(|s| s.json.as_bytes()).unwrap_or_default();
-            let z = zstd::bulk::Compressor::with_dictionary(3, dict)
-                .and_then(|mut c| c.compress(p))
-                .ok()?;
+            let z = match set {
+                Some(set) => {
+                    let dict = dicts.get(set);
+                    zstd::bulk::Compressor::with_prepared_dictionary(&dict)
+                        .and_then(|mut c| c.compress(p))
+                        .ok()?
+                }
+                None => compress(p),
+            };
             Some((doc, z, at))
         });
         match split {
@@ -396,6 +428,7 @@ pub(crate) fn record(
     payload_digest: String,
     format: &'static str,
     verified_by: &str,
+    dicts: &Dictionaries,
 ) -> Result<EnvelopeRecord, IndexError> {
     let mut subjects = Vec::new();
     for s in &v.statement.subject {
@@ -457,7 +490,7 @@ pub(crate) fn record(
         id: id_of("envelope", &payload_digest),
         eval_key,
         payload_digest,
-        blob: BlobRow::of(raw, payload, depset.as_ref()),
+        blob: BlobRow::of(raw, payload, depset.as_ref(), dicts),
         format,
         origin: v.origin.clone(),
         signer,
