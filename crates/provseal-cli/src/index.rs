@@ -203,15 +203,6 @@ fn trust_of(args: &TrustArgs) -> Result<Trust, Failure> {
         );
     }
     let mut by: Vec<String> = Vec::new();
-    if !keys.is_empty() {
-        by.push(format!(
-            "key:{}",
-            keys.iter()
-                .map(|k| k.key_id())
-                .collect::<Vec<_>>()
-                .join(",")
-        ));
-    }
     if let (Some(i), Some(u)) = (
         &args.identity.certificate_identity,
         &args.identity.certificate_oidc_issuer,

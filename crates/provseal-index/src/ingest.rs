@@ -24,27 +24,21 @@ pub struct Trust {
     pub options: VerifyOptions,
     /// A policy every document must also pass, if any.
     pub policy: Option<Policy>,
-    /// What verified it, recorded on every row (`key:ID,…`, `identity:…`, `policy:sha256:…`).
+    /// What verified it besides a key, recorded on every row (`identity:… issuer:…`,
+    /// `policy:PATH sha256:…`); a key-signed row also records `key:ID` of the key that verified.
     pub verified_by: String,
 }
 
 impl Trust {
     /// Trust these public keys.
     pub fn keys(keys: Vec<PublicKey>) -> Trust {
-        let verified_by = format!(
-            "key:{}",
-            keys.iter()
-                .map(|k| k.key_id())
-                .collect::<Vec<_>>()
-                .join(",")
-        );
         Trust {
             options: VerifyOptions {
                 keys,
                 ..Default::default()
             },
             policy: None,
-            verified_by,
+            verified_by: String::new(),
         }
     }
 }

@@ -184,25 +184,35 @@ fn is_package(rd: &ResourceDescriptor) -> bool {
 
 /// The set of package descriptors, sorted by their JSON text (the set's identity).
 fn depset(deps: &[ResourceDescriptor]) -> Option<DepSetRow> {
-    let mut lines: Vec<(String, &ResourceDescriptor)> = deps
+    // Each descriptor as JSON with sorted keys (the text provseal's own statements use, so the
+    // set compresses the statements well as a zstd dictionary), in the statement's order.
+    let mut seen = std::collections::HashSet::new();
+    let lines: Vec<(String, &ResourceDescriptor)> = deps
         .iter()
         .filter(|d| is_package(d))
-        .map(|d| (serde_json::to_string(d).unwrap_or_default(), d))
+        .map(|d| {
+            let text = serde_json::to_value(d)
+                .and_then(|v| serde_json::to_string(&v))
+                .unwrap_or_default();
+            (text, d)
+        })
+        .filter(|(t, _)| seen.insert(t.clone()))
         .collect();
     if lines.is_empty() {
         return None;
     }
-    lines.sort_by(|a, b| a.0.cmp(&b.0));
-    lines.dedup_by(|a, b| a.0 == b.0);
-    let mut json = String::from("[");
-    for (i, (l, _)) in lines.iter().enumerate() {
-        if i > 0 {
-            json.push(',');
-        }
-        json.push_str(l);
-    }
-    json.push(']');
-    let digest = sha256_hex(json.as_bytes());
+    let json = format!(
+        "[{}]",
+        lines
+            .iter()
+            .map(|(l, _)| l.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    // The set's identity does not depend on the order.
+    let mut sorted: Vec<&str> = lines.iter().map(|(l, _)| l.as_str()).collect();
+    sorted.sort_unstable();
+    let digest = sha256_hex(sorted.join("\n").as_bytes());
     let purls: Vec<String> = lines.iter().filter_map(|(_, d)| d.uri.clone()).collect();
     Some(DepSetRow {
         id: id_of("depset", &digest),
@@ -276,8 +286,14 @@ impl BlobRow {
         let digest = sha256_hex(raw);
         let split = payload.and_then(|p| {
             let b64 = base64::engine::general_purpose::STANDARD.encode(p);
+            // Find the base64 text by its head, then compare the rest (a searcher built for the
+            // whole 40 KB needle would cost more than the search).
             let text = std::str::from_utf8(raw).ok()?;
-            let at = text.find(&b64)?;
+            let head = b64.get(..b64.len().min(64))?;
+            let at = text
+                .match_indices(head)
+                .map(|(i, _)| i)
+                .find(|&i| raw.get(i..i + b64.len()) == Some(b64.as_bytes()))?;
             let mut doc = Vec::with_capacity(raw.len() - b64.len());
             doc.extend_from_slice(raw.get(..at)?);
             doc.extend_from_slice(raw.get(at + b64.len()..)?);
@@ -494,7 +510,12 @@ pub(crate) fn record(
         format,
         origin: v.origin.clone(),
         signer,
-        verified_by: verified_by.to_string(),
+        verified_by: match &v.signer {
+            // The one key that verified, not the whole list of trusted keys.
+            SignerIdentity::Key { key_id } if verified_by.is_empty() => format!("key:{key_id}"),
+            SignerIdentity::Key { key_id } => format!("key:{key_id} {verified_by}"),
+            SignerIdentity::Certificate { .. } => verified_by.to_string(),
+        },
         predicate_type: v.statement.predicate_type.clone(),
         subjects,
         build,

@@ -258,6 +258,7 @@ fn suite(
     assert_eq!(art[0].commit.as_deref(), Some(C2));
     assert_eq!(art[0].git_ref.as_deref(), Some("refs/tags/v2"));
     assert_eq!(art[0].repository.as_deref(), Some("github.com/org/app"));
+    assert_eq!(art[0].verified_by, format!("key:{}", k.public.key_id()));
     out.insert("artifact".into(), serde_json::json!(art));
     assert!(index.query_artifact("sha256:xyz").is_err());
 
@@ -642,6 +643,7 @@ fn sigstore_bundles_enter_by_identity_and_are_found_by_it() {
     let hits = index.query_signer_identity(ID, ISSUER).expect("query");
     assert_eq!(hits.len(), 1);
     assert!(hits[0].signer.contains(ID), "{:?}", hits[0]);
+    assert_eq!(hits[0].verified_by, format!("identity:{ID}"));
     assert!(index
         .query_signer_identity(ID, "https://other")
         .expect("query")
