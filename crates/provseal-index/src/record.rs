@@ -190,12 +190,7 @@ fn depset(deps: &[ResourceDescriptor]) -> Option<DepSetRow> {
     let lines: Vec<(String, &ResourceDescriptor)> = deps
         .iter()
         .filter(|d| is_package(d))
-        .map(|d| {
-            let text = serde_json::to_value(d)
-                .and_then(|v| serde_json::to_string(&v))
-                .unwrap_or_default();
-            (text, d)
-        })
+        .map(|d| (sorted_json(d), d))
         .filter(|(t, _)| seen.insert(t.clone()))
         .collect();
     if lines.is_empty() {
@@ -221,6 +216,43 @@ fn depset(deps: &[ResourceDescriptor]) -> Option<DepSetRow> {
         digest,
         purls,
     })
+}
+
+/// A descriptor as JSON with its keys in sorted order, as `serde_json::Value` writes it (which
+/// is how provseal's statements are written), without building a `Value` for the common case.
+fn sorted_json(d: &ResourceDescriptor) -> String {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Sorted<'a> {
+        #[serde(skip_serializing_if = "serde_json::Map::is_empty")]
+        annotations: &'a serde_json::Map<String, serde_json::Value>,
+        #[serde(skip_serializing_if = "provseal_model::DigestSet::is_empty")]
+        digest: &'a provseal_model::DigestSet,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        download_location: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        media_type: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        name: Option<&'a str>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        uri: Option<&'a str>,
+    }
+    fn blank(v: &Option<String>) -> Option<&str> {
+        v.as_deref().filter(|s| !s.is_empty())
+    }
+    let text = if d.content.as_deref().is_none_or(<[u8]>::is_empty) {
+        serde_json::to_string(&Sorted {
+            annotations: &d.annotations,
+            digest: &d.digest,
+            download_location: blank(&d.download_location),
+            media_type: blank(&d.media_type),
+            name: blank(&d.name),
+            uri: blank(&d.uri),
+        })
+    } else {
+        serde_json::to_value(d).and_then(|v| serde_json::to_string(&v))
+    };
+    text.unwrap_or_default()
 }
 
 /// Decodes a stored dependency set.
@@ -536,6 +568,26 @@ mod tests {
         let n = package_row("pkg:npm/%40scope/left-pad@1.0.0");
         assert_eq!(n.ty.as_deref(), Some("npm"));
         assert_eq!(n.name.as_deref(), Some("left-pad"));
+    }
+
+    #[test]
+    fn sorted_json_matches_value_order() {
+        let rd = ResourceDescriptor {
+            uri: Some("pkg:pypi/xz@5.6.0".into()),
+            name: Some("xz".into()),
+            digest: [("sha256".to_string(), "ab".repeat(32))]
+                .into_iter()
+                .collect(),
+            annotations: serde_json::json!({"lockfile": "requirements.txt", "a": 1})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+            ..Default::default()
+        };
+        let via_value = serde_json::to_value(&rd)
+            .and_then(|v| serde_json::to_string(&v))
+            .unwrap_or_default();
+        assert_eq!(sorted_json(&rd), via_value);
     }
 
     #[test]
