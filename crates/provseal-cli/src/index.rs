@@ -2,7 +2,6 @@
 //! prints).
 
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::anyhow;
 use clap::{Args, Subcommand};
@@ -10,6 +9,7 @@ use provseal_index::{Hit, Index, IngestOptions, Location, Trust};
 use provseal_verify::VerifyOptions;
 
 use crate::args::IdentityArgs;
+use crate::exit::ExitStatus;
 use crate::{keys, output, verify, Failure, WithHint};
 
 /// `provseal index`.
@@ -267,7 +267,7 @@ fn print_hits<T: serde::Serialize>(
     items: &[T],
     format: FormatArgs,
     line: impl Fn(&T) -> String,
-) -> Result<ExitCode, Failure> {
+) -> Result<ExitStatus, Failure> {
     if format.json {
         output::print_json(&items)?;
     } else if format.jsonl {
@@ -281,14 +281,14 @@ fn print_hits<T: serde::Serialize>(
     }
     if items.is_empty() {
         eprintln!("no match");
-        Ok(ExitCode::from(1))
+        Ok(ExitStatus::Failure)
     } else {
-        Ok(ExitCode::SUCCESS)
+        Ok(ExitStatus::Success)
     }
 }
 
 /// Runs `provseal index`.
-pub fn run(args: IndexArgs) -> Result<ExitCode, Failure> {
+pub fn run(args: IndexArgs) -> Result<ExitStatus, Failure> {
     match args.command {
         IndexCommand::Add {
             paths,
@@ -326,9 +326,9 @@ pub fn run(args: IndexArgs) -> Result<ExitCode, Failure> {
                 }))?;
             }
             Ok(if report.rejected.is_empty() {
-                ExitCode::SUCCESS
+                ExitStatus::Success
             } else {
-                ExitCode::from(1)
+                ExitStatus::Failure
             })
         }
         IndexCommand::Query { query } => {
@@ -386,9 +386,9 @@ pub fn run(args: IndexArgs) -> Result<ExitCode, Failure> {
                 }
             }
             Ok(if d.is_empty() {
-                ExitCode::from(1)
+                ExitStatus::Failure
             } else {
-                ExitCode::SUCCESS
+                ExitStatus::Success
             })
         }
         IndexCommand::Reverify { trust, json } => {
@@ -403,7 +403,7 @@ pub fn run(args: IndexArgs) -> Result<ExitCode, Failure> {
                     println!(
                         "{}: [{}] {}",
                         r.payload_digest,
-                        r.code.unwrap_or_default(),
+                        r.code.map(|c| c.as_str()).unwrap_or_default(),
                         r.message.as_deref().unwrap_or_default()
                     );
                 }
@@ -414,9 +414,9 @@ pub fn run(args: IndexArgs) -> Result<ExitCode, Failure> {
                 results.len()
             );
             Ok(if failed == 0 {
-                ExitCode::SUCCESS
+                ExitStatus::Success
             } else {
-                ExitCode::from(1)
+                ExitStatus::Failure
             })
         }
         IndexCommand::Prune { signer } => {
@@ -424,13 +424,13 @@ pub fn run(args: IndexArgs) -> Result<ExitCode, Failure> {
             let mut index = open(&args.db, Open::Existing)?;
             let n = index.prune_key(&key_id).map_err(anyhow::Error::new)?;
             eprintln!("removed {n} envelope(s) signed by key {key_id}");
-            Ok(ExitCode::SUCCESS)
+            Ok(ExitStatus::Success)
         }
         IndexCommand::Export { dir } => {
             let mut index = open(&args.db, Open::Existing)?;
             let n = index.export(&dir).map_err(anyhow::Error::new)?;
             eprintln!("exported {n} envelope(s) to `{}`", dir.display());
-            Ok(ExitCode::SUCCESS)
+            Ok(ExitStatus::Success)
         }
     }
 }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
 use provseal_crypto::PublicKey;
+use provseal_verify::diag::Code;
 use provseal_verify::policy::Policy;
 use provseal_verify::{AttestationDoc, LoadedDoc, VerifyError, VerifyOptions};
 use rayon::prelude::*;
@@ -62,7 +63,7 @@ pub struct Rejection {
     /// The file.
     pub path: PathBuf,
     /// The diagnostic code (`signature-invalid`, `policy-failed`, …).
-    pub code: &'static str,
+    pub code: Code,
     /// The full message (names the file and line).
     pub message: String,
 }
@@ -210,7 +211,7 @@ pub(crate) fn verify_doc(
         Some(policy) => {
             // The same policy step as `provseal verify --policy`, with the document as artifact.
             let artifact = provseal_verify::Artifact {
-                name: doc.origin.clone(),
+                name: doc.origin.to_string(),
                 digests: Default::default(),
             };
             let mut verdict = provseal_verify::ArtifactVerdict::new(artifact, Ok(v));
@@ -294,7 +295,7 @@ fn read_file(
                     Ok(r) => records.push(r),
                     Err(e) => rejected.push(Rejection {
                         path: path.to_path_buf(),
-                        code: "attestation-malformed",
+                        code: Code::AttestationMalformed,
                         message: e.to_string(),
                     }),
                 }

@@ -147,7 +147,7 @@ pub struct Reverified {
     pub origin: String,
     /// `None` when it still verifies; otherwise the diagnostic code.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub code: Option<&'static str>,
+    pub code: Option<provseal_verify::diag::Code>,
     /// Why it no longer verifies.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
@@ -457,7 +457,7 @@ impl Index {
                         .extend(deps.iter().cloned());
                 }
                 let v = VerifiedStatement {
-                    origin: origin.string(),
+                    origin: provseal_verify::Origin::file(origin.string()),
                     signer: SignerRow::identity(
                         &kind.string(),
                         key_id.opt_string(),
@@ -470,7 +470,7 @@ impl Index {
                 };
                 let report = policy.evaluate(&PolicyInput {
                     verified: &v,
-                    artifact_name: &v.origin,
+                    artifact_name: &origin.string(),
                     now,
                     signed_at: None,
                 });

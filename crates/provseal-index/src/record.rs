@@ -540,7 +540,7 @@ pub(crate) fn record(
         payload_digest,
         blob: BlobRow::of(raw, payload, depset.as_ref(), dicts),
         format,
-        origin: v.origin.clone(),
+        origin: v.origin.to_string(),
         signer,
         verified_by: match &v.signer {
             // The one key that verified, not the whole list of trusted keys.

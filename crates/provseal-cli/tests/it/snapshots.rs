@@ -49,6 +49,8 @@ fn help_of_every_command() {
     provseal_snapshot!("help_verify_blob", prj, ["verify-blob", "--help"]);
     provseal_snapshot!("help_policy", prj, ["policy", "--help"]);
     provseal_snapshot!("help_policy_check", prj, ["policy", "check", "--help"]);
+    provseal_snapshot!("help_index", prj, ["index", "--help"]);
+    provseal_snapshot!("help_index_query", prj, ["index", "query", "--help"]);
     provseal_snapshot!("help_subcommand", prj, ["help", "verify"]);
 }
 

@@ -190,7 +190,7 @@ fn suite(
         )
         .expect("add");
     assert_eq!(report.envelopes_new, 4, "{report:?}");
-    let mut codes: Vec<&str> = report.rejected.iter().map(|r| r.code).collect();
+    let mut codes: Vec<&str> = report.rejected.iter().map(|r| r.code.as_str()).collect();
     codes.sort();
     assert_eq!(
         codes,
@@ -341,7 +341,9 @@ fn suite(
         .reverify(&Trust::keys(vec![other.public.clone()]))
         .expect("reverify");
     assert_eq!(rot.len(), 4);
-    assert!(rot.iter().all(|r| r.code == Some("signature-invalid")));
+    assert!(rot
+        .iter()
+        .all(|r| r.code.map(|c| c.as_str()) == Some("signature-invalid")));
     let ok = index.reverify(&trust).expect("reverify");
     assert!(ok.iter().all(|r| r.code.is_none()), "{ok:?}");
     let exported = dir.join(format!("export-{}", loc.display().len()));
@@ -670,7 +672,7 @@ fn a_policy_gates_ingestion() {
     let r = index
         .add(&[att], &trust, &IngestOptions::default())
         .expect("add");
-    let mut codes: Vec<&str> = r.rejected.iter().map(|r| r.code).collect();
+    let mut codes: Vec<&str> = r.rejected.iter().map(|r| r.code.as_str()).collect();
     codes.sort();
     assert_eq!(
         codes,
