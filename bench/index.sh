@@ -10,6 +10,7 @@
 #   SETS/PER/DEPS/KEYS override the corpus shape (defaults 2000/50/200/20).
 #   PGPORT (default 54339): the throwaway PostgreSQL server started with scripts/postgres-test.
 #   PROVSEAL_BIN: a provseal binary to use instead of building the release one.
+#   SKIP_GEN=1: measure the corpus as it is (an interrupted generation), generating nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -24,7 +25,9 @@ PS=${PROVSEAL_BIN:-$ROOT/target/release/provseal}
 mkdir -p "$DIR"
 echo "== corpus: $SETS runs x $PER subjects, $DEPS dependencies, $KEYS keys in $DIR"
 t0=$(date +%s)
-python3 "$ROOT/bench/index-gen.py" "$PS" "$DIR" "$SETS" "$PER" "$DEPS" "$KEYS"
+if [ "${SKIP_GEN:-0}" != 1 ]; then
+  python3 "$ROOT/bench/index-gen.py" "$PS" "$DIR" "$SETS" "$PER" "$DEPS" "$KEYS"
+fi
 echo "corpus ready ($(( $(date +%s) - t0 )) s; $(find "$DIR/att" -type f | wc -l) files, $(du -sh "$DIR/att" | cut -f1))"
 KEYARGS=()
 for k in "$DIR"/keys/*.pub; do KEYARGS+=(--key "$k"); done
@@ -102,7 +105,7 @@ for be in sqlite postgres; do
 done
 
 echo
-echo "machine: $(nproc) cores; corpus $SETS x $PER = $((SETS * PER)) attestations, $DEPS deps, $KEYS keys"
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); corpus: $(find "$DIR/att" -type f | wc -l) attestations from $(ls "$DIR/att" | wc -l) runs, $DEPS deps, $KEYS keys"
 printf '%-22s %14s %14s %10s %12s\n' measure sqlite postgres pg/sqlite target
 row() { python3 -c "
 import sys
