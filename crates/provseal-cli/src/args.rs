@@ -54,7 +54,7 @@ pub enum Command {
     /// Verify a detached signature (minisign `.minisig`, or raw) of a file.
     VerifyBlob(VerifyBlobArgs),
     /// The audit index: ingest verified attestations, query them.
-    Index(crate::index::IndexArgs),
+    Index(IndexArgs),
 }
 
 /// `provseal verify-bundle`: exactly the arguments the sigstore-conformance suite passes.
@@ -462,4 +462,157 @@ pub struct InspectArgs {
     /// Print JSON on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `provseal index`.
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// The index: a SQLite file, or a `postgres://` URL.
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH|URL",
+        env = "PROVSEAL_INDEX_DB",
+        default_value = "provseal-index.db",
+        hide_env_values = true
+    )]
+    pub db: String,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: IndexCommand,
+}
+
+/// How stored attestations must verify (for `add` and `reverify`).
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// Trusted public key(s) (SPKI PEM).
+    #[arg(long = "key", value_name = "PUB")]
+    pub keys: Vec<PathBuf>,
+    /// A policy every attestation must pass (its trusted keys and identities are trusted).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Sigstore trust and identity.
+    #[command(flatten)]
+    pub identity: IdentityArgs,
+}
+
+/// How to print query results.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct FormatArgs {
+    /// One JSON array on stdout.
+    #[arg(long, conflicts_with = "jsonl")]
+    pub json: bool,
+    /// One JSON object per line on stdout.
+    #[arg(long)]
+    pub jsonl: bool,
+}
+
+/// `provseal index` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Verify and ingest attestation files and directories (only verified ones enter).
+    Add {
+        /// Files and directories.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Trust.
+        #[command(flatten)]
+        trust: TrustArgs,
+        /// Files per transaction.
+        #[arg(long, default_value_t = 1000, value_name = "N")]
+        batch: usize,
+        /// Print the ingestion report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Query the index.
+    Query {
+        /// What to look for.
+        #[command(subcommand)]
+        query: QueryCommand,
+    },
+    /// The dependency change between two releases (`sha256:HEX` of an artifact or payload, an
+    /// artifact file, or a commit prefix).
+    Diff {
+        /// The earlier release.
+        a: String,
+        /// The later release.
+        b: String,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify every stored attestation again (a rotated key, a stricter policy).
+    Reverify {
+        /// Trust.
+        #[command(flatten)]
+        trust: TrustArgs,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove every attestation signed by a key (a compromised key).
+    Prune {
+        /// The key: a public key file (SPKI PEM) or its provseal key id (hex).
+        #[arg(long, value_name = "K")]
+        signer: String,
+    },
+    /// Write every stored envelope to DIR (`PAYLOAD_DIGEST.intoto.jsonl`, …).
+    Export {
+        /// The directory.
+        dir: PathBuf,
+    },
+}
+
+/// `provseal index query` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum QueryCommand {
+    /// Builds with a dependency matching a purl, with an optional version or range
+    /// (`pkg:pypi/xz@>=5.6.0,<5.6.2`).
+    Package {
+        /// The package pattern.
+        purl: String,
+        /// Output.
+        #[command(flatten)]
+        format: FormatArgs,
+    },
+    /// Attestations for an artifact (a file, or `sha256:HEX`).
+    Artifact {
+        /// The artifact.
+        artifact: String,
+        /// Output.
+        #[command(flatten)]
+        format: FormatArgs,
+    },
+    /// Builds from a commit (hex prefix, at least 4 digits).
+    Commit {
+        /// The prefix.
+        prefix: String,
+        /// Output.
+        #[command(flatten)]
+        format: FormatArgs,
+    },
+    /// Attestations by a signer.
+    Signer {
+        /// Certificate identity (SAN).
+        #[arg(long, requires = "issuer", conflicts_with = "key")]
+        identity: Option<String>,
+        /// Certificate OIDC issuer.
+        #[arg(long, requires = "identity")]
+        issuer: Option<String>,
+        /// A public key file (SPKI PEM) or its provseal key id (hex).
+        #[arg(long, value_name = "K", required_unless_present = "identity")]
+        key: Option<String>,
+        /// Output.
+        #[command(flatten)]
+        format: FormatArgs,
+    },
+    /// Every indexed build that fails a policy today.
+    Policy {
+        /// The policy file.
+        policy: PathBuf,
+        /// Output.
+        #[command(flatten)]
+        format: FormatArgs,
+    },
 }
