@@ -132,19 +132,8 @@ pub(crate) fn package_row(purl: &str) -> PackageRow {
         ),
         None => (None, None, None, None),
     };
-    let key = parsed
-        .as_ref()
-        .and_then(|p| {
-            let mut base =
-                packageurl::PackageUrl::new(p.ty().to_string(), p.name().to_string()).ok()?;
-            if let Some(ns) = p.namespace() {
-                base.with_namespace(ns.to_string()).ok()?;
-            }
-            provseal_verify::policy::purl::PackagePattern::parse(&base.to_string())
-                .ok()
-                .map(|pat| pat.key().to_string())
-        })
-        .unwrap_or_else(|| purl.to_string());
+    // The identity the policy's package patterns compare (PyPI names per PEP 503).
+    let key = provseal_model::purl::purl_identity(purl).unwrap_or_else(|| purl.to_string());
     PackageRow {
         id: id_of("package", purl),
         purl: purl.to_string(),
