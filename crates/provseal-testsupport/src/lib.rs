@@ -156,3 +156,6 @@ pub fn cases_of_kind(dir: &Path, kind: &str) -> Vec<Case> {
         .filter(|c| c.kind == kind && !c.needs_network)
         .collect()
 }
+
+pub mod oidc;
+pub mod stack;
