@@ -9,7 +9,8 @@ use provseal_crypto::minisign::{self, MinisignMode, MinisignPublicKey};
 use provseal_crypto::PublicKey;
 
 use crate::args::{BlobFormat, ExportFormat, KeyExportArgs, SignBlobArgs, VerifyBlobArgs};
-use crate::{keys, Failure};
+use crate::{keys, Failure, WithHint};
+use provseal_crypto::hash::HashAlgorithm;
 
 fn open_data(path: &Path) -> Result<fs_err::File, Failure> {
     let meta = fs_err::metadata(path).context("cannot read the file to sign or verify")?;
@@ -19,8 +20,113 @@ fn open_data(path: &Path) -> Result<fs_err::File, Failure> {
     Ok(fs_err::File::open(path)?)
 }
 
+/// `provseal sign-blob --keyless`: a message signature in a Sigstore bundle v0.3, as
+/// `cosign sign-blob --bundle` writes it.
+fn sign_keyless(args: &SignBlobArgs) -> Result<ExitCode, Failure> {
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| crate::output::with_suffix(&args.file, ".sigstore.json"));
+    if !args.force && fs_err::symlink_metadata(&out).is_ok() {
+        return Err(anyhow!(
+            "`{}` exists already (pass --force to replace it)",
+            out.display()
+        )
+        .into());
+    }
+    let signer = crate::keyless::open(&args.signing.keyless)?;
+    let data = open_data(&args.file)?;
+    let digests = provseal_crypto::hash::hash_reader(data, &[HashAlgorithm::Sha256])
+        .with_context(|| format!("cannot read `{}`", args.file.display()))?;
+    let mut sha256 = [0u8; 32];
+    hex::decode_to_slice(digests.get("sha256").unwrap_or_default(), &mut sha256)
+        .context("internal: SHA-256 digest")?;
+    let signed = signer
+        .sign_digest(sha256, jiff::Timestamp::now())
+        .map_err(crate::keyless::failure)?;
+    crate::keyless::print_identity(&signed, &signer);
+    let mut bytes = signed.json;
+    bytes.push(b'\n');
+    let overwrite = if args.force {
+        Overwrite::Allow
+    } else {
+        Overwrite::Refuse
+    };
+    provseal_attest::write_atomic(&out, &bytes, overwrite)?;
+    eprintln!(
+        "signed `{}` keyless, wrote `{}`",
+        args.file.display(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `provseal verify-blob --bundle`: a Sigstore message-signature bundle over the file.
+fn verify_bundle(args: &VerifyBlobArgs, bundle: &Path) -> Result<ExitCode, Failure> {
+    use provseal_sigstore::{ArtifactInput, BundleSigner, ParsedBundle};
+    let raw = crate::verify::read_attestation(bundle)?;
+    let name = bundle.display().to_string();
+    let trust = crate::verify::sigstore_trust(&args.identity)?;
+    let key = match &args.key {
+        Some(k) => Some(read_any_public_key(k)?.0),
+        None => None,
+    };
+    let data = open_data(&args.file)?;
+    let digests = provseal_crypto::hash::hash_reader(data, &[HashAlgorithm::Sha256])
+        .with_context(|| format!("cannot read `{}`", args.file.display()))?;
+    let hex = digests.get("sha256").unwrap_or_default().to_owned();
+    let artifact = ArtifactInput::Digest {
+        alg: "sha256",
+        hex: &hex,
+    };
+    let signer = match (&key, &trust.identity) {
+        (Some(k), _) => BundleSigner::Key(k),
+        (None, Some(policy)) => BundleSigner::Identity(policy),
+        (None, None) => {
+            return Err(anyhow!("no signer to check the bundle against")).hint(
+                "pass --certificate-identity and --certificate-oidc-issuer (keyless), or --key",
+            )
+        }
+    };
+    let result = ParsedBundle::parse(&raw, &name).and_then(|parsed| {
+        provseal_sigstore::verify_parsed(
+            &parsed,
+            Some(&artifact),
+            &trust.trusted_root,
+            signer,
+            &trust.options,
+        )
+    });
+    match result {
+        Ok(v) => {
+            let who = v
+                .identity()
+                .map(|i| {
+                    format!(
+                        "{} (issuer {})",
+                        i.san.as_deref().unwrap_or("?"),
+                        i.issuer.as_deref().unwrap_or("?")
+                    )
+                })
+                .unwrap_or_else(|| "key".into());
+            println!("{}: verified: signed by {who}", args.file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) if e.is_input_error() => Err(Failure::from(
+            anyhow::Error::new(e).context(format!("`{name}` cannot be checked")),
+        )),
+        Err(e) => {
+            println!("{}: error[{}]: {e}", args.file.display(), e.code());
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
 /// `provseal sign-blob`.
 pub fn sign(args: SignBlobArgs) -> Result<ExitCode, Failure> {
+    if args.signing.keyless.keyless {
+        return sign_keyless(&args);
+    }
     let signer = keys::open_signer(&args.signing)?;
     let data = open_data(&args.file)?;
     let name = args
@@ -92,12 +198,18 @@ fn read_any_public_key(path: &Path) -> Result<(PublicKey, Option<MinisignPublicK
 
 /// `provseal verify-blob`.
 pub fn verify(args: VerifyBlobArgs) -> Result<ExitCode, Failure> {
-    let (key, minisign_key) = read_any_public_key(&args.key)?;
-    let sig = fs_err::read(&args.signature).context("cannot read the signature")?;
+    if let Some(bundle) = &args.bundle {
+        return verify_bundle(&args, bundle);
+    }
+    let (Some(key_path), Some(signature)) = (&args.key, &args.signature) else {
+        return Err(anyhow!("verify-blob needs --signature and --key, or --bundle").into());
+    };
+    let (key, minisign_key) = read_any_public_key(key_path)?;
+    let sig = fs_err::read(signature).context("cannot read the signature")?;
     let data = open_data(&args.file)?;
     let result = if minisign::is_minisig(&sig) {
         let text = String::from_utf8(sig)
-            .map_err(|_| anyhow!("`{}` is not valid UTF-8", args.signature.display()))?;
+            .map_err(|_| anyhow!("`{}` is not valid UTF-8", signature.display()))?;
         let pk = match minisign_key {
             Some(k) => k,
             None => MinisignPublicKey::from_public_key(&key)?,
@@ -120,7 +232,7 @@ pub fn verify(args: VerifyBlobArgs) -> Result<ExitCode, Failure> {
             .context(format!("cannot read `{}`", args.file.display()))
             .into()),
         Err(e) if is_input_error(&e) => Err(Failure::from(
-            anyhow::Error::new(e).context(format!("`{}` is malformed", args.signature.display())),
+            anyhow::Error::new(e).context(format!("`{}` is malformed", signature.display())),
         )),
         Err(e) => {
             println!("{}: {e}", args.file.display());

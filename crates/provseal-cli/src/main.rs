@@ -12,6 +12,7 @@ mod attest;
 mod blob;
 mod emit;
 mod inspect;
+mod keyless;
 mod keys;
 mod materials;
 mod output;
