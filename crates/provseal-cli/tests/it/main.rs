@@ -5,6 +5,7 @@
 mod bad_input;
 mod blob;
 mod e2e;
+mod keyless;
 mod run;
 mod shapes;
 mod sigstore;
