@@ -174,3 +174,71 @@ impl KeylessError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every code is distinct and documented in `docs/diagnostics.md`.
+    #[test]
+    fn codes_are_unique_and_documented() {
+        let io = || std::io::Error::other("x");
+        let src = TokenSource::SigstoreIdToken;
+        let now = jiff::Timestamp::UNIX_EPOCH;
+        let all = [
+            KeylessError::NoToken { tried: Vec::new() },
+            KeylessError::TokenFile {
+                path: "f".into(),
+                source: io(),
+            },
+            KeylessError::TokenMalformed {
+                source_name: src.clone(),
+                reason: String::new(),
+            },
+            KeylessError::TokenExpired {
+                source_name: src.clone(),
+                expired_at: now,
+                now,
+            },
+            KeylessError::TokenAudience {
+                source_name: src.clone(),
+                expected: "sigstore",
+                actual: Vec::new(),
+            },
+            KeylessError::TokenSourceFailed {
+                source_name: src,
+                reason: String::new(),
+            },
+            KeylessError::SigningConfig {
+                origin: String::new(),
+                reason: String::new(),
+            },
+            KeylessError::Service {
+                service: Service::Fulcio,
+                url: String::new(),
+                status: None,
+                attempts: 1,
+                message: String::new(),
+            },
+            KeylessError::Setup(String::new()),
+            KeylessError::Bundle(String::new()),
+            KeylessError::Artifact {
+                path: "a".into(),
+                source: io(),
+            },
+        ];
+        let docs = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/diagnostics.md"),
+        )
+        .unwrap_or_default();
+        let mut seen = std::collections::BTreeSet::new();
+        for e in &all {
+            assert!(seen.insert(e.code()), "duplicate {}", e.code());
+            assert!(
+                docs.contains(&format!("| `{}` |", e.code())),
+                "undocumented {}",
+                e.code()
+            );
+        }
+    }
+}
