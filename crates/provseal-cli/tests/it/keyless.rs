@@ -348,6 +348,27 @@ fn keyless_sign_blob_verifies_with_cosign_and_provseal_and_cosign_bundles_verify
     );
     assert_eq!(code, 0, "{err}");
     let bundle = "dist/tool-1.0.whl.sigstore.json";
+    // inspect shows who signed a bundle with no provenance: SAN, issuer, extensions by name.
+    let (code, out, err) = k.run(&["inspect", bundle, "--json"], &[]);
+    assert_eq!(code, 0, "{err}");
+    let shown: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let cert = &shown[0]["certificate"];
+    assert_eq!(cert["san"], k.stack.identity());
+    assert_eq!(cert["issuer"], k.stack.oidc_issuer.as_str());
+    for (name, value) in [
+        (
+            "source-repository-uri",
+            "https://github.com/provseal-test/app",
+        ),
+        ("source-repository-ref", "refs/tags/v1.0.0"),
+        ("runner-environment", "github-hosted"),
+    ] {
+        assert_eq!(cert["extensions"][name], value, "{cert}");
+    }
+    assert!(shown[0]["messageDigest"]
+        .as_str()
+        .unwrap()
+        .starts_with("sha256:"));
     if let Some((ok, err)) = k.cosign(&["verify-blob", "--bundle", bundle, "dist/tool-1.0.whl"]) {
         assert!(ok, "cosign verify-blob: {err}");
     }
