@@ -47,14 +47,24 @@ fn sign_keyless(args: &SignBlobArgs) -> Result<ExitCode, Failure> {
     crate::keyless::print_identity(&signed, &signer);
     let mut bytes = signed.json;
     bytes.push(b'\n');
+    write_signature(args, &out, &bytes, "keyless")
+}
+
+/// Writes a signature file atomically (refusing to replace one unless `--force`).
+fn write_signature(
+    args: &SignBlobArgs,
+    out: &Path,
+    bytes: &[u8],
+    who: &str,
+) -> Result<ExitCode, Failure> {
     let overwrite = if args.force {
         Overwrite::Allow
     } else {
         Overwrite::Refuse
     };
-    provseal_attest::write_atomic(&out, &bytes, overwrite)?;
+    provseal_attest::write_atomic(out, bytes, overwrite)?;
     eprintln!(
-        "signed `{}` keyless, wrote `{}`",
+        "signed `{}` {who}, wrote `{}`",
         args.file.display(),
         out.display()
     );
@@ -163,19 +173,12 @@ pub fn sign(args: SignBlobArgs) -> Result<ExitCode, Failure> {
         ),
     };
     let out = args.out.clone().unwrap_or(default_out);
-    let overwrite = if args.force {
-        Overwrite::Allow
-    } else {
-        Overwrite::Refuse
-    };
-    provseal_attest::write_atomic(&out, &bytes, overwrite)?;
-    eprintln!(
-        "signed `{}` with key {}, wrote `{}`",
-        args.file.display(),
-        signer.key_id(),
-        out.display()
-    );
-    Ok(ExitCode::SUCCESS)
+    write_signature(
+        &args,
+        &out,
+        &bytes,
+        &format!("with key {}", signer.key_id()),
+    )
 }
 
 /// Reads a public key file: SPKI PEM or a minisign public key.
