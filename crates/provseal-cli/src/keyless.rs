@@ -47,7 +47,7 @@ pub fn open(args: &KeylessArgs) -> Result<KeylessSigner, Failure> {
             services.tsa.as_deref().unwrap_or("none")
         );
     }
-    Ok(KeylessSigner::new(token, services, http))
+    Ok(KeylessSigner::new(token, services, http).with_sources(sources))
 }
 
 /// A keyless error as a failure (exit 2) with the next step as a hint.

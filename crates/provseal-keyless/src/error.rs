@@ -117,6 +117,9 @@ pub enum KeylessError {
         /// What the service or the connection said.
         message: String,
     },
+    /// sigstore-sign refused the statement before contacting any service.
+    #[error("the statement cannot be signed keyless: {0}")]
+    Statement(String),
     /// The HTTP client or the runtime could not be set up.
     #[error("cannot set up the HTTP client: {0}")]
     Setup(String),
@@ -160,6 +163,7 @@ impl KeylessError {
             KeylessError::TokenSourceFailed { .. } => "keyless-token-source",
             KeylessError::SigningConfig { .. } => "keyless-signing-config",
             KeylessError::Service { .. } => "keyless-service",
+            KeylessError::Statement(_) => "keyless-statement",
             KeylessError::Setup(_) => "keyless-setup",
             KeylessError::Bundle(_) => "keyless-bundle",
             KeylessError::Artifact { .. } => "keyless-artifact",
@@ -220,6 +224,7 @@ mod tests {
                 attempts: 1,
                 message: String::new(),
             },
+            KeylessError::Statement(String::new()),
             KeylessError::Setup(String::new()),
             KeylessError::Bundle(String::new()),
             KeylessError::Artifact {
