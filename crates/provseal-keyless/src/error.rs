@@ -104,7 +104,7 @@ pub enum KeylessError {
         reason: String,
     },
     /// A service failed (after the retries transient errors get).
-    #[error("{service} at {url} failed{}: {message}", status_text(.status))]
+    #[error("{service} at {url} failed{}{}: {message}", status_text(.status), attempts_text(*.attempts))]
     Service {
         /// Which service.
         service: Service,
@@ -141,6 +141,14 @@ fn status_text(status: &Option<u16>) -> String {
     status
         .map(|s| format!(" with HTTP {s}"))
         .unwrap_or_default()
+}
+
+fn attempts_text(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" ({attempts} attempts)")
+    } else {
+        String::new()
+    }
 }
 
 fn tried_list(tried: &[Tried]) -> String {
