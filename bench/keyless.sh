@@ -43,18 +43,7 @@ python3 "$BENCH/compare.py" --runs 10 --baseline cosign-attest-blob \
   cosign-attest-blob "$COSIGN attest-blob --yes --identity-token \$(cat token) --signing-config $SIGNING_CONFIG --trusted-root $TRUSTED_ROOT --type slsaprovenance1 --predicate predicate.json --bundle out/c-\$(date +%s%N).json artifact.bin"
 
 D=n$N
-if [ ! -f "$D/.made" ]; then
-  rm -rf "$D" && mkdir -p "$D/files"
-  python3 - "$D/files" "$N" <<'PY'
-import os, random, sys
-d, n = sys.argv[1], int(sys.argv[2])
-rnd = random.Random(42)
-for i in range(n):
-    with open(os.path.join(d, f"f{i:06d}.bin"), "wb") as f:
-        f.write(os.urandom(rnd.randint(1024, 65536)))
-PY
-  touch "$D/.made"
-fi
+python3 "$BENCH/make-artifacts.py" "$D" "$N"
 cd "$D"
 echo tiny >tiny.bin
 echo "## batch of $N artifacts ($(du -sh files | cut -f1)): keyless vs key-signed, and one keyless round trip"
