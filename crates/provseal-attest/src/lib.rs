@@ -80,8 +80,8 @@ pub enum AttestError {
         /// The path.
         path: PathBuf,
     },
-    /// The output file exists and `--force` was not given.
-    #[error("`{}` exists already (pass --force to replace it)", path.display())]
+    /// The output file exists and replacing it was not asked for.
+    #[error("`{}` exists already", path.display())]
     OutputExists {
         /// The path.
         path: PathBuf,

@@ -1,7 +1,6 @@
 //! `provseal attest`.
 
-use std::process::ExitCode;
-
+use crate::exit::ExitStatus;
 use anyhow::anyhow;
 use provseal_attest::AttestRequest;
 use provseal_crypto::hash::HashAlgorithm;
@@ -24,7 +23,7 @@ pub fn digest_algorithms(names: &[String]) -> Result<Vec<HashAlgorithm>, Failure
 }
 
 /// Runs `provseal attest`.
-pub fn run(args: AttestArgs) -> Result<ExitCode, Failure> {
+pub fn run(args: AttestArgs) -> Result<ExitStatus, Failure> {
     let digests = digest_algorithms(&args.subject.digest)?;
     let signer = keys::open_producer(&args.signing, &args.subject.subjects, &args.output)?;
     if let Some(out) = &args.output.out {
@@ -42,5 +41,5 @@ pub fn run(args: AttestArgs) -> Result<ExitCode, Failure> {
     if args.output.json {
         output::print_json(&summary)?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Success)
 }

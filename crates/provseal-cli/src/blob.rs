@@ -1,7 +1,7 @@
 //! Detached signatures: `sign-blob`, `verify-blob`, `key export` (minisign and raw).
 
+use crate::exit::{Classify, ExitStatus};
 use std::path::Path;
-use std::process::ExitCode;
 
 use anyhow::{anyhow, Context};
 use provseal_attest::Overwrite;
@@ -22,7 +22,7 @@ fn open_data(path: &Path) -> Result<fs_err::File, Failure> {
 
 /// `provseal sign-blob --keyless`: a message signature in a Sigstore bundle v0.3, as
 /// `cosign sign-blob --bundle` writes it.
-fn sign_keyless(args: &SignBlobArgs) -> Result<ExitCode, Failure> {
+fn sign_keyless(args: &SignBlobArgs) -> Result<ExitStatus, Failure> {
     let out = args
         .out
         .clone()
@@ -56,7 +56,7 @@ fn write_signature(
     out: &Path,
     bytes: &[u8],
     who: &str,
-) -> Result<ExitCode, Failure> {
+) -> Result<ExitStatus, Failure> {
     let overwrite = if args.force {
         Overwrite::Allow
     } else {
@@ -68,11 +68,11 @@ fn write_signature(
         args.file.display(),
         out.display()
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Success)
 }
 
 /// `provseal verify-blob --bundle`: a Sigstore message-signature bundle over the file.
-fn verify_bundle(args: &VerifyBlobArgs, bundle: &Path) -> Result<ExitCode, Failure> {
+fn verify_bundle(args: &VerifyBlobArgs, bundle: &Path) -> Result<ExitStatus, Failure> {
     use provseal_sigstore::{ArtifactInput, BundleSigner, ParsedBundle};
     let raw = crate::verify::read_attestation(bundle)?;
     let name = bundle.display().to_string();
@@ -120,20 +120,20 @@ fn verify_bundle(args: &VerifyBlobArgs, bundle: &Path) -> Result<ExitCode, Failu
                 })
                 .unwrap_or_else(|| "key".into());
             println!("{}: verified: signed by {who}", args.file.display());
-            Ok(ExitCode::SUCCESS)
+            Ok(ExitStatus::Success)
         }
         Err(e) if e.is_input_error() => Err(Failure::from(
             anyhow::Error::new(e).context(format!("`{name}` cannot be checked")),
         )),
         Err(e) => {
             println!("{}: error[{}]: {e}", args.file.display(), e.code());
-            Ok(ExitCode::from(1))
+            Ok(ExitStatus::Failure)
         }
     }
 }
 
 /// `provseal sign-blob`.
-pub fn sign(args: SignBlobArgs) -> Result<ExitCode, Failure> {
+pub fn sign(args: SignBlobArgs) -> Result<ExitStatus, Failure> {
     if args.signing.keyless.keyless {
         return sign_keyless(&args);
     }
@@ -200,7 +200,7 @@ fn read_any_public_key(path: &Path) -> Result<(PublicKey, Option<MinisignPublicK
 }
 
 /// `provseal verify-blob`.
-pub fn verify(args: VerifyBlobArgs) -> Result<ExitCode, Failure> {
+pub fn verify(args: VerifyBlobArgs) -> Result<ExitStatus, Failure> {
     if let Some(bundle) = &args.bundle {
         return verify_bundle(&args, bundle);
     }
@@ -229,33 +229,23 @@ pub fn verify(args: VerifyBlobArgs) -> Result<ExitCode, Failure> {
                 args.file.display(),
                 key.key_id().get(..16).unwrap_or_default()
             );
-            Ok(ExitCode::SUCCESS)
+            Ok(ExitStatus::Success)
         }
         Err(minisign::MinisignError::Read(e)) => Err(anyhow::Error::new(e)
             .context(format!("cannot read `{}`", args.file.display()))
             .into()),
-        Err(e) if is_input_error(&e) => Err(Failure::from(
+        Err(e) if e.exit_status() == ExitStatus::Error => Err(Failure::from(
             anyhow::Error::new(e).context(format!("`{}` is malformed", signature.display())),
         )),
         Err(e) => {
             println!("{}: {e}", args.file.display());
-            Ok(ExitCode::from(1))
+            Ok(e.exit_status())
         }
     }
 }
 
-fn is_input_error(e: &minisign::MinisignError) -> bool {
-    !matches!(
-        e,
-        minisign::MinisignError::BadSignature { .. }
-            | minisign::MinisignError::BadCommentSignature { .. }
-            | minisign::MinisignError::KeyMismatch { .. }
-            | minisign::MinisignError::Crypto(_)
-    )
-}
-
 /// `provseal key export`.
-pub fn export(args: KeyExportArgs) -> Result<ExitCode, Failure> {
+pub fn export(args: KeyExportArgs) -> Result<ExitStatus, Failure> {
     let (key, minisign_key) = read_any_public_key(&args.key)?;
     let text = match args.format {
         ExportFormat::Minisign => match minisign_key {
@@ -267,5 +257,5 @@ pub fn export(args: KeyExportArgs) -> Result<ExitCode, Failure> {
         Some(out) => provseal_attest::write_atomic(out, text.as_bytes(), Overwrite::Refuse)?,
         None => print!("{text}"),
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Success)
 }

@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::anyhow;
 use provseal_attest::{Overwrite, ProvenanceInput};
 use provseal_crypto::Signer;
 use provseal_model::dsse::Envelope;
@@ -131,11 +130,7 @@ pub fn check_outputs_free(paths: &[PathBuf], out: &OutputArgs) -> Result<(), Fai
     }
     for p in paths {
         if fs_err::symlink_metadata(p).is_ok() {
-            return Err(anyhow!(
-                "`{}` exists already (pass --force to replace it)",
-                p.display()
-            )
-            .into());
+            return Err(provseal_attest::AttestError::OutputExists { path: p.clone() }.into());
         }
     }
     Ok(())

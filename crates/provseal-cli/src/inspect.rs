@@ -1,7 +1,6 @@
 //! `provseal inspect`: what an attestation says, without verifying it.
 
-use std::process::ExitCode;
-
+use crate::exit::ExitStatus;
 use anyhow::anyhow;
 use provseal_model::Statement;
 use provseal_verify::{AttestationDoc, LoadedDoc};
@@ -283,7 +282,7 @@ fn print_certificate(cert: &Value) {
 }
 
 /// Runs `provseal inspect`.
-pub fn run(args: InspectArgs) -> Result<ExitCode, Failure> {
+pub fn run(args: InspectArgs) -> Result<ExitStatus, Failure> {
     let bytes = verify::read_attestation(&args.file)?;
     let docs = provseal_verify::load_attestations(&bytes, &args.file.display().to_string())?;
     let summaries: Vec<Value> = docs.iter().map(summarize).collect();
@@ -295,8 +294,8 @@ pub fn run(args: InspectArgs) -> Result<ExitCode, Failure> {
         }
     }
     Ok(if summaries.iter().any(|s| s.get("error").is_some()) {
-        ExitCode::from(2)
+        ExitStatus::Error
     } else {
-        ExitCode::SUCCESS
+        ExitStatus::Success
     })
 }

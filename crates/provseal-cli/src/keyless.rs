@@ -50,25 +50,9 @@ pub fn open(args: &KeylessArgs) -> Result<KeylessSigner, Failure> {
     Ok(KeylessSigner::new(token, services, http).with_sources(sources))
 }
 
-/// A keyless error as a failure (exit 2) with the next step as a hint.
+/// A keyless error as a failure: exit 2, the hint from its type (`exit::keyless_hint`).
 pub fn failure(e: KeylessError) -> Failure {
-    let hint = match &e {
-        KeylessError::NoToken { .. } => Some(
-            "in GitHub Actions grant `permissions: id-token: write`; in GitLab declare `id_tokens: SIGSTORE_ID_TOKEN: {aud: sigstore}`; elsewhere pass --identity-token".to_owned(),
-        ),
-        KeylessError::TokenExpired { .. } => {
-            Some("get a fresh token (CI tokens live minutes); sign again".to_owned())
-        }
-        KeylessError::TokenAudience { .. } => {
-            Some("request the token with audience `sigstore`".to_owned())
-        }
-        _ => None,
-    };
-    Failure {
-        error: anyhow::Error::new(e),
-        hint,
-        code: 2,
-    }
+    Failure::from(e)
 }
 
 /// A signing failure after a successful build: nothing is written, the products are untouched,

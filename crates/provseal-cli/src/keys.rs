@@ -1,11 +1,11 @@
 //! Key settings: resolving key references (`env://VAR`, files) and passphrases from the
 //! environment, and `provseal key generate`.
 
+use crate::exit::ExitStatus;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::{anyhow, Context};
-use provseal_crypto::{KeyAlgorithm, KeyRef, PublicKey, Signer};
+use provseal_crypto::{KeyAlgorithm, LoadContext, PublicKey, Signer, SignerRegistry};
 use zeroize::Zeroizing;
 
 use crate::args::{Algorithm, KeyGenerateArgs, SigningArgs};
@@ -49,76 +49,37 @@ pub fn open_producer(
 }
 
 /// Opens the signing key named by `--key` before any work is done (a bad key costs no build).
+/// The backends are provseal-crypto's [`SignerRegistry`]; this only resolves the secrets and the
+/// environment lookup they may need.
 pub fn open_signer(args: &SigningArgs) -> Result<Box<dyn Signer>, Failure> {
     let Some(key) = args.key.as_deref() else {
         return Err(anyhow!("no signing key")).hint("pass --key KEYREF, or --keyless");
     };
-    let keyref: KeyRef = key
-        .parse()
-        .map_err(|e| anyhow!("invalid key reference `{key}`: {e}"))?;
-    let mut passphrase = passphrase_from_env(args.passphrase_env.as_deref())?;
-    let (bytes, source) = match &keyref {
-        KeyRef::File(path) => (
-            Zeroizing::new(
-                fs_err::read(path)
-                    .with_context(|| format!("cannot read key `{}`", path.display()))?,
-            ),
-            path.display().to_string(),
-        ),
-        KeyRef::Env(var) => match std::env::var_os(var) {
-            Some(v) => (
-                Zeroizing::new(v.into_encoded_bytes()),
-                format!("env://{var}"),
-            ),
-            None => {
-                return Err(anyhow!("key variable `{var}` is not set")).hint(format!(
-                    "put the PEM (or base64 DER) private key in `{var}`"
-                ))
+    let passphrase = passphrase_from_env(args.passphrase_env.as_deref())?;
+    // cosign's own variable, as cosign reads it (used for cosign keys only)
+    let cosign_passphrase =
+        std::env::var_os("COSIGN_PASSWORD").map(|v| Zeroizing::new(v.into_encoded_bytes()));
+    let pin = match &args.pin_env {
+        Some(var) => match std::env::var(var) {
+            Ok(v) => Some(Zeroizing::new(v)),
+            Err(_) => {
+                return Err(anyhow!("PIN variable `{var}` is not set"))
+                    .hint(format!("export {var} with the token's user PIN"))
             }
         },
-        KeyRef::Pkcs11(uri) => {
-            let pin = match &args.pin_env {
-                Some(var) => match std::env::var(var) {
-                    Ok(v) => Some(Zeroizing::new(v)),
-                    Err(_) => {
-                        return Err(anyhow!("PIN variable `{var}` is not set"))
-                            .hint(format!("export {var} with the token's user PIN"))
-                    }
-                },
-                None => None,
-            };
-            let signer = provseal_crypto::pkcs11::Pkcs11Signer::open(
-                uri,
-                pin,
-                Some(args.pkcs11_module.as_path()),
-            )?;
-            return Ok(Box::new(signer));
-        }
-        #[allow(unreachable_patterns)]
-        _ => return Err(anyhow!("unsupported key reference `{key}`").into()),
+        None => None,
     };
-    if passphrase.is_none() && provseal_crypto::cosign::is_cosign_key(&bytes) {
-        // cosign's own variable, as cosign reads it
-        passphrase =
-            std::env::var_os("COSIGN_PASSWORD").map(|v| Zeroizing::new(v.into_encoded_bytes()));
-    }
-    let signer =
-        provseal_crypto::load_signer(&bytes, passphrase.as_deref().map(|p| &p[..]), &source)
-            .map_err(|e| {
-                let hint = match &e {
-                    provseal_crypto::CryptoError::PassphraseRequired { .. } => Some(
-                        "the key is encrypted: pass --passphrase-env VAR (cosign keys also read COSIGN_PASSWORD)"
-                            .to_string(),
-                    ),
-                    _ => None,
-                };
-                Failure {
-                    error: anyhow::Error::new(e),
-                    hint,
-                    code: 2,
-                }
-            })?;
-    Ok(signer)
+    let env = |var: &str| std::env::var_os(var).map(|v| Zeroizing::new(v.into_encoded_bytes()));
+    let ctx = LoadContext {
+        passphrase: passphrase.as_deref().map(|p| &p[..]),
+        cosign_passphrase: cosign_passphrase.as_deref().map(|p| &p[..]),
+        pin,
+        pkcs11_module: Some(args.pkcs11_module.as_path()),
+        env: Some(&env),
+    };
+    SignerRegistry::builtin()
+        .open(key, &ctx)
+        .map_err(Failure::from)
 }
 
 /// Loads trusted public keys (SPKI PEM files).
@@ -135,7 +96,7 @@ pub fn load_public_keys(paths: &[PathBuf]) -> Result<Vec<PublicKey>, Failure> {
 }
 
 /// `provseal key generate`.
-pub fn generate(args: KeyGenerateArgs) -> Result<ExitCode, Failure> {
+pub fn generate(args: KeyGenerateArgs) -> Result<ExitStatus, Failure> {
     let alg = match args.algorithm {
         Algorithm::Ed25519 => KeyAlgorithm::Ed25519,
         Algorithm::EcdsaP256 => KeyAlgorithm::EcdsaP256,
@@ -178,5 +139,5 @@ pub fn generate(args: KeyGenerateArgs) -> Result<ExitCode, Failure> {
         pub_path.display(),
         generated.key_id
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Success)
 }

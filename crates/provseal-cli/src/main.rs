@@ -11,6 +11,7 @@ mod args;
 mod attest;
 mod blob;
 mod emit;
+mod exit;
 mod inspect;
 mod keyless;
 mod keys;
@@ -21,15 +22,18 @@ mod verify;
 
 use args::{Cli, Command, KeyCommand, PolicyCommand};
 
-/// An error with its exit code (2 unless said otherwise) and an optional hint.
+use exit::ExitStatus;
+
+/// An error with its exit status ([`ExitStatus::Error`] unless said otherwise) and an optional
+/// hint.
 #[derive(Debug)]
 pub struct Failure {
     /// The error chain.
     pub error: anyhow::Error,
     /// What the user can do next.
     pub hint: Option<String>,
-    /// The process exit code.
-    pub code: u8,
+    /// How the process ends.
+    pub status: ExitStatus,
 }
 
 impl<E: Into<anyhow::Error>> From<E> for Failure {
@@ -37,7 +41,7 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
         Failure {
             error: e.into(),
             hint: None,
-            code: 2,
+            status: ExitStatus::Error,
         }
     }
 }
@@ -79,11 +83,13 @@ fn main() -> ExitCode {
         Command::Verify(a) => verify::run(*a),
         Command::Inspect(a) => inspect::run(a),
     };
-    match result {
-        Ok(code) => code,
+    let status = match result {
+        Ok(status) => status,
         Err(f) => {
-            output::print_error(&f.error, f.hint.as_deref());
-            ExitCode::from(f.code)
+            let hint = f.hint.or_else(|| exit::hint_of(&f.error));
+            output::print_error(&f.error, hint.as_deref());
+            f.status
         }
-    }
+    };
+    status.into()
 }

@@ -1,7 +1,7 @@
 //! `provseal materials`, and the snapshot settings shared with `run`.
 
+use crate::exit::ExitStatus;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use provseal_materials::snapshot::Snapshot;
 use provseal_materials::CollectContext;
@@ -57,7 +57,7 @@ pub fn print_warnings(s: &Snapshot) {
 }
 
 /// Runs `provseal materials`.
-pub fn run(args: MaterialsArgs) -> Result<ExitCode, Failure> {
+pub fn run(args: MaterialsArgs) -> Result<ExitStatus, Failure> {
     let cwd = std::env::current_dir()?;
     let ctx = collect_context(&cwd, &args.snapshot)?;
     let snap = provseal_materials::snapshot::snapshot_default(&ctx)?;
@@ -95,5 +95,5 @@ pub fn run(args: MaterialsArgs) -> Result<ExitCode, Failure> {
             snap.warnings.len()
         );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Success)
 }

@@ -1,7 +1,6 @@
 //! `provseal run`: snapshot, build, snapshot again, hash, sign — one payload, one signature.
 
-use std::process::ExitCode;
-
+use crate::exit::ExitStatus;
 use anyhow::anyhow;
 use provseal_attest::run::{run_input, RunRecord};
 use provseal_attest::{Overwrite, DEFAULT_BUILDER_ID};
@@ -85,7 +84,7 @@ fn sbom_bytes(
 }
 
 /// Runs `provseal run`.
-pub fn run(args: RunArgs) -> Result<ExitCode, Failure> {
+pub fn run(args: RunArgs) -> Result<ExitStatus, Failure> {
     // 1. Settings and key first: a bad key or an existing output costs no build.
     let digests: Vec<HashAlgorithm> = digest_algorithms(&args.subject.digest)?;
     let signer = keys::open_producer(&args.signing, &args.subject.subjects, &args.output)?;
@@ -117,7 +116,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, Failure> {
             128 + status.signal().unwrap_or(0)
         });
         eprintln!("error: the build failed (exit {code}); no attestation was written");
-        return Ok(ExitCode::from(u8::try_from(code).unwrap_or(1).max(1)));
+        return Ok(ExitStatus::Build(code));
     }
 
     // 4. Snapshot again: drift.
@@ -126,7 +125,7 @@ pub fn run(args: RunArgs) -> Result<ExitCode, Failure> {
     print_drift(&drift);
     if args.fail_on_drift && !drift.is_empty() {
         eprintln!("error: the build changed its dependencies or source (--fail-on-drift); no attestation was written");
-        return Ok(ExitCode::from(1));
+        return Ok(ExitStatus::Failure);
     }
 
     // 5. Products, hashed after the build.
@@ -211,5 +210,5 @@ pub fn run(args: RunArgs) -> Result<ExitCode, Failure> {
         summary["driftEmpty"] = serde_json::json!(record.drift.is_empty());
         output::print_json(&summary)?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Success)
 }

@@ -1,8 +1,8 @@
 //! `provseal verify`.
 
+use crate::exit::{Classify, ExitStatus};
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::rc::Rc;
 
 use anyhow::{anyhow, Context};
@@ -11,7 +11,7 @@ use provseal_model::DigestSet;
 use provseal_verify::policy::Policy;
 use provseal_verify::report::Report;
 use provseal_verify::{
-    Artifact, ArtifactVerdict, DocResult, FailureClass, SigstoreTrust, VerifyError, VerifyOptions,
+    Artifact, ArtifactVerdict, DocResult, SigstoreTrust, VerifyError, VerifyOptions,
     MAX_ATTESTATION_BYTES,
 };
 
@@ -151,19 +151,13 @@ fn artifacts_for_algs(args: &[String], docs: &[DocResult]) -> Vec<Result<Artifac
         .collect()
 }
 
-/// The exit code for a set of verdicts: 0 all verified; 2 if any failed on input; else 1.
-pub fn exit_code(verdicts: &[ArtifactVerdict]) -> ExitCode {
-    if verdicts.iter().all(|v| v.result.is_ok()) {
-        ExitCode::SUCCESS
-    } else if verdicts.iter().any(|v| {
-        v.result
-            .as_ref()
-            .is_err_and(|e| e.class() == FailureClass::Input)
-    }) {
-        ExitCode::from(2)
-    } else {
-        ExitCode::from(1)
-    }
+/// The exit status for a set of verdicts: 0 all verified; 2 if any failed on input; else 1.
+pub fn exit_status(verdicts: &[ArtifactVerdict]) -> ExitStatus {
+    ExitStatus::worst(
+        verdicts
+            .iter()
+            .map(|v| v.result.as_ref().err().map(VerifyError::class)),
+    )
 }
 
 /// Prints verdict lines (stdout, or stderr when JSON goes to stdout) and the JSON report.
@@ -183,6 +177,12 @@ fn print_verdicts_to(
         } else {
             println!("{}", v.line());
         }
+    }
+    if let Some(hint) = verdicts
+        .iter()
+        .find_map(|v| v.result.as_ref().err().and_then(crate::exit::verify_hint))
+    {
+        eprintln!("hint: {hint}");
     }
     if report {
         output::print_json(&Report::new(verdicts))?;
@@ -268,38 +268,6 @@ pub fn sigstore_trust(args: &IdentityArgs) -> Result<SigstoreTrust, Failure> {
     })
 }
 
-/// The attestation files to try for `artifact` in `dir`, most specific first (existing only).
-fn candidates(dir: &Path, artifact: &str, digests: &DigestSet) -> Vec<PathBuf> {
-    let base = Path::new(artifact)
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| artifact.to_string());
-    let mut names: Vec<String> = provseal_batch::entry_file_candidates(artifact);
-    for suffix in [
-        ".intoto.jsonl",
-        ".sigstore.json",
-        ".sigstore",
-        ".intoto.sigstore",
-        ".build.slsa",
-        ".publish.attestation",
-    ] {
-        names.push(format!("{base}{suffix}"));
-    }
-    if let Some(h) = digests.get("sha256") {
-        names.push(format!("sha256:{h}.jsonl"));
-    }
-    names.push("multiple.intoto.jsonl".into());
-    names.push("multiple.sigstore.json".into());
-    let mut out = Vec::new();
-    for n in names {
-        let p = dir.join(&n);
-        if p.is_file() && !out.contains(&p) {
-            out.push(p);
-        }
-    }
-    out
-}
-
 /// Verified documents per attestation file, computed once per file.
 type DocCache = HashMap<PathBuf, Rc<Vec<DocResult>>>;
 
@@ -343,16 +311,16 @@ fn load_policy(path: &Path) -> Result<Policy, Failure> {
 }
 
 /// `provseal policy check FILE`.
-pub fn policy_check(path: &Path) -> Result<ExitCode, Failure> {
+pub fn policy_check(path: &Path) -> Result<ExitStatus, Failure> {
     let (policy, diags) = Policy::check(path);
     for d in &diags {
         eprintln!("{d}");
     }
     if policy.is_none() || provseal_verify::policy::has_errors(&diags) {
-        return Ok(ExitCode::from(2));
+        return Ok(ExitStatus::Error);
     }
     println!("{}: ok ({} warning(s))", path.display(), diags.len());
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Success)
 }
 
 /// `provseal verify --vsa`: check a Verification Summary Attestation like slsa-verifier's
@@ -360,7 +328,7 @@ pub fn policy_check(path: &Path) -> Result<ExitCode, Failure> {
 fn run_vsa_check(
     args: &VerifyArgs,
     keys: &[provseal_crypto::PublicKey],
-) -> Result<ExitCode, Failure> {
+) -> Result<ExitStatus, Failure> {
     use provseal_verify::vsa::{verify_vsa_bytes, VsaExpectations};
     let file = args
         .attestation
@@ -392,12 +360,12 @@ fn run_vsa_check(
                 v.predicate.verifier.id,
                 v.key_id
             );
-            Ok(ExitCode::SUCCESS)
+            Ok(ExitStatus::Success)
         }
-        Err(e) if e.is_input_error() => Err(anyhow::Error::new(e).into()),
+        Err(e) if e.exit_status() == ExitStatus::Error => Err(anyhow::Error::new(e).into()),
         Err(e) => {
             println!("{}: [{}] {e}", file.display(), e.code());
-            Ok(ExitCode::from(1))
+            Ok(e.exit_status())
         }
     }
 }
@@ -425,13 +393,7 @@ fn write_vsa(
     for v in verdicts {
         if let Ok(s) = &v.result {
             levels.insert(vsa::build_level(s).to_string());
-            let file = s
-                .origin
-                .rsplit_once(':')
-                .filter(|(_, l)| l.parse::<u64>().is_ok())
-                .map(|(f, _)| f.to_string())
-                .unwrap_or_else(|| s.origin.clone());
-            files.insert(file);
+            files.insert(s.origin.path.clone());
         }
     }
     for f in &files {
@@ -470,7 +432,7 @@ fn write_vsa(
 }
 
 /// Runs `provseal verify`.
-pub fn run(args: VerifyArgs) -> Result<ExitCode, Failure> {
+pub fn run(args: VerifyArgs) -> Result<ExitStatus, Failure> {
     let mut keys = keys::load_public_keys(&args.keys)?;
     if args.vsa {
         return run_vsa_check(&args, &keys);
@@ -529,7 +491,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode, Failure> {
                 .zip(&args.artifacts)
                 .map(|(a, name)| match a {
                     Ok(artifact) => {
-                        let files = candidates(dir, name, &artifact.digests);
+                        let files = provseal_verify::attestation_candidates(dir, name, &artifact.digests);
                         if files.is_empty() {
                             return ArtifactVerdict::new(
                                 artifact,
@@ -578,7 +540,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitCode, Failure> {
             eprintln!("note: verification failed: no VSA was written");
         }
     }
-    Ok(exit_code(&verdicts))
+    Ok(exit_status(&verdicts))
 }
 
 fn verdict(
@@ -606,7 +568,7 @@ fn unreadable(name: &str, e: VerifyError) -> ArtifactVerdict {
 
 /// `provseal verify-bundle`: one call into the conformance entry point; the verdict is the exit
 /// code (0 verified, 1 a definite no, 2 malformed input), with one line on stderr.
-pub fn verify_bundle(args: crate::args::VerifyBundleArgs) -> Result<ExitCode, Failure> {
+pub fn verify_bundle(args: crate::args::VerifyBundleArgs) -> Result<ExitStatus, Failure> {
     let mut argv: Vec<String> = vec!["--bundle".into(), args.bundle.clone()];
     for (flag, v) in [
         ("--certificate-identity", &args.certificate_identity),
@@ -629,11 +591,11 @@ pub fn verify_bundle(args: crate::args::VerifyBundleArgs) -> Result<ExitCode, Fa
                     .and_then(|i| i.san.clone())
                     .unwrap_or_else(|| "key".into())
             );
-            Ok(ExitCode::SUCCESS)
+            Ok(ExitStatus::Success)
         }
         Err(e) => {
             eprintln!("error[{}]: {e}", e.code());
-            Ok(ExitCode::from(if e.is_input_error() { 2 } else { 1 }))
+            Ok(e.exit_status())
         }
     }
 }
@@ -651,7 +613,7 @@ fn slsa_mode(args: &VerifyArgs, no_keys: bool, sigstore: &SigstoreTrust) -> bool
 
 /// `provseal verify` with slsa-verifier's semantics: the builder from the certificate among the
 /// trusted GitHub builders, the source, branch, tag and workflow inputs from the provenance.
-fn run_slsa_verifier(args: &VerifyArgs, sigstore: &SigstoreTrust) -> Result<ExitCode, Failure> {
+fn run_slsa_verifier(args: &VerifyArgs, sigstore: &SigstoreTrust) -> Result<ExitStatus, Failure> {
     use provseal_verify::slsa_verifier::{self, BuilderRefPolicy, SlsaVerifierOptions};
     let Some(source_uri) = args.source_uri.clone() else {
         return Err(anyhow!("slsa-verifier mode needs --source-uri")).hint(
@@ -693,7 +655,9 @@ fn run_slsa_verifier(args: &VerifyArgs, sigstore: &SigstoreTrust) -> Result<Exit
         };
         let files = match (&args.attestation, &args.attestation_dir) {
             (Some(f), _) => vec![f.clone()],
-            (None, Some(dir)) => candidates(dir, name, &artifact.digests),
+            (None, Some(dir)) => {
+                provseal_verify::attestation_candidates(dir, name, &artifact.digests)
+            }
             (None, None) => Vec::new(),
         };
         let Some(file) = files.first() else {
@@ -732,5 +696,5 @@ fn run_slsa_verifier(args: &VerifyArgs, sigstore: &SigstoreTrust) -> Result<Exit
         verdicts.push(ArtifactVerdict::new(artifact, result));
     }
     print_verdicts_to(&verdicts, args.json || args.print_provenance, args.json)?;
-    Ok(exit_code(&verdicts))
+    Ok(exit_status(&verdicts))
 }

@@ -21,7 +21,7 @@
 //!
 //! ```no_run
 //! let pem = std::fs::read("cosign.key")?;
-//! let signer = provseal_crypto::cosign::load_cosign_key(&pem, b"passphrase", "cosign.key")?;
+//! let signer = provseal_crypto::KeyPairSigner::from_cosign_key(&pem, b"passphrase", "cosign.key")?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -33,7 +33,6 @@ use serde::Deserialize;
 use zeroize::Zeroizing;
 
 use crate::pem;
-use crate::signer::KeyPairSigner;
 use crate::CryptoError;
 
 /// The PEM label cosign writes today.
@@ -175,16 +174,6 @@ pub fn decrypt_cosign_key(
             input: input.to_owned(),
         })?;
     Ok(Zeroizing::new(plain))
-}
-
-/// Loads a cosign private key (`cosign.key`) as a signer.
-pub fn load_cosign_key(
-    pem_text: &[u8],
-    passphrase: &[u8],
-    input: &str,
-) -> Result<KeyPairSigner, CryptoError> {
-    let der = decrypt_cosign_key(pem_text, passphrase, input)?;
-    KeyPairSigner::from_pkcs8_der(&der, input)
 }
 
 #[cfg(test)]

@@ -100,6 +100,24 @@ pub enum CryptoError {
         /// Why it was rejected.
         reason: &'static str,
     },
+    /// A key file could not be read.
+    #[error("cannot read key `{}`", path.display())]
+    KeyUnreadable {
+        /// The key file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An `env://VAR` key reference names a variable that is not set.
+    #[error("key variable `{var}` is not set")]
+    KeyVariableUnset {
+        /// The variable.
+        var: String,
+    },
+    /// A signing device (a PKCS#11 token, …) could not be opened; the device's own error.
+    #[error(transparent)]
+    SigningDevice(std::sync::Arc<dyn std::error::Error + Send + Sync>),
     /// A signature did not verify under the given key.
     #[error("signature does not verify with key {key_id}")]
     BadSignature {
@@ -164,6 +182,9 @@ impl CryptoError {
             CryptoError::UnrecognizedKeyFormat { .. } => "key-format-unrecognized",
             CryptoError::UnsupportedKeyFormat { .. } => "key-format-unsupported",
             CryptoError::InvalidKeyRef { .. } => "key-ref-invalid",
+            CryptoError::KeyUnreadable { .. } => "key-unreadable",
+            CryptoError::KeyVariableUnset { .. } => "key-variable-unset",
+            CryptoError::SigningDevice(_) => "signing-device-error",
             CryptoError::BadSignature { .. }
             | CryptoError::NoSignatures
             | CryptoError::NoValidSignature { .. } => "signature-invalid",

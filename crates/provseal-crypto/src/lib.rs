@@ -28,6 +28,7 @@ mod generate;
 pub mod hash;
 mod keyref;
 mod keys;
+mod loader;
 mod pem;
 mod signer;
 
@@ -39,4 +40,5 @@ pub use error::CryptoError;
 pub use generate::{generate_key, write_private_key_file, write_public_key_file, GeneratedKey};
 pub use keyref::{redact_pin, KeyRef};
 pub use keys::{KeyAlgorithm, PublicKey};
+pub use loader::{EnvLookup, LoadContext, SignerLoader, SignerRegistry};
 pub use signer::{load_key_pair, load_signer, KeyPairSigner, Signer};

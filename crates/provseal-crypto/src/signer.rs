@@ -87,6 +87,16 @@ fn malformed(input: &str, format: &'static str, reason: impl fmt::Display) -> Cr
 }
 
 impl KeyPairSigner {
+    /// Loads a cosign private key (`cosign.key`, see [`crate::cosign`]) with its passphrase.
+    pub fn from_cosign_key(
+        pem_text: &[u8],
+        passphrase: &[u8],
+        input: &str,
+    ) -> Result<Self, CryptoError> {
+        let der = crate::cosign::decrypt_cosign_key(pem_text, passphrase, input)?;
+        KeyPairSigner::from_pkcs8_der(&der, input)
+    }
+
     /// Generates a fresh key pair (Ed25519, ECDSA P-256 or ECDSA P-384).
     pub fn generate(algorithm: KeyAlgorithm) -> Result<Self, CryptoError> {
         let gen_err = |e: aws_lc_rs::error::Unspecified| CryptoError::KeyGeneration {
@@ -383,7 +393,7 @@ fn load_pem(
                         input: input.to_owned(),
                     });
                 };
-                return crate::cosign::load_cosign_key(bytes, pass, input);
+                return KeyPairSigner::from_cosign_key(bytes, pass, input);
             }
             "PRIVATE KEY" => return KeyPairSigner::from_pkcs8_der(&block.der, input),
             "ENCRYPTED PRIVATE KEY" => return decrypt_pkcs8(&block.der, passphrase, input),

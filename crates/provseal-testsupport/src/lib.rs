@@ -16,6 +16,12 @@
 #![forbid(unsafe_code)]
 #![allow(clippy::unwrap_used)]
 
+pub mod modgraph;
+pub mod project;
+
+pub use insta;
+pub use project::{git, git_init, provseal_bin, Project};
+
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;

@@ -49,51 +49,35 @@ pub const SIGSTORE_AUDIENCE: &str = "sigstore";
 pub const TOKEN_LIFETIME_SECS: i64 = 3600;
 
 /// What went wrong in the test issuer.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum OidcError {
     /// A state file could not be read or written.
+    #[error("`{}`: {source}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// The cause.
+        #[source]
         source: std::io::Error,
     },
     /// The key file is not an RSA PKCS#8 key, or key generation failed.
+    #[error("`{}` is not a usable RSA PKCS#8 key", path.display())]
     Key {
         /// The key file.
         path: PathBuf,
     },
     /// A claim override is not `NAME=VALUE`, or a time claim is not a number.
+    #[error(
+        "claim override `{given}` is not NAME=VALUE (time claims take epoch seconds or ±SECONDS from now)"
+    )]
     BadClaim {
         /// The override as given.
         given: String,
     },
-    /// Signing failed.
+    /// Signing (or drawing randomness) failed.
+    #[error("RS256 signing failed")]
     Sign,
-}
-
-impl fmt::Display for OidcError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Io { path, source } => write!(f, "`{}`: {source}", path.display()),
-            Self::Key { path } => write!(f, "`{}` is not a usable RSA PKCS#8 key", path.display()),
-            Self::BadClaim { given } => write!(
-                f,
-                "claim override `{given}` is not NAME=VALUE (time claims take epoch seconds or ±SECONDS from now)"
-            ),
-            Self::Sign => f.write_str("RS256 signing failed"),
-        }
-    }
-}
-
-impl std::error::Error for OidcError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Self::Io { source, .. } => Some(source),
-            _ => None,
-        }
-    }
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, OidcError> {
@@ -464,11 +448,15 @@ mod tests {
         serde_json::from_slice(&B64URL.decode(part).unwrap()).unwrap()
     }
 
+    fn fresh_issuer() -> (tempfile::TempDir, Issuer) {
+        let tmp = tempfile::tempdir().unwrap();
+        let issuer = Issuer::create(tmp.path(), "http://127.0.0.1:1").unwrap();
+        (tmp, issuer)
+    }
+
     #[test]
     fn minted_tokens_verify_with_the_jwks_key_and_carry_the_overrides() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().to_path_buf();
-        let issuer = Issuer::create(&dir, "http://127.0.0.1:1").unwrap();
+        let (tmp, issuer) = fresh_issuer();
         let token = issuer
             .mint(&[("aud", "other"), ("exp", "-60"), ("actor", "")])
             .unwrap();
@@ -500,15 +488,13 @@ mod tests {
             )
             .is_err());
         // A second process opening the same state mints for the same issuer and key.
-        let again = Issuer::open(&dir).unwrap();
+        let again = Issuer::open(tmp.path()).unwrap();
         assert_eq!(again.jwks(), issuer.jwks());
     }
 
     #[test]
     fn another_identity_moves_sub_with_it_and_bad_times_are_refused() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().to_path_buf();
-        let issuer = Issuer::create(&dir, "http://127.0.0.1:1").unwrap();
+        let (_tmp, issuer) = fresh_issuer();
         let token = issuer
             .mint(&[
                 (

@@ -107,6 +107,25 @@ impl SigstoreStack {
         })
     }
 
+    /// Rekor v1's URL and its signing config (Fulcio + Rekor v1, no TSA), or `None` after a skip
+    /// notice when the stack was started without `--rekor-v1`. Panics under CI, where `.ci/run`
+    /// starts Rekor v1.
+    pub fn rekor_v1(&self, test_name: &str) -> Option<(&str, &Path)> {
+        if let (Some(url), Some(sc)) = (&self.rekor_v1_url, &self.signing_config_rekor_v1) {
+            return Some((url.as_str(), sc.as_path()));
+        }
+        if in_ci() {
+            panic!(
+                "{test_name}: the stack runs no Rekor v1; .ci/run must start it with --rekor-v1"
+            );
+        }
+        eprintln!(
+            "{test_name}: skipped: the stack in `{}` runs no Rekor v1 (start it with --rekor-v1)",
+            self.dir.display()
+        );
+        None
+    }
+
     /// The certificate identity (SAN) of [`token`](Self::token)'s certificate.
     pub fn identity(&self) -> &'static str {
         DEFAULT_IDENTITY

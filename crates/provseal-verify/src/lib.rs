@@ -21,18 +21,23 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+use crate::diag::Code;
 use provseal_crypto::PublicKey;
 use provseal_model::slsa::ProvenanceV1;
 use provseal_model::{DigestSet, Statement};
 use serde::Serialize;
 
+pub mod diag;
 mod load;
 pub mod policy;
 pub mod report;
 pub mod slsa_verifier;
 pub mod vsa;
 
-pub use load::{load_attestations, AttestationDoc, LoadedDoc, MAX_ATTESTATION_BYTES};
+pub use load::{
+    attestation_candidates, load_attestations, AttestationDoc, LoadedDoc, Origin,
+    MAX_ATTESTATION_BYTES,
+};
 
 /// How a failure counts: bad input (exit 2), or a definite "no" (exit 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -118,7 +123,7 @@ pub enum VerifyError {
     #[error("{message}")]
     SlsaVerifier {
         /// The stable code (`slsa-mismatch-source`, …).
-        code: &'static str,
+        code: Code,
         /// Input, authenticity or policy.
         class: FailureClass,
         /// Field, expected and actual value.
@@ -170,20 +175,20 @@ impl VerifyError {
     }
 
     /// The stable diagnostic code (documented in `docs/diagnostics.md`).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            VerifyError::SlsaVerifier { code, .. } => code,
-            VerifyError::Malformed { .. } => "attestation-malformed",
-            VerifyError::Signature { .. } => "signature-invalid",
-            VerifyError::PayloadType { .. } => "payload-type-unsupported",
-            VerifyError::Statement { .. } => "statement-invalid",
-            VerifyError::Unsupported { .. } => "attestation-unsupported",
-            VerifyError::SubjectNotFound { .. } => "subject-not-found",
-            VerifyError::BuilderMismatch { .. } => "builder-mismatch",
-            VerifyError::SourceMismatch { .. } => "source-mismatch",
-            VerifyError::ArtifactUnreadable { .. } => "artifact-unreadable",
-            VerifyError::Identity { .. } => "identity-mismatch",
-            VerifyError::PolicyFailed { .. } => "policy-failed",
+            VerifyError::SlsaVerifier { code, .. } => *code,
+            VerifyError::Malformed { .. } => Code::AttestationMalformed,
+            VerifyError::Signature { .. } => Code::SignatureInvalid,
+            VerifyError::PayloadType { .. } => Code::PayloadTypeUnsupported,
+            VerifyError::Statement { .. } => Code::StatementInvalid,
+            VerifyError::Unsupported { .. } => Code::AttestationUnsupported,
+            VerifyError::SubjectNotFound { .. } => Code::SubjectNotFound,
+            VerifyError::BuilderMismatch { .. } => Code::BuilderMismatch,
+            VerifyError::SourceMismatch { .. } => Code::SourceMismatch,
+            VerifyError::ArtifactUnreadable { .. } => Code::ArtifactUnreadable,
+            VerifyError::Identity { .. } => Code::IdentityMismatch,
+            VerifyError::PolicyFailed { .. } => Code::PolicyFailed,
         }
     }
 }
@@ -252,8 +257,8 @@ impl SignerIdentity {
 /// A statement whose signature verified.
 #[derive(Debug, Clone)]
 pub struct VerifiedStatement {
-    /// `file` or `file:line`.
-    pub origin: String,
+    /// The file (and line, and part) the statement was read from.
+    pub origin: Origin,
     /// The signer.
     pub signer: SignerIdentity,
     /// The statement parsed from the signed bytes.
@@ -266,14 +271,14 @@ pub struct VerifiedStatement {
 pub type DocResult = Result<VerifiedStatement, VerifyError>;
 
 fn verify_dsse(
-    origin: &str,
+    origin: &Origin,
     env: &provseal_model::dsse::Envelope,
     opts: &VerifyOptions,
 ) -> DocResult {
     if opts.keys.is_empty() {
         return Err(VerifyError::Unsupported {
             origin: origin.to_string(),
-            reason: "a DSSE envelope needs a public key to verify (pass --key)".into(),
+            reason: "a DSSE envelope needs a trusted public key to verify".into(),
         });
     }
     let verified =
@@ -291,7 +296,7 @@ fn verify_dsse(
 
 /// Checks the payload type and parses the signed payload strictly into a statement.
 pub fn statement_from_signed(
-    origin: &str,
+    origin: &Origin,
     payload_type: &str,
     payload: &[u8],
     key_id: String,
@@ -322,7 +327,7 @@ pub fn statement_from_signed(
         _ => None,
     };
     Ok(VerifiedStatement {
-        origin: origin.to_string(),
+        origin: origin.clone(),
         signer: SignerIdentity::Key { key_id },
         statement,
         provenance,
@@ -343,7 +348,7 @@ pub fn verify_document(doc: &LoadedDoc, opts: &VerifyOptions) -> DocResult {
     }
 }
 
-fn verify_batch_entry(origin: &str, raw: &[u8], opts: &VerifyOptions) -> DocResult {
+fn verify_batch_entry(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> DocResult {
     let entry = provseal_batch::BatchEntry::from_json(raw).map_err(|e| VerifyError::Malformed {
         origin: origin.to_string(),
         reason: e.to_string(),
@@ -380,7 +385,7 @@ fn verify_batch_entry(origin: &str, raw: &[u8], opts: &VerifyOptions) -> DocResu
     if opts.keys.is_empty() {
         return Err(VerifyError::Unsupported {
             origin: origin.to_string(),
-            reason: "a batch entry needs a public key to verify (pass --key)".into(),
+            reason: "a batch entry needs a trusted public key to verify".into(),
         });
     }
     let v =
@@ -395,7 +400,7 @@ fn verify_batch_entry(origin: &str, raw: &[u8], opts: &VerifyOptions) -> DocResu
 /// artifact digest stands as the one subject of a synthetic statement of this type).
 pub const MESSAGE_SIGNATURE_TYPE: &str = "https://provseal.dev/sigstore/message-signature/v1";
 
-fn sigstore_error(origin: &str, e: provseal_sigstore::SigstoreError) -> VerifyError {
+fn sigstore_error(origin: &Origin, e: provseal_sigstore::SigstoreError) -> VerifyError {
     let reason = e.to_string();
     if e.is_input_error() {
         VerifyError::Malformed {
@@ -418,16 +423,17 @@ fn sigstore_error(origin: &str, e: provseal_sigstore::SigstoreError) -> VerifyEr
 /// Verifies a Sigstore bundle against the trusted root and the identity policy (or keys) of
 /// `opts`; returns the verified bundle and its signer.
 fn verified_bundle(
-    origin: &str,
+    origin: &Origin,
     raw: &[u8],
     opts: &VerifyOptions,
 ) -> Result<(provseal_sigstore::VerifiedBundle, SignerIdentity), VerifyError> {
     use provseal_sigstore::{BundleSigner, ParsedBundle, VerifiedSigner};
-    let parsed = ParsedBundle::parse(raw, origin).map_err(|e| sigstore_error(origin, e))?;
+    let parsed =
+        ParsedBundle::parse(raw, &origin.to_string()).map_err(|e| sigstore_error(origin, e))?;
     let Some(trust) = &opts.sigstore else {
         return Err(VerifyError::Unsupported {
             origin: origin.to_string(),
-            reason: "a Sigstore bundle needs a trusted root and an identity (pass --certificate-identity and --certificate-oidc-issuer, or --key)".into(),
+            reason: "a Sigstore bundle needs a trusted root and a signer identity, or a trusted public key".into(),
         });
     };
     let verified = match (&trust.identity, opts.keys.as_slice()) {
@@ -442,7 +448,7 @@ fn verified_bundle(
         (None, []) => {
             return Err(VerifyError::Unsupported {
                 origin: origin.to_string(),
-                reason: "a Sigstore bundle needs --certificate-identity and --certificate-oidc-issuer (keyless) or --key".into(),
+                reason: "a Sigstore bundle needs a certificate identity and issuer (keyless), or a trusted public key".into(),
             })
         }
         (None, keys) => {
@@ -495,7 +501,7 @@ fn verified_bundle(
     Ok((verified, signer))
 }
 
-fn verify_sigstore_bundle(origin: &str, raw: &[u8], opts: &VerifyOptions) -> DocResult {
+fn verify_sigstore_bundle(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> DocResult {
     use provseal_sigstore::SignedContent;
     let (verified, signer) = verified_bundle(origin, raw, opts)?;
     match &verified.content {
@@ -514,7 +520,7 @@ fn verify_sigstore_bundle(origin: &str, raw: &[u8], opts: &VerifyOptions) -> Doc
                 ..Default::default()
             };
             Ok(VerifiedStatement {
-                origin: origin.to_string(),
+                origin: origin.clone(),
                 signer,
                 statement: Statement::new(
                     vec![rd],

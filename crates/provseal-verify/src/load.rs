@@ -2,7 +2,10 @@
 //! Sigstore bundles (also inside npm's attestations JSON and PyPI's PEP 740 objects) and
 //! provseal batch entries.
 
+use std::path::{Path, PathBuf};
+
 use provseal_model::dsse::Envelope;
+use provseal_model::DigestSet;
 use serde_json::Value;
 
 use crate::VerifyError;
@@ -29,11 +32,67 @@ impl AttestationDoc {
     }
 }
 
-/// A document with where it came from (`file` or `file:line`).
+/// Where a document came from: its file, its line in a JSON Lines file, and its place inside a
+/// wrapper document. Displayed (and serialized) as `path`, `path:line`, `path#part`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The file, as the caller named it.
+    pub path: String,
+    /// The 1-based line, for a document on one line of a multi-line JSON Lines file.
+    pub line: Option<usize>,
+    /// The place inside a wrapper (`attestations[2]`), for a document taken out of another.
+    pub part: Option<String>,
+}
+
+impl Origin {
+    /// The whole file `path`.
+    pub fn file(path: impl Into<String>) -> Self {
+        Origin {
+            path: path.into(),
+            line: None,
+            part: None,
+        }
+    }
+
+    fn at_line(&self, line: usize) -> Self {
+        Origin {
+            line: Some(line),
+            ..self.clone()
+        }
+    }
+
+    fn within(&self, part: String) -> Self {
+        Origin {
+            part: Some(part),
+            ..self.clone()
+        }
+    }
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.path)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(part) = &self.part {
+            write!(f, "#{part}")?;
+        }
+        Ok(())
+    }
+}
+
+impl serde::Serialize for Origin {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A document with where it came from.
 #[derive(Debug, Clone)]
 pub struct LoadedDoc {
-    /// `path` or `path:line` for JSON Lines files.
-    pub origin: String,
+    /// The file, line and part it was read from.
+    pub origin: Origin,
     /// The document.
     pub doc: AttestationDoc,
 }
@@ -41,21 +100,22 @@ pub struct LoadedDoc {
 /// Largest attestation file provseal reads (64 MiB): larger input is refused, not buffered.
 pub const MAX_ATTESTATION_BYTES: u64 = 64 * 1024 * 1024;
 
-fn bundle_doc(value: &Value, origin: &str) -> Result<(String, AttestationDoc), VerifyError> {
+fn bundle_doc(value: &Value, origin: &Origin) -> Result<(Origin, AttestationDoc), VerifyError> {
     let bytes = serde_json::to_vec(value).map_err(|e| VerifyError::Malformed {
         origin: origin.to_string(),
         reason: e.to_string(),
     })?;
-    Ok((origin.to_string(), AttestationDoc::SigstoreBundle(bytes)))
+    Ok((origin.clone(), AttestationDoc::SigstoreBundle(bytes)))
 }
 
-fn pep740_doc(value: &Value, origin: &str) -> Result<(String, AttestationDoc), VerifyError> {
-    let bundle = provseal_sigstore::pep740_to_bundle_json(value, origin).map_err(|e| {
-        VerifyError::Malformed {
-            origin: origin.to_string(),
-            reason: e.to_string(),
-        }
-    })?;
+fn pep740_doc(value: &Value, origin: &Origin) -> Result<(Origin, AttestationDoc), VerifyError> {
+    let bundle =
+        provseal_sigstore::pep740_to_bundle_json(value, &origin.to_string()).map_err(|e| {
+            VerifyError::Malformed {
+                origin: origin.to_string(),
+                reason: e.to_string(),
+            }
+        })?;
     bundle_doc(&bundle, origin)
 }
 
@@ -65,21 +125,21 @@ fn pep740_doc(value: &Value, origin: &str) -> Result<(String, AttestationDoc), V
 fn classify(
     value: &Value,
     raw: &[u8],
-    origin: &str,
-) -> Result<Vec<(String, AttestationDoc)>, VerifyError> {
+    origin: &Origin,
+) -> Result<Vec<(Origin, AttestationDoc)>, VerifyError> {
     let Some(obj) = value.as_object() else {
         return Ok(Vec::new());
     };
     if let Some(mt) = obj.get("mediaType").and_then(Value::as_str) {
         if mt.starts_with("application/vnd.dev.sigstore.bundle") {
             return Ok(vec![(
-                origin.to_string(),
+                origin.clone(),
                 AttestationDoc::SigstoreBundle(raw.to_vec()),
             )]);
         }
         if mt.starts_with("application/vnd.provseal.batch-entry") {
             return Ok(vec![(
-                origin.to_string(),
+                origin.clone(),
                 AttestationDoc::BatchEntry(raw.to_vec()),
             )]);
         }
@@ -98,7 +158,7 @@ fn classify(
                     reason: format!("attestation_bundles[{g}] has no `attestations`"),
                 })?;
             for (i, a) in atts.iter().enumerate() {
-                let o = format!("{origin}#attestation_bundles[{g}].attestations[{i}]");
+                let o = origin.within(format!("attestation_bundles[{g}].attestations[{i}]"));
                 out.push(pep740_doc(a, &o)?);
             }
         }
@@ -108,7 +168,7 @@ fn classify(
         let mut out = Vec::new();
         for (i, a) in atts.iter().enumerate() {
             if let Some(b) = a.get("bundle") {
-                out.push(bundle_doc(b, &format!("{origin}#attestations[{i}]"))?);
+                out.push(bundle_doc(b, &origin.within(format!("attestations[{i}]")))?);
             }
         }
         return Ok(out);
@@ -121,7 +181,7 @@ fn classify(
             origin: origin.to_string(),
             reason: e.to_string(),
         })?;
-        return Ok(vec![(origin.to_string(), AttestationDoc::Dsse(env))]);
+        return Ok(vec![(origin.clone(), AttestationDoc::Dsse(env))]);
     }
     Ok(Vec::new())
 }
@@ -147,7 +207,7 @@ pub fn load_attestations(bytes: &[u8], source: &str) -> Result<Vec<LoadedDoc>, V
         None
     };
     if let Some(value) = whole {
-        for (origin, doc) in classify(&value, trimmed, source)? {
+        for (origin, doc) in classify(&value, trimmed, &Origin::file(source))? {
             docs.push(LoadedDoc { origin, doc });
         }
     } else {
@@ -157,13 +217,13 @@ pub fn load_attestations(bytes: &[u8], source: &str) -> Result<Vec<LoadedDoc>, V
                 continue;
             }
             let origin = if trimmed.contains(&b'\n') {
-                format!("{source}:{}", i + 1)
+                Origin::file(source).at_line(i + 1)
             } else {
-                source.to_string()
+                Origin::file(source)
             };
             let value =
                 provseal_model::json::parse_strict(line).map_err(|e| VerifyError::Malformed {
-                    origin: origin.clone(),
+                    origin: origin.to_string(),
                     reason: e.to_string(),
                 })?;
             for (origin, doc) in classify(&value, line, &origin)? {
@@ -178,4 +238,63 @@ pub fn load_attestations(bytes: &[u8], source: &str) -> Result<Vec<LoadedDoc>, V
         });
     }
     Ok(docs)
+}
+
+/// Attestation discovery: the files in `dir` that may attest `artifact` (named by its path, with
+/// its digests), most specific first, existing ones only — batch entries, per-artifact files,
+/// the digest-named file, then the multi-subject defaults.
+pub fn attestation_candidates(dir: &Path, artifact: &str, digests: &DigestSet) -> Vec<PathBuf> {
+    let base = Path::new(artifact)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| artifact.to_string());
+    let mut names: Vec<String> = provseal_batch::entry_file_candidates(artifact);
+    for suffix in [
+        ".intoto.jsonl",
+        ".sigstore.json",
+        ".sigstore",
+        ".intoto.sigstore",
+        ".build.slsa",
+        ".publish.attestation",
+    ] {
+        names.push(format!("{base}{suffix}"));
+    }
+    if let Some(h) = digests.get("sha256") {
+        names.push(format!("sha256:{h}.jsonl"));
+    }
+    names.push("multiple.intoto.jsonl".into());
+    names.push("multiple.sigstore.json".into());
+    let mut out = Vec::new();
+    for n in names {
+        let p = dir.join(&n);
+        if p.is_file() && !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod origin_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn origins_are_typed_path_line_and_part() {
+        let entry = r#"{"mediaType":"application/vnd.provseal.batch-entry+json"}"#;
+        let jsonl = format!("{entry}\n\n{entry}\n");
+        let docs = load_attestations(jsonl.as_bytes(), "dir:with:colons/a.jsonl").unwrap();
+        let origins: Vec<_> = docs.iter().map(|d| d.origin.clone()).collect();
+        assert_eq!(origins[0].path, "dir:with:colons/a.jsonl");
+        assert_eq!(origins[0].line, Some(1));
+        assert_eq!(origins[1].line, Some(3));
+        assert_eq!(origins[1].to_string(), "dir:with:colons/a.jsonl:3");
+
+        let npm = format!(r#"{{"attestations":[{{"bundle":{entry}}},{{"bundle":{entry}}}]}}"#);
+        let docs = load_attestations(npm.as_bytes(), "npm.json").unwrap();
+        assert_eq!(docs[1].origin.path, "npm.json");
+        assert_eq!(docs[1].origin.line, None);
+        assert_eq!(docs[1].origin.part.as_deref(), Some("attestations[1]"));
+        assert_eq!(docs[1].origin.to_string(), "npm.json#attestations[1]");
+    }
 }

@@ -1,5 +1,6 @@
 //! The `--json` report of `provseal verify` (documented in `docs/verify-report.md`).
 
+use crate::diag::Code;
 use serde::Serialize;
 
 use crate::{ArtifactVerdict, FailureClass};
@@ -59,7 +60,7 @@ pub struct ArtifactReport {
 #[derive(Debug, Serialize)]
 pub struct ErrorReport {
     /// Stable kebab-case code.
-    pub code: &'static str,
+    pub code: Code,
     /// `input`, `authenticity` or `policy`.
     pub class: FailureClass,
     /// The one-line message.
@@ -83,7 +84,7 @@ impl From<&ArtifactVerdict> for ArtifactReport {
         };
         match &v.result {
             Ok(s) => {
-                r.attestation = Some(s.origin.clone());
+                r.attestation = Some(s.origin.to_string());
                 r.signer = Some(s.signer.clone());
                 r.predicate_type = Some(s.statement.predicate_type.clone());
                 if let Some(p) = &s.provenance {

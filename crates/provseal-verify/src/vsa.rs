@@ -29,6 +29,7 @@
 //! # }
 //! ```
 
+use crate::diag::Code;
 use std::collections::BTreeMap;
 
 use provseal_crypto::PublicKey;
@@ -170,19 +171,19 @@ pub enum VsaError {
 
 impl VsaError {
     /// Stable kebab-case code (`docs/policy.md`), named after slsa-verifier's errors.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            VsaError::Malformed { .. } => "vsa-malformed",
-            VsaError::NoValidSignature { .. } => "vsa-no-valid-signature",
-            VsaError::PredicateType { .. } => "vsa-predicate-type",
-            VsaError::EmptyRequiredField { .. } => "vsa-empty-required-field",
-            VsaError::MissingSubjectDigest { .. } => "vsa-missing-subject-digest",
-            VsaError::VerifierIdMismatch { .. } => "vsa-verifier-id-mismatch",
-            VsaError::ResourceUriMismatch { .. } => "vsa-resource-uri-mismatch",
-            VsaError::NotPassed { .. } => "vsa-verification-result",
-            VsaError::LevelMismatch { .. } => "vsa-verified-levels-mismatch",
-            VsaError::InvalidLevel { .. } => "vsa-invalid-slsa-level",
-            VsaError::Build { .. } => "vsa-build",
+            VsaError::Malformed { .. } => Code::VsaMalformed,
+            VsaError::NoValidSignature { .. } => Code::VsaNoValidSignature,
+            VsaError::PredicateType { .. } => Code::VsaPredicateType,
+            VsaError::EmptyRequiredField { .. } => Code::VsaEmptyRequiredField,
+            VsaError::MissingSubjectDigest { .. } => Code::VsaMissingSubjectDigest,
+            VsaError::VerifierIdMismatch { .. } => Code::VsaVerifierIdMismatch,
+            VsaError::ResourceUriMismatch { .. } => Code::VsaResourceUriMismatch,
+            VsaError::NotPassed { .. } => Code::VsaVerificationResult,
+            VsaError::LevelMismatch { .. } => Code::VsaVerifiedLevelsMismatch,
+            VsaError::InvalidLevel { .. } => Code::VsaInvalidSlsaLevel,
+            VsaError::Build { .. } => Code::VsaBuild,
         }
     }
 

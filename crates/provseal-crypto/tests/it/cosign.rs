@@ -6,7 +6,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use provseal_crypto::cosign::{decrypt_cosign_key, is_cosign_key, load_cosign_key};
+use provseal_crypto::cosign::{decrypt_cosign_key, is_cosign_key};
+use provseal_crypto::KeyPairSigner;
 use provseal_crypto::{CryptoError, KeyAlgorithm, PublicKey, Signer};
 
 use crate::signer_suite::{pem_body_lines, suite};
@@ -51,7 +52,8 @@ fn make_key(dir: &Path, pass: &str, alg: &str, label: &str, n: u32) {
 #[test]
 fn real_cosign_key_decrypts() {
     assert!(is_cosign_key(REAL_COSIGN_KEY.as_bytes()));
-    let signer = load_cosign_key(REAL_COSIGN_KEY.as_bytes(), b"", "cosign.key").unwrap();
+    let signer =
+        KeyPairSigner::from_cosign_key(REAL_COSIGN_KEY.as_bytes(), b"", "cosign.key").unwrap();
     assert_eq!(signer.public_key().algorithm(), KeyAlgorithm::EcdsaP256);
     suite(
         "real cosign key",
@@ -80,7 +82,8 @@ fn reference_made_cosign_keys_load_sign_and_verify_with_cosign_pub() {
         let pub_pem = std::fs::read(tmp.path().join("cosign.pub")).unwrap();
         assert!(is_cosign_key(&key_pem));
         let cosign_pub = PublicKey::from_pem(&pub_pem).unwrap();
-        let signer = load_cosign_key(&key_pem, pass.as_bytes(), "cosign.key").unwrap();
+        let signer =
+            KeyPairSigner::from_cosign_key(&key_pem, pass.as_bytes(), "cosign.key").unwrap();
         assert_eq!(signer.public_key().algorithm(), expect);
         assert_eq!(
             signer.key_id(),
@@ -99,7 +102,8 @@ fn reference_made_cosign_keys_load_sign_and_verify_with_cosign_pub() {
         // A wrong passphrase fails clearly and names the input (checked once: scrypt is slow
         // in an unoptimised test build; N=65536, cosign 2.x, is covered by the real key).
         if label == "sigstore" && alg == "p256" {
-            let err = load_cosign_key(&key_pem, b"wrong", "ci/cosign.key").unwrap_err();
+            let err =
+                KeyPairSigner::from_cosign_key(&key_pem, b"wrong", "ci/cosign.key").unwrap_err();
             assert!(
                 matches!(&err, CryptoError::WrongPassphrase { input } if input == "ci/cosign.key"),
                 "{err}"

@@ -1,6 +1,7 @@
 //! Evaluating a policy against one verified statement: every rule, pass or fail, with
 //! expected and actual values.
 
+use super::rules::RuleId;
 use provseal_model::slsa::ProvenanceV1;
 use provseal_model::ResourceDescriptor;
 use serde::Serialize;
@@ -28,7 +29,7 @@ pub struct PolicyInput<'a> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RuleResult {
     /// The stable rule id (`signer-trusted`, `package-denied`, …; listed in `docs/policy.md`).
-    pub rule: String,
+    pub rule: RuleId,
     /// Whether it passed.
     pub passed: bool,
     /// What the policy requires.
@@ -74,9 +75,9 @@ impl PolicyReport {
     }
 }
 
-fn rule(id: &str, passed: bool, expected: String, actual: String) -> RuleResult {
+fn rule(id: RuleId, passed: bool, expected: String, actual: String) -> RuleResult {
     RuleResult {
-        rule: id.to_string(),
+        rule: id,
         passed,
         expected,
         actual,
@@ -205,7 +206,7 @@ fn signer_rules(s: &TrustedSigner, v: &VerifiedStatement) -> Vec<RuleResult> {
             .is_some_and(|b| s.builders.iter().any(|g| g.is_match(b)));
         out.push(with_hint(
             rule(
-                "builder-allowed",
+                RuleId::BuilderAllowed,
                 passed,
                 format!(
                     "builder.id {} (signer {})",
@@ -228,7 +229,7 @@ fn signer_rules(s: &TrustedSigner, v: &VerifiedStatement) -> Vec<RuleResult> {
                 .iter()
                 .all(|r| s.repositories.iter().any(|g| g.is_match(r)));
         out.push(rule(
-            "source-repository-allowed",
+            RuleId::SourceRepositoryAllowed,
             passed,
             format!(
                 "source {} (signer {})",
@@ -246,7 +247,7 @@ fn signer_rules(s: &TrustedSigner, v: &VerifiedStatement) -> Vec<RuleResult> {
         let refs = recorded_refs(v);
         let passed = !refs.is_empty() && refs.iter().all(|r| s.refs.allows(r));
         out.push(rule(
-            "source-ref-allowed",
+            RuleId::SourceRefAllowed,
             passed,
             format!("ref {} (signer {})", s.refs.describe(), s.name),
             list_or(&refs, "no ref recorded"),
@@ -424,7 +425,7 @@ impl Policy {
         let trusted: Vec<String> = self.signers.iter().map(describe_signer).collect();
         rules.push(with_hint(
             rule(
-                "signer-trusted",
+                RuleId::SignerTrusted,
                 !matching.is_empty(),
                 format!("one of: {}", list_or(&trusted, "no signer")),
                 v.signer.describe(),
@@ -447,9 +448,9 @@ impl Policy {
                 let any_repos = self.signers.iter().any(|s| !s.repositories.is_empty());
                 let any_refs = self.signers.iter().any(|s| !s.refs.is_empty());
                 for (on, id) in [
-                    (any_builders, "builder-allowed"),
-                    (any_repos, "source-repository-allowed"),
-                    (any_refs, "source-ref-allowed"),
+                    (any_builders, RuleId::BuilderAllowed),
+                    (any_repos, RuleId::SourceRepositoryAllowed),
+                    (any_refs, RuleId::SourceRefAllowed),
                 ] {
                     if on {
                         rules.push(rule(
@@ -466,7 +467,7 @@ impl Policy {
         let pt = &v.statement.predicate_type;
         if !self.predicate_types.is_empty() {
             rules.push(rule(
-                "predicate-type-accepted",
+                RuleId::PredicateTypeAccepted,
                 self.predicate_types.iter().any(|t| t == pt),
                 format!("one of: {}", self.predicate_types.join(", ")),
                 pt.clone(),
@@ -475,7 +476,7 @@ impl Policy {
         if !self.slsa_versions.is_empty() {
             let got = SlsaVersion::of_predicate_type(pt);
             rules.push(rule(
-                "slsa-version-accepted",
+                RuleId::SlsaVersionAccepted,
                 got.is_some_and(|g| self.slsa_versions.contains(&g)),
                 format!(
                     "SLSA provenance {}",
@@ -502,7 +503,7 @@ impl Policy {
             let locks = deps.iter().filter(|d| is_lockfile(d)).count();
             rules.push(with_hint(
                 rule(
-                    "materials-snapshot-present",
+                    RuleId::MaterialsSnapshotPresent,
                     pkgs + locks > 0,
                     "a dependency snapshot (packages or lockfiles in resolvedDependencies)".into(),
                     if pkgs + locks > 0 {
@@ -523,7 +524,7 @@ impl Policy {
         for l in &self.lockfiles {
             rules.push(with_hint(
                 rule(
-                    "lockfile-recorded",
+                    RuleId::LockfileRecorded,
                     lock_names.iter().any(|n| n == l),
                     format!("lockfile `{l}` recorded"),
                     format!("recorded: {}", list_or(&lock_names, "no lockfile")),
@@ -545,7 +546,7 @@ impl Policy {
                 .is_some_and(|h| h.eq_ignore_ascii_case(&ld.sha256));
             rules.push(with_hint(
                 rule(
-                    "lockfile-digest",
+                    RuleId::LockfileDigest,
                     passed,
                     format!("`{}` sha256:{} ({})", ld.name, ld.sha256, ld.from),
                     actual,
@@ -577,7 +578,7 @@ impl Policy {
                 .collect();
             rules.push(with_hint(
                 rule(
-                    "package-denied",
+                    RuleId::PackageDenied,
                     hits.is_empty(),
                     format!("no {}", pat.as_str()),
                     if hits.is_empty() {
@@ -596,7 +597,7 @@ impl Policy {
                 .map(|(u, w)| format!("{u} in {w}"))
                 .collect();
             rules.push(rule(
-                "package-required",
+                RuleId::PackageRequired,
                 !hits.is_empty(),
                 pat.as_str().to_string(),
                 if hits.is_empty() {
@@ -628,7 +629,7 @@ impl Policy {
             };
             rules.push(with_hint(
                 rule(
-                    "drift-forbidden",
+                    RuleId::DriftForbidden,
                     passed,
                     format!("no drift: {}", kind.name()),
                     actual,
@@ -656,7 +657,7 @@ impl Policy {
             Some(Ok(t)) => (Some(t), "finishedOn"),
             Some(Err(e)) => {
                 return rule(
-                    "max-age",
+                    RuleId::MaxAge,
                     false,
                     format!("at most {} old", human(max)),
                     format!("unreadable finishedOn: {e}"),
@@ -668,7 +669,7 @@ impl Policy {
         let Some(when) = when else {
             return with_hint(
                 rule(
-                    "max-age",
+                    RuleId::MaxAge,
                     false,
                     expected,
                     "no finishedOn and no signing time recorded".into(),
@@ -681,7 +682,7 @@ impl Policy {
         let skew = jiff::SignedDuration::from_secs(300);
         let passed = age <= max && age >= -skew;
         rule(
-            "max-age",
+            RuleId::MaxAge,
             passed,
             expected,
             if age < jiff::SignedDuration::ZERO {

@@ -27,6 +27,7 @@
 //! # }
 //! ```
 
+use crate::diag::Code;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -40,6 +41,7 @@ mod eval;
 pub mod purl;
 mod raw;
 pub mod refs;
+pub mod rules;
 
 pub use eval::{PolicyInput, PolicyReport, RuleResult};
 use purl::{PackagePattern, PatternError};
@@ -66,7 +68,7 @@ pub enum Severity {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
     /// Stable kebab-case code (listed in `docs/policy.md`).
-    pub code: &'static str,
+    pub code: Code,
     /// Error or warning.
     pub severity: Severity,
     /// What is wrong.
@@ -271,7 +273,7 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn at(&mut self, code: &'static str, sev: Severity, pos: usize, message: String) {
+    fn at(&mut self, code: Code, sev: Severity, pos: usize, message: String) {
         let (line, column) = line_col(self.text, pos);
         self.diags.push(Diagnostic {
             code,
@@ -283,7 +285,7 @@ impl Ctx<'_> {
         });
     }
 
-    fn err<T>(&mut self, code: &'static str, s: &S<T>, message: String) {
+    fn err<T>(&mut self, code: Code, s: &S<T>, message: String) {
         self.at(code, Severity::Error, s.span().start, message);
     }
 
@@ -300,7 +302,7 @@ impl Ctx<'_> {
         match Glob::new(s.get_ref()) {
             Ok(g) => Some(g),
             Err(e) => {
-                self.err("policy-bad-glob", s, e);
+                self.err(Code::PolicyBadGlob, s, e);
                 None
             }
         }
@@ -385,7 +387,7 @@ impl Policy {
             (
                 None,
                 vec![Diagnostic {
-                    code: "policy-unreadable",
+                    code: Code::PolicyUnreadable,
                     severity: Severity::Error,
                     message,
                     path: shown.clone(),
@@ -447,14 +449,14 @@ impl Policy {
             Err(e) => {
                 let msg = e.message().trim().to_string();
                 let code = if msg.starts_with("unknown field") {
-                    "policy-unknown-key"
+                    Code::PolicyUnknownKey
                 } else if msg.starts_with("invalid type")
                     || msg.starts_with("invalid value")
                     || msg.starts_with("missing field")
                 {
-                    "policy-type"
+                    Code::PolicyType
                 } else {
-                    "policy-syntax"
+                    Code::PolicySyntax
                 };
                 let pos = e.span().map(|s| s.start).unwrap_or(0);
                 cx.at(code, Severity::Error, pos, msg);
@@ -500,41 +502,21 @@ impl Policy {
     }
 }
 
-/// The keys each table may hold (`None`: free-form or left to the typed pass).
+/// The keys each table may hold (`None`: free-form or left to the typed pass), read from the
+/// schema structs in `raw` so that the list is never repeated.
 fn known_keys(path: &[&str]) -> Option<&'static [&'static str]> {
-    match path {
-        [] => Some(&[
-            "version",
-            "signers",
-            "statement",
-            "materials",
-            "packages",
-            "drift",
-        ]),
-        ["signers"] => Some(&[
-            "name",
-            "key",
-            "key_id",
-            "issuer",
-            "issuer_regexp",
-            "identity",
-            "identity_regexp",
-            "extensions",
-            "extensions_regexp",
-            "builders",
-            "repositories",
-            "refs",
-            "branches",
-            "tags",
-            "versioned_tags",
-        ]),
-        ["statement"] => Some(&["predicate_types", "slsa_versions", "max_age"]),
-        ["materials"] => Some(&["require_snapshot", "lockfiles", "lockfile_digests"]),
-        ["materials", "lockfile_digests"] => Some(&["name", "file", "sha256"]),
-        ["packages"] => Some(&["deny", "require"]),
-        ["drift"] => Some(&["forbid"]),
-        _ => None,
-    }
+    use raw::{fields_of, RawDrift, RawLockfileDigest, RawMaterials, RawPackages, RawPolicy};
+    use raw::{RawSigner, RawStatement};
+    Some(match path {
+        [] => fields_of::<RawPolicy>(),
+        ["signers"] => fields_of::<RawSigner>(),
+        ["statement"] => fields_of::<RawStatement>(),
+        ["materials"] => fields_of::<RawMaterials>(),
+        ["materials", "lockfile_digests"] => fields_of::<RawLockfileDigest>(),
+        ["packages"] => fields_of::<RawPackages>(),
+        ["drift"] => fields_of::<RawDrift>(),
+        _ => return None,
+    })
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -560,7 +542,12 @@ fn prepass(cx: &mut Ctx<'_>) -> bool {
     if !errors.is_empty() {
         for e in errors {
             let pos = e.span().map(|s| s.start).unwrap_or(0);
-            cx.at("policy-syntax", Severity::Error, pos, one_line(e.message()));
+            cx.at(
+                Code::PolicySyntax,
+                Severity::Error,
+                pos,
+                one_line(e.message()),
+            );
         }
         return false;
     }
@@ -591,7 +578,7 @@ fn walk<'a>(cx: &mut Ctx<'_>, table: &'a toml::de::DeTable<'a>, path: &mut Vec<&
             } else {
                 msg.push_str(&format!("; expected one of: {}", known.join(", ")));
             }
-            cx.at("policy-unknown-key", Severity::Error, k.span().start, msg);
+            cx.at(Code::PolicyUnknownKey, Severity::Error, k.span().start, msg);
             continue;
         }
         path.push(key);
@@ -625,7 +612,7 @@ fn matcher(
     match (exact, regexp) {
         (Some(e), Some(r)) => {
             cx.err(
-                "policy-conflict",
+                Code::PolicyConflict,
                 r,
                 format!("`{field}` and `{field}_regexp` are both set; give one"),
             );
@@ -637,7 +624,7 @@ fn matcher(
             Ok(m) => Some(m),
             Err(e) => {
                 cx.err(
-                    "policy-bad-regexp",
+                    Code::PolicyBadRegexp,
                     r,
                     format!("`{field}_regexp`: {}", one_line(&e.to_string())),
                 );
@@ -656,7 +643,7 @@ fn compile(cx: &mut Ctx<'_>, raw: RawPolicy, text: &str) -> Policy {
     if let Some(v) = &raw.version {
         if *v.get_ref() != POLICY_VERSION {
             cx.err(
-                "policy-unsupported-version",
+                Code::PolicyUnsupportedVersion,
                 v,
                 format!(
                     "policy version {} is not supported (this build reads version {POLICY_VERSION})",
@@ -682,7 +669,7 @@ fn compile(cx: &mut Ctx<'_>, raw: RawPolicy, text: &str) -> Policy {
     };
     if raw.signers.is_empty() {
         cx.at(
-            "policy-no-signers",
+            Code::PolicyNoSigners,
             Severity::Error,
             0,
             "the policy trusts no signer: add a `[[signers]]` table with a `key`, `key_id` or \
@@ -706,7 +693,7 @@ fn compile(cx: &mut Ctx<'_>, raw: RawPolicy, text: &str) -> Policy {
             match SlsaVersion::parse(v.get_ref()) {
                 Some(x) => policy.slsa_versions.push(x),
                 None => cx.err(
-                    "policy-bad-value",
+                    Code::PolicyBadValue,
                     v,
                     format!(
                         "`{}` is not a SLSA version (use \"0.1\", \"0.2\" or \"1.0\")",
@@ -718,7 +705,7 @@ fn compile(cx: &mut Ctx<'_>, raw: RawPolicy, text: &str) -> Policy {
         if let Some(a) = &st.max_age {
             match parse_duration(a.get_ref()) {
                 Ok(d) if d.is_negative() || d.is_zero() => cx.err(
-                    "policy-conflict",
+                    Code::PolicyConflict,
                     a,
                     format!(
                         "`max_age = \"{}\"` is not positive: no attestation could pass",
@@ -726,7 +713,7 @@ fn compile(cx: &mut Ctx<'_>, raw: RawPolicy, text: &str) -> Policy {
                     ),
                 ),
                 Ok(d) => policy.max_age = Some(d),
-                Err(e) => cx.err("policy-bad-duration", a, e),
+                Err(e) => cx.err(Code::PolicyBadDuration, a, e),
             }
         }
     }
@@ -740,7 +727,7 @@ fn compile(cx: &mut Ctx<'_>, raw: RawPolicy, text: &str) -> Policy {
             let (sha, from) = match (&d.file, &d.sha256) {
                 (Some(_), Some(s)) => {
                     cx.err(
-                        "policy-conflict",
+                        Code::PolicyConflict,
                         s,
                         "`file` and `sha256` are both set; give one".into(),
                     );
@@ -748,7 +735,7 @@ fn compile(cx: &mut Ctx<'_>, raw: RawPolicy, text: &str) -> Policy {
                 }
                 (None, None) => {
                     cx.err(
-                        "policy-missing-field",
+                        Code::PolicyMissingField,
                         &d.name,
                         "a lockfile digest needs `file` or `sha256`".into(),
                     );
@@ -758,7 +745,7 @@ fn compile(cx: &mut Ctx<'_>, raw: RawPolicy, text: &str) -> Policy {
                     let v = s.get_ref().to_ascii_lowercase();
                     if !is_hex64(&v) {
                         cx.err(
-                            "policy-bad-value",
+                            Code::PolicyBadValue,
                             s,
                             format!("`{}` is not a sha256 (64 hex digits)", s.get_ref()),
                         );
@@ -775,7 +762,7 @@ fn compile(cx: &mut Ctx<'_>, raw: RawPolicy, text: &str) -> Policy {
                         },
                         Err(e) => {
                             cx.err(
-                                "policy-file-unreadable",
+                                Code::PolicyFileUnreadable,
                                 f,
                                 format!("cannot hash `{}`: {e}", p.display()),
                             );
@@ -787,7 +774,7 @@ fn compile(cx: &mut Ctx<'_>, raw: RawPolicy, text: &str) -> Policy {
             if let Some(prev) = seen.get(d.name.get_ref()) {
                 if *prev != sha {
                     cx.err(
-                        "policy-conflict",
+                        Code::PolicyConflict,
                         &d.name,
                         format!(
                             "lockfile `{}` is given two different digests",
@@ -811,8 +798,8 @@ fn compile(cx: &mut Ctx<'_>, raw: RawPolicy, text: &str) -> Policy {
             for s in list {
                 match PackagePattern::parse(s.get_ref()) {
                     Ok(pat) => out.push((pat, s.span().start)),
-                    Err(PatternError::Purl(m)) => cx.err("policy-bad-purl", s, m),
-                    Err(PatternError::Range(m)) => cx.err("policy-bad-range", s, m),
+                    Err(PatternError::Purl(m)) => cx.err(Code::PolicyBadPurl, s, m),
+                    Err(PatternError::Range(m)) => cx.err(Code::PolicyBadRange, s, m),
                 }
             }
             out
@@ -829,7 +816,7 @@ fn compile(cx: &mut Ctx<'_>, raw: RawPolicy, text: &str) -> Policy {
                     || r.as_str() == d.as_str();
                 if conflict {
                     cx.at(
-                        "policy-conflict",
+                        Code::PolicyConflict,
                         Severity::Error,
                         *pos,
                         format!(
@@ -853,7 +840,7 @@ fn compile(cx: &mut Ctx<'_>, raw: RawPolicy, text: &str) -> Policy {
                     }
                 }
                 None => cx.err(
-                    "policy-bad-value",
+                    Code::PolicyBadValue,
                     k,
                     format!(
                         "`{}` is not a drift kind (use one of: {})",
@@ -891,7 +878,7 @@ fn compile_signer(cx: &mut Ctx<'_>, i: usize, s: &S<RawSigner>) -> Option<Truste
         let at = s.key.as_ref().or(s.key_id.as_ref());
         let pos = at.map(|a| a.span().start).unwrap_or(start);
         cx.at(
-            "policy-conflict",
+            Code::PolicyConflict,
             Severity::Error,
             pos,
             format!("signer `{name}` has both a key and a keyless identity; split it in two"),
@@ -909,13 +896,13 @@ fn compile_signer(cx: &mut Ctx<'_>, i: usize, s: &S<RawSigner>) -> Option<Truste
                         key = Some(pk);
                     }
                     Err(e) => {
-                        cx.err("policy-key-unreadable", k, e.to_string());
+                        cx.err(Code::PolicyKeyUnreadable, k, e.to_string());
                         ok = false;
                     }
                 },
                 Err(e) => {
                     cx.err(
-                        "policy-key-unreadable",
+                        Code::PolicyKeyUnreadable,
                         k,
                         format!("cannot read `{}`: {e}", p.display()),
                     );
@@ -927,7 +914,7 @@ fn compile_signer(cx: &mut Ctx<'_>, i: usize, s: &S<RawSigner>) -> Option<Truste
             let v = id.get_ref().to_ascii_lowercase();
             if !is_hex64(&v) {
                 cx.err(
-                    "policy-bad-value",
+                    Code::PolicyBadValue,
                     id,
                     format!(
                         "`{}` is not a provseal key id (64 hex digits: the SHA-256 of the key's SubjectPublicKeyInfo)",
@@ -938,7 +925,7 @@ fn compile_signer(cx: &mut Ctx<'_>, i: usize, s: &S<RawSigner>) -> Option<Truste
             } else if let Some(file_id) = &key_id {
                 if *file_id != v {
                     cx.err(
-                        "policy-conflict",
+                        Code::PolicyConflict,
                         id,
                         format!("`key_id` {v} is not the id of `key` ({file_id})"),
                     );
@@ -954,7 +941,7 @@ fn compile_signer(cx: &mut Ctx<'_>, i: usize, s: &S<RawSigner>) -> Option<Truste
         let identity = matcher(cx, "identity", &s.identity, &s.identity_regexp);
         if s.issuer.is_none() && s.issuer_regexp.is_none() {
             cx.at(
-                "policy-missing-field",
+                Code::PolicyMissingField,
                 Severity::Error,
                 start,
                 format!("keyless signer `{name}` needs `issuer` (or `issuer_regexp`)"),
@@ -963,7 +950,7 @@ fn compile_signer(cx: &mut Ctx<'_>, i: usize, s: &S<RawSigner>) -> Option<Truste
         }
         if s.identity.is_none() && s.identity_regexp.is_none() {
             cx.at(
-                "policy-missing-field",
+                Code::PolicyMissingField,
                 Severity::Error,
                 start,
                 format!("keyless signer `{name}` needs `identity` (or `identity_regexp`)"),
@@ -981,7 +968,7 @@ fn compile_signer(cx: &mut Ctx<'_>, i: usize, s: &S<RawSigner>) -> Option<Truste
                     Ok(f) => f,
                     Err(_) => {
                         cx.err(
-                            "policy-bad-value",
+                            Code::PolicyBadValue,
                             k,
                             format!(
                                 "`{}` is not a Fulcio extension name (e.g. `source-repository-uri`)",
@@ -997,7 +984,7 @@ fn compile_signer(cx: &mut Ctx<'_>, i: usize, s: &S<RawSigner>) -> Option<Truste
                         Ok(m) => m,
                         Err(e) => {
                             cx.err(
-                                "policy-bad-regexp",
+                                Code::PolicyBadRegexp,
                                 v,
                                 format!("`{}`: {}", k.get_ref(), one_line(&e.to_string())),
                             );
@@ -1017,7 +1004,7 @@ fn compile_signer(cx: &mut Ctx<'_>, i: usize, s: &S<RawSigner>) -> Option<Truste
         Some(SignerMatch::Keyless(policy))
     } else {
         cx.at(
-            "policy-missing-field",
+            Code::PolicyMissingField,
             Severity::Error,
             start,
             format!("signer `{name}` needs `key`, `key_id`, or `issuer` + `identity`"),
@@ -1033,7 +1020,7 @@ fn compile_signer(cx: &mut Ctx<'_>, i: usize, s: &S<RawSigner>) -> Option<Truste
             match Glob::new(&norm) {
                 Ok(g) => Some(g),
                 Err(e) => {
-                    cx.err("policy-bad-glob", r, e);
+                    cx.err(Code::PolicyBadGlob, r, e);
                     None
                 }
             }
@@ -1049,7 +1036,7 @@ fn compile_signer(cx: &mut Ctx<'_>, i: usize, s: &S<RawSigner>) -> Option<Truste
             .filter_map(|v| match VersionedTag::new(v.get_ref()) {
                 Ok(t) => Some(t),
                 Err(e) => {
-                    cx.err("policy-bad-range", v, e);
+                    cx.err(Code::PolicyBadRange, v, e);
                     None
                 }
             })

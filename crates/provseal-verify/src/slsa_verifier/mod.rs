@@ -30,6 +30,7 @@
 mod provenance;
 mod semver;
 
+use crate::diag::Code;
 use crate::FailureClass;
 use provenance::{parse_git_uri_and_ref, Flavour, Prov};
 use provseal_model::{DigestSet, Statement};
@@ -137,7 +138,7 @@ impl SlsaVerified {
             provseal_model::slsa::provenance_v1_from(&self.statement.predicate_type, p).ok()
         });
         crate::VerifiedStatement {
-            origin: origin.to_string(),
+            origin: crate::Origin::file(origin),
             signer: self.signer.clone(),
             statement: self.statement.clone(),
             provenance,
@@ -157,6 +158,15 @@ pub enum SlsaVerifierError {
         source_name: String,
         /// Why.
         reason: String,
+    },
+    /// The provenance file (or its first line) is not strict JSON.
+    #[error("`{source_name}` is malformed: not JSON")]
+    Json {
+        /// The input.
+        source_name: String,
+        /// The strict parser's error (duplicate keys included).
+        #[source]
+        source: provseal_model::ModelError,
     },
     /// A bare DSSE envelope: its log entry is found by searching Rekor online.
     #[error("`{source_name}`: {reason}")]
@@ -316,7 +326,9 @@ impl SlsaVerifierError {
     pub fn upstream(&self) -> &'static str {
         use SlsaVerifierError as E;
         match self {
-            E::Malformed { .. } | E::ProvenanceField { .. } => "ErrorInvalidDssePayload",
+            E::Malformed { .. } | E::Json { .. } | E::ProvenanceField { .. } => {
+                "ErrorInvalidDssePayload"
+            }
             E::NeedsNetwork { .. } => "ErrorRekorSearch",
             E::Sigstore { .. } => "ErrorNoValidSignature",
             E::InvalidCertificate { .. } => "ErrorInvalidCertificate",
@@ -337,27 +349,27 @@ impl SlsaVerifierError {
     }
 
     /// The stable diagnostic code (documented in `docs/slsa-verifier.md`).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         use SlsaVerifierError as E;
         match self {
-            E::Malformed { .. } => "slsa-provenance-malformed",
-            E::NeedsNetwork { .. } => "slsa-needs-network",
-            E::Sigstore { .. } => "slsa-signature",
-            E::InvalidCertificate { .. } => "slsa-certificate-invalid",
-            E::InvalidOidcIssuer { .. } => "slsa-oidc-issuer",
-            E::UntrustedReusableWorkflow { .. } => "slsa-untrusted-builder",
-            E::InvalidRef { .. } => "slsa-invalid-ref",
-            E::InvalidBuilderId { .. } => "slsa-invalid-builder-id",
-            E::MismatchBuilderId { .. } => "slsa-builder-mismatch",
-            E::MismatchSource { .. } => "slsa-source-mismatch",
-            E::MalformedUri { .. } => "slsa-malformed-uri",
-            E::ProvenanceField { .. } => "slsa-provenance-field",
-            E::MismatchHash { .. } => "slsa-subject-not-found",
-            E::MismatchBranch { .. } => "slsa-branch-mismatch",
-            E::MismatchTag { .. } => "slsa-tag-mismatch",
-            E::MismatchVersionedTag { .. } => "slsa-versioned-tag-mismatch",
-            E::InvalidSemver { .. } => "slsa-invalid-semver",
-            E::MismatchWorkflowInput { .. } => "slsa-workflow-input-mismatch",
+            E::Malformed { .. } | E::Json { .. } => Code::SlsaProvenanceMalformed,
+            E::NeedsNetwork { .. } => Code::SlsaNeedsNetwork,
+            E::Sigstore { .. } => Code::SlsaSignature,
+            E::InvalidCertificate { .. } => Code::SlsaCertificateInvalid,
+            E::InvalidOidcIssuer { .. } => Code::SlsaOidcIssuer,
+            E::UntrustedReusableWorkflow { .. } => Code::SlsaUntrustedBuilder,
+            E::InvalidRef { .. } => Code::SlsaInvalidRef,
+            E::InvalidBuilderId { .. } => Code::SlsaInvalidBuilderId,
+            E::MismatchBuilderId { .. } => Code::SlsaBuilderMismatch,
+            E::MismatchSource { .. } => Code::SlsaSourceMismatch,
+            E::MalformedUri { .. } => Code::SlsaMalformedUri,
+            E::ProvenanceField { .. } => Code::SlsaProvenanceField,
+            E::MismatchHash { .. } => Code::SlsaSubjectNotFound,
+            E::MismatchBranch { .. } => Code::SlsaBranchMismatch,
+            E::MismatchTag { .. } => Code::SlsaTagMismatch,
+            E::MismatchVersionedTag { .. } => Code::SlsaVersionedTagMismatch,
+            E::InvalidSemver { .. } => Code::SlsaInvalidSemver,
+            E::MismatchWorkflowInput { .. } => Code::SlsaWorkflowInputMismatch,
         }
     }
 
@@ -365,7 +377,7 @@ impl SlsaVerifierError {
     pub fn class(&self) -> FailureClass {
         use SlsaVerifierError as E;
         match self {
-            E::Malformed { .. } | E::NeedsNetwork { .. } => FailureClass::Input,
+            E::Malformed { .. } | E::Json { .. } | E::NeedsNetwork { .. } => FailureClass::Input,
             E::Sigstore { error, .. } if error.is_input_error() => FailureClass::Input,
             E::Sigstore { .. } | E::InvalidCertificate { .. } => FailureClass::Authenticity,
             _ => FailureClass::Policy,
@@ -663,13 +675,14 @@ pub fn verify(
         source_name: source_name.into(),
         reason: "not UTF-8".into(),
     })?;
-    let value: serde_json::Value = match serde_json::from_str(text) {
+    // Strictly parsed, as the main loader does: duplicate keys are rejected.
+    let value: serde_json::Value = match provseal_model::json::parse_strict(text.as_bytes()) {
         Ok(v) => v,
         Err(_) => {
             let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-            serde_json::from_str(line).map_err(|e| E::Malformed {
+            provseal_model::json::parse_strict(line.as_bytes()).map_err(|source| E::Json {
                 source_name: source_name.into(),
-                reason: format!("not JSON: {e}"),
+                source,
             })?
         }
     };
@@ -1214,5 +1227,29 @@ mod bare_dsse_claims {
         }
         assert_eq!(differ, Vec::<String>::new());
         assert_eq!((agree, rekor_only), (33, 2));
+    }
+}
+
+#[cfg(test)]
+mod strict_loading {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn duplicate_keys_are_rejected_as_malformed_input() {
+        let opts = SlsaVerifierOptions {
+            source_uri: "github.com/example/tool".into(),
+            ..Default::default()
+        };
+        for input in [
+            &br#"{"mediaType":"a","mediaType":"b"}"#[..],
+            &b"{\"payload\":\"x\",\"signatures\":[],\"payload\":\"y\"}\n{}\n"[..],
+        ] {
+            let err = verify(input, "dup.intoto.jsonl", &[], &opts).unwrap_err();
+            assert!(matches!(err, E::Json { .. }), "{err:?}");
+            assert_eq!(err.code(), Code::SlsaProvenanceMalformed);
+            assert_eq!(err.class(), FailureClass::Input);
+            assert!(std::error::Error::source(&err).is_some());
+        }
     }
 }

@@ -76,8 +76,8 @@ fn jsonl_with_several_envelopes_and_unknown_lines() {
     );
     let docs = load_attestations(text.as_bytes(), "x.jsonl").unwrap();
     assert_eq!(docs.len(), 2);
-    assert_eq!(docs[0].origin, "x.jsonl:1");
-    assert_eq!(docs[1].origin, "x.jsonl:4");
+    assert_eq!(docs[0].origin.to_string(), "x.jsonl:1");
+    assert_eq!(docs[1].origin.to_string(), "x.jsonl:4");
     let opts = VerifyOptions {
         keys: vec![p1.clone()],
         ..Default::default()

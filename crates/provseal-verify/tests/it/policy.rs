@@ -681,7 +681,10 @@ fn diags(text: &str) -> Vec<(&'static str, usize, usize)> {
     let dir = tempfile::tempdir().unwrap();
     match Policy::parse(text, "bad.toml", dir.path()) {
         Ok(_) => panic!("parsed: {text}"),
-        Err(d) => d.iter().map(|d| (d.code, d.line, d.column)).collect(),
+        Err(d) => d
+            .iter()
+            .map(|d| (d.code.as_str(), d.line, d.column))
+            .collect(),
     }
 }
 

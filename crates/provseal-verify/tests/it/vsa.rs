@@ -98,7 +98,7 @@ fn slsa_verifier_vsa_expectation_mismatches() {
         f(&mut e);
         verify_vsa(&env, std::slice::from_ref(&key), &e)
             .err()
-            .map(|e| e.code())
+            .map(|e| e.code().as_str())
     };
     assert_eq!(
         code(&|e| e.subject_digests = vec!["gce_image_id:1".into()]),

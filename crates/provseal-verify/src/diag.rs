@@ -1,0 +1,206 @@
+//! Diagnostic codes: every stable kebab-case code provseal-verify reports (verification
+//! failures, VSA checks, slsa-verifier mode, policy-file diagnostics), as one enum. Each code is
+//! documented in `docs/diagnostics.md`; a test below keeps the two in step.
+
+/// Declares a stable-id enum: each variant with its kebab-case text, `ALL`, `as_str`, and
+/// `Display`, `Serialize` and `PartialEq<&str>` through the text.
+macro_rules! stable_ids {
+    ($(#[doc = $edoc:literal])* $name:ident {
+        $($(#[doc = $doc:literal])* $variant:ident = $text:literal,)*
+    }) => {
+        $(#[doc = $edoc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum $name {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            /// The kebab-case text as printed and serialized.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)*
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+    };
+}
+pub(crate) use stable_ids;
+
+/// Asserts that every text is unique, kebab-case, and written as `` `text` `` in `doc`
+/// (a path relative to the workspace root).
+#[cfg(test)]
+pub(crate) fn assert_unique_and_documented(
+    texts: impl IntoIterator<Item = &'static str>,
+    doc: &str,
+) {
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(doc),
+    )
+    .unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for text in texts {
+        assert!(seen.insert(text), "`{text}` is used twice");
+        assert!(
+            text.split('-').all(|w| !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())),
+            "`{text}` is not kebab-case"
+        );
+        assert!(
+            docs.contains(&format!("`{text}`")),
+            "`{text}` is not documented in {doc}"
+        );
+    }
+}
+
+stable_ids! {
+    /// A stable diagnostic code (kebab-case in output: [`Code::as_str`]).
+    Code {
+        /// `attestation-malformed` (see `docs/diagnostics.md`).
+        AttestationMalformed = "attestation-malformed",
+        /// `signature-invalid` (see `docs/diagnostics.md`).
+        SignatureInvalid = "signature-invalid",
+        /// `payload-type-unsupported` (see `docs/diagnostics.md`).
+        PayloadTypeUnsupported = "payload-type-unsupported",
+        /// `statement-invalid` (see `docs/diagnostics.md`).
+        StatementInvalid = "statement-invalid",
+        /// `attestation-unsupported` (see `docs/diagnostics.md`).
+        AttestationUnsupported = "attestation-unsupported",
+        /// `subject-not-found` (see `docs/diagnostics.md`).
+        SubjectNotFound = "subject-not-found",
+        /// `builder-mismatch` (see `docs/diagnostics.md`).
+        BuilderMismatch = "builder-mismatch",
+        /// `source-mismatch` (see `docs/diagnostics.md`).
+        SourceMismatch = "source-mismatch",
+        /// `artifact-unreadable` (see `docs/diagnostics.md`).
+        ArtifactUnreadable = "artifact-unreadable",
+        /// `identity-mismatch` (see `docs/diagnostics.md`).
+        IdentityMismatch = "identity-mismatch",
+        /// `policy-failed` (see `docs/diagnostics.md`).
+        PolicyFailed = "policy-failed",
+        /// `vsa-malformed` (see `docs/diagnostics.md`).
+        VsaMalformed = "vsa-malformed",
+        /// `vsa-no-valid-signature` (see `docs/diagnostics.md`).
+        VsaNoValidSignature = "vsa-no-valid-signature",
+        /// `vsa-predicate-type` (see `docs/diagnostics.md`).
+        VsaPredicateType = "vsa-predicate-type",
+        /// `vsa-empty-required-field` (see `docs/diagnostics.md`).
+        VsaEmptyRequiredField = "vsa-empty-required-field",
+        /// `vsa-missing-subject-digest` (see `docs/diagnostics.md`).
+        VsaMissingSubjectDigest = "vsa-missing-subject-digest",
+        /// `vsa-verifier-id-mismatch` (see `docs/diagnostics.md`).
+        VsaVerifierIdMismatch = "vsa-verifier-id-mismatch",
+        /// `vsa-resource-uri-mismatch` (see `docs/diagnostics.md`).
+        VsaResourceUriMismatch = "vsa-resource-uri-mismatch",
+        /// `vsa-verification-result` (see `docs/diagnostics.md`).
+        VsaVerificationResult = "vsa-verification-result",
+        /// `vsa-verified-levels-mismatch` (see `docs/diagnostics.md`).
+        VsaVerifiedLevelsMismatch = "vsa-verified-levels-mismatch",
+        /// `vsa-invalid-slsa-level` (see `docs/diagnostics.md`).
+        VsaInvalidSlsaLevel = "vsa-invalid-slsa-level",
+        /// `vsa-build` (see `docs/diagnostics.md`).
+        VsaBuild = "vsa-build",
+        /// `slsa-provenance-malformed` (see `docs/diagnostics.md`).
+        SlsaProvenanceMalformed = "slsa-provenance-malformed",
+        /// `slsa-needs-network` (see `docs/diagnostics.md`).
+        SlsaNeedsNetwork = "slsa-needs-network",
+        /// `slsa-signature` (see `docs/diagnostics.md`).
+        SlsaSignature = "slsa-signature",
+        /// `slsa-certificate-invalid` (see `docs/diagnostics.md`).
+        SlsaCertificateInvalid = "slsa-certificate-invalid",
+        /// `slsa-oidc-issuer` (see `docs/diagnostics.md`).
+        SlsaOidcIssuer = "slsa-oidc-issuer",
+        /// `slsa-untrusted-builder` (see `docs/diagnostics.md`).
+        SlsaUntrustedBuilder = "slsa-untrusted-builder",
+        /// `slsa-invalid-ref` (see `docs/diagnostics.md`).
+        SlsaInvalidRef = "slsa-invalid-ref",
+        /// `slsa-invalid-builder-id` (see `docs/diagnostics.md`).
+        SlsaInvalidBuilderId = "slsa-invalid-builder-id",
+        /// `slsa-builder-mismatch` (see `docs/diagnostics.md`).
+        SlsaBuilderMismatch = "slsa-builder-mismatch",
+        /// `slsa-source-mismatch` (see `docs/diagnostics.md`).
+        SlsaSourceMismatch = "slsa-source-mismatch",
+        /// `slsa-malformed-uri` (see `docs/diagnostics.md`).
+        SlsaMalformedUri = "slsa-malformed-uri",
+        /// `slsa-provenance-field` (see `docs/diagnostics.md`).
+        SlsaProvenanceField = "slsa-provenance-field",
+        /// `slsa-subject-not-found` (see `docs/diagnostics.md`).
+        SlsaSubjectNotFound = "slsa-subject-not-found",
+        /// `slsa-branch-mismatch` (see `docs/diagnostics.md`).
+        SlsaBranchMismatch = "slsa-branch-mismatch",
+        /// `slsa-tag-mismatch` (see `docs/diagnostics.md`).
+        SlsaTagMismatch = "slsa-tag-mismatch",
+        /// `slsa-versioned-tag-mismatch` (see `docs/diagnostics.md`).
+        SlsaVersionedTagMismatch = "slsa-versioned-tag-mismatch",
+        /// `slsa-invalid-semver` (see `docs/diagnostics.md`).
+        SlsaInvalidSemver = "slsa-invalid-semver",
+        /// `slsa-workflow-input-mismatch` (see `docs/diagnostics.md`).
+        SlsaWorkflowInputMismatch = "slsa-workflow-input-mismatch",
+        /// `policy-bad-glob` (see `docs/diagnostics.md`).
+        PolicyBadGlob = "policy-bad-glob",
+        /// `policy-unreadable` (see `docs/diagnostics.md`).
+        PolicyUnreadable = "policy-unreadable",
+        /// `policy-unknown-key` (see `docs/diagnostics.md`).
+        PolicyUnknownKey = "policy-unknown-key",
+        /// `policy-type` (see `docs/diagnostics.md`).
+        PolicyType = "policy-type",
+        /// `policy-syntax` (see `docs/diagnostics.md`).
+        PolicySyntax = "policy-syntax",
+        /// `policy-conflict` (see `docs/diagnostics.md`).
+        PolicyConflict = "policy-conflict",
+        /// `policy-bad-regexp` (see `docs/diagnostics.md`).
+        PolicyBadRegexp = "policy-bad-regexp",
+        /// `policy-unsupported-version` (see `docs/diagnostics.md`).
+        PolicyUnsupportedVersion = "policy-unsupported-version",
+        /// `policy-no-signers` (see `docs/diagnostics.md`).
+        PolicyNoSigners = "policy-no-signers",
+        /// `policy-bad-value` (see `docs/diagnostics.md`).
+        PolicyBadValue = "policy-bad-value",
+        /// `policy-bad-duration` (see `docs/diagnostics.md`).
+        PolicyBadDuration = "policy-bad-duration",
+        /// `policy-missing-field` (see `docs/diagnostics.md`).
+        PolicyMissingField = "policy-missing-field",
+        /// `policy-file-unreadable` (see `docs/diagnostics.md`).
+        PolicyFileUnreadable = "policy-file-unreadable",
+        /// `policy-bad-purl` (see `docs/diagnostics.md`).
+        PolicyBadPurl = "policy-bad-purl",
+        /// `policy-bad-range` (see `docs/diagnostics.md`).
+        PolicyBadRange = "policy-bad-range",
+        /// `policy-key-unreadable` (see `docs/diagnostics.md`).
+        PolicyKeyUnreadable = "policy-key-unreadable",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_kebab_case_and_documented() {
+        assert_unique_and_documented(Code::ALL.iter().map(|c| c.as_str()), "docs/diagnostics.md");
+    }
+}
