@@ -692,3 +692,102 @@ fn keyless_failures_are_clear_and_write_nothing() {
     assert_ne!(code, 0, "{out}{err}");
     assert!(code == 1 || code == 2, "{code}");
 }
+
+#[test]
+fn keyless_on_rekor_v1_without_a_tsa_verifies_with_provseal_cosign_and_sigstore_python() {
+    let Some(k) = Keyless::new("keyless_on_rekor_v1") else {
+        return;
+    };
+    let Some(v1) = k.stack.signing_config_rekor_v1.clone() else {
+        assert!(
+            !provseal_testsupport::in_ci(),
+            "under CI the stack runs Rekor v1 (scripts/sigstore-stack start --rekor-v1)"
+        );
+        eprintln!("keyless_on_rekor_v1: skipped: the stack runs no Rekor v1");
+        return;
+    };
+    let (t, sc) = (k.token_arg(), v1.display().to_string());
+    let (code, _, err) = k.run(
+        &[
+            "attest",
+            "--keyless",
+            "-v",
+            "--identity-token",
+            &t,
+            "--signing-config",
+            &sc,
+            "--subject",
+            "dist/*",
+            "--out",
+            "v1.sigstore.json",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains(", Rekor v1 "), "{err}");
+    assert!(err.contains("TSA none"), "{err}");
+    let bundle: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(k.prj.file("v1.sigstore.json")).unwrap()).unwrap();
+    let entry = &bundle["verificationMaterial"]["tlogEntries"][0];
+    assert_eq!(entry["kindVersion"]["kind"], "dsse", "{entry}");
+    assert!(entry.get("inclusionPromise").is_some(), "{entry}");
+    let (code, out, err) = k.verify(
+        &["dist/tool-1.0.whl", "dist/tool-1.0.tar.gz"],
+        &["--attestation", "v1.sigstore.json"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    if let Some((ok, err)) = k.cosign(&[
+        "verify-blob-attestation",
+        "--bundle",
+        "v1.sigstore.json",
+        "--type",
+        "slsaprovenance1",
+        "dist/tool-1.0.whl",
+    ]) {
+        assert!(ok, "cosign: {err}");
+    }
+    if let Some((ok, err)) = k.sigstore_python("dist/tool-1.0.whl", "v1.sigstore.json") {
+        assert!(ok, "sigstore-python: {err}");
+    }
+
+    // A keyless batch and a message signature on the same log.
+    let (code, _, err) = k.run(
+        &[
+            "attest",
+            "--keyless",
+            "--identity-token",
+            &t,
+            "--signing-config",
+            &sc,
+            "--subject",
+            "dist/*",
+            "--batch",
+            "att",
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, err) = k.verify(&["dist/tool-1.0.whl"], &["--attestation-dir", "att"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, _, err) = k.run(
+        &[
+            "sign-blob",
+            "dist/tool-1.0.whl",
+            "--keyless",
+            "--identity-token",
+            &t,
+            "--signing-config",
+            &sc,
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    if let Some((ok, err)) = k.cosign(&[
+        "verify-blob",
+        "--bundle",
+        "dist/tool-1.0.whl.sigstore.json",
+        "dist/tool-1.0.whl",
+    ]) {
+        assert!(ok, "cosign verify-blob: {err}");
+    }
+}
