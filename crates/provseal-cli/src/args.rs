@@ -44,7 +44,7 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Verify one Sigstore bundle (the sigstore-conformance client protocol; exit code only).
     VerifyBundle(VerifyBundleArgs),
-    /// Write a detached signature of a file (minisign `.minisig`, or raw).
+    /// Write a detached signature of a file (minisign `.minisig`, raw, or keyless: a Sigstore bundle).
     SignBlob(SignBlobArgs),
     /// Policy files.
     Policy {
@@ -52,7 +52,7 @@ pub enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
-    /// Verify a detached signature (minisign `.minisig`, or raw) of a file.
+    /// Verify a detached signature of a file (minisign `.minisig`, raw, or a Sigstore bundle).
     VerifyBlob(VerifyBlobArgs),
 }
 

@@ -139,7 +139,7 @@ pub fn keyless_hint(e: &provseal_keyless::KeylessError) -> Option<String> {
     use provseal_keyless::KeylessError as E;
     match e {
         E::NoToken { .. } => Some(
-            "in GitHub Actions grant `permissions: id-token: write`; in GitLab declare              `id_tokens: SIGSTORE_ID_TOKEN: {aud: sigstore}`; elsewhere pass --identity-token"
+            "in GitHub Actions grant `permissions: id-token: write`; in GitLab declare `id_tokens: SIGSTORE_ID_TOKEN: {aud: sigstore}`; elsewhere pass --identity-token"
                 .to_owned(),
         ),
         E::TokenExpired { .. } => {

@@ -791,3 +791,118 @@ fn keyless_on_rekor_v1_without_a_tsa_verifies_with_provseal_cosign_and_sigstore_
         assert!(ok, "cosign verify-blob: {err}");
     }
 }
+
+/// An unsigned JWT with these claims (enough for the checks provseal makes before any service).
+fn local_jwt(claims: serde_json::Value) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    format!(
+        "{}.{}.c2ln",
+        b64.encode(br#"{"alg":"RS256"}"#),
+        b64.encode(claims.to_string())
+    )
+}
+
+/// The transcripts of keyless failures that need no service: locked, no stack required.
+#[test]
+fn keyless_token_failure_transcripts() {
+    let prj = Project::with_git();
+    let cmd = |args: &[&str], env: &[(&str, &str)]| {
+        let mut c = prj.cmd(args);
+        for v in AMBIENT {
+            c.env_remove(v);
+        }
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c
+    };
+    let snap = |name: &str, mut c: Command| {
+        let text = prj.transcript_of(&mut c);
+        provseal_testsupport::insta::with_settings!({
+            filters => provseal_testsupport::project::snapshot_filters(),
+            prepend_module_to_snapshot => false,
+        }, {
+            provseal_testsupport::insta::assert_snapshot!(name, text);
+        });
+    };
+    let attest = [
+        "attest",
+        "--keyless",
+        "-v",
+        "--subject",
+        "dist/tool-1.0.whl",
+    ];
+    snap("keyless_no_token", cmd(&attest, &[]));
+    let expired = local_jwt(
+        serde_json::json!({"iss": "https://issuer.example", "sub": "s",
+        "aud": "sigstore", "exp": 1_600_000_000}),
+    );
+    snap(
+        "keyless_expired_token",
+        cmd(&attest, &[("SIGSTORE_ID_TOKEN", &expired)]),
+    );
+    let wrong_aud = local_jwt(
+        serde_json::json!({"iss": "https://issuer.example", "sub": "s",
+        "aud": "other", "exp": 4_000_000_000_i64}),
+    );
+    snap(
+        "keyless_wrong_audience",
+        cmd(
+            &[
+                "run",
+                "--keyless",
+                "--identity-token",
+                "env://TOK",
+                "--subject",
+                "x",
+                "--",
+                "true",
+            ],
+            &[("TOK", &wrong_aud)],
+        ),
+    );
+    snap(
+        "keyless_not_a_jwt",
+        cmd(
+            &[
+                "sign-blob",
+                "dist/tool-1.0.whl",
+                "--keyless",
+                "--identity-token",
+                "not-a-jwt",
+            ],
+            &[],
+        ),
+    );
+    snap(
+        "keyless_missing_signing_config",
+        cmd(
+            &[
+                "attest",
+                "--keyless",
+                "--signing-config",
+                "nope.json",
+                "--subject",
+                "dist/tool-1.0.whl",
+            ],
+            &[],
+        ),
+    );
+    snap(
+        "keyless_with_key",
+        cmd(
+            &[
+                "attest",
+                "--keyless",
+                "--key",
+                "k.key",
+                "--subject",
+                "dist/tool-1.0.whl",
+            ],
+            &[],
+        ),
+    );
+    assert!(!prj.file("dist/tool-1.0.whl.sigstore.json").exists());
+    assert!(!prj.file("multiple.sigstore.json").exists());
+}
