@@ -253,10 +253,7 @@ impl BatchEntry {
                     })?,
                     None,
                 ),
-                (None, Some(bundle)) => (
-                    crate::sign::root_bundle_envelope(bundle)?,
-                    Some(bundle.to_string()),
-                ),
+                (None, Some(bundle)) => (root_bundle_envelope(bundle)?, Some(bundle.to_string())),
                 (Some(_), Some(_)) => return Err(field_error(
                     "$",
                     "holds both `rootEnvelope` and `rootBundle`; an entry has one root signature",
@@ -637,4 +634,25 @@ fn only_keys_root(
         )),
         None => Ok(()),
     }
+}
+
+/// A root bundle as compact JSON and the DSSE envelope inside it.
+pub(crate) fn parse_root_bundle(bytes: &[u8]) -> Result<(String, Envelope), BatchError> {
+    let value = provseal_model::json::parse_strict(bytes).map_err(|e| BatchError::RootBundle {
+        reason: format!("not JSON: {e}"),
+    })?;
+    let envelope = root_bundle_envelope(&value)?;
+    Ok((value.to_string(), envelope))
+}
+
+/// The DSSE envelope of a bundle value.
+pub(crate) fn root_bundle_envelope(value: &serde_json::Value) -> Result<Envelope, BatchError> {
+    let env = value
+        .get("dsseEnvelope")
+        .ok_or_else(|| BatchError::RootBundle {
+            reason: "it holds no `dsseEnvelope`".into(),
+        })?;
+    Envelope::from_value(env).map_err(|e| BatchError::RootBundle {
+        reason: format!("`dsseEnvelope`: {e}"),
+    })
 }

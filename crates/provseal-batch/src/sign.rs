@@ -4,7 +4,7 @@
 use provseal_crypto::Signer;
 use provseal_model::dsse::Envelope;
 
-use crate::format::{root_statement_json, validate_created_on, EntryPrefix};
+use crate::format::{parse_root_bundle, root_statement_json, validate_created_on, EntryPrefix};
 use crate::merkle::{dsse_leaf_hash, Hash, MerkleTree};
 use crate::{BatchEntry, BatchError, InclusionProof, RootPredicate, LEAF_SCHEME_V1};
 
@@ -200,27 +200,6 @@ impl UnsignedBatch {
             tree: self.tree,
         }
     }
-}
-
-/// A root bundle as compact JSON and the DSSE envelope inside it.
-pub(crate) fn parse_root_bundle(bytes: &[u8]) -> Result<(String, Envelope), BatchError> {
-    let value = provseal_model::json::parse_strict(bytes).map_err(|e| BatchError::RootBundle {
-        reason: format!("not JSON: {e}"),
-    })?;
-    let envelope = root_bundle_envelope(&value)?;
-    Ok((value.to_string(), envelope))
-}
-
-/// The DSSE envelope of a bundle value.
-pub(crate) fn root_bundle_envelope(value: &serde_json::Value) -> Result<Envelope, BatchError> {
-    let env = value
-        .get("dsseEnvelope")
-        .ok_or_else(|| BatchError::RootBundle {
-            reason: "it holds no `dsseEnvelope`".into(),
-        })?;
-    Envelope::from_value(env).map_err(|e| BatchError::RootBundle {
-        reason: format!("`dsseEnvelope`: {e}"),
-    })
 }
 
 impl std::fmt::Debug for Batch {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::token::TokenSource;
+use crate::source::TokenSource;
 
 /// A Sigstore service provseal talks to while signing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -8,7 +8,7 @@ use std::time::Duration;
 use sigstore_sign::reqwest;
 
 use crate::error::{KeylessError, Service};
-use crate::token::Secret;
+use crate::source::Secret;
 
 /// Timeouts and retries.
 #[derive(Debug, Clone, PartialEq, Eq)]

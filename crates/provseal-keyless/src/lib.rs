@@ -37,6 +37,7 @@ mod error;
 mod http;
 mod services;
 mod sign;
+mod source;
 mod token;
 
 pub use error::{KeylessError, Service, Tried};
