@@ -14,6 +14,7 @@ mod emit;
 mod exit;
 mod index;
 mod inspect;
+mod keyless;
 mod keys;
 mod materials;
 mod output;

@@ -8,6 +8,7 @@ mod cosign;
 mod cosign_stack;
 mod e2e;
 mod index;
+mod keyless;
 mod materials;
 mod run;
 mod shapes;
