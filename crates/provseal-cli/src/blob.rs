@@ -6,7 +6,6 @@ use std::path::Path;
 use anyhow::{anyhow, Context};
 use provseal_attest::Overwrite;
 use provseal_crypto::minisign::{self, MinisignMode, MinisignPublicKey};
-use provseal_crypto::PublicKey;
 
 use crate::args::{BlobFormat, ExportFormat, KeyExportArgs, SignBlobArgs, VerifyBlobArgs};
 use crate::{keys, Failure};
@@ -72,27 +71,9 @@ pub fn sign(args: SignBlobArgs) -> Result<ExitStatus, Failure> {
     Ok(ExitStatus::Success)
 }
 
-/// Reads a public key file: SPKI PEM or a minisign public key.
-fn read_any_public_key(path: &Path) -> Result<(PublicKey, Option<MinisignPublicKey>), Failure> {
-    let bytes = fs_err::read(path).context("cannot read the public key")?;
-    let text = String::from_utf8_lossy(&bytes);
-    if text.contains("-----BEGIN") {
-        let key = PublicKey::from_pem_named(&bytes, &path.display().to_string())
-            .map_err(anyhow::Error::new)?;
-        return Ok((key, None));
-    }
-    let mk = MinisignPublicKey::parse(&text).map_err(|e| {
-        anyhow!(
-            "`{}` is neither a PEM nor a minisign public key: {e}",
-            path.display()
-        )
-    })?;
-    Ok((mk.key.clone(), Some(mk)))
-}
-
 /// `provseal verify-blob`.
 pub fn verify(args: VerifyBlobArgs) -> Result<ExitStatus, Failure> {
-    let (key, minisign_key) = read_any_public_key(&args.key)?;
+    let (key, minisign_key) = keys::read_public_key(&args.key)?;
     let sig = fs_err::read(&args.signature).context("cannot read the signature")?;
     let data = open_data(&args.file)?;
     let result = if minisign::is_minisig(&sig) {
@@ -131,7 +112,7 @@ pub fn verify(args: VerifyBlobArgs) -> Result<ExitStatus, Failure> {
 
 /// `provseal key export`.
 pub fn export(args: KeyExportArgs) -> Result<ExitStatus, Failure> {
-    let (key, minisign_key) = read_any_public_key(&args.key)?;
+    let (key, minisign_key) = keys::read_public_key(&args.key)?;
     let text = match args.format {
         ExportFormat::Minisign => match minisign_key {
             Some(k) => k.export()?,

@@ -37,8 +37,12 @@ fn payload_of(doc: &AttestationDoc) -> Result<(String, Vec<u8>, Vec<String>), Fa
             let ids = key_ids(&env);
             Ok((env.payload_type, env.payload, ids))
         }
+        AttestationDoc::UnsignedStatement(raw) => Ok((String::new(), raw.clone(), Vec::new())),
     }
 }
+
+/// What `inspect` says about a bare statement: nothing is signed, and how to verify it.
+const UNSIGNED_NOTE: &str = "NOT SIGNED: nothing vouches for this statement; verify it with its detached signature: `provseal verify ARTIFACT --attestation FILE --signature SIG --key PUB` (or Sigstore identity flags)";
 
 fn summarize(doc: &LoadedDoc) -> Value {
     let mut out =
@@ -50,8 +54,13 @@ fn summarize(doc: &LoadedDoc) -> Value {
             return out;
         }
     };
-    out["keyIds"] = json!(key_ids);
-    out["payloadType"] = json!(payload_type);
+    if matches!(doc.doc, AttestationDoc::UnsignedStatement(_)) {
+        out["signed"] = json!(false);
+        out["note"] = json!(UNSIGNED_NOTE);
+    } else {
+        out["keyIds"] = json!(key_ids);
+        out["payloadType"] = json!(payload_type);
+    }
     let statement = match Statement::parse(&payload) {
         Ok(s) => s,
         Err(e) => {
@@ -96,28 +105,37 @@ fn summarize(doc: &LoadedDoc) -> Value {
 
 fn print_human(s: &Value) {
     let str_of = |k: &str| s.get(k).and_then(Value::as_str).unwrap_or("-").to_string();
-    println!(
-        "{} ({}; signature not verified: use `provseal verify`)",
-        str_of("origin"),
-        str_of("format")
-    );
+    let unsigned = s.get("signed") == Some(&Value::Bool(false));
+    if unsigned {
+        println!("{} (unsigned in-toto statement)", str_of("origin"));
+        println!("  {UNSIGNED_NOTE}");
+    } else {
+        println!(
+            "{} ({}; signature not verified: use `provseal verify`)",
+            str_of("origin"),
+            str_of("format")
+        );
+    }
     if let Some(e) = s.get("error").and_then(Value::as_str) {
         println!("  error:          {e}");
         return;
     }
-    let keys: Vec<&str> = s["keyIds"]
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    println!(
-        "  signer key id:  {}",
-        if keys.is_empty() {
-            "(none given)".to_string()
-        } else {
-            keys.join(", ")
-        }
-    );
-    println!("  payload type:   {}", str_of("payloadType"));
+    if !unsigned {
+        let keys: Vec<&str> = s["keyIds"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        println!(
+            "  signer key id:  {}",
+            if keys.is_empty() {
+                "(none given)".to_string()
+            } else {
+                keys.join(", ")
+            }
+        );
+        println!("  payload type:   {}", str_of("payloadType"));
+    }
+    println!("  statement type: {}", str_of("statementType"));
     println!("  predicate type: {}", str_of("predicateType"));
     let subjects = s["subjects"].as_array().cloned().unwrap_or_default();
     println!("  subjects:       {}", subjects.len());

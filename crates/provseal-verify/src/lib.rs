@@ -27,6 +27,7 @@ use provseal_model::slsa::ProvenanceV1;
 use provseal_model::{DigestSet, Statement};
 use serde::Serialize;
 
+pub mod detached;
 pub mod diag;
 mod load;
 pub mod policy;
@@ -102,7 +103,7 @@ pub enum VerifyError {
     SubjectNotFound {
         /// The artifact digest (`alg:hex`).
         digest: String,
-        /// The subjects of the verified statements, abbreviated.
+        /// The subjects of the verified statements (name and expected digest; at most five).
         subjects: String,
     },
     /// The builder id differs.
@@ -308,6 +309,12 @@ pub fn statement_from_signed(
             actual: payload_type.to_string(),
         });
     }
+    parse_signed_statement(origin, payload, SignerIdentity::Key { key_id })
+}
+
+/// Parses signed bytes strictly into a statement (v1 or v0.1) and, for a SLSA predicate (v1, or
+/// v0.2 mapped to v1), the provenance.
+fn parse_signed_statement(origin: &Origin, payload: &[u8], signer: SignerIdentity) -> DocResult {
     let statement = Statement::parse(payload).map_err(|e| VerifyError::Statement {
         origin: origin.to_string(),
         reason: e.to_string(),
@@ -328,7 +335,7 @@ pub fn statement_from_signed(
     };
     Ok(VerifiedStatement {
         origin: origin.clone(),
-        signer: SignerIdentity::Key { key_id },
+        signer,
         statement,
         provenance,
     })
@@ -345,6 +352,10 @@ pub fn verify_document(doc: &LoadedDoc, opts: &VerifyOptions) -> DocResult {
         AttestationDoc::Dsse(env) => verify_dsse(&doc.origin, env, opts),
         AttestationDoc::BatchEntry(raw) => verify_batch_entry(&doc.origin, raw, opts),
         AttestationDoc::SigstoreBundle(raw) => verify_sigstore_bundle(&doc.origin, raw, opts),
+        AttestationDoc::UnsignedStatement(_) => Err(VerifyError::Unsupported {
+            origin: doc.origin.to_string(),
+            reason: detached::UNSIGNED_STATEMENT.into(),
+        }),
     }
 }
 
@@ -391,10 +402,15 @@ fn sigstore_error(origin: &Origin, e: provseal_sigstore::SigstoreError) -> Verif
     }
 }
 
-fn verify_sigstore_bundle(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> DocResult {
-    use provseal_sigstore::{BundleSigner, ParsedBundle, SignedContent, VerifiedSigner};
-    let parsed =
-        ParsedBundle::parse(raw, &origin.to_string()).map_err(|e| sigstore_error(origin, e))?;
+/// Verifies a parsed Sigstore bundle with the keys or the identity policy of `opts` (against
+/// `artifact` when given, else against what the bundle says it signs) and names the signer.
+fn verify_bundle_signer(
+    origin: &Origin,
+    parsed: &provseal_sigstore::ParsedBundle,
+    artifact: Option<&provseal_sigstore::ArtifactInput<'_>>,
+    opts: &VerifyOptions,
+) -> Result<(SignerIdentity, provseal_sigstore::VerifiedBundle), VerifyError> {
+    use provseal_sigstore::{BundleSigner, VerifiedSigner};
     let Some(trust) = &opts.sigstore else {
         return Err(VerifyError::Unsupported {
             origin: origin.to_string(),
@@ -403,8 +419,8 @@ fn verify_sigstore_bundle(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> 
     };
     let verified = match (&trust.identity, opts.keys.as_slice()) {
         (Some(policy), _) => provseal_sigstore::verify_parsed(
-            &parsed,
-            None,
+            parsed,
+            artifact,
             &trust.trusted_root,
             BundleSigner::Identity(policy),
             &trust.options,
@@ -421,8 +437,8 @@ fn verify_sigstore_bundle(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> 
             let mut last_err = None;
             let found = keys.iter().find_map(|k| {
                 provseal_sigstore::verify_parsed(
-                    &parsed,
-                    None,
+                    parsed,
+                    artifact,
                     &trust.trusted_root,
                     BundleSigner::Key(k),
                     &trust.options,
@@ -463,6 +479,14 @@ fn verify_sigstore_bundle(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> 
             })
         }
     };
+    Ok((signer, verified))
+}
+
+fn verify_sigstore_bundle(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> DocResult {
+    use provseal_sigstore::{ParsedBundle, SignedContent};
+    let parsed =
+        ParsedBundle::parse(raw, &origin.to_string()).map_err(|e| sigstore_error(origin, e))?;
+    let (signer, verified) = verify_bundle_signer(origin, &parsed, None, opts)?;
     match &verified.content {
         SignedContent::Dsse {
             payload_type,
@@ -656,7 +680,7 @@ fn check_constraints(v: &VerifiedStatement, opts: &VerifyOptions) -> Result<(), 
 fn describe_digest(d: &DigestSet) -> String {
     d.iter()
         .next()
-        .map(|(alg, hex)| format!("{alg}:{}…", short(hex, 12)))
+        .map(|(alg, hex)| format!("{alg}:{hex}"))
         .unwrap_or_else(|| "(none)".into())
 }
 
