@@ -130,3 +130,22 @@ check_detached_flow() {
   }
   rm -rf tampered
 }
+
+# The local Sigstore stack (scripts/sigstore-stack): its URLs and trust files, and cosign.
+use_sigstore_stack() {
+  if [ -z "${PROVSEAL_SIGSTORE_STACK:-}" ] || [ ! -f "$PROVSEAL_SIGSTORE_STACK/env" ]; then
+    echo "error: no local Sigstore stack: scripts/sigstore-stack start DIR; export PROVSEAL_SIGSTORE_STACK=DIR" >&2
+    exit 2
+  fi
+  # shellcheck disable=SC1091
+  source "$PROVSEAL_SIGSTORE_STACK/env"
+}
+
+COSIGN="${COSIGN:-${PROVSEAL_PEERS:-$HOME/.cache/provseal-peers}/bin/cosign}"
+
+# An OIDC token from the stack's test issuer, fetched as a GitHub Actions job fetches its own.
+stack_token() {
+  curl -fsS -H "Authorization: bearer $ACTIONS_ID_TOKEN_REQUEST_TOKEN" \
+    "$ACTIONS_ID_TOKEN_REQUEST_URL&audience=sigstore" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["value"])'
+}

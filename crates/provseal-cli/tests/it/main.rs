@@ -5,6 +5,7 @@
 mod bad_input;
 mod blob;
 mod cosign_stack;
+mod detached;
 mod e2e;
 mod run;
 mod shapes;
