@@ -18,6 +18,10 @@ export COSIGN_PASSWORD=flow-2-password
 "$COSIGN" sign-blob --yes --key cosign.key --signing-config key-only.signing-config.json \
   --bundle provenance.sigstore provenance.json
 check_detached_flow provenance.sigstore --key cosign.pub / --key other-cosign.pub
+echo "== the signature alone, as cosign writes it without a bundle (base64 ECDSA DER)"
+"$COSIGN" sign-blob --yes --key cosign.key --new-bundle-format=false --use-signing-config=false \
+  --tlog-upload=false --output-signature provenance.cosign.sig provenance.json 2>/dev/null
+check_detached_flow provenance.cosign.sig --key cosign.pub / --key other-cosign.pub
 
 echo "== cosign sign-blob keyless (Fulcio certificate, Rekor v2 entry, RFC 3161 timestamp)"
 "$COSIGN" sign-blob --yes --identity-token "$(stack_token)" \

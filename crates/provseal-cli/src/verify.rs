@@ -20,20 +20,26 @@ use crate::{keys, output, Failure, WithHint};
 
 /// Reads an attestation file, refusing non-files and files over the size limit.
 pub fn read_attestation(path: &Path) -> Result<Vec<u8>, Failure> {
-    let meta = fs_err::metadata(path).context("cannot read the attestation")?;
+    read_limited(path, "attestation")
+}
+
+/// Reads an input file (`what`: attestation, signature), refusing non-files and files over the
+/// size limit.
+fn read_limited(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
+    let meta = fs_err::metadata(path).with_context(|| format!("cannot read the {what}"))?;
     if !meta.is_file() {
-        return Err(anyhow!("attestation `{}` is not a file", path.display()).into());
+        return Err(anyhow!("{what} `{}` is not a file", path.display()).into());
     }
     if meta.len() > MAX_ATTESTATION_BYTES {
         return Err(anyhow!(
-            "attestation `{}` is {} bytes, over the {} byte limit",
+            "{what} `{}` is {} bytes, over the {} byte limit",
             path.display(),
             meta.len(),
             MAX_ATTESTATION_BYTES
         )
         .into());
     }
-    Ok(fs_err::read(path).context("cannot read the attestation")?)
+    Ok(fs_err::read(path).with_context(|| format!("cannot read the {what}"))?)
 }
 
 /// An artifact argument: a file, or a digest given as `alg:hex`.
@@ -560,7 +566,7 @@ fn verify_detached(
     sig: &Path,
     opts: &VerifyOptions,
 ) -> Result<DocResult, Failure> {
-    let signature = read_attestation(sig)?;
+    let signature = read_limited(sig, "signature")?;
     Ok(provseal_verify::detached::verify_detached(
         &provseal_verify::detached::DetachedInput {
             statement: bytes,

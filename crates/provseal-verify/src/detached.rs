@@ -139,15 +139,18 @@ fn raw_signature_shape(sig: &[u8]) -> bool {
 
 /// The raw signature bytes: the file itself, or the decoded base64 text (cosign and many CI
 /// scripts store the signature as base64).
+/// Base64 text is tried first: 96 characters of it would also pass for a raw P-384 `r‖s`, while
+/// a binary signature that is all base64 characters is vanishingly unlikely.
 fn raw_signature_bytes(bytes: &[u8]) -> Option<Vec<u8>> {
-    if raw_signature_shape(bytes) {
-        return Some(bytes.to_vec());
-    }
-    let text = std::str::from_utf8(bytes).ok()?.trim();
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(text)
-        .ok()?;
-    raw_signature_shape(&decoded).then_some(decoded)
+    let decoded = std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|text| {
+            base64::engine::general_purpose::STANDARD
+                .decode(text.trim())
+                .ok()
+        })
+        .filter(|d| raw_signature_shape(d));
+    decoded.or_else(|| raw_signature_shape(bytes).then(|| bytes.to_vec()))
 }
 
 /// Classifies a signature file; a file of another kind (a DSSE envelope, a bundle that holds
@@ -163,6 +166,12 @@ pub fn signature_kind(bytes: &[u8], origin: &str) -> Result<SignatureKind, Verif
             return Err(malformed(
                 origin,
                 "holds a signed attestation (DSSE), not a signature over the statement file: pass it as the attestation instead",
+            ));
+        }
+        if value.get("base64Signature").is_some() {
+            return Err(malformed(
+                origin,
+                "is a cosign legacy bundle (`--new-bundle-format=false`), not a Sigstore bundle: sign with cosign's default bundle format, or pass the signature alone (`--output-signature`) as a raw signature",
             ));
         }
         if !crate::load::is_bundle(&value) {
@@ -353,6 +362,13 @@ mod tests {
             raw_signature_bytes(format!("{b64}\n").as_bytes()),
             Some(vec![7u8; 64])
         );
+        // 96 characters of base64 (an ECDSA DER signature, as cosign writes it) are decoded, not
+        // taken for a raw 96-byte signature
+        let mut der = vec![0x30, 70];
+        der.extend([0x11u8; 70]);
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&der);
+        assert_eq!(b64.len(), 96);
+        assert_eq!(raw_signature_bytes(b64.as_bytes()), Some(der));
     }
 
     #[test]
@@ -372,6 +388,69 @@ mod tests {
         ] {
             let e = k(bad).unwrap_err();
             assert!(e.starts_with("`s` is malformed"), "{e}");
+        }
+    }
+
+    /// Sigstore bundles v0.1 and v0.3 over a file (sigstore-python's corpus): the signature step
+    /// of the detached path checks the exact bytes and the identity.
+    #[test]
+    fn message_signature_bundles_v01_and_v03() {
+        let Some(dir) = provseal_testsupport::testdata_dir("message_signature_bundles") else {
+            return;
+        };
+        let assets = dir.join("sigstore-python/assets");
+        let root = std::sync::Arc::new(
+            provseal_sigstore::TrustedRoot::load(
+                &dir.join("sigstore-python/trust/staging/trusted_root.json"),
+            )
+            .unwrap(),
+        );
+        let opts = |identity: &str| VerifyOptions {
+            sigstore: Some(crate::SigstoreTrust {
+                trusted_root: root.clone(),
+                identity: Some(provseal_sigstore::IdentityPolicy::exact(
+                    identity,
+                    "https://github.com/login/oauth",
+                )),
+                options: Default::default(),
+            }),
+            ..Default::default()
+        };
+        let check = |statement: &[u8], bundle: &[u8], opts: &VerifyOptions| {
+            let input = DetachedInput {
+                statement,
+                statement_origin: "s.json",
+                signature: bundle,
+                signature_origin: "s.sigstore",
+            };
+            verify_bundle(&input, opts)
+        };
+        for (name, identity) in [
+            ("bundle.txt", "a@tny.town"),
+            ("bundle_v3.txt", "william@yossarian.net"),
+        ] {
+            let data = std::fs::read(assets.join(name)).unwrap();
+            let bundle = std::fs::read(assets.join(format!("{name}.sigstore"))).unwrap();
+            assert_eq!(
+                signature_kind(&bundle, "s.sigstore").unwrap(),
+                SignatureKind::SigstoreBundle
+            );
+            match check(&data, &bundle, &opts(identity)) {
+                Ok(SignerIdentity::Certificate { identity: id, .. }) => assert_eq!(id, identity),
+                other => panic!("{name}: {other:?}"),
+            }
+            let mut off = data.clone();
+            off[0] ^= 1;
+            let r = check(&off, &bundle, &opts(identity));
+            assert!(
+                matches!(r, Err(VerifyError::Signature { .. })),
+                "{name}: {r:?}"
+            );
+            let r = check(&data, &bundle, &opts("someone@else.example"));
+            assert!(
+                matches!(r, Err(VerifyError::Identity { .. })),
+                "{name}: {r:?}"
+            );
         }
     }
 
