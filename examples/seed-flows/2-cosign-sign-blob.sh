@@ -35,11 +35,5 @@ echo "== cosign agrees"
 "$COSIGN" verify-blob --bundle provenance.keyless.sigstore --trusted-root "$TRUSTED_ROOT" \
   --certificate-identity "$CERT_IDENTITY" --certificate-oidc-issuer "$OIDC_ISSUER" provenance.json
 
-echo "== the bundle found beside the statement (provenance.sigstore, as cosign's --bundle names it)"
-expect_exit 0 "verified" "$PROVSEAL" verify dist/tool-1.0.0.tar.gz \
-  --attestation provenance.json --key cosign.pub
-echo "== a tampered artifact fails"
-printf 'tool 1.0.0 release tarball, tampered\n' > dist/tool-1.0.0.tar.gz
-expect_exit 1 "not a subject" "$PROVSEAL" verify dist/tool-1.0.0.tar.gz \
-  --attestation provenance.json --key cosign.pub
-echo "flow 2: OK"
+# provenance.sigstore (as cosign's --bundle names it) is found beside provenance.json
+finish_flow 2 --key cosign.pub

@@ -149,3 +149,18 @@ stack_token() {
     "$ACTIONS_ID_TOKEN_REQUEST_URL&audience=sigstore" |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["value"])'
 }
+
+# finish_flow N SIGNER_FLAGS...: how every detached flow ends — the signature found beside the
+# statement verifies, then the artifact is tampered with and fails.
+finish_flow() {
+  local n="$1"
+  shift
+  echo "== the signature found beside the statement verifies"
+  expect_exit 0 "verified" "$PROVSEAL" verify dist/tool-1.0.0.tar.gz \
+    --attestation provenance.json "$@"
+  echo "== a tampered artifact fails"
+  printf 'tool 1.0.0 release tarball, tampered\n' > dist/tool-1.0.0.tar.gz
+  expect_exit 1 "not a subject" "$PROVSEAL" verify dist/tool-1.0.0.tar.gz \
+    --attestation provenance.json "$@"
+  echo "flow $n: OK"
+}

@@ -109,6 +109,21 @@ fn sha256_hex(data: &[u8]) -> String {
     String::from_utf8_lossy(&out.stdout)[..64].to_string()
 }
 
+/// `provseal sign-blob provenance.json --key KEY --format FORMAT --out OUT`.
+fn sign_statement(prj: &Project, key: &str, format: &str, out: &str) {
+    let (c, _, err) = prj.run(&[
+        "sign-blob",
+        "provenance.json",
+        "--key",
+        key,
+        "--format",
+        format,
+        "--out",
+        out,
+    ]);
+    assert_eq!(c, 0, "{err}");
+}
+
 fn verify(prj: &Project, artifact: &str, statement: &str, sig: &str, key: &str) -> (i32, String) {
     let (c, out, err) = prj.run(&[
         "verify",
@@ -169,19 +184,7 @@ fn provseal_made_detached_signatures_minisign_and_raw() {
     prj.keygen("ec", "ecdsa-p256");
     prj.keygen("other", "ed25519");
     prj.keygen("other-ec", "ecdsa-p256");
-    let sign = |key: &str, format: &str, out: &str| {
-        let (c, _, err) = prj.run(&[
-            "sign-blob",
-            "provenance.json",
-            "--key",
-            key,
-            "--format",
-            format,
-            "--out",
-            out,
-        ]);
-        assert_eq!(c, 0, "{err}");
-    };
+    let sign = |key: &str, format: &str, out: &str| sign_statement(&prj, key, format, out);
     sign("ed.key", "minisign", "p.minisig");
     sign("ed.key", "minisign-legacy", "p.legacy.minisig");
     sign("ed.key", "raw", "p.ed.sig");
@@ -273,15 +276,7 @@ fn malformed_detached_inputs_are_exit_2_naming_the_file() {
     write_statement(&prj);
     prj.keygen("ed", "ed25519");
     prj.keygen("ec", "ecdsa-p256");
-    let (c, _, err) = prj.run(&[
-        "sign-blob",
-        "provenance.json",
-        "--key",
-        "ed.key",
-        "--format",
-        "minisign",
-    ]);
-    assert_eq!(c, 0, "{err}");
+    sign_statement(&prj, "ed.key", "minisign", "provenance.json.minisig");
     let (c, _, err) = prj.run(&[
         "attest",
         "--key",
