@@ -94,17 +94,6 @@ pub enum SignatureKind {
     Raw,
 }
 
-impl SignatureKind {
-    /// A short name for messages and reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            SignatureKind::Minisign => "minisign",
-            SignatureKind::SigstoreBundle => "sigstore-bundle",
-            SignatureKind::Raw => "raw",
-        }
-    }
-}
-
 /// A statement file and its detached signature, with the names they are reported under.
 #[derive(Debug, Clone, Copy)]
 pub struct DetachedInput<'a> {
