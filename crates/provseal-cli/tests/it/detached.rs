@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use assert_cmd::cargo::CommandCargoExt;
+use provseal_testsupport::provseal_snapshot;
 use provseal_testsupport::stack::{peer_bin, SigstoreStack};
 
 use crate::Project;
@@ -472,5 +473,85 @@ fn no_writer_writes_an_unsigned_statement() {
     assert!(
         checked >= 5,
         "only {checked} JSON documents written: {files:?}"
+    );
+}
+
+/// The transcripts of the detached form, locked.
+#[test]
+fn detached_transcripts() {
+    let prj = Project::new();
+    write_statement(&prj);
+    prj.keygen("ed", "ed25519");
+    prj.keygen("other", "ed25519");
+    let base = ["verify", "dist/tool-1.0.whl", "--attestation"];
+    provseal_snapshot!(
+        "detached_inspect_unsigned",
+        prj,
+        ["inspect", "provenance.json"]
+    );
+    provseal_snapshot!(
+        "detached_unsigned_refused",
+        prj,
+        [
+            base[0],
+            base[1],
+            base[2],
+            "provenance.json",
+            "--key",
+            "ed.pub"
+        ]
+    );
+    sign_statement(&prj, "ed.key", "minisign", "provenance.json.minisig");
+    provseal_snapshot!(
+        "detached_verified",
+        prj,
+        [
+            base[0],
+            base[1],
+            base[2],
+            "provenance.json",
+            "--signature",
+            "provenance.json.minisig",
+            "--key",
+            "ed.pub"
+        ]
+    );
+    provseal_snapshot!(
+        "detached_found_beside",
+        prj,
+        [
+            base[0],
+            base[1],
+            base[2],
+            "provenance.json",
+            "--key",
+            "ed.pub"
+        ]
+    );
+    provseal_snapshot!(
+        "detached_other_key",
+        prj,
+        [
+            base[0],
+            base[1],
+            base[2],
+            "provenance.json",
+            "--key",
+            "other.pub"
+        ]
+    );
+    provseal_snapshot!(
+        "detached_wrong_kind",
+        prj,
+        [
+            base[0],
+            base[1],
+            base[2],
+            "provenance.json",
+            "--signature",
+            "ed.pub",
+            "--key",
+            "ed.pub"
+        ]
     );
 }
