@@ -4,6 +4,7 @@
 
 use provseal_crypto::hash::HashAlgorithm;
 use provseal_materials::snapshot::{Drift, Snapshot};
+use provseal_model::vocab::byproduct;
 use provseal_model::{DigestSet, ResourceDescriptor};
 use serde_json::{json, Map, Value};
 
@@ -67,17 +68,17 @@ fn json_byproduct(name: &str, annotations: Value) -> Result<ResourceDescriptor, 
 pub fn run_byproducts(record: &RunRecord) -> Result<Vec<ResourceDescriptor>, AttestError> {
     let mut out = vec![
         json_byproduct(
-            "provseal-build",
+            byproduct::BUILD,
             json!({"exitCode": record.exit_code, "startedOn": record.started_on, "finishedOn": record.finished_on}),
         )?,
         json_byproduct(
-            "provseal-drift",
-            json!({"empty": record.drift.is_empty(), "drift": record.drift}),
+            byproduct::DRIFT,
+            json!({"empty": record.drift.is_empty(), byproduct::DRIFT_ANNOTATION: record.drift}),
         )?,
     ];
     if !record.before.warnings.is_empty() {
         out.push(json_byproduct(
-            "provseal-snapshot-warnings",
+            byproduct::SNAPSHOT_WARNINGS,
             json!({"warnings": record.before.warnings}),
         )?);
     }

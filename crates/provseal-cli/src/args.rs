@@ -216,9 +216,14 @@ pub struct SnapshotArgs {
     /// Python interpreter or virtual environment to record (default: $VIRTUAL_ENV, else ./.venv).
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
-    /// A lockfile to record in addition to those found in the source tree.
-    #[arg(long = "lockfile", value_name = "PATH")]
-    pub lockfiles: Vec<PathBuf>,
+    /// Also record this lockfile, or every lockfile matching this glob over paths relative to
+    /// the work-tree root (`'**'`: the whole work tree, git-ignored files excluded). By default
+    /// only the lockfiles of the working directory and its ancestors are recorded.
+    #[arg(long = "lockfile", value_name = "PATH|GLOB")]
+    pub lockfiles: Vec<String>,
+    /// Never record lockfiles matching this glob (or this path).
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub exclude: Vec<String>,
     /// Also record this environment variable (names that look secret are refused).
     #[arg(long = "env", value_name = "NAME")]
     pub env: Vec<String>,

@@ -59,10 +59,6 @@ fn sbom_bytes(
     snap: &provseal_materials::snapshot::Snapshot,
     timestamp: &str,
 ) -> Result<Vec<u8>, Failure> {
-    let (graph, warnings) = provseal_materials::sbom::dependency_graph(ctx);
-    for w in &warnings {
-        eprintln!("warning[{}]: `{}`: {}", w.code, w.subject, w.message);
-    }
     let name = ctx
         .root
         .file_name()
@@ -78,7 +74,7 @@ fn sbom_bytes(
     };
     Ok(provseal_materials::sbom::cyclonedx_json(
         &snap.materials,
-        Some(&graph),
+        Some(&snap.graph),
         &meta,
     )?)
 }

@@ -298,6 +298,29 @@ pub fn strip_credentials(url: &str) -> String {
     }
 }
 
+/// [`strip_credentials`] applied to every `scheme://` URL inside a text (an error message, a
+/// warning), wherever it starts.
+pub fn redact_urls(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        // The URL starts after the last delimiter before the scheme separator.
+        let start = rest
+            .get(..i)
+            .and_then(|h| h.rfind(|c: char| c.is_whitespace() || "\"'`<>([{,=".contains(c)))
+            .map_or(0, |j| j + 1);
+        let end = rest
+            .get(i..)
+            .and_then(|t| t.find(|c: char| c.is_whitespace() || "\"'`<>)]},".contains(c)))
+            .map_or(rest.len(), |j| i + j);
+        out.push_str(rest.get(..start).unwrap_or(""));
+        out.push_str(&strip_credentials(rest.get(start..end).unwrap_or("")));
+        rest = rest.get(end..).unwrap_or("");
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The remote as a URI: scp-like `user@host:path` becomes `ssh://user@host/path`.
 fn uri_form(remote: &str) -> String {
     if remote.contains("://") {
@@ -320,6 +343,18 @@ fn uri_form(remote: &str) -> String {
     }
 }
 
+/// The remote as recorded: without user information, and an scp-like SSH remote
+/// (`git@host:org/repo.git`) in its URL form (`ssh://host/org/repo.git`), so both SSH spellings
+/// record the same repository.
+fn recorded_remote(remote: &str) -> String {
+    let remote = if !remote.contains("://") && uri_form(remote).starts_with("ssh://") {
+        uri_form(remote)
+    } else {
+        remote.to_string()
+    };
+    strip_credentials(&remote)
+}
+
 fn remote(root: &Path) -> (Option<String>, Option<String>) {
     let upstream = run_ok(
         root,
@@ -339,7 +374,7 @@ fn remote(root: &Path) -> (Option<String>, Option<String>) {
             let url = run_ok(root, &["remote", "get-url", &n])
                 .ok()
                 .filter(|u| !u.is_empty())
-                .map(|u| strip_credentials(&u));
+                .map(|u| recorded_remote(&u));
             (Some(n), url)
         }
         None => (None, None),
@@ -530,6 +565,10 @@ mod tests {
             "https://github.com/o/r@x"
         );
         assert_eq!(strip_credentials("/srv/repo.git"), "/srv/repo.git");
+        assert_eq!(
+            redact_urls("invalid type: string \"git+https://tok@h/r#x\", at a=https://u:p@h/ and ssh://git@h/o"),
+            "invalid type: string \"git+https://h/r#x\", at a=https://h/ and ssh://h/o"
+        );
     }
 
     #[test]

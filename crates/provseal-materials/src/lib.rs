@@ -22,18 +22,17 @@ use std::path::PathBuf;
 
 use provseal_model::ResourceDescriptor;
 
-pub mod cargo;
 pub mod discover;
 pub mod env_vars;
 pub mod git;
-pub mod golang;
-pub mod node;
+pub mod lockfile;
 pub mod purl;
 pub mod python_env;
-pub mod python_lock;
 pub mod sbom;
 pub mod snapshot;
 
+pub use discover::{DiscoveryOptions, LockfileCollector};
+pub use lockfile::{cargo, golang, node, python as python_lock};
 pub use snapshot::{default_collectors, diff, snapshot, snapshot_default, Drift, Snapshot};
 
 /// Everything a collector may look at. The library never reads the process environment itself:
@@ -44,12 +43,27 @@ pub struct CollectContext {
     pub root: PathBuf,
     /// The Python interpreter or environment to inspect (`--python`), if given.
     pub python: Option<PathBuf>,
-    /// Lockfiles named explicitly with `--lockfile` (in addition to those found under `root`).
-    pub lockfiles: Vec<PathBuf>,
+    /// The build's working directory (empty: `root`). Lockfiles are looked for here and in its
+    /// ancestors up to `root`.
+    pub cwd: PathBuf,
+    /// Which lockfiles to record beyond the default (see [`DiscoveryOptions`]).
+    pub discovery: DiscoveryOptions,
     /// The process environment as seen by the CLI.
     pub env: BTreeMap<String, String>,
     /// Extra environment variable names requested with `--env NAME`.
     pub extra_env: Vec<String>,
+    /// What a git work tree without any commit means for the snapshot.
+    pub unborn: UnbornHead,
+}
+
+/// What a snapshot does in a git work tree whose `HEAD` has no commit yet.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UnbornHead {
+    /// Fail: provenance needs a source commit (`attest`, `run`).
+    #[default]
+    Error,
+    /// Record no source and add a `source-no-commit` warning (`materials`).
+    Warn,
 }
 
 /// A non-fatal problem found while collecting (a file that could not be parsed, …).
@@ -101,14 +115,39 @@ pub enum MaterialsError {
         /// Why.
         reason: String,
     },
-    /// A package URL could not be built under the purl-spec rules.
-    #[error("invalid package URL for {purl_type} package `{name}`: {reason}")]
-    InvalidPurl {
-        /// The purl type (`pypi`, `npm`, …).
-        purl_type: String,
-        /// The package name as given.
-        name: String,
-        /// Why the purl rules reject it.
+    /// A lockfile is malformed: a wrong type, an unknown version, an empty or truncated file, a
+    /// line the format's own tool would reject, an unparsable hash.
+    #[error("`{}`: `{field}`: {reason}", location(path, *line, *column))]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line, when known.
+        line: Option<usize>,
+        /// 1-based column, when known.
+        column: Option<usize>,
+        /// The field or construct at fault (`integrity`, `lockfileVersion`, `requirement`, …).
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A requirements file includes (`-r`/`-c`) a file that is refused.
+    #[error("`{file}:{line}`: include `{target}` refused: {reason}")]
+    IncludeRefused {
+        /// The including file (recorded name).
+        file: String,
+        /// The line of the include.
+        line: usize,
+        /// The included path as written (credentials stripped).
+        target: String,
+        /// Why it is refused.
+        reason: IncludeRefusal,
+    },
+    /// A `--lockfile` or `--exclude` pattern, or the `[materials]` table, is invalid.
+    #[error("invalid lockfile selection `{pattern}`: {reason}")]
+    Selection {
+        /// The pattern or setting.
+        pattern: String,
+        /// Why.
         reason: String,
     },
     /// The `git` command failed.
@@ -141,4 +180,45 @@ pub enum MaterialsError {
         /// Why.
         reason: String,
     },
+}
+
+/// Why a requirements include is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IncludeRefusal {
+    /// It resolves outside the work tree.
+    #[error("it lies outside the work tree")]
+    OutsideWorkTree,
+    /// It is a directory, device, FIFO or socket.
+    #[error("it is not a regular file")]
+    NotARegularFile,
+    /// It does not exist or cannot be resolved.
+    #[error("no such file")]
+    Missing,
+}
+
+fn location(path: &std::path::Path, line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!("{}:{l}:{c}", path.display()),
+        (Some(l), None) => format!("{}:{l}", path.display()),
+        _ => path.display().to_string(),
+    }
+}
+
+impl MaterialsError {
+    /// A [`MaterialsError::Malformed`] at a line.
+    pub fn malformed(
+        path: &std::path::Path,
+        line: usize,
+        field: &str,
+        reason: impl Into<String>,
+    ) -> Self {
+        MaterialsError::Malformed {
+            path: path.to_path_buf(),
+            line: Some(line),
+            column: None,
+            field: field.to_string(),
+            reason: reason.into(),
+        }
+    }
 }

@@ -105,7 +105,10 @@ impl InstalledDist {
         }
         let uri = package_url_with_qualifiers("pypi", None, &self.name, Some(&self.version), &q);
         let mut ann = Map::new();
-        ann.insert("pythonEnv".into(), env_name.into());
+        ann.insert(
+            provseal_model::vocab::annotation::PYTHON_ENV.into(),
+            env_name.into(),
+        );
         ann.insert("distInfo".into(), self.metadata_dir.clone().into());
         if let Some(i) = &self.installer {
             ann.insert("installer".into(), i.clone().into());

@@ -27,11 +27,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use provseal_model::vocab::annotation;
 use provseal_model::ResourceDescriptor;
 use serde_json::Value;
 
+use crate::discover::{collect_lockfiles, WalkStats};
 use crate::git::{source_info, SourceInfo, TreeState};
-use crate::{env_vars, CollectContext, Collector, MaterialsError, Warning};
+use crate::lockfile::DependencyGraph;
+use crate::{env_vars, CollectContext, Collector, MaterialsError, UnbornHead, Warning};
 
 /// Everything recorded before (or after) a build.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -45,18 +48,21 @@ pub struct Snapshot {
     pub env_vars: BTreeMap<String, String>,
     /// Non-fatal problems, each naming its file or item.
     pub warnings: Vec<Warning>,
+    /// The dependency graph of the recorded lockfiles (bom-ref → the refs it depends on).
+    #[serde(default, skip_serializing_if = "DependencyGraph::is_empty")]
+    pub graph: DependencyGraph,
+    /// Lockfiles found below the working directory that were not recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unrecorded_lockfiles: Vec<String>,
+    /// How much the one walk of the tree did.
+    #[serde(default)]
+    pub walk: WalkStats,
 }
 
-/// The collectors `provseal run` and `provseal materials` use, in order.
+/// The collectors `provseal run` and `provseal materials` use besides the lockfiles (which
+/// [`snapshot`] always records, from its one walk).
 pub fn default_collectors() -> Vec<Box<dyn Collector>> {
-    vec![
-        Box::new(crate::python_lock::PythonLockCollector),
-        Box::new(crate::python_env::PythonEnvCollector),
-        // Node, Rust and Go lockfiles.
-        Box::new(crate::node::NodeCollector),
-        Box::new(crate::cargo::CargoCollector),
-        Box::new(crate::golang::GoCollector),
-    ]
+    vec![Box::new(crate::python_env::PythonEnvCollector)]
 }
 
 /// Takes a snapshot: git source, every collector, environment variables. A collector's error (or
@@ -68,14 +74,33 @@ pub fn snapshot(
     collectors: &[&dyn Collector],
 ) -> Result<Snapshot, MaterialsError> {
     let (env_vars, mut warnings) = env_vars::select(&ctx.env, &ctx.extra_env)?;
-    let source = source_info(&ctx.root)?;
+    let source = match source_info(&ctx.root) {
+        Err(e @ MaterialsError::GitNoCommit { .. }) if ctx.unborn == UnbornHead::Warn => {
+            warnings.push(Warning {
+                code: "source-no-commit".into(),
+                subject: ".".into(),
+                message: e.to_string(),
+            });
+            None
+        }
+        other => other?,
+    };
     let mut materials = Vec::new();
     if let Some(s) = &source {
         materials.push(s.to_resource_descriptor());
     }
     let mut seen = BTreeSet::new();
+    let locks = collect_lockfiles(ctx)?;
+    warnings.extend(locks.warnings);
+    let lock_collected = crate::Collected {
+        materials: locks.materials,
+        warnings: Vec::new(),
+    };
+    let mut others = Vec::new();
     for c in collectors {
-        let got = c.collect(ctx)?;
+        others.push(c.collect(ctx)?);
+    }
+    for got in std::iter::once(lock_collected).chain(others) {
         for m in got.materials {
             let key = serde_json::to_string(&m).unwrap_or_default();
             if seen.insert(key) {
@@ -89,6 +114,9 @@ pub fn snapshot(
         materials,
         env_vars,
         warnings,
+        graph: locks.graph,
+        unrecorded_lockfiles: locks.unrecorded,
+        walk: locks.stats,
     })
 }
 
@@ -99,68 +127,7 @@ pub fn snapshot_default(ctx: &CollectContext) -> Result<Snapshot, MaterialsError
     snapshot(ctx, &refs)
 }
 
-/// A material as drift reports it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct MaterialRef {
-    /// `uri` (a purl for a package) or `name` (a lockfile path).
-    pub id: String,
-    /// The scope: the lockfile or Python environment it was found in, when annotated.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
-    /// Its digests (`alg:hex`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub digest: Vec<String>,
-}
-
-/// A material present before and after with a different version or digest.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Changed {
-    /// The identity: purl without version (or the lockfile path).
-    pub key: String,
-    /// The scope (lockfile or Python environment), when annotated.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub scope: Option<String>,
-    /// Before.
-    pub old: MaterialRef,
-    /// After.
-    pub new: MaterialRef,
-}
-
-/// What changed between two snapshots.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Drift {
-    /// Packages present only after.
-    pub added: Vec<MaterialRef>,
-    /// Packages present only before.
-    pub removed: Vec<MaterialRef>,
-    /// Packages with a different version or digest.
-    pub changed: Vec<Changed>,
-    /// Lockfiles whose digest changed, or that appeared or disappeared (`old`/`new` digests; a
-    /// missing side has an empty digest list).
-    pub lockfiles_changed: Vec<Changed>,
-    /// The work tree was clean before and dirty after.
-    pub source_became_dirty: bool,
-    /// Paths dirty after the build that were not dirty before.
-    pub new_dirty_paths: Vec<String>,
-    /// `HEAD` moved to another commit.
-    pub source_commit_changed: bool,
-}
-
-impl Drift {
-    /// `true` when nothing changed.
-    pub fn is_empty(&self) -> bool {
-        self.added.is_empty()
-            && self.removed.is_empty()
-            && self.changed.is_empty()
-            && self.lockfiles_changed.is_empty()
-            && !self.source_became_dirty
-            && self.new_dirty_paths.is_empty()
-            && !self.source_commit_changed
-    }
-}
+pub use provseal_model::vocab::{Changed, Drift, MaterialRef};
 
 #[derive(PartialEq, Eq, PartialOrd, Ord, Clone, Copy)]
 enum Class {
@@ -177,14 +144,17 @@ type Identity = (Class, String, Option<String>);
 
 /// The identity of a material; `None` for the git source and unclassifiable ones.
 fn identity(rd: &ResourceDescriptor) -> Option<Identity> {
-    if rd.digest.get("gitCommit").is_some() && rd.name().is_none() {
+    // The git source (a `git+…` uri with its commit), not a package that happens to be pinned
+    // to a commit (a git-sourced Cargo or npm package has a `pkg:` uri).
+    let is_package_uri = rd.uri().is_some_and(|u| u.starts_with("pkg:"));
+    if rd.digest.get("gitCommit").is_some() && rd.name().is_none() && !is_package_uri {
         return None;
     }
-    if rd.annotations.contains_key("lockfileFormat") {
+    if rd.annotations.contains_key(annotation::LOCKFILE_FORMAT) {
         return rd.name().map(|n| (Class::Lockfile, n.to_string(), None));
     }
-    let scope = annotation_str(rd, "lockfile")
-        .or_else(|| annotation_str(rd, "pythonEnv"))
+    let scope = annotation_str(rd, annotation::LOCKFILE)
+        .or_else(|| annotation_str(rd, annotation::PYTHON_ENV))
         .map(str::to_string);
     if let Some(uri) = rd.uri() {
         let key = if uri.starts_with("pkg:") {

@@ -71,8 +71,10 @@ mod digest;
 pub mod dsse;
 mod error;
 pub mod json;
+pub mod purl;
 pub mod slsa;
 mod statement;
+pub mod vocab;
 
 pub use descriptor::ResourceDescriptor;
 pub use digest::DigestSet;

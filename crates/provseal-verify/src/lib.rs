@@ -596,12 +596,21 @@ fn short(s: &str, n: usize) -> &str {
     s.get(..n).unwrap_or(s)
 }
 
-/// Strips scheme, `git+`, user info, `@ref`, `.git` and trailing slashes from a repository URI.
+/// Strips scheme, `git+`, user info, `@ref`, `.git` and trailing slashes from a repository URI;
+/// an SSH remote (`git@host:org/repo.git`, `ssh://git@host/org/repo`) is the same repository as
+/// its https URL.
 pub fn normalize_repo(uri: &str) -> String {
     let mut s = uri.trim();
     s = s.strip_prefix("git+").unwrap_or(s);
+    let scp_like;
     if let Some(i) = s.find("://") {
         s = &s[i + 3..];
+    } else if let Some((head, path)) = s.split_once(':') {
+        // scp-like `[user@]host:path` (git's rule: no `/` before the first `:`).
+        if !head.contains('/') && !head.is_empty() {
+            scp_like = format!("{head}/{}", path.trim_start_matches('/'));
+            s = &scp_like;
+        }
     }
     let mut s = match s.rfind('@') {
         // user@host form (credentials) or trailing @ref
@@ -785,6 +794,12 @@ mod tests {
                 "github.com/org/repo",
             ),
             ("https://github.com/org/repo/", "github.com/org/repo"),
+            ("git@github.com:Org/repo.git", "github.com/org/repo"),
+            ("ssh://git@github.com/org/repo", "github.com/org/repo"),
+            (
+                "git+ssh://git@github.com/org/repo.git",
+                "github.com/org/repo",
+            ),
         ] {
             assert_eq!(normalize_repo(a), b, "{a}");
         }

@@ -7,6 +7,7 @@ mod blob;
 mod cosign_stack;
 mod detached;
 mod e2e;
+mod materials;
 mod run;
 mod shapes;
 mod sigstore;

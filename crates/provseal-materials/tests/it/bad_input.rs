@@ -5,7 +5,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use provseal_materials::python_env::{installed_distributions, locate};
-use provseal_materials::python_lock::PythonLockCollector;
+use provseal_materials::LockfileCollector;
 use provseal_materials::{CollectContext, Collector, Warning};
 
 fn data(rel: &str) -> Vec<u8> {
@@ -27,17 +27,15 @@ fn codes(w: &[Warning]) -> Vec<(String, String)> {
 }
 
 #[test]
-fn truncated_and_malformed_lockfiles_are_named_warnings() {
-    let t = tempfile::tempdir().unwrap();
-    let d = t.path();
-    for (dir, file, src) in [
-        ("uv", "uv.lock", "uv/uv.lock"),
-        ("poetry", "poetry.lock", "poetry/poetry.lock"),
-        ("pdm", "pdm.lock", "pdm/pdm.lock"),
-        ("pipenv", "Pipfile.lock", "pipenv/Pipfile.lock"),
-        ("pylock", "pylock.toml", "uv/pylock.toml"),
+fn truncated_and_malformed_lockfiles_are_errors_naming_the_file() {
+    let mut cases: Vec<(&str, Vec<u8>)> = Vec::new();
+    for (file, src) in [
+        ("uv/uv.lock", "uv/uv.lock"),
+        ("poetry/poetry.lock", "poetry/poetry.lock"),
+        ("pdm/pdm.lock", "pdm/pdm.lock"),
+        ("pipenv/Pipfile.lock", "pipenv/Pipfile.lock"),
+        ("pylock/pylock.toml", "uv/pylock.toml"),
     ] {
-        std::fs::create_dir(d.join(dir)).unwrap();
         let bytes = data(src);
         // Cut in the middle of a line (inside a string or a table header).
         let cut = bytes.len() / 3;
@@ -45,62 +43,31 @@ fn truncated_and_malformed_lockfiles_are_named_warnings() {
             .iter()
             .position(|b| *b == b'"')
             .map_or(cut, |p| cut + p + 3);
-        std::fs::write(d.join(dir).join(file), &bytes[..cut]).unwrap();
+        cases.push((file, bytes[..cut].to_vec()));
     }
-    std::fs::create_dir(d.join("req")).unwrap();
-    std::fs::write(
-        d.join("req/requirements.txt"),
-        "flask==3.0.0\n<<<garbage>>>\n",
-    )
-    .unwrap();
-    std::fs::write(
-        d.join("req/requirements-bin.txt"),
-        b"flask==3.0.0\n\xff\xfe\n",
-    )
-    .unwrap();
-    std::fs::write(
-        d.join("req/requirements-inc.txt"),
-        "-r missing.txt\nattrs==1\n",
-    )
-    .unwrap();
-    let ctx = CollectContext {
-        root: d.into(),
-        ..Default::default()
-    };
-    let got = PythonLockCollector.collect(&ctx).unwrap();
-    let w = codes(&got.warnings);
-    for want in [
-        ("lockfile-unparsable", "pdm/pdm.lock"),
-        ("lockfile-unparsable", "pipenv/Pipfile.lock"),
-        ("lockfile-unparsable", "poetry/poetry.lock"),
-        ("lockfile-unparsable", "pylock/pylock.toml"),
-        ("lockfile-unparsable", "req/requirements-bin.txt"),
-        ("lockfile-unparsable", "uv/uv.lock"),
-        ("requirements-include-unreadable", "req/missing.txt"),
-        ("requirements-line-invalid", "req/requirements.txt:2"),
-    ] {
-        assert!(
-            w.contains(&(want.0.to_string(), want.1.to_string())),
-            "{want:?} not in {w:?}"
-        );
-    }
-    assert_eq!(w.len(), 8, "{w:?}");
-    for m in &got.warnings {
-        assert!(!m.message.is_empty());
-    }
-    // Each unparsable file is still recorded by digest; the valid lines are kept.
-    let names: Vec<_> = got
-        .materials
-        .iter()
-        .filter_map(|m| m.name.as_deref())
-        .collect();
-    assert_eq!(names.len(), 8, "{names:?}");
-    let uris: Vec<_> = got
-        .materials
-        .iter()
-        .filter_map(|m| m.uri.as_deref())
-        .collect();
-    assert_eq!(uris, ["pkg:pypi/attrs@1", "pkg:pypi/flask@3.0.0"]);
+    cases.push((
+        "req/requirements-bin.txt",
+        b"flask==3.0.0\n\xff\xfe\n".to_vec(),
+    ));
+    let errs = crate::each_fails_naming_the_file(&cases);
+    assert_eq!(errs.len(), cases.len());
+    let more = crate::each_fails_naming_the_file(&[
+        (
+            "req/requirements.txt",
+            b"flask==3.0.0\n<<<garbage>>>\n".to_vec(),
+        ),
+        (
+            "req/requirements-inc.txt",
+            b"-r missing.txt\nattrs==1\n".to_vec(),
+        ),
+    ]);
+    assert_eq!(
+        more,
+        [
+            "`req/requirements.txt:2`: `requirement`: not a requirement: `<<<garbage>>>`",
+            "`req/requirements-inc.txt:1`: include `missing.txt` refused: no such file",
+        ]
+    );
 }
 
 #[test]
@@ -118,19 +85,31 @@ fn directory_lockfile_symlink_loop_and_non_utf8_names() {
     std::fs::write(d.join("a/requirements.txt"), "attrs==2\n").unwrap();
     let ctx = CollectContext {
         root: d.into(),
-        lockfiles: vec!["poetry.lock".into()],
+        discovery: crate::whole_tree(),
         ..Default::default()
     };
-    let got = PythonLockCollector.collect(&ctx).unwrap();
+    let got = LockfileCollector.collect(&ctx).unwrap();
     let w = codes(&got.warnings);
     assert_eq!(
         w,
         [
             ("lockfile-not-a-file".to_string(), "poetry.lock".to_string()),
             ("lockfile-not-a-file".into(), "uv.lock".into()),
-            ("lockfile-unparsable".into(), "poetry.lock".into()),
             ("non-utf8-path".into(), "requirements-\u{fffd}.txt".into()),
         ]
+    );
+    // Named explicitly, a directory is an error.
+    let named = CollectContext {
+        root: d.into(),
+        discovery: provseal_materials::DiscoveryOptions {
+            lockfiles: vec!["poetry.lock".into()],
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    assert_eq!(
+        LockfileCollector.collect(&named).unwrap_err().to_string(),
+        "invalid lockfile selection `poetry.lock`: not a regular file"
     );
     let uris: Vec<_> = got
         .materials
@@ -219,10 +198,13 @@ fn explicit_lockfiles_must_exist_and_any_txt_is_requirements() {
     std::fs::write(d.join("deps/pins.txt"), "attrs==1\n").unwrap();
     let ctx = CollectContext {
         root: d.into(),
-        lockfiles: vec!["deps/pins.txt".into(), "package-lock.json".into()],
+        discovery: provseal_materials::DiscoveryOptions {
+            lockfiles: vec!["deps/pins.txt".into()],
+            ..Default::default()
+        },
         ..Default::default()
     };
-    let got = PythonLockCollector.collect(&ctx).unwrap();
+    let got = LockfileCollector.collect(&ctx).unwrap();
     let names: Vec<_> = got
         .materials
         .iter()
@@ -231,10 +213,13 @@ fn explicit_lockfiles_must_exist_and_any_txt_is_requirements() {
     assert_eq!(names, ["deps/pins.txt"]);
     let missing = CollectContext {
         root: d.into(),
-        lockfiles: vec!["gone/uv.lock".into()],
+        discovery: provseal_materials::DiscoveryOptions {
+            lockfiles: vec!["gone/uv.lock".into()],
+            ..Default::default()
+        },
         ..Default::default()
     };
-    let err = PythonLockCollector.collect(&missing).unwrap_err();
+    let err = LockfileCollector.collect(&missing).unwrap_err();
     assert!(err.to_string().contains("gone/uv.lock"), "{err}");
 }
 

@@ -5,9 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use provseal_materials::cargo::{parse_cargo_lock, CargoCollector};
+use provseal_materials::cargo::parse_cargo_lock;
 use provseal_materials::sbom::ROOT_REF;
-use provseal_materials::{CollectContext, Collector};
+use provseal_materials::{CollectContext, Collector, LockfileCollector};
 use serde_json::Value;
 
 fn data(rel: &str) -> PathBuf {
@@ -98,7 +98,7 @@ fn collector_records_file_and_packages_and_skips_target() {
     std::fs::copy(data("v4/Cargo.lock"), root.join("Cargo.lock")).unwrap();
     std::fs::create_dir_all(root.join("target/package/x")).unwrap();
     std::fs::write(root.join("target/package/x/Cargo.lock"), "garbage").unwrap();
-    let out = CargoCollector
+    let out = LockfileCollector
         .collect(&CollectContext {
             root: root.to_path_buf(),
             ..CollectContext::default()
@@ -127,54 +127,19 @@ fn collector_records_file_and_packages_and_skips_target() {
 }
 
 #[test]
-fn bad_cargo_locks_are_warnings() {
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
+fn bad_cargo_locks_are_errors_naming_the_file() {
     let text = std::fs::read_to_string(data("v4/Cargo.lock")).unwrap();
-    for (dir, body) in [
-        ("a", text[..text.len() / 2].to_string()),
-        ("b", "version = 4\n[[package]]\nname = 3\n".to_string()),
+    let errs = crate::each_fails_naming_the_file(&[
+        ("a/Cargo.lock", text.as_bytes()[..text.len() / 2].to_vec()),
         (
-            "c",
-            text.replace("version = \"1.0.105\"", "version = \"one\""),
+            "b/Cargo.lock",
+            b"version = 4\n[[package]]\nname = 3\n".to_vec(),
         ),
-    ] {
-        std::fs::create_dir_all(root.join(dir)).unwrap();
-        std::fs::write(root.join(dir).join("Cargo.lock"), body).unwrap();
-    }
-    std::fs::create_dir_all(root.join("d/Cargo.lock")).unwrap();
-    let out = CargoCollector
-        .collect(&CollectContext {
-            root: root.to_path_buf(),
-            ..CollectContext::default()
-        })
-        .unwrap();
-    let mut got: Vec<(String, String)> = out
-        .warnings
-        .iter()
-        .map(|w| (w.subject.clone(), w.code.clone()))
-        .collect();
-    got.sort();
-    assert_eq!(
-        got,
-        vec![
-            (
-                "a/Cargo.lock".to_string(),
-                "lockfile-unparsable".to_string()
-            ),
-            (
-                "b/Cargo.lock".to_string(),
-                "lockfile-unparsable".to_string()
-            ),
-            (
-                "c/Cargo.lock".to_string(),
-                "lockfile-unparsable".to_string()
-            ),
-            (
-                "d/Cargo.lock".to_string(),
-                "lockfile-not-a-file".to_string()
-            ),
-        ]
-    );
-    assert_eq!(out.materials.len(), 3);
+        (
+            "c/Cargo.lock",
+            text.replace("version = \"1.0.105\"", "version = \"one\"")
+                .into_bytes(),
+        ),
+    ]);
+    assert_eq!(errs.len(), 3);
 }

@@ -185,7 +185,7 @@ fn detached_head_has_no_ref_but_describe_and_tags() {
     assert_eq!(info.tree_state, TreeState::Clean);
     assert_eq!(
         info.to_resource_descriptor().uri.as_deref(),
-        Some("git+ssh://git@github.com/o/r.git@refs/tags/v1.0")
+        Some("git+ssh://github.com/o/r.git@refs/tags/v1.0")
     );
 }
 
@@ -261,4 +261,23 @@ fn repository_without_commits_is_an_error() {
         "{err:?}"
     );
     assert!(err.to_string().contains("has no commits yet"), "{err}");
+}
+
+/// SSH remotes, scp-like and URL form, are recorded without their user, as one repository.
+#[test]
+fn ssh_remotes_are_recorded_without_user() {
+    if !have_git() {
+        return;
+    }
+    for remote in ["git@github.com:o/r.git", "ssh://git@github.com/o/r.git"] {
+        let t = tempfile::tempdir().unwrap();
+        repo(t.path());
+        git(t.path(), &["remote", "add", "origin", remote]);
+        let info = source_info(t.path()).unwrap().unwrap();
+        assert_eq!(
+            info.remote_url.as_deref(),
+            Some("ssh://github.com/o/r.git"),
+            "{remote}"
+        );
+    }
 }

@@ -4,9 +4,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use provseal_materials::node::{parse_lockfile, NodeCollector};
-use provseal_materials::sbom::{Lockfile, ROOT_REF};
-use provseal_materials::{CollectContext, Collector};
+use provseal_materials::lockfile::{Lockfile, ROOT_REF};
+use provseal_materials::node::parse_lockfile;
+use provseal_materials::{CollectContext, Collector, LockfileCollector};
 use serde_json::Value;
 
 fn data(rel: &str) -> PathBuf {
@@ -371,9 +371,10 @@ fn collector_finds_lockfiles_and_skips_node_modules() {
     // A lockfile inside an installed package must not be read.
     std::fs::create_dir_all(root.join("node_modules/chalk")).unwrap();
     std::fs::write(root.join("node_modules/chalk/package-lock.json"), b"{").unwrap();
-    let out = NodeCollector
+    let out = LockfileCollector
         .collect(&CollectContext {
             root: root.to_path_buf(),
+            discovery: crate::whole_tree(),
             ..CollectContext::default()
         })
         .unwrap();
@@ -437,10 +438,10 @@ fn collector_finds_lockfiles_and_skips_node_modules() {
     );
 }
 
-/// Bad input: truncated or malformed lockfiles of each kind, non-UTF-8, and a directory where a
-/// lockfile should be: a warning naming the file each, the file itself still recorded.
+/// Bad input: truncated or malformed lockfiles of each kind and non-UTF-8: each fails the
+/// collection with an error naming the file.
 #[test]
-fn bad_lockfiles_are_warnings_naming_the_file() {
+fn bad_lockfiles_are_errors_naming_the_file() {
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("a/package-lock.json", {
             let b = std::fs::read(data("npm-v3/package-lock.json")).unwrap();
@@ -468,44 +469,7 @@ fn bad_lockfiles_are_warnings_naming_the_file() {
             b"# yarn lockfile v1\n\n  orphan \"field\"\n".to_vec(),
         ),
     ];
-    let tmp = tempfile::tempdir().unwrap();
-    let root = tmp.path();
-    for (rel, bytes) in &cases {
-        let p = root.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, bytes).unwrap();
-    }
-    std::fs::create_dir_all(root.join("z/package-lock.json")).unwrap();
-    let out = NodeCollector
-        .collect(&CollectContext {
-            root: root.to_path_buf(),
-            ..CollectContext::default()
-        })
-        .unwrap();
-    let mut warned: Vec<(String, String)> = out
-        .warnings
-        .iter()
-        .map(|w| (w.subject.clone(), w.code.clone()))
-        .collect();
-    warned.sort();
-    let mut want: Vec<(String, String)> = cases
-        .iter()
-        .map(|(rel, _)| (rel.to_string(), "lockfile-unparsable".to_string()))
-        .collect();
-    want.push((
-        "z/package-lock.json".to_string(),
-        "lockfile-not-a-file".to_string(),
-    ));
-    want.sort();
-    assert_eq!(warned, want);
-    for w in &out.warnings {
-        if w.code == "lockfile-unparsable" {
-            assert!(w.message.contains(&w.subject), "{w:?}");
-        }
-    }
-    // every bad file is still recorded by digest; no package came out of them
-    assert_eq!(out.materials.len(), cases.len());
-    assert!(out.materials.iter().all(|m| m.uri.is_none()));
+    assert_eq!(crate::each_fails_naming_the_file(&cases).len(), cases.len());
 }
 
 /// A pnpm lockfile larger than serde-saphyr's default budget admits (DEPENDENCIES.md: the
@@ -542,4 +506,59 @@ fn large_pnpm_lockfile_parses_within_a_scaled_budget() {
     assert_eq!(l.packages.len(), n);
     assert!(l.packages.iter().all(|p| p.dev == Some(false)));
     assert_eq!(l.graph.unwrap().edges.len(), n + 1);
+}
+
+/// `bun.lock` written by the real bun (`bun install`, bun 1.4.5; `regen` in the fixture's
+/// README): the packages equal `bun pm ls --all`, dev/optional follow the root workspace, and
+/// the nested copy `debug/ms` resolves for `debug`.
+#[test]
+fn bun_lock_matches_bun_pm_ls() {
+    let dir = data("bun");
+    let listing = std::fs::read_to_string(dir.join("bun-pm-ls.txt")).unwrap();
+    let mut want: Vec<String> = listing
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.rsplit(' ').next())
+        .map(|nv| {
+            let at = nv[1..].find('@').unwrap() + 1;
+            provseal_materials::node::npm_purl(&nv[..at], &nv[at + 1..])
+        })
+        .collect();
+    want.sort();
+    let out = LockfileCollector
+        .collect(&CollectContext {
+            root: dir.clone(),
+            ..CollectContext::default()
+        })
+        .unwrap();
+    let mut got: Vec<String> = out.materials.iter().filter_map(|m| m.uri.clone()).collect();
+    got.sort();
+    assert_eq!(got, want);
+    let file = out.materials.iter().find(|m| m.uri.is_none()).unwrap();
+    assert_eq!(file.annotations["lockfileFormat"], "bun.lock v2");
+    let by = |p: &str| {
+        out.materials
+            .iter()
+            .find(|m| m.uri.as_deref() == Some(p))
+            .unwrap()
+    };
+    assert_eq!(by("pkg:npm/ms@2.1.3").annotations["dev"], true);
+    assert_eq!(by("pkg:npm/ms@2.1.2").annotations["dev"], false);
+    assert_eq!(by("pkg:npm/is-number@7.0.0").annotations["optional"], true);
+    assert_eq!(
+        by("pkg:npm/%40sindresorhus/is@4.6.0")
+            .digest
+            .get("sha512")
+            .unwrap()
+            .len(),
+        128
+    );
+    let set = provseal_materials::discover::collect_lockfiles(&CollectContext {
+        root: dir,
+        ..CollectContext::default()
+    })
+    .unwrap();
+    let edges = &set.graph.edges;
+    assert!(edges["pkg:npm/debug@4.3.4"].contains("pkg:npm/ms@2.1.2"));
+    assert!(edges[ROOT_REF].contains("pkg:npm/ms@2.1.3"));
 }

@@ -5,10 +5,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use provseal_materials::purl::normalize_pypi_name;
-use provseal_materials::python_lock::{
-    parse_lockfile, LockFormat, LockedPackage, PythonLockCollector,
-};
-use provseal_materials::{CollectContext, Collector};
+use provseal_materials::python_lock::{parse_lockfile, LockFormat, LockedPackage};
+use provseal_materials::{CollectContext, Collector, LockfileCollector};
 
 fn data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/python")
@@ -222,9 +220,10 @@ fn sha256_of(path: &Path) -> String {
 fn collector_records_every_lockfile_and_its_packages() {
     let ctx = CollectContext {
         root: data(),
+        discovery: crate::whole_tree(),
         ..Default::default()
     };
-    let got = PythonLockCollector.collect(&ctx).unwrap();
+    let got = LockfileCollector.collect(&ctx).unwrap();
     assert!(got.warnings.is_empty(), "{:?}", got.warnings);
     let files: Vec<(&str, &str)> = got
         .materials

@@ -5,11 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use provseal_materials::cargo::CargoCollector;
-use provseal_materials::golang::GoCollector;
-use provseal_materials::node::NodeCollector;
-use provseal_materials::sbom::{cyclonedx_json, dependency_graph, SbomMetadata, ROOT_REF};
-use provseal_materials::{CollectContext, Collector};
+use provseal_materials::discover::collect_lockfiles;
+use provseal_materials::lockfile::DependencyGraph;
+use provseal_materials::sbom::{cyclonedx_json, SbomMetadata, ROOT_REF};
+use provseal_materials::CollectContext;
 use serde_json::Value;
 
 fn data(rel: &str) -> PathBuf {
@@ -71,35 +70,34 @@ fn project() -> tempfile::TempDir {
     tmp
 }
 
-fn collect(root: &Path) -> (CollectContext, Vec<provseal_model::ResourceDescriptor>) {
+/// Every lockfile of the tree, and their graph, from one walk.
+fn collect(root: &Path) -> (DependencyGraph, Vec<provseal_model::ResourceDescriptor>) {
     let ctx = CollectContext {
         root: root.to_path_buf(),
+        discovery: provseal_materials::DiscoveryOptions {
+            lockfiles: vec!["**".into()],
+            ..Default::default()
+        },
         ..CollectContext::default()
     };
-    let mut materials = Vec::new();
-    let collectors: [&dyn Collector; 3] = [&NodeCollector, &CargoCollector, &GoCollector];
-    for c in collectors {
-        let out = c.collect(&ctx).unwrap();
-        assert!(out.warnings.is_empty(), "{:?}", out.warnings);
-        materials.extend(out.materials);
-    }
-    (ctx, materials)
+    let set = collect_lockfiles(&ctx).unwrap();
+    assert!(set.warnings.is_empty(), "{:?}", set.warnings);
+    assert_eq!(set.stats.walks, 1);
+    (set.graph, set.materials)
 }
 
 #[test]
 fn sbom_of_real_lockfiles_is_valid_cyclonedx_1_6() {
     let tmp = project();
-    let (ctx, materials) = collect(tmp.path());
-    let (graph, warnings) = dependency_graph(&ctx);
-    assert!(warnings.is_empty(), "{warnings:?}");
+    let (graph, materials) = collect(tmp.path());
     let bytes = cyclonedx_json(&materials, Some(&graph), &meta()).unwrap();
     let bom: Value = serde_json::from_slice(&bytes).unwrap();
 
-    // Content: 38 npm + 12 cargo + 8 go packages, 4 lockfile files.
+    // Content: 38 npm + 12 cargo + 7 go packages (the build list), 4 lockfile files.
     let comps = bom["components"].as_array().unwrap();
     let libs = comps.iter().filter(|c| c["type"] == "library").count();
     let files = comps.iter().filter(|c| c["type"] == "file").count();
-    assert_eq!((libs, files), (58, 4));
+    assert_eq!((libs, files), (57, 4));
     let scoped = comps
         .iter()
         .find(|c| c["purl"] == "pkg:npm/%40sindresorhus/is@4.6.0")

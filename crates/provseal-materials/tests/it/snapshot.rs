@@ -3,7 +3,6 @@
 use std::path::Path;
 use std::process::Command;
 
-use provseal_materials::python_lock::PythonLockCollector;
 use provseal_materials::{
     diff, snapshot, snapshot_default, CollectContext, Collector, MaterialsError,
 };
@@ -131,7 +130,7 @@ fn lockfile_edit_and_dirtied_tree_are_drift() {
         root: d.into(),
         ..Default::default()
     };
-    let collectors: [&dyn Collector; 1] = [&PythonLockCollector];
+    let collectors: [&dyn Collector; 0] = [];
     let before = snapshot(&ctx, &collectors).unwrap();
     assert_eq!(
         before.materials.len(),
@@ -164,4 +163,72 @@ fn lockfile_edit_and_dirtied_tree_are_drift() {
     assert!(drift.added.is_empty() && drift.removed.is_empty());
     let j = serde_json::to_value(&drift).unwrap();
     assert_eq!(j["sourceBecameDirty"], true);
+}
+
+/// A fresh repository without a commit: the snapshot alone works and warns; by default (as for
+/// `attest` and `run`) it is the clear error.
+#[test]
+fn fresh_repository_without_commit_warns_when_asked() {
+    if !provseal_testsupport::require_tool("unborn", "git", &["--version"]) {
+        return;
+    }
+    let t = tempfile::tempdir().unwrap();
+    git(t.path(), &["init", "-q"]);
+    std::fs::copy(data("uv/uv.lock"), t.path().join("uv.lock")).unwrap();
+    let mut ctx = CollectContext {
+        root: t.path().into(),
+        ..Default::default()
+    };
+    assert!(matches!(
+        snapshot(&ctx, &[]),
+        Err(MaterialsError::GitNoCommit { .. })
+    ));
+    ctx.unborn = provseal_materials::UnbornHead::Warn;
+    let s = snapshot(&ctx, &[]).unwrap();
+    assert!(s.source.is_none());
+    assert_eq!(s.materials.len(), 1 + 19);
+    assert_eq!(s.warnings.len(), 1);
+    assert_eq!(s.warnings[0].code, "source-no-commit");
+    assert_eq!(
+        s.warnings[0].message,
+        format!(
+            "git repository `{}` has no commits yet (branch `refs/heads/main` is unborn); commit the source first",
+            std::fs::canonicalize(t.path()).unwrap().display()
+        )
+    );
+}
+
+/// Removing a git-sourced Cargo package shows in the drift report.
+#[test]
+fn removed_git_cargo_package_is_drift() {
+    let t = tempfile::tempdir().unwrap();
+    let lock = t.path().join("Cargo.lock");
+    let base = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cargo/v4/Cargo.lock"),
+    )
+    .unwrap();
+    let git_pkg = "\n[[package]]\nname = \"gitdep\"\nversion = \"0.3.0\"\nsource = \"git+https://github.com/o/gitdep?branch=main#0123456789abcdef0123456789abcdef01234567\"\n";
+    std::fs::write(&lock, format!("{base}{git_pkg}")).unwrap();
+    let ctx = CollectContext {
+        root: t.path().into(),
+        ..Default::default()
+    };
+    let before = snapshot(&ctx, &[]).unwrap();
+    std::fs::write(&lock, &base).unwrap();
+    let after = snapshot(&ctx, &[]).unwrap();
+    let drift = diff(&before, &after);
+    assert_eq!(
+        drift
+            .removed
+            .iter()
+            .map(|m| m.id.as_str())
+            .collect::<Vec<_>>(),
+        ["pkg:cargo/gitdep@0.3.0"]
+    );
+    assert_eq!(
+        drift.removed[0].digest,
+        ["gitCommit:0123456789abcdef0123456789abcdef01234567"]
+    );
+    assert_eq!(drift.lockfiles_changed.len(), 1);
+    assert!(drift.added.is_empty() && drift.changed.is_empty());
 }

@@ -3,9 +3,9 @@
 
 use super::rules::RuleId;
 use provseal_model::slsa::ProvenanceV1;
+use provseal_model::vocab::{byproduct, Drift};
 use provseal_model::ResourceDescriptor;
 use serde::Serialize;
-use serde_json::Value;
 
 use super::{DriftKind, Policy, SignerMatch, SlsaVersion, TrustedSigner};
 use crate::{normalize_repo, recorded_sources, SignerIdentity, VerifiedStatement};
@@ -275,82 +275,20 @@ fn where_found(rd: &ResourceDescriptor) -> String {
     }
 }
 
-/// The drift a `provseal run` statement records, read leniently from the signed JSON.
-#[derive(Debug, Default)]
-struct Drift {
-    added: Vec<String>,
-    removed: Vec<String>,
-    changed: Vec<(String, String)>,
-    lockfiles_changed: Vec<String>,
-    new_dirty_paths: Vec<String>,
-    source_became_dirty: bool,
-    source_commit_changed: bool,
-}
-
+/// The drift a `provseal run` statement records, read through the shared vocabulary type (a
+/// missing list is empty; a wrong type is an error naming the field).
 fn drift_of(p: &ProvenanceV1) -> Option<Result<Drift, String>> {
     let bp = p
         .run_details
         .byproducts
         .iter()
-        .find(|b| b.name.as_deref() == Some("provseal-drift"))?;
-    let d = bp.annotations.get("drift")?;
-    Some(parse_drift(d))
+        .find(|b| b.name.as_deref() == Some(byproduct::DRIFT))?;
+    let d = bp.annotations.get(byproduct::DRIFT_ANNOTATION)?;
+    Some(
+        serde_path_to_error::deserialize(d)
+            .map_err(|e| format!("`drift.{}`: {}", e.path(), e.inner())),
+    )
 }
-
-fn parse_drift(d: &Value) -> Result<Drift, String> {
-    let obj = d.as_object().ok_or("`drift` is not an object")?;
-    let list = |k: &str| -> Result<&Vec<Value>, String> {
-        match obj.get(k) {
-            None | Some(Value::Null) => Ok(&EMPTY),
-            Some(Value::Array(a)) => Ok(a),
-            Some(_) => Err(format!("`drift.{k}` is not an array")),
-        }
-    };
-    let field = |v: &Value, k: &str, what: &str| -> Result<String, String> {
-        v.get(k)
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .ok_or_else(|| format!("an entry of `drift.{what}` has no `{k}`"))
-    };
-    let flag = |k: &str| -> Result<bool, String> {
-        match obj.get(k) {
-            None | Some(Value::Null) => Ok(false),
-            Some(Value::Bool(b)) => Ok(*b),
-            Some(_) => Err(format!("`drift.{k}` is not a boolean")),
-        }
-    };
-    let mut out = Drift::default();
-    for a in list("added")? {
-        out.added.push(field(a, "id", "added")?);
-    }
-    for r in list("removed")? {
-        out.removed.push(field(r, "id", "removed")?);
-    }
-    for c in list("changed")? {
-        let new = c
-            .get("new")
-            .map(|n| field(n, "id", "changed"))
-            .transpose()?
-            .unwrap_or_default();
-        out.changed.push((field(c, "key", "changed")?, new));
-    }
-    for c in list("lockfilesChanged")? {
-        out.lockfiles_changed
-            .push(field(c, "key", "lockfilesChanged")?);
-    }
-    for p in list("newDirtyPaths")? {
-        out.new_dirty_paths.push(
-            p.as_str()
-                .ok_or("an entry of `drift.newDirtyPaths` is not a string")?
-                .to_string(),
-        );
-    }
-    out.source_became_dirty = flag("sourceBecameDirty")?;
-    out.source_commit_changed = flag("sourceCommitChanged")?;
-    Ok(out)
-}
-
-static EMPTY: Vec<Value> = Vec::new();
 
 fn drift_facts(kind: DriftKind, d: &Drift) -> Vec<String> {
     match kind {
@@ -368,17 +306,21 @@ fn drift_facts(kind: DriftKind, d: &Drift) -> Vec<String> {
             }
             all
         }
-        DriftKind::PackagesAdded => d.added.iter().map(|x| format!("added {x}")).collect(),
-        DriftKind::PackagesRemoved => d.removed.iter().map(|x| format!("removed {x}")).collect(),
+        DriftKind::PackagesAdded => d.added.iter().map(|x| format!("added {}", x.id)).collect(),
+        DriftKind::PackagesRemoved => d
+            .removed
+            .iter()
+            .map(|x| format!("removed {}", x.id))
+            .collect(),
         DriftKind::PackagesChanged => d
             .changed
             .iter()
-            .map(|(k, _)| format!("changed {k}"))
+            .map(|c| format!("changed {}", c.key))
             .collect(),
         DriftKind::LockfileChanged => d
             .lockfiles_changed
             .iter()
-            .map(|x| format!("lockfile changed {x}"))
+            .map(|c| format!("lockfile changed {}", c.key))
             .collect(),
         DriftKind::SourceDirtied => {
             let mut v: Vec<String> = d
@@ -564,10 +506,10 @@ impl Policy {
             .collect();
         if let Some(Ok(d)) = &drift {
             for a in &d.added {
-                packages.push((a.clone(), "packages added during the build".into()));
+                packages.push((a.id.clone(), "packages added during the build".into()));
             }
-            for (_, new) in &d.changed {
-                packages.push((new.clone(), "packages changed during the build".into()));
+            for c in &d.changed {
+                packages.push((c.new.id.clone(), "packages changed during the build".into()));
             }
         }
         for pat in &self.deny {

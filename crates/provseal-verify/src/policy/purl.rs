@@ -134,20 +134,10 @@ pub struct PackagePattern {
     versions: Versions,
 }
 
-/// The identity of a purl: `type/namespace/name`, normalised (PyPI names per PEP 503).
+/// The identity of a purl: the shared [`provseal_model::purl::purl_identity`] (PyPI names per
+/// PEP 503, as materials records them).
 fn identity_key(p: &packageurl::PackageUrl<'_>) -> String {
-    let ty = p.ty().to_ascii_lowercase();
-    let norm = |s: &str| -> String {
-        if ty == "pypi" {
-            s.to_ascii_lowercase().replace(['_', '.'], "-")
-        } else {
-            s.to_string()
-        }
-    };
-    match p.namespace() {
-        Some(ns) if !ns.is_empty() => format!("{ty}/{}/{}", norm(ns), norm(p.name())),
-        _ => format!("{ty}/{}", norm(p.name())),
-    }
+    provseal_model::purl::purl_identity(&p.to_string()).unwrap_or_default()
 }
 
 /// Splits `pkg:…/name@version?q#s` into (purl without version, version text).
@@ -364,6 +354,11 @@ mod tests {
         let p = PackagePattern::parse("pkg:pypi/xz-utils@5.6.0").unwrap();
         assert!(p.matches_purl("pkg:pypi/xz-utils@5.6.0"));
         assert!(p.matches_purl("pkg:pypi/XZ_Utils@5.6"));
+        // PEP 503: runs of `-`, `_`, `.` are one separator, as materials normalises them.
+        assert!(p.matches_purl("pkg:pypi/xz__utils@5.6.0"));
+        assert!(PackagePattern::parse("pkg:pypi/foo__bar")
+            .unwrap()
+            .matches_purl("pkg:pypi/foo-bar@1.0"));
         assert!(!p.matches_purl("pkg:pypi/xz-utils@5.6.1"));
         let r = PackagePattern::parse("pkg:npm/event-stream@>=3.3.6,<4").unwrap();
         assert!(r.matches_purl("pkg:npm/event-stream@3.3.6"));

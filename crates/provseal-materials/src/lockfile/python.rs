@@ -17,7 +17,7 @@
 //!
 //! ```
 //! use provseal_materials::python_lock::parse_requirements_str;
-//! let pkgs = parse_requirements_str("requests==2.32.3 \\\n  --hash=sha256:aa\n").unwrap();
+//! let pkgs = parse_requirements_str("requests==2.32.3 \\\n  --hash=sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n").unwrap();
 //! assert_eq!(pkgs[0].name, "requests");
 //! assert_eq!(pkgs[0].version.as_deref(), Some("2.32.3"));
 //! ```
@@ -28,10 +28,11 @@ use std::path::{Path, PathBuf};
 use provseal_model::{DigestSet, ResourceDescriptor};
 use serde_json::{Map, Value};
 
-use crate::discover::{display_name, find_lockfiles, read_regular_file, sha256_hex};
+use super::{IncludedFile, Lockfile, LockfileInput, LockfileReader, Package};
+use crate::discover::{display_name, read_regular_file, sha256_hex};
 use crate::git::strip_credentials;
 use crate::purl::{normalize_pypi_name, package_url_with_qualifiers};
-use crate::{CollectContext, Collected, Collector, MaterialsError, Warning};
+use crate::{IncludeRefusal, MaterialsError, Warning};
 
 /// The Python lockfile formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -179,109 +180,70 @@ pub struct ParsedLock {
     pub warnings: Vec<Warning>,
 }
 
-/// The Python lockfile collector (`python-lock`).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct PythonLockCollector;
+/// One Python lockfile format.
+#[derive(Debug, Clone, Copy)]
+pub struct PythonReader(pub LockFormat);
 
-impl Collector for PythonLockCollector {
-    fn name(&self) -> &'static str {
-        "python-lock"
+impl LockfileReader for PythonReader {
+    fn format(&self) -> &'static str {
+        self.0.as_str()
     }
-
-    fn collect(&self, ctx: &CollectContext) -> Result<Collected, MaterialsError> {
-        let mut out = Collected::default();
-        let (files, warnings) = find_lockfiles(&ctx.root, &|n, p| {
-            LockFormat::from_file_name(n, p).is_some()
-        });
-        out.warnings.extend(warnings);
-        let mut files: Vec<(PathBuf, LockFormat)> = files
-            .into_iter()
-            .filter_map(|p| format_of(&p, false).map(|f| (p, f)))
-            .collect();
-        for explicit in &ctx.lockfiles {
-            let p = if explicit.is_absolute() {
-                explicit.clone()
-            } else {
-                ctx.root.join(explicit)
-            };
-            let Some(format) = format_of(&p, true) else {
-                continue; // another ecosystem's lockfile
-            };
-            // A lockfile the user named must exist.
-            if let Err(e) = std::fs::symlink_metadata(&p) {
-                return Err(MaterialsError::Io { path: p, source: e });
-            }
-            if !files.iter().any(|(f, _)| *f == p) {
-                files.push((p, format));
-            }
-        }
-        let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
-        for (path, format) in files {
-            if seen.contains(&path) {
-                continue;
-            }
-            collect_one(&ctx.root, &path, format, &mut seen, &mut out);
-        }
-        Ok(out)
+    fn claims(&self, file_name: &str, parent: &str) -> bool {
+        LockFormat::from_file_name(file_name, parent) == Some(self.0)
+    }
+    fn parse(&self, i: &LockfileInput<'_>) -> Result<Lockfile, MaterialsError> {
+        let parsed = if self.0 == LockFormat::Requirements {
+            parse_requirements_bytes(i.root, i.path, i.bytes)?
+        } else {
+            parse_lockfile_bytes(i.root, i.path, self.0, i.bytes)?
+        };
+        Ok(parsed.into_lockfile(i.path, i.name, self.0))
+    }
+    fn empty_is_valid(&self) -> bool {
+        self.0 == LockFormat::Requirements
     }
 }
 
-/// The format of a lockfile path; a file named explicitly (`--lockfile`) with a `.txt` or `.in`
-/// extension is a requirements file whatever its name.
-fn format_of(path: &Path, explicit: bool) -> Option<LockFormat> {
-    let name = path.file_name().and_then(|n| n.to_str())?;
-    let parent = path
-        .parent()
-        .and_then(Path::file_name)
-        .and_then(|n| n.to_str())
-        .unwrap_or("");
-    LockFormat::from_file_name(name, parent).or_else(|| {
-        (explicit && (name.ends_with(".txt") || name.ends_with(".in")))
-            .then_some(LockFormat::Requirements)
-    })
-}
-
-fn collect_one(
-    root: &Path,
-    path: &Path,
-    format: LockFormat,
-    seen: &mut BTreeSet<PathBuf>,
-    out: &mut Collected,
-) {
-    match parse_lockfile(root, path, format) {
-        Ok(parsed) => {
-            for (p, name, sha) in &parsed.files {
-                if !seen.insert(p.clone()) {
-                    continue;
+impl ParsedLock {
+    /// The common lockfile model: each package keeps its annotations (`marker`, `specifier`,
+    /// `url`, `editable`, `constraint`) as extra fields; a nameless direct URL is recorded by
+    /// its URL.
+    pub fn into_lockfile(self, path: &Path, name: &str, format: LockFormat) -> Lockfile {
+        let packages = self
+            .packages
+            .iter()
+            .map(|p| {
+                let rd = p.to_resource_descriptor();
+                let mut extra = rd.annotations.clone();
+                for k in ["lockfile", "dev", "optional"] {
+                    extra.remove(k);
                 }
-                out.materials.push(lockfile_descriptor(name, sha, format));
-            }
-            out.materials
-                .extend(parsed.packages.iter().map(|p| p.to_resource_descriptor()));
-            out.warnings.extend(parsed.warnings);
-        }
-        Err(e) => {
-            seen.insert(path.to_path_buf());
-            let name = display_name(root, path);
-            // The file is still recorded by digest when it can be read at all.
-            if let Ok(bytes) = read_regular_file(path) {
-                out.materials
-                    .push(lockfile_descriptor(&name, &sha256_hex(&bytes), format));
-            }
-            out.warnings.push(Warning {
-                code: "lockfile-unparsable".into(),
-                subject: name,
-                message: e.to_string(),
-            });
+                Package {
+                    purl: rd.uri.clone().unwrap_or_default(),
+                    name: p.name.clone(),
+                    version: p.version.clone().unwrap_or_default(),
+                    digest: p.digest.clone(),
+                    dev: p.dev,
+                    optional: p.optional,
+                    extra,
+                }
+            })
+            .collect();
+        Lockfile {
+            path: path.to_path_buf(),
+            name: name.to_string(),
+            kind: format.as_str().to_string(),
+            packages,
+            graph: None,
+            includes: self
+                .files
+                .into_iter()
+                .filter(|(p, _, _)| p != path)
+                .map(|(path, name, sha256)| IncludedFile { path, name, sha256 })
+                .collect(),
+            warnings: self.warnings,
         }
     }
-}
-
-fn lockfile_descriptor(name: &str, sha: &str, format: LockFormat) -> ResourceDescriptor {
-    let mut rd = ResourceDescriptor::named(name, [("sha256", sha)].into_iter().collect());
-    rd.annotations
-        .insert("lockfileFormat".into(), format.as_str().into());
-    rd
 }
 
 /// Parses one lockfile of the given format. Errors name the file.
@@ -290,14 +252,24 @@ pub fn parse_lockfile(
     path: &Path,
     format: LockFormat,
 ) -> Result<ParsedLock, MaterialsError> {
-    if format == LockFormat::Requirements {
-        return parse_requirements_file(root, path);
-    }
     let bytes = read_regular_file(path)?;
+    if format == LockFormat::Requirements {
+        return parse_requirements_bytes(root, path, &bytes);
+    }
+    parse_lockfile_bytes(root, path, format, &bytes)
+}
+
+/// [`parse_lockfile`] over the bytes already read (a format other than requirements).
+fn parse_lockfile_bytes(
+    root: &Path,
+    path: &Path,
+    format: LockFormat,
+    bytes: &[u8],
+) -> Result<ParsedLock, MaterialsError> {
     let name = display_name(root, path);
-    let sha = sha256_hex(&bytes);
+    let sha = sha256_hex(bytes);
     let text =
-        std::str::from_utf8(&bytes).map_err(|e| parse_err(path, format!("not UTF-8: {e}")))?;
+        std::str::from_utf8(bytes).map_err(|e| parse_err(path, format!("not UTF-8: {e}")))?;
     let mut packages = match format {
         LockFormat::Poetry => parse_poetry(text),
         LockFormat::Uv => parse_uv(text),
@@ -332,9 +304,23 @@ const MAX_INCLUDE_DEPTH: usize = 32;
 
 /// Parses a requirements file and everything it includes with `-r`/`-c`.
 pub fn parse_requirements_file(root: &Path, path: &Path) -> Result<ParsedLock, MaterialsError> {
+    parse_requirements_bytes(root, path, &read_regular_file(path)?)
+}
+
+/// [`parse_requirements_file`] over the top file's bytes, already read.
+pub fn parse_requirements_bytes(
+    root: &Path,
+    path: &Path,
+    bytes: &[u8],
+) -> Result<ParsedLock, MaterialsError> {
     let mut parsed = ParsedLock::default();
     let mut stack = Vec::new();
-    req_file(root, path, false, &mut stack, &mut parsed, true)?;
+    let root_canonical = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let req = ReqWalk {
+        root,
+        root_canonical: &root_canonical,
+    };
+    req.file(path, bytes, false, &mut stack, &mut parsed)?;
     // The same pin reached through two files is one requirement (pip merges them).
     let mut seen = BTreeSet::new();
     parsed.packages.retain(|p| {
@@ -349,109 +335,127 @@ pub fn parse_requirements_file(root: &Path, path: &Path) -> Result<ParsedLock, M
     Ok(parsed)
 }
 
-fn req_file(
-    root: &Path,
-    path: &Path,
-    constraint: bool,
-    stack: &mut Vec<PathBuf>,
-    parsed: &mut ParsedLock,
-    top: bool,
-) -> Result<(), MaterialsError> {
-    let name = display_name(root, path);
-    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    if stack.contains(&canonical) {
-        parsed.warnings.push(Warning {
-            code: "requirements-include-cycle".into(),
-            subject: name,
-            message: format!(
-                "include cycle: {} → {}",
-                stack
-                    .iter()
-                    .map(|p| display_name(root, p))
-                    .collect::<Vec<_>>()
-                    .join(" → "),
-                display_name(root, path)
-            ),
-        });
-        return Ok(());
+struct ReqWalk<'a> {
+    root: &'a Path,
+    root_canonical: &'a Path,
+}
+
+impl ReqWalk<'_> {
+    /// Resolves an include named on `line` of `from`: it must stay inside the work tree and be a
+    /// regular file (never `/proc`, a device or a FIFO), and is then read.
+    fn include(
+        &self,
+        from: &Path,
+        line: usize,
+        target: &str,
+    ) -> Result<(PathBuf, Vec<u8>), MaterialsError> {
+        let refuse = |reason: IncludeRefusal| MaterialsError::IncludeRefused {
+            file: display_name(self.root, from),
+            line,
+            target: strip_credentials(target),
+            reason,
+        };
+        let base = from.parent().unwrap_or(Path::new("."));
+        let joined = crate::discover::lexical_normalize(&base.join(target));
+        let canonical =
+            std::fs::canonicalize(&joined).map_err(|_| refuse(IncludeRefusal::Missing))?;
+        if !canonical.starts_with(self.root_canonical) {
+            return Err(refuse(IncludeRefusal::OutsideWorkTree));
+        }
+        let meta = std::fs::metadata(&canonical).map_err(|_| refuse(IncludeRefusal::Missing))?;
+        if !meta.is_file() {
+            return Err(refuse(IncludeRefusal::NotARegularFile));
+        }
+        let bytes = read_regular_file(&joined)?;
+        Ok((joined, bytes))
     }
-    if stack.len() >= MAX_INCLUDE_DEPTH {
-        parsed.warnings.push(Warning {
-            code: "requirements-include-depth".into(),
-            subject: name,
-            message: format!("includes nested deeper than {MAX_INCLUDE_DEPTH}; not followed"),
-        });
-        return Ok(());
-    }
-    let bytes = match read_regular_file(path) {
-        Ok(b) => b,
-        Err(e) if !top => {
+
+    fn file(
+        &self,
+        path: &Path,
+        bytes: &[u8],
+        constraint: bool,
+        stack: &mut Vec<PathBuf>,
+        parsed: &mut ParsedLock,
+    ) -> Result<(), MaterialsError> {
+        let root = self.root;
+        let name = display_name(root, path);
+        let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+        if stack.contains(&canonical) {
             parsed.warnings.push(Warning {
-                code: "requirements-include-unreadable".into(),
+                code: "requirements-include-cycle".into(),
                 subject: name,
-                message: e.to_string(),
+                message: format!(
+                    "include cycle: {} → {}",
+                    stack
+                        .iter()
+                        .map(|p| display_name(root, p))
+                        .collect::<Vec<_>>()
+                        .join(" → "),
+                    display_name(root, path)
+                ),
             });
             return Ok(());
         }
-        Err(e) => return Err(e),
-    };
-    let text = match std::str::from_utf8(&bytes) {
-        Ok(t) => t,
-        Err(e) if !top => {
-            parsed.warnings.push(Warning {
-                code: "requirements-include-unreadable".into(),
-                subject: name,
-                message: format!("not UTF-8: {e}"),
+        if stack.len() >= MAX_INCLUDE_DEPTH {
+            return Err(MaterialsError::Malformed {
+                path: path.to_path_buf(),
+                line: None,
+                column: None,
+                field: "-r".into(),
+                reason: format!("includes nested deeper than {MAX_INCLUDE_DEPTH}"),
             });
-            return Ok(());
         }
-        Err(e) => return Err(parse_err(path, format!("not UTF-8: {e}"))),
-    };
-    if !parsed.files.iter().any(|(p, _, _)| p == path) {
-        parsed
-            .files
-            .push((path.to_path_buf(), name.clone(), sha256_hex(&bytes)));
-    }
-    stack.push(canonical);
-    let lines = logical_lines(text);
-    for (lineno, line) in lines {
-        match parse_req_line(&line) {
-            ReqLine::Empty => {}
-            ReqLine::Include {
-                file,
-                constraint: c,
-            } => {
-                let base = path.parent().unwrap_or(Path::new("."));
-                if file.contains("://") {
-                    parsed.warnings.push(Warning {
-                        code: "requirements-remote-include".into(),
-                        subject: format!("{name}:{lineno}"),
-                        message: format!(
-                            "remote include `{}` not followed",
-                            strip_credentials(&file)
-                        ),
-                    });
-                    continue;
+        let text =
+            std::str::from_utf8(bytes).map_err(|e| parse_err(path, format!("not UTF-8: {e}")))?;
+        if !parsed.files.iter().any(|(p, _, _)| p == path) {
+            parsed
+                .files
+                .push((path.to_path_buf(), name.clone(), sha256_hex(bytes)));
+        }
+        stack.push(canonical);
+        for (lineno, line) in logical_lines(text) {
+            match parse_req_line(&line) {
+                ReqLine::Empty => {}
+                ReqLine::Include {
+                    file,
+                    constraint: c,
+                } => {
+                    if file.contains("://") {
+                        parsed.warnings.push(Warning {
+                            code: "requirements-remote-include".into(),
+                            subject: format!("{name}:{lineno}"),
+                            message: format!(
+                                "remote include `{}` not followed",
+                                strip_credentials(&file)
+                            ),
+                        });
+                        continue;
+                    }
+                    let (inc, inc_bytes) = self.include(path, lineno, &file)?;
+                    self.file(&inc, &inc_bytes, constraint || c, stack, parsed)?;
                 }
-                let inc = base.join(&file);
-                req_file(root, &inc, constraint || c, stack, parsed, false)?;
-            }
-            ReqLine::Package(mut p) => {
-                p.lockfile = name.clone();
-                p.constraint = constraint;
-                parsed.packages.push(*p);
-            }
-            ReqLine::Invalid(reason) => {
-                parsed.warnings.push(Warning {
-                    code: "requirements-line-invalid".into(),
-                    subject: format!("{name}:{lineno}"),
-                    message: reason,
-                });
+                ReqLine::Package(mut p) => {
+                    p.lockfile = name.clone();
+                    p.constraint = constraint;
+                    parsed.packages.push(*p);
+                }
+                ReqLine::Invalid(reason) => {
+                    return Err(MaterialsError::malformed(
+                        path,
+                        lineno,
+                        "requirement",
+                        reason,
+                    ))
+                }
+                ReqLine::InvalidHash(reason) => {
+                    return Err(MaterialsError::malformed(path, lineno, "--hash", reason))
+                }
             }
         }
+        stack.pop();
+        Ok(())
     }
-    stack.pop();
-    Ok(())
 }
 
 /// Parses requirements text (no includes are followed; `-r`/`-c` lines are ignored).
@@ -460,7 +464,9 @@ pub fn parse_requirements_str(text: &str) -> Result<Vec<LockedPackage>, String> 
     for (lineno, line) in logical_lines(text) {
         match parse_req_line(&line) {
             ReqLine::Package(p) => out.push(*p),
-            ReqLine::Invalid(r) => return Err(format!("line {lineno}: {r}")),
+            ReqLine::Invalid(r) | ReqLine::InvalidHash(r) => {
+                return Err(format!("line {lineno}: {r}"))
+            }
             _ => {}
         }
     }
@@ -509,9 +515,14 @@ fn strip_comment(line: &str) -> &str {
 
 enum ReqLine {
     Empty,
-    Include { file: String, constraint: bool },
+    Include {
+        file: String,
+        constraint: bool,
+    },
     Package(Box<LockedPackage>),
     Invalid(String),
+    /// A `--hash` option pip would reject.
+    InvalidHash(String),
 }
 
 /// Options that take a value as the next token.
@@ -528,6 +539,20 @@ const VALUE_OPTIONS: &[&str] = &[
     "--global-option",
     "--config-settings",
 ];
+
+/// A `--hash` value pip accepts: an algorithm it knows and a hex digest of that length.
+fn valid_pip_hash(h: &str) -> bool {
+    let Some((alg, hex)) = h.split_once(':') else {
+        return false;
+    };
+    let len = match alg {
+        "sha256" => 64,
+        "sha384" => 96,
+        "sha512" => 128,
+        _ => return false,
+    };
+    hex.len() == len && hex.bytes().all(|b| b.is_ascii_hexdigit())
+}
 
 fn parse_req_line(line: &str) -> ReqLine {
     let tokens: Vec<&str> = line.split_whitespace().collect();
@@ -611,6 +636,14 @@ fn parse_req_line(line: &str) -> ReqLine {
         Ok(p) => p,
         Err(e) => return ReqLine::Invalid(e),
     };
+    for h in &hashes {
+        if !valid_pip_hash(h) {
+            return ReqLine::InvalidHash(format!(
+                "`{}` is not `sha256:<hex>`, `sha384:<hex>` or `sha512:<hex>`",
+                shorten(h)
+            ));
+        }
+    }
     if hashes.len() == 1 {
         if let Some((alg, hex)) = hashes.first().and_then(|h| h.split_once(':')) {
             pkg.digest
@@ -712,7 +745,16 @@ fn parse_pep508(req: &str) -> Result<LockedPackage, String> {
         (None, Some(spec_compact.clone()))
     };
     if let Some(s) = &specifier {
-        if !s.starts_with(['<', '>', '=', '!', '~']) {
+        // PEP 440: every clause is one of these operators followed by a version.
+        const OPS: [&str; 8] = ["===", "~=", "==", "!=", "<=", ">=", "<", ">"];
+        let valid = s.split(',').all(|clause| {
+            OPS.iter().any(|o| {
+                clause
+                    .strip_prefix(o)
+                    .is_some_and(|v| !v.is_empty() && !v.starts_with(['=', '<', '>', '!', '~']))
+            })
+        });
+        if !valid {
             return Err(format!("invalid version specifier in `{}`", shorten(body)));
         }
     }
@@ -733,12 +775,15 @@ fn looks_like_url(s: &str) -> bool {
     .any(|p| s.starts_with(p))
 }
 
+/// Credentials are stripped first, then the text is shortened (a cut URL would no longer be
+/// recognised as one, and its token would survive).
 fn shorten(s: &str) -> String {
-    let mut out: String = s.chars().take(80).collect();
-    if s.chars().count() > 80 {
+    let stripped = strip_credentials(s);
+    let mut out: String = stripped.chars().take(80).collect();
+    if stripped.chars().count() > 80 {
         out.push('…');
     }
-    strip_credentials(&out)
+    out
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -882,12 +927,10 @@ fn parse_poetry(text: &str) -> Result<Vec<LockedPackage>, String> {
 
 fn parse_uv(text: &str) -> Result<Vec<LockedPackage>, String> {
     let doc = toml_doc(text)?;
-    if doc
-        .get("version")
-        .and_then(toml::Value::as_integer)
-        .is_none()
-    {
-        return Err("no lock `version` (not a uv.lock, or truncated)".into());
+    match doc.get("version").and_then(toml::Value::as_integer) {
+        None => return Err("no lock `version` (not a uv.lock, or truncated)".into()),
+        Some(1) => {}
+        Some(v) => return Err(format!("`version`: unknown version {v} (known: 1)")),
     }
     let pkgs = packages_array(&doc, "package")?;
     struct Node<'a> {
@@ -1292,18 +1335,21 @@ mod tests {
 
     #[test]
     fn requirement_lines() {
-        let p = one("Foo_Bar[x,y] == 1.0.post1 ; python_version >= '3.8' --hash=sha256:AB12");
+        let p = one("Foo_Bar[x,y] == 1.0.post1 ; python_version >= '3.8' --hash=sha256:AB12AB12AB12AB12AB12AB12AB12AB12AB12AB12AB12AB12AB12AB12AB12AB12");
         assert_eq!(p.name, "foo-bar");
         assert_eq!(p.version.as_deref(), Some("1.0.post1"));
         assert_eq!(p.marker.as_deref(), Some("python_version >= '3.8'"));
-        assert_eq!(p.digest.get("sha256").map(String::as_str), Some("ab12"));
+        assert_eq!(
+            p.digest.get("sha256").map(String::as_str),
+            Some("ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12ab12")
+        );
         assert_eq!(p.purl().as_deref(), Some("pkg:pypi/foo-bar@1.0.post1"));
 
         let p = one("requests>=2,<3  # comment");
         assert_eq!(p.version, None);
         assert_eq!(p.specifier.as_deref(), Some(">=2,<3"));
 
-        let p = one("x==1.0 \\\n    --hash=sha256:aa \\\n    --hash=sha256:bb\n");
+        let p = one("x==1.0 \\\n    --hash=sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa \\\n    --hash=sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n");
         assert!(p.digest.is_empty());
 
         let p = one("pkg @ https://tok:pw@example.com/pkg-1.0.tar.gz#sha256=CAFE");

@@ -6,7 +6,10 @@
 //!   `dirHash` digest in hex, as the in-toto DigestSet spec names it; the hash of the
 //!   `<version>/go.mod` line becomes the `goModHash` annotation (hex). A version with only a
 //!   `/go.mod` line (needed only for version selection, its code never downloaded) is recorded
-//!   with the annotation `"goModOnly": true` and no digest.
+//!   with the annotation `"goModOnly": true` and no digest. With the `go.mod` beside it, only the
+//!   build list is recorded (what `go list -m all` prints): one version per module path, the one
+//!   `go.mod` requires, else the highest `go.sum` lists — older versions that were only steps of
+//!   the module graph are left out.
 //! - `go.mod` yields its `require`d modules (annotation `indirect`), with `replace` directives
 //!   applied: a module replaced by another module version is recorded as the replacement (with
 //!   `replaces` naming the original); a module replaced by a local directory is part of the
@@ -28,27 +31,53 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use crate::sbom::{self, parse_error, Lockfile, Package};
-use crate::{CollectContext, Collected, Collector, MaterialsError};
+use super::{parse_error, Lockfile, LockfileInput, LockfileReader, Package};
+use crate::MaterialsError;
 
-/// The Go collector (`go`): every `go.sum` and `go.mod` found under the root (see
-/// [`crate::discover`]) and
-/// the ones named in the context.
+/// `go.sum`.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct GoCollector;
+pub struct GoSumReader;
 
-impl Collector for GoCollector {
-    fn name(&self) -> &'static str {
-        "go"
+impl LockfileReader for GoSumReader {
+    fn format(&self) -> &'static str {
+        "go.sum"
     }
+    fn claims(&self, file_name: &str, _parent: &str) -> bool {
+        file_name == "go.sum"
+    }
+    fn empty_is_valid(&self) -> bool {
+        true
+    }
+    fn parse(&self, i: &LockfileInput<'_>) -> Result<Lockfile, MaterialsError> {
+        parse_go_file_bytes(i.path, i.name, i.bytes)
+    }
+}
 
-    fn collect(&self, ctx: &CollectContext) -> Result<Collected, MaterialsError> {
-        Ok(sbom::collect_lockfiles(
-            ctx,
-            &|n: &str| n == "go.sum" || n == "go.mod",
-            false,
-            &parse_go_file_bytes,
-        ))
+/// `go.mod`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct GoModReader;
+
+impl LockfileReader for GoModReader {
+    fn format(&self) -> &'static str {
+        "go.mod"
+    }
+    fn claims(&self, file_name: &str, _parent: &str) -> bool {
+        file_name == "go.mod"
+    }
+    fn parse(&self, i: &LockfileInput<'_>) -> Result<Lockfile, MaterialsError> {
+        parse_go_file_bytes(i.path, i.name, i.bytes)
+    }
+}
+
+/// Orders Go module versions (SemVer with a leading `v`; pseudo-versions are pre-releases);
+/// versions that are not SemVer compare as text, after every SemVer version.
+pub fn go_version_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let parse = |v: &str| semver::Version::parse(v.strip_prefix('v').unwrap_or(v)).ok();
+    match (parse(a), parse(b)) {
+        (Some(x), Some(y)) => x.cmp_precedence(&y).then_with(|| a.cmp(b)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.cmp(b),
     }
 }
 
@@ -73,7 +102,7 @@ pub fn parse_go_file_bytes(
     name: &str,
     bytes: &[u8],
 ) -> Result<Lockfile, MaterialsError> {
-    let text = sbom::utf8(bytes, path)?;
+    let text = super::utf8(bytes, path)?;
     let is_sum = path.file_name().is_some_and(|n| n == "go.sum");
     let sibling = path.with_file_name(if is_sum { "go.mod" } else { "go.sum" });
     let sibling_bytes = if sibling.is_file() {
@@ -194,6 +223,26 @@ pub fn parse_go_sum_str(
                 .collect()
         })
         .unwrap_or_default();
+    if go_mod.is_some() {
+        // The build list (`go list -m all`) holds one version per module path: the one go.mod
+        // requires, else the highest go.sum lists (minimal version selection picks the highest
+        // required version, and every version the graph requires has its go.mod hash in go.sum).
+        let mut selected: BTreeMap<&str, &str> = BTreeMap::new();
+        for (m, v) in by_mv.keys() {
+            let e = selected.entry(m.as_str()).or_insert(v.as_str());
+            if go_version_cmp(v, e).is_gt() {
+                *e = v.as_str();
+            }
+        }
+        for (m, v) in required.keys() {
+            selected.insert(m.as_str(), v.as_str());
+        }
+        let selected: BTreeMap<String, String> = selected
+            .into_iter()
+            .map(|(m, v)| (m.to_string(), v.to_string()))
+            .collect();
+        by_mv.retain(|(m, v), _| selected.get(m) == Some(v));
+    }
     let mut pkgs = Vec::new();
     for ((module, version), (dir, gomod)) in by_mv {
         let mut digest = BTreeMap::new();

@@ -32,35 +32,57 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::sbom::{self, parse_error, DependencyGraph, Lockfile, Package, ROOT_REF};
-use crate::{CollectContext, Collected, Collector, MaterialsError};
+use super::{
+    parse_error, DependencyGraph, Lockfile, LockfileInput, LockfileReader, Package, ROOT_REF,
+};
+use crate::MaterialsError;
 
-/// File names this collector reads.
-pub const LOCKFILE_NAMES: &[&str] = &[
-    "package-lock.json",
-    "npm-shrinkwrap.json",
-    "yarn.lock",
-    "pnpm-lock.yaml",
-];
-
-/// The Node collector (`node`): every Node lockfile under the root (not inside `node_modules`),
-/// the installed `node_modules/.package-lock.json` beside a searched directory, and the Node
-/// lockfiles named in the context.
+/// `package-lock.json`, `npm-shrinkwrap.json` and the installed `node_modules/.package-lock.json`.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct NodeCollector;
+pub struct PackageLockReader;
 
-impl Collector for NodeCollector {
-    fn name(&self) -> &'static str {
-        "node"
+impl LockfileReader for PackageLockReader {
+    fn format(&self) -> &'static str {
+        "package-lock.json"
     }
+    fn claims(&self, file_name: &str, parent: &str) -> bool {
+        matches!(file_name, "package-lock.json" | "npm-shrinkwrap.json")
+            || (file_name == ".package-lock.json" && parent == "node_modules")
+    }
+    fn parse(&self, i: &LockfileInput<'_>) -> Result<Lockfile, MaterialsError> {
+        parse_package_lock(i.bytes, i.path, i.name)
+    }
+}
 
-    fn collect(&self, ctx: &CollectContext) -> Result<Collected, MaterialsError> {
-        Ok(sbom::collect_lockfiles(
-            ctx,
-            &|n: &str| LOCKFILE_NAMES.contains(&n),
-            true,
-            &parse_lockfile_bytes,
-        ))
+/// `yarn.lock` (v1 and berry).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct YarnReader;
+
+impl LockfileReader for YarnReader {
+    fn format(&self) -> &'static str {
+        "yarn.lock"
+    }
+    fn claims(&self, file_name: &str, _parent: &str) -> bool {
+        file_name == "yarn.lock"
+    }
+    fn parse(&self, i: &LockfileInput<'_>) -> Result<Lockfile, MaterialsError> {
+        parse_yarn_lock(super::utf8(i.bytes, i.path)?, i.path, i.name)
+    }
+}
+
+/// `pnpm-lock.yaml`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PnpmReader;
+
+impl LockfileReader for PnpmReader {
+    fn format(&self) -> &'static str {
+        "pnpm-lock.yaml"
+    }
+    fn claims(&self, file_name: &str, _parent: &str) -> bool {
+        file_name == "pnpm-lock.yaml"
+    }
+    fn parse(&self, i: &LockfileInput<'_>) -> Result<Lockfile, MaterialsError> {
+        parse_pnpm_lock(super::utf8(i.bytes, i.path)?, i.path, i.name)
     }
 }
 
@@ -82,8 +104,8 @@ pub fn parse_lockfile_bytes(
         .and_then(|n| n.to_str())
         .unwrap_or_default();
     match file_name {
-        "yarn.lock" => parse_yarn_lock(sbom::utf8(bytes, path)?, path, name),
-        "pnpm-lock.yaml" => parse_pnpm_lock(sbom::utf8(bytes, path)?, path, name),
+        "yarn.lock" => parse_yarn_lock(super::utf8(bytes, path)?, path, name),
+        "pnpm-lock.yaml" => parse_pnpm_lock(super::utf8(bytes, path)?, path, name),
         _ => parse_package_lock(bytes, path, name),
     }
 }
@@ -212,9 +234,41 @@ pub fn parse_package_lock(
     path: &Path,
     name: &str,
 ) -> Result<Lockfile, MaterialsError> {
-    let lock: PackageLock =
-        serde_json::from_slice(bytes).map_err(|e| parse_error(path, e.to_string()))?;
+    let lock: PackageLock = super::from_json_slice(path, bytes)?;
     let version = lock.lockfile_version.unwrap_or(1);
+    if !matches!(version, 1..=3) {
+        let text = String::from_utf8_lossy(bytes);
+        let (line, column) = super::position_of(&text, "\"lockfileVersion\"");
+        return Err(MaterialsError::Malformed {
+            path: path.to_path_buf(),
+            line,
+            column,
+            field: "lockfileVersion".into(),
+            reason: format!("unknown version {version} (known: 1, 2, 3)"),
+        });
+    }
+    // Every `integrity` must be a Subresource Integrity value.
+    let strict_sri = |sri: &str| {
+        super::sri_digests_strict(sri).map_err(|reason| {
+            let text = String::from_utf8_lossy(bytes);
+            let (line, column) = super::position_of(&text, &format!("\"integrity\": \"{sri}\""));
+            MaterialsError::Malformed {
+                path: path.to_path_buf(),
+                line,
+                column,
+                field: "integrity".into(),
+                reason,
+            }
+        })
+    };
+    let integrities = lock
+        .packages
+        .iter()
+        .flat_map(|p| p.values().filter_map(|e| e.integrity.as_deref()))
+        .chain(v1_integrities(lock.dependencies.as_ref()));
+    for sri in integrities {
+        strict_sri(sri)?;
+    }
     if let Some(packages) = &lock.packages {
         let (pkgs, graph) = from_packages(packages);
         return Ok(Lockfile::new(
@@ -251,6 +305,18 @@ pub fn parse_package_lock(
     ))
 }
 
+fn v1_integrities(deps: Option<&BTreeMap<String, V1Dep>>) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut stack: Vec<&BTreeMap<String, V1Dep>> = deps.into_iter().collect();
+    while let Some(d) = stack.pop() {
+        for dep in d.values() {
+            out.extend(dep.integrity.as_deref());
+            stack.push(&dep.dependencies);
+        }
+    }
+    out
+}
+
 fn walk_v1(deps: &BTreeMap<String, V1Dep>, out: &mut Vec<Package>) {
     // Iterative to bound stack use (serde_json already bounds nesting at 128).
     let mut stack: Vec<&BTreeMap<String, V1Dep>> = vec![deps];
@@ -269,7 +335,10 @@ fn walk_v1(deps: &BTreeMap<String, V1Dep>, out: &mut Vec<Package>) {
             } else if v.contains(':') || v.contains('/') {
                 // git or tarball URL in place of a version
                 let mut m = Map::new();
-                m.insert("resolved".into(), Value::String(v.to_string()));
+                m.insert(
+                    "resolved".into(),
+                    Value::String(crate::git::strip_credentials(v)),
+                );
                 (key.as_str(), v, m)
             } else {
                 (key.as_str(), v, source_extra(dep.resolved.as_deref()))
@@ -277,7 +346,7 @@ fn walk_v1(deps: &BTreeMap<String, V1Dep>, out: &mut Vec<Package>) {
             let digest = dep
                 .integrity
                 .as_deref()
-                .map(sbom::sri_to_digests)
+                .map(super::sri_to_digests)
                 .unwrap_or_default();
             out.push(package(
                 real_name,
@@ -332,7 +401,7 @@ fn from_packages(packages: &BTreeMap<String, PlEntry>) -> (Vec<Package>, Depende
         let digest = e
             .integrity
             .as_deref()
-            .map(sbom::sri_to_digests)
+            .map(super::sri_to_digests)
             .unwrap_or_default();
         let mut extra = source_extra(e.resolved.as_deref());
         if e.dev_optional {
@@ -598,7 +667,7 @@ fn parse_yarn_v1(text: &str, path: &Path, name: &str) -> Result<Lockfile, Materi
         let mut digest = e
             .fields
             .get("integrity")
-            .map(|s| sbom::sri_to_digests(s))
+            .map(|s| super::sri_to_digests(s))
             .unwrap_or_default();
         if digest.is_empty() {
             if let Some(frag) = resolved.and_then(|r| r.rsplit_once('#')).map(|(_, f)| f) {
@@ -981,6 +1050,17 @@ pub fn parse_pnpm_lock(text: &str, path: &Path, name: &str) -> Result<Lockfile, 
     let lock: PnpmLock = serde_saphyr::from_str_with_options(text, yaml_options(text.len()))
         .map_err(|e| parse_error(path, e.to_string()))?;
     let lv = lock.lockfile_version.text();
+    let major = lv.split('.').next().unwrap_or("");
+    if !matches!(major, "5" | "6" | "7" | "9") {
+        let (line, column) = super::position_of(text, "lockfileVersion");
+        return Err(MaterialsError::Malformed {
+            path: path.to_path_buf(),
+            line,
+            column,
+            field: "lockfileVersion".into(),
+            reason: format!("unknown version {lv} (known: 5.x, 6.x, 7.x, 9.x)"),
+        });
+    }
     let gen = if lv.starts_with('5') {
         PnpmGen::V5
     } else if lock.snapshots.is_some() || lv.starts_with('9') {
@@ -1011,7 +1091,7 @@ pub fn parse_pnpm_lock(text: &str, path: &Path, name: &str) -> Result<Lockfile, 
         }
         let digest = res
             .and_then(|r| r.integrity.as_deref())
-            .map(sbom::sri_to_digests)
+            .map(super::sri_to_digests)
             .unwrap_or_default();
         let mut extra = Map::new();
         if let Some(r) = res {

@@ -6,7 +6,7 @@
 //!   locked commit as the `gitCommit` digest.
 //! - A package without `source` (the workspace members and `path` dependencies) is part of the
 //!   project, not an external dependency: it is not recorded, and in the dependency graph it is
-//!   folded into the root node ([`crate::sbom::ROOT_REF`]).
+//!   folded into the root node ([`super::ROOT_REF`]).
 //!
 //! ```
 //! use provseal_materials::cargo::parse_cargo_lock_str;
@@ -33,26 +33,24 @@ use std::str::FromStr;
 
 use serde_json::{Map, Value};
 
-use crate::sbom::{self, parse_error, DependencyGraph, Lockfile, Package, ROOT_REF};
-use crate::{CollectContext, Collected, Collector, MaterialsError};
+use super::{
+    parse_error, DependencyGraph, Lockfile, LockfileInput, LockfileReader, Package, ROOT_REF,
+};
+use crate::MaterialsError;
 
-/// The Rust collector (`rust`): every `Cargo.lock` under the root (not inside `target`) and the
-/// ones named in the context.
+/// `Cargo.lock`.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct CargoCollector;
+pub struct CargoReader;
 
-impl Collector for CargoCollector {
-    fn name(&self) -> &'static str {
-        "rust"
+impl LockfileReader for CargoReader {
+    fn format(&self) -> &'static str {
+        "Cargo.lock"
     }
-
-    fn collect(&self, ctx: &CollectContext) -> Result<Collected, MaterialsError> {
-        Ok(sbom::collect_lockfiles(
-            ctx,
-            &|n: &str| n == "Cargo.lock",
-            false,
-            &parse_cargo_lock_bytes,
-        ))
+    fn claims(&self, file_name: &str, _parent: &str) -> bool {
+        file_name == "Cargo.lock"
+    }
+    fn parse(&self, i: &LockfileInput<'_>) -> Result<Lockfile, MaterialsError> {
+        parse_cargo_lock_bytes(i.path, i.name, i.bytes)
     }
 }
 
@@ -67,7 +65,7 @@ pub fn parse_cargo_lock_bytes(
     name: &str,
     bytes: &[u8],
 ) -> Result<Lockfile, MaterialsError> {
-    parse_cargo_lock_str(sbom::utf8(bytes, path)?, path, name)
+    parse_cargo_lock_str(super::utf8(bytes, path)?, path, name)
 }
 
 fn key(name: &str, version: &str, source: Option<&cargo_lock::SourceId>) -> String {
@@ -77,14 +75,64 @@ fn key(name: &str, version: &str, source: Option<&cargo_lock::SourceId>) -> Stri
     }
 }
 
+/// A `cargo-lock` error as [`MaterialsError::Malformed`]: the line and column of a TOML error
+/// (never the quoted source line, which may hold a URL with a token), the key on that line as
+/// the field, and an unknown format version named as such.
+fn cargo_error(text: &str, path: &Path, e: &cargo_lock::Error) -> MaterialsError {
+    let msg = e.to_string();
+    let malformed = |line: Option<usize>, column: Option<usize>, field: &str, reason: String| {
+        MaterialsError::Malformed {
+            path: path.to_path_buf(),
+            line,
+            column,
+            field: field.to_string(),
+            reason,
+        }
+    };
+    if let Some(v) = msg.split("invalid Cargo.lock format version: ").nth(1) {
+        let (line, column) = super::position_of(text, "version");
+        return malformed(
+            line,
+            column,
+            "version",
+            format!(
+                "unknown version {} (known: 1, 2, 3, 4)",
+                v.trim().trim_matches('`')
+            ),
+        );
+    }
+    if let Some(at) = msg.split("at line ").nth(1) {
+        let mut nums = at
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|s| !s.is_empty())
+            .filter_map(|s| s.parse::<usize>().ok());
+        let (line, column) = (nums.next(), nums.next());
+        let field = line
+            .and_then(|l| text.lines().nth(l.saturating_sub(1)))
+            .and_then(|l| l.split_once('='))
+            .map(|(k, _)| k.trim().to_string())
+            .unwrap_or_else(|| "Cargo.lock".into());
+        let reason = msg
+            .lines()
+            .rev()
+            .find(|l| {
+                !l.trim().is_empty() && !l.trim_start().starts_with('|') && !l.contains(" | ")
+            })
+            .unwrap_or("invalid TOML")
+            .trim()
+            .to_string();
+        return malformed(line, column, &field, reason);
+    }
+    parse_error(path, msg)
+}
+
 /// Parses `Cargo.lock` text.
 pub fn parse_cargo_lock_str(
     text: &str,
     path: &Path,
     name: &str,
 ) -> Result<Lockfile, MaterialsError> {
-    let lock =
-        cargo_lock::Lockfile::from_str(text).map_err(|e| parse_error(path, e.to_string()))?;
+    let lock = cargo_lock::Lockfile::from_str(text).map_err(|e| cargo_error(text, path, &e))?;
     let version = match lock.version {
         cargo_lock::ResolveVersion::V1 => 1,
         cargo_lock::ResolveVersion::V2 => 2,

@@ -1,0 +1,63 @@
+//! Strict parsing: each malformed class is an error naming `file:line[:column]` and the field,
+//! with the exact message.
+
+fn msgs(cases: &[(&str, &str)]) -> Vec<String> {
+    let owned: Vec<(&str, Vec<u8>)> = cases
+        .iter()
+        .map(|(f, t)| (*f, t.as_bytes().to_vec()))
+        .collect();
+    crate::each_fails_naming_the_file(&owned)
+}
+
+/// Wrong types, unknown versions, empty and truncated files, lines pip rejects, unparsable
+/// hashes: one exact message each.
+#[test]
+fn each_malformed_class_has_its_exact_message() {
+    let cases = [
+        ("package-lock.json", "{\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"node_modules/a\": {\"version\": 3}\n  }\n}\n"),
+        ("package-lock.json", "{\n  \"lockfileVersion\": 7,\n  \"packages\": {}\n}\n"),
+        ("package-lock.json", ""),
+        ("package-lock.json", "{\n  \"lockfileVersion\": 3,\n  \"packages\": {\n"),
+        ("package-lock.json", "{\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"node_modules/a\": {\"version\": \"1.0.0\", \"integrity\": \"sha512-!!\"}\n  }\n}\n"),
+        ("bun.lock", "{\n  \"lockfileVersion\": \"1\",\n}\n"),
+        ("Cargo.lock", "version = 4\n[[package]]\nname = 3\n"),
+        ("Cargo.lock", "version = 9\n"),
+        ("Cargo.lock", ""),
+        ("uv.lock", "version = 1\n[[package]]\nname = 3\n"),
+        ("uv.lock", "version = 9\n"),
+        ("uv.lock", ""),
+        ("poetry.lock", "[[package]]\nname = \"a\"\nversion = 1\n"),
+        ("Pipfile.lock", "{\"default\": {\"a\": {\"version\": 1}}}"),
+        ("pnpm-lock.yaml", "lockfileVersion: '99.0'\n"),
+        ("pnpm-lock.yaml", ""),
+        ("yarn.lock", ""),
+        ("requirements.txt", "flask==3.0.0\nrequests=2.0\n"),
+        ("requirements.txt", "flask==3.0.0 --hash=md5:abc\n"),
+        ("go.mod", "module x\nrequire (\n  a v1.0.0\n"),
+        ("go.sum", "github.com/x/y v1.0.0 h1:not-base64!\n"),
+    ];
+    let want = [
+        "`package-lock.json:4:35`: `packages.node_modules/a.version`: invalid type: integer `3`, expected a string",
+        "`package-lock.json:2:3`: `lockfileVersion`: unknown version 7 (known: 1, 2, 3)",
+        "`package-lock.json:1:1`: `package-lock.json`: the file is empty",
+        "`package-lock.json:4`: `packages.?`: EOF while parsing an object",
+        "`package-lock.json:4:44`: `integrity`: not a Subresource Integrity value (`sha512-<base64>`)",
+        "`bun.lock:2:22`: `bun.lock`: invalid type: string \"1\", expected u64",
+        "`Cargo.lock:3:8`: `name`: invalid type: integer `3`, expected a string",
+        "`Cargo.lock:1:1`: `version`: unknown version 9 (known: 1, 2, 3, 4)",
+        "`Cargo.lock:1:1`: `Cargo.lock`: the file is empty",
+        "cannot parse `uv.lock`: `package[0]` has no `name`",
+        "cannot parse `uv.lock`: `version`: unknown version 9 (known: 1)",
+        "`uv.lock:1:1`: `uv.lock`: the file is empty",
+        "cannot parse `poetry.lock`: no `[metadata]` table (not a poetry.lock, or truncated)",
+        "cannot parse `Pipfile.lock`: no `_meta` (not a Pipfile.lock)",
+        "`pnpm-lock.yaml:1:1`: `lockfileVersion`: unknown version 99.0 (known: 5.x, 6.x, 7.x, 9.x)",
+        "`pnpm-lock.yaml:1:1`: `pnpm-lock.yaml`: the file is empty",
+        "`yarn.lock:1:1`: `yarn.lock`: the file is empty",
+        "`requirements.txt:2`: `requirement`: invalid version specifier in `requests=2.0`",
+        "`requirements.txt:1`: `--hash`: `md5:abc` is not `sha256:<hex>`, `sha384:<hex>` or `sha512:<hex>`",
+        "cannot parse `go.mod`: unterminated `(` block",
+        "cannot parse `go.sum`: line 1: `h1:` hash is not base64 SHA-256",
+    ];
+    assert_eq!(msgs(&cases), want);
+}
