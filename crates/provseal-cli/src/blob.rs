@@ -75,6 +75,19 @@ pub fn sign(args: SignBlobArgs) -> Result<ExitStatus, Failure> {
 pub fn verify(args: VerifyBlobArgs) -> Result<ExitStatus, Failure> {
     let (key, minisign_key) = keys::read_public_key(&args.key)?;
     let sig = fs_err::read(&args.signature).context("cannot read the signature")?;
+    if sig.first() == Some(&b'{') && std::str::from_utf8(&sig).is_ok() {
+        // JSON text is never a raw signature: a Sigstore bundle, or an error.
+        let value: serde_json::Value = serde_json::from_slice(&sig)
+            .with_context(|| format!("`{}` is not valid JSON", args.signature.display()))?;
+        if !provseal_sigstore::looks_like_bundle(&value) {
+            return Err(anyhow!(
+                "`{}` is JSON but not a Sigstore bundle (no bundle `mediaType`)",
+                args.signature.display()
+            )
+            .into());
+        }
+        return verify_bundle(&args, &sig, &value, &key);
+    }
     let data = open_data(&args.file)?;
     let result = if minisign::is_minisig(&sig) {
         let text = String::from_utf8(sig)
@@ -86,23 +99,90 @@ pub fn verify(args: VerifyBlobArgs) -> Result<ExitStatus, Failure> {
         minisign::verify(data, &text, &pk)
             .map(|v| format!("trusted comment: {}", v.trusted_comment))
     } else {
-        minisign::verify_raw(data, &sig, &key).map(|()| "raw signature".to_string())
+        minisign::verify_raw(data, &cosign_base64_or_raw(sig), &key)
+            .map(|()| "raw signature".to_string())
     };
     match result {
-        Ok(detail) => {
-            println!(
-                "{}: verified: signed by key {} ({detail})",
-                args.file.display(),
-                key.key_id().get(..16).unwrap_or_default()
-            );
-            Ok(ExitStatus::Success)
-        }
+        Ok(detail) => Ok(verified(&args.file, &key, &detail)),
         Err(minisign::MinisignError::Read(e)) => Err(anyhow::Error::new(e)
             .context(format!("cannot read `{}`", args.file.display()))
             .into()),
         Err(e) if e.exit_status() == ExitStatus::Error => Err(Failure::from(
             anyhow::Error::new(e).context(format!("`{}` is malformed", args.signature.display())),
         )),
+        Err(e) => {
+            println!("{}: {e}", args.file.display());
+            Ok(e.exit_status())
+        }
+    }
+}
+
+/// The one line `verify-blob` prints for a verified file.
+fn verified(file: &Path, key: &PublicKey, detail: &str) -> ExitStatus {
+    println!(
+        "{}: verified: signed by key {} ({detail})",
+        file.display(),
+        key.key_id().get(..16).unwrap_or_default()
+    );
+    ExitStatus::Success
+}
+
+/// cosign's `--output-signature` file is the DER signature in base64 text; a raw signature file
+/// holds the bytes themselves (a binary DER or Ed25519 signature is never all base64 text).
+fn cosign_base64_or_raw(sig: Vec<u8>) -> Vec<u8> {
+    use base64::Engine as _;
+    let text = sig.trim_ascii();
+    match base64::engine::general_purpose::STANDARD.decode(text) {
+        Ok(decoded) if !text.is_empty() => decoded,
+        _ => sig,
+    }
+}
+
+/// `verify-blob` with a key-signed Sigstore bundle as the signature (a message signature over
+/// the file, or a DSSE envelope whose statement names the file), checked with `key`. The key
+/// alone decides: no log entry or timestamp is needed or trusted. A DSSE bundle needs only the
+/// file's digest (hashed streaming, any size); a message signature is over the bytes themselves.
+fn verify_bundle(
+    args: &VerifyBlobArgs,
+    bundle: &[u8],
+    value: &serde_json::Value,
+    key: &PublicKey,
+) -> Result<ExitStatus, Failure> {
+    use provseal_sigstore::{ArtifactInput, BundleSigner, TrustedRoot, VerifyOptions};
+    open_data(&args.file)?;
+    let (digest, data);
+    let artifact = if value.get("dsseEnvelope").is_some() {
+        let set = provseal_crypto::hash::hash_file(
+            &args.file,
+            &[provseal_crypto::hash::HashAlgorithm::Sha256],
+        )
+        .with_context(|| format!("cannot read `{}`", args.file.display()))?;
+        digest = set.get("sha256").unwrap_or_default().to_string();
+        ArtifactInput::Digest {
+            alg: "sha256",
+            hex: &digest,
+        }
+    } else {
+        data = fs_err::read(&args.file).context("cannot read the file to sign or verify")?;
+        ArtifactInput::Bytes(&data)
+    };
+    let name = args.signature.display().to_string();
+    let trust = TrustedRoot::production().map_err(anyhow::Error::new)?;
+    let result = provseal_sigstore::verify_bundle(
+        bundle,
+        &name,
+        &artifact,
+        &trust,
+        BundleSigner::Key(key),
+        &VerifyOptions::default(),
+    );
+    match result {
+        Ok(_) => Ok(verified(
+            &args.file,
+            key,
+            &format!("Sigstore bundle `{name}`"),
+        )),
+        Err(e) if e.exit_status() == ExitStatus::Error => Err(Failure::from(anyhow::Error::new(e))),
         Err(e) => {
             println!("{}: {e}", args.file.display());
             Ok(e.exit_status())

@@ -34,7 +34,16 @@ fn payload_of(doc: &AttestationDoc) -> Result<(String, Vec<u8>, Vec<String>), Fa
                 .get("dsseEnvelope")
                 .ok_or_else(|| anyhow!("this bundle holds a message signature, not a statement"))?;
             let env = provseal_model::dsse::Envelope::from_value(env_value)?;
-            let ids = key_ids(&env);
+            let mut ids = key_ids(&env);
+            // A key-signed bundle names its key by the public-key hint (cosign and provseal
+            // leave the envelope's keyid out).
+            if let Some(hint) = v
+                .pointer("/verificationMaterial/publicKey/hint")
+                .and_then(Value::as_str)
+                .filter(|h| !ids.iter().any(|id| id == h))
+            {
+                ids.push(hint.to_string());
+            }
             Ok((env.payload_type, env.payload, ids))
         }
         AttestationDoc::UnsignedStatement(raw) => Ok((String::new(), raw.clone(), Vec::new())),

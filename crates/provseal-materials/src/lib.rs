@@ -24,6 +24,7 @@ use provseal_model::ResourceDescriptor;
 
 pub mod discover;
 pub mod env_vars;
+pub mod files;
 pub mod git;
 pub mod lockfile;
 pub mod purl;

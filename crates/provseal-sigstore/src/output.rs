@@ -49,14 +49,15 @@ struct Dsse<'a> {
 #[derive(Serialize)]
 struct Sig {
     sig: String,
-    keyid: String,
 }
 
 /// Wraps a DSSE envelope signed by `key` as a key-signed Sigstore bundle v0.3: media type
 /// [`BUNDLE_V03`], `verificationMaterial.publicKey.hint` = [`public_key_hint`], no log
-/// entries (`tlogEntries: []`), and the envelope with its one signature's `keyid` set to the
-/// hint (the bundle format requires them equal; `keyid` is outside the signed PAE, so this
-/// does not touch the signature). The signature is verified with `key` first.
+/// entries (`tlogEntries: []`), and the envelope with its one signature and no `keyid`, as
+/// cosign writes it: cosign's DSSE verifier drops a signature whose `keyid` is not the key's
+/// SSH-style fingerprint, so any other value makes `cosign verify-blob-attestation --key` fail
+/// ("accepted signatures do not match threshold"). The key is named by the hint alone. The
+/// signature is verified with `key` first.
 ///
 /// Returns one line of JSON (no trailing newline).
 pub fn key_signed_bundle(envelope: &Envelope, key: &PublicKey) -> Result<Vec<u8>, SigstoreError> {
@@ -77,7 +78,7 @@ pub fn key_signed_bundle(envelope: &Envelope, key: &PublicKey) -> Result<Vec<u8>
     let bundle = Bundle {
         media_type: BUNDLE_V03,
         verification_material: Material {
-            public_key: Hint { hint: hint.clone() },
+            public_key: Hint { hint },
             tlog_entries: [],
         },
         dsse_envelope: Dsse {
@@ -85,7 +86,6 @@ pub fn key_signed_bundle(envelope: &Envelope, key: &PublicKey) -> Result<Vec<u8>
             payload_type: &envelope.payload_type,
             signatures: [Sig {
                 sig: b64.encode(&signature.sig),
-                keyid: hint,
             }],
         },
     };

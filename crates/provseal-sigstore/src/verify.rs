@@ -828,6 +828,19 @@ fn verify_key_only(
                     "a key-signed message signature without log entry needs the artifact bytes",
                 ));
             };
+            // The bundle's `messageDigest` is outside the signature, but a bundle that names
+            // another artifact than the one signed is refused, as cosign refuses it.
+            if let Some(md) = &ms.message_digest {
+                let alg = alg_name(md.algorithm);
+                let actual = crate::artifact::hash_hex(alg, blob).unwrap_or_default();
+                let claimed = hex::encode(md.digest.as_bytes());
+                if actual != claimed {
+                    return Err(SigstoreError::ArtifactMismatch {
+                        artifact: format!("{alg}:{actual}"),
+                        signed: vec![format!("{alg}:{claimed}")],
+                    });
+                }
+            }
             key.verify(blob, ms.signature.as_bytes()).map_err(bad_sig)?;
             let digest = [(
                 "sha256".to_string(),

@@ -151,10 +151,6 @@ mod tests {
         assert_eq!(found, vec![vec!["a".to_owned(), "b".into(), "c".into()]]);
     }
 
-    /// Crates whose known cycles are being removed on another branch (provseal-materials: the
-    /// lockfile registry rewrite removes `sbom ↔ cargo/node`). Drop an entry once that lands.
-    const PENDING: &[&str] = &["provseal-materials"];
-
     #[test]
     fn no_module_import_cycles() {
         let crates = crate::workspace_root().join("crates");
@@ -162,10 +158,6 @@ mod tests {
         for entry in std::fs::read_dir(&crates).unwrap().flatten() {
             let src = entry.path().join("src");
             let name = entry.file_name().to_string_lossy().into_owned();
-            if PENDING.contains(&name.as_str()) {
-                eprintln!("{name}: module cycles not checked (pending its rewrite)");
-                continue;
-            }
             if src.is_dir() {
                 for cycle in cycles(&module_edges(&src)) {
                     all.push(format!("{}: {}", name, cycle.join(" → ")));

@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod blob;
+mod cosign;
 mod cosign_stack;
 mod detached;
 mod e2e;
@@ -12,6 +13,20 @@ mod run;
 mod shapes;
 mod sigstore;
 mod slsa;
+mod slsa_verifier;
 mod snapshots;
 
 pub(crate) use provseal_testsupport::Project;
+
+/// Runs a command to completion: (exit code, stdout + stderr).
+pub(crate) fn exit_and_output(mut c: std::process::Command) -> (i32, String) {
+    let out = c.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}

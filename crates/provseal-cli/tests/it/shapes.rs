@@ -168,10 +168,10 @@ fn per_subject_and_sigstore_bundle_shapes() {
         bundle["mediaType"],
         "application/vnd.dev.sigstore.bundle.v0.3+json"
     );
-    assert_eq!(
-        bundle["dsseEnvelope"]["signatures"][0]["keyid"],
-        bundle["verificationMaterial"]["publicKey"]["hint"]
-    );
+    assert!(bundle["verificationMaterial"]["publicKey"]["hint"].is_string());
+    assert!(bundle["dsseEnvelope"]["signatures"][0]
+        .get("keyid")
+        .is_none());
     let (c, out, err) = prj.run(&[
         "verify",
         "dist/tool-1.0.whl",

@@ -1,14 +1,16 @@
-//! cosign keys. cosign itself cannot be installed here (no Go toolchain), so the keys are made
-//! with the reference algorithm by `tests/helpers/make_cosign_key.py` (PyPI `pynacl` +
-//! `cryptography`, scrypt from hashlib), plus one key that the real cosign 2.x generated,
-//! published as a test fixture.
+//! cosign keys, made by the real cosign: the committed pairs in `tests/data/cosign/` (cosign
+//! v3.1.2, see its README), a key cosign 2.x generated (a published test fixture), and, when
+//! cosign is installed (`scripts/install-peers cosign`), a fresh `cosign generate-key-pair` per
+//! run, with signatures checked both ways (provseal signs → `cosign verify-blob`; `cosign
+//! sign-blob` signs → provseal verifies).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use base64::Engine as _;
 use provseal_crypto::cosign::{decrypt_cosign_key, is_cosign_key};
-use provseal_crypto::KeyPairSigner;
-use provseal_crypto::{CryptoError, KeyAlgorithm, PublicKey, Signer};
+use provseal_crypto::{CryptoError, KeyAlgorithm, KeyPairSigner, PublicKey, Signer};
+use provseal_testsupport::stack::peer_bin;
 
 use crate::signer_suite::{pem_body_lines, suite};
 
@@ -27,97 +29,182 @@ OURRVjNQMk9ndDFDaVFHeGg1VXhUZytGc3c9PSJ9
 -----END ENCRYPTED SIGSTORE PRIVATE KEY-----
 ";
 
-fn helper() -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/helpers/make_cosign_key.py")
+/// The passphrase of `tests/data/cosign/v3.1.2-passphrase.key`.
+const PASS: &str = "cosign-test-passphrase";
+
+fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/cosign")
+        .join(name)
 }
 
-fn have_pynacl(test: &str) -> bool {
-    provseal_testsupport::require_tool(test, "python3", &["-c", "import nacl.secret, cryptography"])
-}
-
-fn make_key(dir: &Path, pass: &str, alg: &str, label: &str, n: u32) {
-    let out = Command::new("python3")
-        .arg(helper())
-        .arg(dir)
-        .args([pass, alg, label, &n.to_string()])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "make_cosign_key.py: {}",
-        String::from_utf8_lossy(&out.stderr)
+/// Loads `key_pem` with `pass`, checks it is the private half of `pub_pem`, signs and verifies,
+/// and runs the signer suite with the key's text and the passphrase as secrets.
+fn check_pair(label: &str, key_pem: &[u8], pub_pem: &[u8], pass: &str) -> KeyPairSigner {
+    assert!(is_cosign_key(key_pem), "{label}");
+    let cosign_pub = PublicKey::from_pem(pub_pem).unwrap();
+    let signer = KeyPairSigner::from_cosign_key(key_pem, pass.as_bytes(), "cosign.key").unwrap();
+    assert_eq!(signer.public_key().algorithm(), KeyAlgorithm::EcdsaP256);
+    assert_eq!(
+        signer.key_id(),
+        cosign_pub.key_id(),
+        "{label}: cosign.pub is not the key's public half"
     );
+    let sig = signer.sign(b"artifact bytes").unwrap();
+    cosign_pub.verify(b"artifact bytes", &sig).unwrap();
+    let text = String::from_utf8(key_pem.to_vec()).unwrap();
+    let mut secrets = pem_body_lines(&text);
+    if !pass.is_empty() {
+        secrets.push(pass.to_owned());
+    }
+    let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    suite(label, &signer, &refs);
+    signer
 }
 
 #[test]
-fn real_cosign_key_decrypts() {
+fn real_cosign_2_key_decrypts() {
     assert!(is_cosign_key(REAL_COSIGN_KEY.as_bytes()));
     let signer =
         KeyPairSigner::from_cosign_key(REAL_COSIGN_KEY.as_bytes(), b"", "cosign.key").unwrap();
     assert_eq!(signer.public_key().algorithm(), KeyAlgorithm::EcdsaP256);
-    suite(
-        "real cosign key",
-        &signer,
-        &pem_body_lines(REAL_COSIGN_KEY)
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
+    let secrets = pem_body_lines(REAL_COSIGN_KEY);
+    let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    suite("cosign 2.x key", &signer, &refs);
 }
 
 #[test]
-fn reference_made_cosign_keys_load_sign_and_verify_with_cosign_pub() {
-    if !have_pynacl("reference_made_cosign_keys_load_sign_and_verify_with_cosign_pub") {
+fn cosign_3_generated_keys_load_and_sign() {
+    for (stem, pass) in [("v3.1.2-passphrase", PASS), ("v3.1.2-empty", "")] {
+        let key = std::fs::read(data(&format!("{stem}.key"))).unwrap();
+        let public = std::fs::read(data(&format!("{stem}.pub"))).unwrap();
+        check_pair(stem, &key, &public, pass);
+    }
+    // A wrong passphrase fails clearly, names the input and does not echo the passphrase.
+    let key = std::fs::read(data("v3.1.2-passphrase.key")).unwrap();
+    let err = KeyPairSigner::from_cosign_key(&key, b"wrong", "ci/cosign.key").unwrap_err();
+    assert!(
+        matches!(&err, CryptoError::WrongPassphrase { input } if input == "ci/cosign.key"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("wrong passphrase"), "{err}");
+    assert!(!err.to_string().contains(PASS));
+}
+
+#[test]
+fn cosign_sign_blob_signature_verifies_with_the_cosign_pub() {
+    // `cosign sign-blob --key` (committed bundle): ECDSA over the file, DER signature.
+    let bundle: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(data("signed.txt.sigstore.json")).unwrap()).unwrap();
+    let sig = base64::engine::general_purpose::STANDARD
+        .decode(bundle["messageSignature"]["signature"].as_str().unwrap())
+        .unwrap();
+    let public =
+        PublicKey::from_pem(std::fs::read(data("v3.1.2-passphrase.pub")).unwrap()).unwrap();
+    let signed = std::fs::read(data("signed.txt")).unwrap();
+    public.verify(&signed, &sig).unwrap();
+    assert!(public.verify(b"another file", &sig).is_err());
+}
+
+/// Runs cosign with `COSIGN_PASSWORD` and checks it succeeded; returns stdout + stderr.
+fn cosign(bin: &Path, dir: &Path, pass: &str, args: &[&str]) -> String {
+    let out = Command::new(bin)
+        .args(args)
+        .current_dir(dir)
+        .env("COSIGN_PASSWORD", pass)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "cosign {args:?}: {text}");
+    text
+}
+
+#[test]
+fn fresh_cosign_generate_key_pair_both_ways() {
+    let Some(bin) = peer_bin("cosign") else {
         return;
-    }
-    let pass = "cosign-test-passphrase";
-    for (alg, label, n, expect) in [
-        ("p256", "sigstore", 32768, KeyAlgorithm::EcdsaP256),
-        ("p256", "cosign", 32768, KeyAlgorithm::EcdsaP256),
-        ("ed25519", "sigstore", 32768, KeyAlgorithm::Ed25519),
-    ] {
-        let tmp = tempfile::tempdir().unwrap();
-        make_key(tmp.path(), pass, alg, label, n);
-        let key_pem = std::fs::read(tmp.path().join("cosign.key")).unwrap();
-        let pub_pem = std::fs::read(tmp.path().join("cosign.pub")).unwrap();
-        assert!(is_cosign_key(&key_pem));
-        let cosign_pub = PublicKey::from_pem(&pub_pem).unwrap();
-        let signer =
-            KeyPairSigner::from_cosign_key(&key_pem, pass.as_bytes(), "cosign.key").unwrap();
-        assert_eq!(signer.public_key().algorithm(), expect);
-        assert_eq!(
-            signer.key_id(),
-            cosign_pub.key_id(),
-            "{alg}/{label}: cosign.pub is not the key's public half"
-        );
-        let sig = signer.sign(b"artifact bytes").unwrap();
-        cosign_pub.verify(b"artifact bytes", &sig).unwrap();
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let pass = "fresh passphrase";
+    cosign(&bin, dir, pass, &["generate-key-pair"]);
+    let key = std::fs::read(dir.join("cosign.key")).unwrap();
+    let public = std::fs::read(dir.join("cosign.pub")).unwrap();
+    let signer = check_pair("fresh cosign key", &key, &public, pass);
 
-        let text = String::from_utf8(key_pem.clone()).unwrap();
-        let mut secrets = pem_body_lines(&text);
-        secrets.push(pass.to_owned());
-        let refs: Vec<&str> = secrets.iter().map(String::as_str).collect();
-        suite(&format!("cosign {alg}/{label}/N={n}"), &signer, &refs);
+    // provseal signs the file; cosign verifies the base64 signature with cosign.pub.
+    std::fs::write(
+        dir.join("file.txt"),
+        b"signed by provseal with a cosign key\n",
+    )
+    .unwrap();
+    let sig = signer
+        .sign(b"signed by provseal with a cosign key\n")
+        .unwrap();
+    std::fs::write(
+        dir.join("file.sig"),
+        base64::engine::general_purpose::STANDARD.encode(&sig),
+    )
+    .unwrap();
+    let args = [
+        "verify-blob",
+        "--key",
+        "cosign.pub",
+        "--signature",
+        "file.sig",
+        "--insecure-ignore-tlog",
+        "file.txt",
+    ];
+    let text = cosign(&bin, dir, "", &args);
+    assert!(text.contains("Verified OK"), "{text}");
+    // ...and says no to another file
+    std::fs::write(dir.join("file.txt"), b"another file\n").unwrap();
+    let out = Command::new(&bin)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        !out.status.success(),
+        "cosign accepted a signature of another file"
+    );
 
-        // A wrong passphrase fails clearly and names the input (checked once: scrypt is slow
-        // in an unoptimised test build; N=65536, cosign 2.x, is covered by the real key).
-        if label == "sigstore" && alg == "p256" {
-            let err =
-                KeyPairSigner::from_cosign_key(&key_pem, b"wrong", "ci/cosign.key").unwrap_err();
-            assert!(
-                matches!(&err, CryptoError::WrongPassphrase { input } if input == "ci/cosign.key"),
-                "{err}"
-            );
-            assert!(err.to_string().contains("wrong passphrase"), "{err}");
-            assert!(!err.to_string().contains(pass));
-        }
-    }
+    // cosign signs with the same key (no upload); provseal verifies with cosign.pub.
+    cosign(
+        &bin,
+        dir,
+        pass,
+        &[
+            "sign-blob",
+            "--key",
+            "cosign.key",
+            "--bundle",
+            "file.sigstore.json",
+            "--use-signing-config=false",
+            "--tlog-upload=false",
+            "-y",
+            "file.txt",
+        ],
+    );
+    let bundle: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("file.sigstore.json")).unwrap()).unwrap();
+    let sig = base64::engine::general_purpose::STANDARD
+        .decode(bundle["messageSignature"]["signature"].as_str().unwrap())
+        .unwrap();
+    let cosign_pub = PublicKey::from_pem(&public).unwrap();
+    cosign_pub.verify(b"another file\n", &sig).unwrap();
+    assert!(cosign_pub
+        .verify(b"signed by provseal with a cosign key\n", &sig)
+        .is_err());
 }
 
 #[test]
 fn corrupted_cosign_key_is_rejected() {
     // Flip one character of the ciphertext inside the JSON: the secretbox no longer opens.
-    use base64::Engine as _;
     let b64 = pem_body_lines(REAL_COSIGN_KEY).concat();
     let json = base64::engine::general_purpose::STANDARD
         .decode(b64)

@@ -77,7 +77,7 @@ struct Workspace {
 fn key_position(text: &str, key: &str) -> (Option<usize>, Option<usize>) {
     match text.find(&format!("\"{key}\":")) {
         Some(off) => {
-            let (l, c) = crate::discover::line_col(text, off);
+            let (l, c) = crate::files::line_col(text, off);
             (Some(l), Some(c))
         }
         None => (None, None),

@@ -56,7 +56,7 @@ impl LockfileReader for CargoReader {
 
 /// Reads and parses a `Cargo.lock`; `name` is the path recorded in annotations.
 pub fn parse_cargo_lock(path: &Path, name: &str) -> Result<Lockfile, MaterialsError> {
-    parse_cargo_lock_bytes(path, name, &crate::discover::read_regular_file(path)?)
+    parse_cargo_lock_bytes(path, name, &crate::files::read_regular_file(path)?)
 }
 
 /// [`parse_cargo_lock`] over bytes already read.

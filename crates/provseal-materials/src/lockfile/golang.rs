@@ -93,7 +93,7 @@ pub fn golang_purl(module: &str, version: &str) -> String {
 /// Reads and parses `go.sum` or `go.mod` (by file name); the sibling file, when present and
 /// parsable, refines the result as described in the module docs.
 pub fn parse_go_file(path: &Path, name: &str) -> Result<Lockfile, MaterialsError> {
-    parse_go_file_bytes(path, name, &crate::discover::read_regular_file(path)?)
+    parse_go_file_bytes(path, name, &crate::files::read_regular_file(path)?)
 }
 
 /// [`parse_go_file`] over bytes already read.
@@ -106,7 +106,7 @@ pub fn parse_go_file_bytes(
     let is_sum = path.file_name().is_some_and(|n| n == "go.sum");
     let sibling = path.with_file_name(if is_sum { "go.mod" } else { "go.sum" });
     let sibling_bytes = if sibling.is_file() {
-        crate::discover::read_regular_file(&sibling).ok()
+        crate::files::read_regular_file(&sibling).ok()
     } else {
         None
     };

@@ -118,7 +118,7 @@ fn redact_error(e: MaterialsError) -> MaterialsError {
 pub fn position_of(text: &str, needle: &str) -> (Option<usize>, Option<usize>) {
     match text.find(needle) {
         Some(off) => {
-            let (l, c) = crate::discover::line_col(text, off);
+            let (l, c) = crate::files::line_col(text, off);
             (Some(l), Some(c))
         }
         None => (None, None),
@@ -159,7 +159,7 @@ fn json_error(path: &Path, field: String, inner: serde_json::Error) -> Materials
 }
 
 /// What a reader gets: the file, already read once (bounded by
-/// [`crate::discover::MAX_LOCKFILE_SIZE`]).
+/// [`crate::files::MAX_LOCKFILE_SIZE`]).
 #[derive(Debug, Clone, Copy)]
 pub struct LockfileInput<'a> {
     /// The source root (for names of files a lockfile includes, and the containment check).

@@ -90,7 +90,7 @@ impl LockfileReader for PnpmReader {
 /// `pnpm-lock.yaml`, else `package-lock.json` / `.package-lock.json`). `name` is the path
 /// recorded in annotations.
 pub fn parse_lockfile(path: &Path, name: &str) -> Result<Lockfile, MaterialsError> {
-    parse_lockfile_bytes(path, name, &crate::discover::read_regular_file(path)?)
+    parse_lockfile_bytes(path, name, &crate::files::read_regular_file(path)?)
 }
 
 /// [`parse_lockfile`] over bytes already read.
@@ -750,7 +750,7 @@ fn read_package_json(lockfile: &Path) -> Option<Map<String, Value>> {
     if !p.is_file() {
         return None;
     }
-    let bytes = crate::discover::read_regular_file(&p).ok()?;
+    let bytes = crate::files::read_regular_file(&p).ok()?;
     match serde_json::from_slice(&bytes).ok()? {
         Value::Object(m) => Some(m),
         _ => None,

@@ -29,7 +29,7 @@ use provseal_model::{DigestSet, ResourceDescriptor};
 use serde_json::{Map, Value};
 
 use super::{IncludedFile, Lockfile, LockfileInput, LockfileReader, Package};
-use crate::discover::{display_name, read_regular_file, sha256_hex};
+use crate::files::{display_name, read_regular_file, sha256_hex};
 use crate::git::strip_credentials;
 use crate::purl::{normalize_pypi_name, package_url_with_qualifiers};
 use crate::{IncludeRefusal, MaterialsError, Warning};
@@ -356,7 +356,7 @@ impl ReqWalk<'_> {
             reason,
         };
         let base = from.parent().unwrap_or(Path::new("."));
-        let joined = crate::discover::lexical_normalize(&base.join(target));
+        let joined = crate::files::lexical_normalize(&base.join(target));
         let canonical =
             std::fs::canonicalize(&joined).map_err(|_| refuse(IncludeRefusal::Missing))?;
         if !canonical.starts_with(self.root_canonical) {
