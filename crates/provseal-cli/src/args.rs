@@ -10,7 +10,8 @@ pub const DEFAULT_PKCS11_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 /// `provseal --version`: the version and the date of the Sigstore trusted-root snapshot inside.
 const LONG_VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
-    "\nSigstore production trusted root snapshot: 2025-10-21 (refresh: see docs/sigstore.md; override with --trusted-root)"
+    "\nSigstore production trusted root snapshot: 2025-10-21 (refresh: see docs/sigstore.md; override with --trusted-root)",
+    "\nSigstore public signing config (keyless): built in, services valid from 2025-07-04 (override with --signing-config)"
 );
 
 /// provseal: record, sign and verify build provenance (in-toto, SLSA, DSSE, Sigstore).
@@ -43,7 +44,7 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Verify one Sigstore bundle (the sigstore-conformance client protocol; exit code only).
     VerifyBundle(VerifyBundleArgs),
-    /// Write a detached signature of a file (minisign `.minisig`, or raw).
+    /// Write a detached signature of a file (minisign `.minisig`, raw, or keyless: a Sigstore bundle).
     SignBlob(SignBlobArgs),
     /// Policy files.
     Policy {
@@ -51,7 +52,7 @@ pub enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
-    /// Verify a detached signature (minisign `.minisig`, or raw) of a file.
+    /// Verify a detached signature of a file (minisign `.minisig`, raw, or a Sigstore bundle).
     VerifyBlob(VerifyBlobArgs),
 }
 
@@ -113,7 +114,7 @@ pub struct SignBlobArgs {
     /// Trusted comment (minisign; default: timestamp and file name).
     #[arg(long, value_name = "TEXT")]
     pub trusted_comment: Option<String>,
-    /// Output (default FILE.minisig or FILE.sig).
+    /// Output (default FILE.minisig or FILE.sig; FILE.sigstore.json with --keyless).
     #[arg(long, value_name = "SIG")]
     pub out: Option<PathBuf>,
     /// Replace the output file if it exists.
@@ -127,11 +128,23 @@ pub struct VerifyBlobArgs {
     /// The signed file.
     pub file: PathBuf,
     /// The signature (`.minisig` text, or raw bytes).
-    #[arg(long, value_name = "SIG")]
-    pub signature: PathBuf,
+    #[arg(
+        long,
+        value_name = "SIG",
+        required_unless_present = "bundle",
+        conflicts_with = "bundle"
+    )]
+    pub signature: Option<PathBuf>,
     /// The public key: SPKI PEM, or a minisign public key file.
-    #[arg(long, value_name = "PUB")]
-    pub key: PathBuf,
+    #[arg(long, value_name = "PUB", required_unless_present = "bundle")]
+    pub key: Option<PathBuf>,
+    /// A Sigstore bundle holding a message signature of the file (`sign-blob --keyless`,
+    /// `cosign sign-blob --bundle`); checked with the identity flags, or `--key`.
+    #[arg(long, value_name = "B")]
+    pub bundle: Option<PathBuf>,
+    /// Sigstore identity options (with --bundle).
+    #[command(flatten)]
+    pub identity: IdentityArgs,
 }
 
 /// Key operations.
@@ -190,8 +203,11 @@ pub struct KeyGenerateArgs {
 #[derive(Debug, Args)]
 pub struct SigningArgs {
     /// Signing key: a PEM file, `env://VAR` (PEM or base64 DER in a CI secret), or a `pkcs11:` URI.
-    #[arg(long, value_name = "KEYREF")]
-    pub key: String,
+    #[arg(long, value_name = "KEYREF", required_unless_present = "keyless")]
+    pub key: Option<String>,
+    /// Keyless options (`--keyless`: the CI's identity instead of a key).
+    #[command(flatten)]
+    pub keyless: KeylessArgs,
     /// Environment variable holding the passphrase of an encrypted key (cosign keys also read
     /// `COSIGN_PASSWORD`).
     #[arg(long, value_name = "VAR")]
@@ -208,6 +224,29 @@ pub struct SigningArgs {
         default_value = DEFAULT_PKCS11_MODULE
     )]
     pub pkcs11_module: PathBuf,
+}
+
+/// Keyless signing: a Fulcio certificate for the CI's identity, a log entry, a timestamp.
+#[derive(Debug, Args, Default)]
+pub struct KeylessArgs {
+    /// Sign with the CI's OIDC identity (Fulcio certificate + Rekor entry; bundle v0.3)
+    /// instead of a key.
+    #[arg(long, conflicts_with = "key")]
+    pub keyless: bool,
+    /// The identity token: the JWT itself, `@FILE`, or `env://VAR` (default: SIGSTORE_ID_TOKEN,
+    /// then the CI platform's own token: GitHub Actions, GitLab, Buildkite, CircleCI).
+    #[arg(long, value_name = "VALUE|@FILE|env://VAR", requires = "keyless")]
+    pub identity_token: Option<String>,
+    /// Sigstore signing config v0.2 naming Fulcio, Rekor and the TSA (default: the public
+    /// Sigstore instance, built in).
+    #[arg(long, value_name = "FILE", requires = "keyless")]
+    pub signing_config: Option<PathBuf>,
+    /// Use the signing config's Rekor log of this API version (1, or 2 with a TSA).
+    #[arg(long, value_name = "1|2", requires = "keyless")]
+    pub rekor_version: Option<u32>,
+    /// Show where the identity token was looked for, and the services used.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
 }
 
 /// Where the dependency snapshot looks (shared by `run` and `materials`).
@@ -466,4 +505,18 @@ pub struct InspectArgs {
     /// Print JSON on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    /// `--version` names the built-in signing config by the date of its newest service.
+    #[test]
+    fn version_shows_the_built_in_signing_config_date() {
+        let date = provseal_keyless::builtin_signing_config_date().unwrap_or_default();
+        assert!(
+            super::LONG_VERSION.contains(&format!("services valid from {date} ")),
+            "{} vs {date}",
+            super::LONG_VERSION
+        );
+    }
 }

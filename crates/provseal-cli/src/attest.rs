@@ -25,7 +25,7 @@ pub fn digest_algorithms(names: &[String]) -> Result<Vec<HashAlgorithm>, Failure
 /// Runs `provseal attest`.
 pub fn run(args: AttestArgs) -> Result<ExitStatus, Failure> {
     let digests = digest_algorithms(&args.subject.digest)?;
-    let signer = keys::open_signer(&args.signing)?;
+    let signer = keys::open_producer(&args.signing, &args.subject.subjects, &args.output)?;
     if let Some(out) = &args.output.out {
         emit::check_outputs_free(std::slice::from_ref(out), &args.output)?;
     }
@@ -37,7 +37,7 @@ pub fn run(args: AttestArgs) -> Result<ExitStatus, Failure> {
     if input.source.is_none() {
         eprintln!("note: not in a git work tree: the source is recorded as absent");
     }
-    let summary = emit::emit(&input, signer.as_ref(), &args.output)?;
+    let summary = emit::emit(&input, &signer, &args.output)?;
     if args.output.json {
         output::print_json(&summary)?;
     }

@@ -12,6 +12,75 @@ use serde_json::{json, Value};
 use crate::args::{OutputArgs, OutputFormat};
 use crate::Failure;
 
+/// What signs: a key, or the CI's identity (keyless).
+pub enum Producer {
+    /// A key (file, env, PKCS#11).
+    Key(Box<dyn Signer>),
+    /// The CI's identity; `resign` is the command that signs the same products again.
+    Keyless {
+        /// The signer.
+        signer: Box<provseal_keyless::KeylessSigner>,
+        /// `provseal attest --keyless …` for the same subjects and output.
+        resign: String,
+    },
+}
+
+impl Producer {
+    /// Who signs, for messages.
+    fn who(&self) -> String {
+        match self {
+            Producer::Key(k) => format!("key {}", k.key_id()),
+            Producer::Keyless { .. } => "the CI identity (keyless)".to_owned(),
+        }
+    }
+
+    /// The summary's signer fields.
+    fn summary(&self, v: &mut Value) {
+        match self {
+            Producer::Key(k) => v["keyId"] = json!(k.key_id()),
+            Producer::Keyless { .. } => v["keyless"] = json!(true),
+        }
+    }
+
+    fn format(&self, format: OutputFormat) -> OutputFormat {
+        match self {
+            Producer::Key(_) => format,
+            Producer::Keyless { .. } => OutputFormat::SigstoreBundle,
+        }
+    }
+
+    /// Signs one statement: the bytes of its attestation file (newline-terminated).
+    fn sign_file(&self, statement: &[u8], format: OutputFormat) -> Result<Vec<u8>, Failure> {
+        match self {
+            Producer::Key(k) => {
+                let envelope = provseal_attest::sign_statement(statement, k.as_ref())?;
+                file_bytes(&envelope, k.as_ref(), format)
+            }
+            Producer::Keyless { signer, .. } => {
+                let mut bytes = self.keyless(statement, signer)?;
+                bytes.push(b'\n');
+                Ok(bytes)
+            }
+        }
+    }
+
+    /// A keyless bundle over `statement`; the identity is printed.
+    fn keyless(
+        &self,
+        statement: &[u8],
+        signer: &provseal_keyless::KeylessSigner,
+    ) -> Result<Vec<u8>, Failure> {
+        let signed = signer
+            .sign_statement(statement, jiff::Timestamp::now())
+            .map_err(|e| match self {
+                Producer::Keyless { resign, .. } => crate::keyless::failure_after_build(e, resign),
+                Producer::Key(_) => crate::keyless::failure(e),
+            })?;
+        crate::keyless::print_identity(&signed, signer);
+        Ok(signed.json)
+    }
+}
+
 fn overwrite(out: &OutputArgs) -> Overwrite {
     if out.force {
         Overwrite::Allow
@@ -70,7 +139,7 @@ pub fn check_outputs_free(paths: &[PathBuf], out: &OutputArgs) -> Result<(), Fai
 /// Signs and writes `input` in the shape `out` asks for; returns the JSON summary.
 pub fn emit(
     input: &ProvenanceInput,
-    signer: &dyn Signer,
+    signer: &Producer,
     out: &OutputArgs,
 ) -> Result<Value, Failure> {
     // The summary lists the subjects only when it is printed (`--json`).
@@ -86,15 +155,21 @@ pub fn emit(
     if let Some(dir) = &out.batch {
         let statements = provseal_attest::build_statements_per_subject(input)?;
         let names: Vec<String> = input.subjects.iter().map(|(n, _)| n.clone()).collect();
-        let batch = provseal_batch::sign_batch_with(
+        let unsigned = provseal_batch::prepare_batch(
             statements,
             provseal_model::IN_TOTO_PAYLOAD_TYPE,
-            signer,
             &provseal_batch::BatchOptions {
                 created_on: input.finished_on.clone(),
                 builder_id: Some(input.builder_id.clone()),
             },
         )?;
+        let batch = match signer {
+            Producer::Key(k) => unsigned.sign(k.as_ref())?,
+            Producer::Keyless { signer: ks, .. } => {
+                let bundle = signer.keyless(unsigned.root_statement(), ks)?;
+                unsigned.with_root_bundle(&bundle)?
+            }
+        };
         let ow = if out.force {
             provseal_batch::Overwrite::Allow
         } else {
@@ -102,77 +177,75 @@ pub fn emit(
         };
         let files = provseal_batch::write_batch(dir, &batch, &names, ow)?;
         eprintln!(
-            "batch of {} statement(s) signed with one signature by key {} (root {}); wrote {} entries to `{}`",
+            "batch of {} statement(s) signed with one signature by {} (root {}); wrote {} entries to `{}`",
             batch.len(),
-            signer.key_id(),
+            signer.who(),
             batch.root_hex(),
             files.len(),
             dir.display()
         );
-        return Ok(json!({
+        let mut summary = json!({
             "shape": "batch",
             "directory": dir,
             "root": batch.root_hex(),
             "treeSize": batch.len(),
             "signingOperations": batch.signing_operations,
-            "keyId": signer.key_id(),
             "entries": files,
             "subjects": subjects,
-        }));
+        });
+        signer.summary(&mut summary);
+        return Ok(summary);
     }
+    let format = signer.format(out.format);
     if out.per_subject {
         let statements = provseal_attest::build_statements_per_subject(input)?;
         let paths: Vec<PathBuf> = input
             .subjects
             .iter()
-            .map(|(n, _)| PathBuf::from(format!("{n}{}", suffix(out.format))))
+            .map(|(n, _)| PathBuf::from(format!("{n}{}", suffix(format))))
             .collect();
         check_outputs_free(&paths, out)?;
         let mut signing_operations = 0usize;
         for (statement, path) in statements.iter().zip(&paths) {
-            let envelope = provseal_attest::sign_statement(statement, signer)?;
+            let bytes = signer.sign_file(statement, format)?;
             signing_operations += 1;
-            provseal_attest::write_atomic(
-                path,
-                &file_bytes(&envelope, signer, out.format)?,
-                overwrite(out),
-            )?;
+            provseal_attest::write_atomic(path, &bytes, overwrite(out))?;
         }
         eprintln!(
-            "attested {} artifact(s) one statement each, signed by key {}",
+            "attested {} artifact(s) one statement each, signed by {}",
             paths.len(),
-            signer.key_id()
+            signer.who()
         );
-        return Ok(json!({
+        let mut summary = json!({
             "shape": "per-subject",
             "outputs": paths,
             "signingOperations": signing_operations,
-            "keyId": signer.key_id(),
             "subjects": subjects,
-        }));
+        });
+        signer.summary(&mut summary);
+        return Ok(summary);
     }
     let statement = provseal_attest::build_statement(input)?;
-    let envelope = provseal_attest::sign_statement(&statement, signer)?;
     let path = out
         .out
         .clone()
-        .unwrap_or_else(|| default_out(&input.subjects, out.format));
-    provseal_attest::write_atomic(
-        &path,
-        &file_bytes(&envelope, signer, out.format)?,
-        overwrite(out),
-    )?;
+        .unwrap_or_else(|| default_out(&input.subjects, format));
+    // Before signing: a keyless signature is a public log entry.
+    check_outputs_free(std::slice::from_ref(&path), out)?;
+    let bytes = signer.sign_file(&statement, format)?;
+    provseal_attest::write_atomic(&path, &bytes, overwrite(out))?;
     eprintln!(
-        "attested {} subject(s) in one statement, signed by key {}, wrote `{}`",
+        "attested {} subject(s) in one statement, signed by {}, wrote `{}`",
         input.subjects.len(),
-        signer.key_id(),
+        signer.who(),
         path.display()
     );
-    Ok(json!({
+    let mut summary = json!({
         "shape": "multi-subject",
         "output": path,
         "signingOperations": 1,
-        "keyId": signer.key_id(),
         "subjects": subjects,
-    }))
+    });
+    signer.summary(&mut summary);
+    Ok(summary)
 }

@@ -53,9 +53,82 @@ fn payload_of(doc: &AttestationDoc) -> Result<(String, Vec<u8>, Vec<String>), Fa
 /// What `inspect` says about a bare statement: nothing is signed, and how to verify it.
 const UNSIGNED_NOTE: &str = "NOT SIGNED: nothing vouches for this statement; verify it with its detached signature: `provseal verify ARTIFACT --attestation FILE --signature SIG --key PUB` (or Sigstore identity flags)";
 
+/// The signing certificate of a bundle value (v0.3 `certificate`, or the first of an older
+/// bundle's chain), DER.
+fn bundle_certificate(bundle: &Value) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let vm = bundle.get("verificationMaterial")?;
+    let raw = vm
+        .pointer("/certificate/rawBytes")
+        .or_else(|| vm.pointer("/x509CertificateChain/certificates/0/rawBytes"))?
+        .as_str()?;
+    base64::engine::general_purpose::STANDARD.decode(raw).ok()
+}
+
+/// The certificate identity of a keyless document (a bundle, or a batch entry whose root is a
+/// bundle): SAN, issuer and every Fulcio extension by name. Not verified.
+fn certificate_of(doc: &AttestationDoc) -> Option<Value> {
+    let bundle = match doc {
+        AttestationDoc::SigstoreBundle(raw) => provseal_model::json::parse_strict(raw).ok()?,
+        AttestationDoc::BatchEntry(raw) => {
+            let entry = provseal_batch::BatchEntry::from_json(raw).ok()?;
+            serde_json::from_str(entry.root_bundle.as_deref()?).ok()?
+        }
+        AttestationDoc::Dsse(_) | AttestationDoc::UnsignedStatement(_) => return None,
+    };
+    let der = bundle_certificate(&bundle)?;
+    Some(
+        match provseal_sigstore::SignerIdentity::from_certificate_der(&der) {
+            Ok(id) => {
+                let extensions: serde_json::Map<String, Value> = id
+                    .extensions
+                    .iter()
+                    .map(|(f, v)| (f.name().to_owned(), json!(v)))
+                    .collect();
+                json!({
+                    "san": id.san,
+                    "issuer": id.issuer,
+                    "notBefore": id.not_before,
+                    "notAfter": id.not_after,
+                    "extensions": extensions,
+                })
+            }
+            Err(e) => json!({"error": e}),
+        },
+    )
+}
+
+/// The digest a message-signature bundle signs (`alg:hex`), if it is one.
+fn message_digest(doc: &AttestationDoc) -> Option<String> {
+    use base64::Engine as _;
+    let AttestationDoc::SigstoreBundle(raw) = doc else {
+        return None;
+    };
+    let v = provseal_model::json::parse_strict(raw).ok()?;
+    let md = v.pointer("/messageSignature/messageDigest")?;
+    let alg = md.get("algorithm")?.as_str()?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(md.get("digest")?.as_str()?)
+        .ok()?;
+    let alg = match alg {
+        "SHA2_256" => "sha256",
+        "SHA2_384" => "sha384",
+        "SHA2_512" => "sha512",
+        other => other,
+    };
+    Some(format!("{alg}:{}", hex::encode(bytes)))
+}
+
 fn summarize(doc: &LoadedDoc) -> Value {
     let mut out =
         json!({"origin": doc.origin, "format": doc.doc.format(), "signatureVerified": false});
+    if let Some(cert) = certificate_of(&doc.doc) {
+        out["certificate"] = cert;
+    }
+    if let Some(digest) = message_digest(&doc.doc) {
+        out["messageDigest"] = json!(digest);
+        return out;
+    }
     let (payload_type, payload, key_ids) = match payload_of(&doc.doc) {
         Ok(p) => p,
         Err(e) => {
@@ -125,8 +198,15 @@ fn print_human(s: &Value) {
             str_of("format")
         );
     }
+    if let Some(cert) = s.get("certificate") {
+        print_certificate(cert);
+    }
     if let Some(e) = s.get("error").and_then(Value::as_str) {
         println!("  error:          {e}");
+        return;
+    }
+    if let Some(d) = s.get("messageDigest").and_then(Value::as_str) {
+        println!("  message signature over {d} (no statement)");
         return;
     }
     if !unsigned {
@@ -193,6 +273,38 @@ fn print_human(s: &Value) {
             str_of("finishedOn"),
             str_of("invocationId")
         );
+    }
+}
+
+fn print_certificate(cert: &Value) {
+    let field = |k: &str| {
+        cert.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("-")
+            .to_owned()
+    };
+    if let Some(e) = cert.get("error").and_then(Value::as_str) {
+        println!("  certificate:    unreadable: {e}");
+        return;
+    }
+    println!("  certificate:    {}", field("san"));
+    println!("  issuer:         {}", field("issuer"));
+    let when = |k: &str| {
+        cert.get(k)
+            .and_then(Value::as_i64)
+            .and_then(|t| jiff::Timestamp::from_second(t).ok())
+            .map(|t| t.to_string())
+            .unwrap_or_else(|| "-".into())
+    };
+    println!(
+        "  valid:          {} → {}",
+        when("notBefore"),
+        when("notAfter")
+    );
+    if let Some(ext) = cert.get("extensions").and_then(Value::as_object) {
+        for (name, v) in ext {
+            println!("    {name}: {}", v.as_str().unwrap_or("-"));
+        }
     }
 }
 

@@ -22,10 +22,39 @@ pub fn passphrase_from_env(var: Option<&str>) -> Result<Option<Zeroizing<Vec<u8>
     }
 }
 
+/// Opens what signs — the key named by `--key`, or the CI identity with `--keyless` (token
+/// fetched and checked) — before any work is done (a bad key or token costs no build).
+/// `subjects` and `output` make the `attest --keyless` command a failed signing suggests.
+pub fn open_producer(
+    args: &SigningArgs,
+    subjects: &[String],
+    output: &crate::args::OutputArgs,
+) -> Result<crate::emit::Producer, Failure> {
+    if !args.keyless.keyless {
+        return Ok(crate::emit::Producer::Key(open_signer(args)?));
+    }
+    let signer = crate::keyless::open(&args.keyless)?;
+    let mut out = String::new();
+    if let Some(dir) = &output.batch {
+        out.push_str(&format!(" --batch {}", dir.display()));
+    } else if output.per_subject {
+        out.push_str(" --per-subject");
+    } else if let Some(o) = &output.out {
+        out.push_str(&format!(" --out {}", o.display()));
+    }
+    Ok(crate::emit::Producer::Keyless {
+        signer: Box::new(signer),
+        resign: crate::keyless::resign_command(&args.keyless, subjects, &out),
+    })
+}
+
 /// Opens the signing key named by `--key` before any work is done (a bad key costs no build).
 /// The backends are provseal-crypto's [`SignerRegistry`]; this only resolves the secrets and the
 /// environment lookup they may need.
 pub fn open_signer(args: &SigningArgs) -> Result<Box<dyn Signer>, Failure> {
+    let Some(key) = args.key.as_deref() else {
+        return Err(anyhow!("no signing key")).hint("pass --key KEYREF, or --keyless");
+    };
     let passphrase = passphrase_from_env(args.passphrase_env.as_deref())?;
     // cosign's own variable, as cosign reads it (used for cosign keys only)
     let cosign_passphrase =
@@ -49,7 +78,7 @@ pub fn open_signer(args: &SigningArgs) -> Result<Box<dyn Signer>, Failure> {
         env: Some(&env),
     };
     SignerRegistry::builtin()
-        .open(&args.key, &ctx)
+        .open(key, &ctx)
         .map_err(Failure::from)
 }
 

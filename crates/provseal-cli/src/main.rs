@@ -13,6 +13,7 @@ mod blob;
 mod emit;
 mod exit;
 mod inspect;
+mod keyless;
 mod keys;
 mod materials;
 mod output;

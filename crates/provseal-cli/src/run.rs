@@ -83,7 +83,7 @@ fn sbom_bytes(
 pub fn run(args: RunArgs) -> Result<ExitStatus, Failure> {
     // 1. Settings and key first: a bad key or an existing output costs no build.
     let digests: Vec<HashAlgorithm> = digest_algorithms(&args.subject.digest)?;
-    let signer = keys::open_signer(&args.signing)?;
+    let signer = keys::open_producer(&args.signing, &args.subject.subjects, &args.output)?;
     let planned: Vec<std::path::PathBuf> =
         args.output.out.iter().chain(&args.sbom).cloned().collect();
     emit::check_outputs_free(&planned, &args.output)?;
@@ -182,7 +182,7 @@ pub fn run(args: RunArgs) -> Result<ExitStatus, Failure> {
     if let Some((path, bytes, _, _)) = &sbom {
         provseal_attest::write_atomic(path, bytes, overwrite)?;
     }
-    let mut summary = match emit::emit(&input, signer.as_ref(), &args.output) {
+    let mut summary = match emit::emit(&input, &signer, &args.output) {
         Ok(s) => s,
         Err(e) => {
             if let Some((path, _, _, _)) = &sbom {

@@ -387,7 +387,8 @@ fn write_vsa(
         return Ok(());
     };
     let signer = keys::open_signer(&crate::args::SigningArgs {
-        key: key.clone(),
+        key: Some(key.clone()),
+        keyless: crate::args::KeylessArgs::default(),
         passphrase_env: None,
         pin_env: None,
         pkcs11_module: std::path::PathBuf::from(crate::args::DEFAULT_PKCS11_MODULE),

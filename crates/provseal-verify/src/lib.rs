@@ -364,6 +364,35 @@ fn verify_batch_entry(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> DocR
         origin: origin.to_string(),
         reason: e.to_string(),
     })?;
+    if let Some(bundle) = &entry.root_bundle {
+        // Keyless root: the bundle is verified like any Sigstore bundle (trusted root, identity),
+        // then the entry's proof leads from its statement to the root the bundle signs.
+        let (verified, signer) = verified_bundle(origin, bundle.as_bytes(), opts)?;
+        let provseal_sigstore::SignedContent::Dsse {
+            payload_type,
+            payload,
+            ..
+        } = &verified.content
+        else {
+            return Err(VerifyError::Malformed {
+                origin: origin.to_string(),
+                reason: "the batch root bundle holds no DSSE envelope".into(),
+            });
+        };
+        let v = provseal_batch::verify_entry_with_root(
+            &entry,
+            payload_type,
+            payload,
+            signer.describe(),
+        )
+        .map_err(|e| VerifyError::Signature {
+            origin: origin.to_string(),
+            reason: e.to_string(),
+        })?;
+        let mut st = statement_from_signed(origin, &v.payload_type, &v.payload, String::new())?;
+        st.signer = signer;
+        return Ok(st);
+    }
     if opts.keys.is_empty() {
         return Err(VerifyError::Unsupported {
             origin: origin.to_string(),
@@ -482,11 +511,22 @@ fn verify_bundle_signer(
     Ok((signer, verified))
 }
 
-fn verify_sigstore_bundle(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> DocResult {
-    use provseal_sigstore::{ParsedBundle, SignedContent};
-    let parsed =
-        ParsedBundle::parse(raw, &origin.to_string()).map_err(|e| sigstore_error(origin, e))?;
+/// Verifies a Sigstore bundle against the trusted root and the identity policy (or keys) of
+/// `opts`; returns the verified bundle and its signer.
+fn verified_bundle(
+    origin: &Origin,
+    raw: &[u8],
+    opts: &VerifyOptions,
+) -> Result<(provseal_sigstore::VerifiedBundle, SignerIdentity), VerifyError> {
+    let parsed = provseal_sigstore::ParsedBundle::parse(raw, &origin.to_string())
+        .map_err(|e| sigstore_error(origin, e))?;
     let (signer, verified) = verify_bundle_signer(origin, &parsed, None, opts)?;
+    Ok((verified, signer))
+}
+
+fn verify_sigstore_bundle(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> DocResult {
+    use provseal_sigstore::SignedContent;
+    let (verified, signer) = verified_bundle(origin, raw, opts)?;
     match &verified.content {
         SignedContent::Dsse {
             payload_type,

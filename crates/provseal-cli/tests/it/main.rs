@@ -8,6 +8,7 @@ mod cosign;
 mod cosign_stack;
 mod detached;
 mod e2e;
+mod keyless;
 mod materials;
 mod run;
 mod shapes;
