@@ -51,21 +51,32 @@ fn seed_flow_1_minisign_and_openssl() {
     run_seed_flow("1-minisign-openssl.sh", &[]);
 }
 
-#[test]
-fn seed_flow_2_cosign_sign_blob_key_and_keyless() {
-    let Some(stack) = SigstoreStack::from_env("seed_flow_2") else {
+/// Runs a seed flow that needs the local Sigstore stack and cosign (skipped without them,
+/// except under CI).
+fn run_stack_flow(test: &str, script: &str) {
+    let Some(stack) = SigstoreStack::from_env(test) else {
         return;
     };
     let Some(cosign) = peer_bin("cosign") else {
         return;
     };
-    if !provseal_testsupport::require_tool("seed_flow_2", "curl", &["--version"]) {
+    if !provseal_testsupport::require_tool(test, "curl", &["--version"]) {
         return;
     }
     run_seed_flow(
-        "2-cosign-sign-blob.sh",
+        script,
         &[("PROVSEAL_SIGSTORE_STACK", &stack.dir), ("COSIGN", &cosign)],
     );
+}
+
+#[test]
+fn seed_flow_2_cosign_sign_blob_key_and_keyless() {
+    run_stack_flow("seed_flow_2", "2-cosign-sign-blob.sh");
+}
+
+#[test]
+fn seed_flow_3_provseal_sign_blob_keyless_verified_by_cosign() {
+    run_stack_flow("seed_flow_3", "3-provseal-sign-blob-keyless.sh");
 }
 
 #[test]
@@ -353,58 +364,63 @@ fn malformed_detached_inputs_are_exit_2_naming_the_file() {
 fn no_writer_writes_an_unsigned_statement() {
     let prj = Project::with_git();
     prj.keygen("ci", "ed25519");
-    let runs: &[&[&str]] = &[
-        &[
-            "attest",
-            "--key",
-            "ci.key",
-            "--subject",
-            "dist/*",
-            "--out",
-            "o/multi.intoto.jsonl",
-        ],
-        &[
-            "attest",
-            "--key",
-            "ci.key",
-            "--subject",
-            "dist/*",
-            "--format",
-            "sigstore-bundle",
-            "--out",
-            "o/multi.sigstore.json",
-        ],
-        &[
-            "attest",
-            "--key",
-            "ci.key",
-            "--subject",
-            "dist/*",
-            "--batch",
-            "o/batch",
-        ],
-        &[
-            "run",
-            "--key",
-            "ci.key",
-            "--subject",
-            "dist/*.whl",
-            "--out",
-            "o/run.intoto.jsonl",
-            "--",
-            "true",
-        ],
-    ];
+    // Every signer (a key; keyless against the local stack, when there is one) in every shape.
+    let mut signers: Vec<(&str, Vec<String>)> =
+        vec![("key", vec!["--key".into(), "ci.key".into()])];
+    if let Some(stack) = SigstoreStack::from_env("no_writer_writes_an_unsigned_statement (keyless)")
+    {
+        std::fs::write(prj.file("id-token"), stack.token()).unwrap();
+        let keyless = [
+            "--keyless",
+            "--identity-token",
+            "@id-token",
+            "--signing-config",
+        ];
+        let mut args: Vec<String> = keyless.iter().map(|a| a.to_string()).collect();
+        args.push(stack.signing_config.display().to_string());
+        signers.push(("keyless", args));
+    }
     std::fs::create_dir_all(prj.file("o")).unwrap();
-    for args in runs {
-        let (c, _, err) = prj.run(args);
-        assert_eq!(c, 0, "{args:?}: {err}");
+    for (name, signer) in &signers {
+        let shapes: [Vec<String>; 4] = [
+            vec![
+                "--subject",
+                "dist/*",
+                "--out",
+                &format!("o/{name}.intoto.jsonl"),
+            ],
+            vec![
+                "--subject",
+                "dist/*",
+                "--format",
+                "sigstore-bundle",
+                "--out",
+                &format!("o/{name}.sigstore.json"),
+            ],
+            vec!["--subject", "dist/*", "--batch", &format!("o/{name}-batch")],
+            vec![
+                "--subject",
+                "dist/*.whl",
+                "--out",
+                &format!("o/{name}-run.intoto.jsonl"),
+                "--",
+                "true",
+            ],
+        ]
+        .map(|v| v.into_iter().map(String::from).collect());
+        for (k, shape) in shapes.iter().enumerate() {
+            let mut args: Vec<&str> = vec![if k == 3 { "run" } else { "attest" }];
+            args.extend(signer.iter().map(String::as_str));
+            args.extend(shape.iter().map(String::as_str));
+            let (c, _, err) = prj.run(&args);
+            assert_eq!(c, 0, "{args:?}: {err}");
+        }
     }
     let (c, _, err) = prj.run(&[
         "verify",
         "dist/tool-1.0.whl",
         "--attestation",
-        "o/multi.intoto.jsonl",
+        "o/key.intoto.jsonl",
         "--key",
         "ci.pub",
         "--vsa-out",
@@ -447,7 +463,7 @@ fn no_writer_writes_an_unsigned_statement() {
         }
     }
     assert!(
-        checked >= 5,
+        checked >= 5 * signers.len(),
         "only {checked} JSON documents written: {files:?}"
     );
 }
