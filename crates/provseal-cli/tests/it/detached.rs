@@ -6,7 +6,6 @@ use std::path::Path;
 use std::process::Command;
 
 use assert_cmd::cargo::CommandCargoExt;
-use provseal_testsupport::provseal_snapshot;
 use provseal_testsupport::stack::{peer_bin, SigstoreStack};
 
 use crate::Project;
@@ -475,75 +474,49 @@ fn detached_transcripts() {
     write_statement(&prj);
     prj.keygen("ed", "ed25519");
     prj.keygen("other", "ed25519");
-    let base = ["verify", "dist/tool-1.0.whl", "--attestation"];
-    provseal_snapshot!(
-        "detached_inspect_unsigned",
-        prj,
-        ["inspect", "provenance.json"]
-    );
-    provseal_snapshot!(
-        "detached_unsigned_refused",
-        prj,
-        [
-            base[0],
-            base[1],
-            base[2],
+    let verify = |extra: &[&'static str]| {
+        let mut args = vec![
+            "verify",
+            "dist/tool-1.0.whl",
+            "--attestation",
             "provenance.json",
-            "--key",
-            "ed.pub"
-        ]
-    );
+        ];
+        args.extend_from_slice(extra);
+        args
+    };
+    let unsigned: [(&str, Vec<&str>); 2] = [
+        (
+            "detached_inspect_unsigned",
+            vec!["inspect", "provenance.json"],
+        ),
+        ("detached_unsigned_refused", verify(&["--key", "ed.pub"])),
+    ];
+    let signed: [(&str, Vec<&str>); 4] = [
+        (
+            "detached_verified",
+            verify(&["--signature", "provenance.json.minisig", "--key", "ed.pub"]),
+        ),
+        ("detached_found_beside", verify(&["--key", "ed.pub"])),
+        ("detached_other_key", verify(&["--key", "other.pub"])),
+        (
+            "detached_wrong_kind",
+            verify(&["--signature", "ed.pub", "--key", "ed.pub"]),
+        ),
+    ];
+    let snapshot = |name: &str, args: &[&str]| {
+        let text = prj.transcript(args);
+        provseal_testsupport::insta::with_settings!({
+            filters => provseal_testsupport::project::snapshot_filters(),
+            prepend_module_to_snapshot => false,
+        }, {
+            provseal_testsupport::insta::assert_snapshot!(name, text);
+        });
+    };
+    for (name, args) in &unsigned {
+        snapshot(name, args);
+    }
     sign_statement(&prj, "ed.key", "minisign", "provenance.json.minisig");
-    provseal_snapshot!(
-        "detached_verified",
-        prj,
-        [
-            base[0],
-            base[1],
-            base[2],
-            "provenance.json",
-            "--signature",
-            "provenance.json.minisig",
-            "--key",
-            "ed.pub"
-        ]
-    );
-    provseal_snapshot!(
-        "detached_found_beside",
-        prj,
-        [
-            base[0],
-            base[1],
-            base[2],
-            "provenance.json",
-            "--key",
-            "ed.pub"
-        ]
-    );
-    provseal_snapshot!(
-        "detached_other_key",
-        prj,
-        [
-            base[0],
-            base[1],
-            base[2],
-            "provenance.json",
-            "--key",
-            "other.pub"
-        ]
-    );
-    provseal_snapshot!(
-        "detached_wrong_kind",
-        prj,
-        [
-            base[0],
-            base[1],
-            base[2],
-            "provenance.json",
-            "--signature",
-            "ed.pub",
-            "--key",
-            "ed.pub"
-        ]
-    );
+    for (name, args) in &signed {
+        snapshot(name, args);
+    }
 }
