@@ -390,7 +390,13 @@ pub struct VerifyArgs {
     /// multiple.intoto.jsonl, sha256:HEX.jsonl).
     #[arg(long, value_name = "DIR", conflicts_with = "attestation")]
     pub attestation_dir: Option<PathBuf>,
-    /// Trusted public key(s) (SPKI PEM).
+    /// A detached signature over the --attestation file when it is a bare in-toto statement
+    /// (`provenance.json`): minisign, raw Ed25519 / ECDSA (as openssl writes it), or a Sigstore
+    /// bundle from `cosign sign-blob --bundle`. Default: FILE.minisig, FILE.sig, FILE.sigstore or
+    /// FILE.sigstore.json beside it.
+    #[arg(long, value_name = "SIG", requires = "attestation")]
+    pub signature: Option<PathBuf>,
+    /// Trusted public key(s): SPKI PEM, or a minisign public key.
     #[arg(long = "key", value_name = "PUB")]
     pub keys: Vec<PathBuf>,
     /// Required `builder.id`.

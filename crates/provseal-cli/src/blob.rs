@@ -78,7 +78,7 @@ fn verify_bundle(args: &VerifyBlobArgs, bundle: &Path) -> Result<ExitStatus, Fai
     let name = bundle.display().to_string();
     let trust = crate::verify::sigstore_trust(&args.identity)?;
     let key = match &args.key {
-        Some(k) => Some(read_any_public_key(k)?.0),
+        Some(k) => Some(keys::read_public_key(k)?.0),
         None => None,
     };
     let data = open_data(&args.file)?;
@@ -181,24 +181,6 @@ pub fn sign(args: SignBlobArgs) -> Result<ExitStatus, Failure> {
     )
 }
 
-/// Reads a public key file: SPKI PEM or a minisign public key.
-fn read_any_public_key(path: &Path) -> Result<(PublicKey, Option<MinisignPublicKey>), Failure> {
-    let bytes = fs_err::read(path).context("cannot read the public key")?;
-    let text = String::from_utf8_lossy(&bytes);
-    if text.contains("-----BEGIN") {
-        let key = PublicKey::from_pem_named(&bytes, &path.display().to_string())
-            .map_err(anyhow::Error::new)?;
-        return Ok((key, None));
-    }
-    let mk = MinisignPublicKey::parse(&text).map_err(|e| {
-        anyhow!(
-            "`{}` is neither a PEM nor a minisign public key: {e}",
-            path.display()
-        )
-    })?;
-    Ok((mk.key.clone(), Some(mk)))
-}
-
 /// `provseal verify-blob`.
 pub fn verify(args: VerifyBlobArgs) -> Result<ExitStatus, Failure> {
     if let Some(bundle) = &args.bundle {
@@ -207,7 +189,7 @@ pub fn verify(args: VerifyBlobArgs) -> Result<ExitStatus, Failure> {
     let (Some(key_path), Some(signature)) = (&args.key, &args.signature) else {
         return Err(anyhow!("verify-blob needs --signature and --key, or --bundle").into());
     };
-    let (key, minisign_key) = read_any_public_key(key_path)?;
+    let (key, minisign_key) = keys::read_public_key(key_path)?;
     let sig = fs_err::read(signature).context("cannot read the signature")?;
     if sig.first() == Some(&b'{') && std::str::from_utf8(&sig).is_ok() {
         // JSON text is never a raw signature: a Sigstore bundle, or an error.
@@ -327,7 +309,7 @@ fn verify_key_signed_bundle(
 
 /// `provseal key export`.
 pub fn export(args: KeyExportArgs) -> Result<ExitStatus, Failure> {
-    let (key, minisign_key) = read_any_public_key(&args.key)?;
+    let (key, minisign_key) = keys::read_public_key(&args.key)?;
     let text = match args.format {
         ExportFormat::Minisign => match minisign_key {
             Some(k) => k.export()?,

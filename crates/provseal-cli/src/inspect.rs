@@ -46,8 +46,12 @@ fn payload_of(doc: &AttestationDoc) -> Result<(String, Vec<u8>, Vec<String>), Fa
             }
             Ok((env.payload_type, env.payload, ids))
         }
+        AttestationDoc::UnsignedStatement(raw) => Ok((String::new(), raw.clone(), Vec::new())),
     }
 }
+
+/// What `inspect` says about a bare statement: nothing is signed, and how to verify it.
+const UNSIGNED_NOTE: &str = "NOT SIGNED: nothing vouches for this statement; verify it with its detached signature: `provseal verify ARTIFACT --attestation FILE --signature SIG --key PUB` (or Sigstore identity flags)";
 
 /// The signing certificate of a bundle value (v0.3 `certificate`, or the first of an older
 /// bundle's chain), DER.
@@ -70,7 +74,7 @@ fn certificate_of(doc: &AttestationDoc) -> Option<Value> {
             let entry = provseal_batch::BatchEntry::from_json(raw).ok()?;
             serde_json::from_str(entry.root_bundle.as_deref()?).ok()?
         }
-        AttestationDoc::Dsse(_) => return None,
+        AttestationDoc::Dsse(_) | AttestationDoc::UnsignedStatement(_) => return None,
     };
     let der = bundle_certificate(&bundle)?;
     Some(
@@ -132,8 +136,13 @@ fn summarize(doc: &LoadedDoc) -> Value {
             return out;
         }
     };
-    out["keyIds"] = json!(key_ids);
-    out["payloadType"] = json!(payload_type);
+    if matches!(doc.doc, AttestationDoc::UnsignedStatement(_)) {
+        out["signed"] = json!(false);
+        out["note"] = json!(UNSIGNED_NOTE);
+    } else {
+        out["keyIds"] = json!(key_ids);
+        out["payloadType"] = json!(payload_type);
+    }
     let statement = match Statement::parse(&payload) {
         Ok(s) => s,
         Err(e) => {
@@ -178,11 +187,17 @@ fn summarize(doc: &LoadedDoc) -> Value {
 
 fn print_human(s: &Value) {
     let str_of = |k: &str| s.get(k).and_then(Value::as_str).unwrap_or("-").to_string();
-    println!(
-        "{} ({}; signature not verified: use `provseal verify`)",
-        str_of("origin"),
-        str_of("format")
-    );
+    let unsigned = s.get("signed") == Some(&Value::Bool(false));
+    if unsigned {
+        println!("{} (unsigned in-toto statement)", str_of("origin"));
+        println!("  {UNSIGNED_NOTE}");
+    } else {
+        println!(
+            "{} ({}; signature not verified: use `provseal verify`)",
+            str_of("origin"),
+            str_of("format")
+        );
+    }
     if let Some(cert) = s.get("certificate") {
         print_certificate(cert);
     }
@@ -194,19 +209,22 @@ fn print_human(s: &Value) {
         println!("  message signature over {d} (no statement)");
         return;
     }
-    let keys: Vec<&str> = s["keyIds"]
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    println!(
-        "  signer key id:  {}",
-        if keys.is_empty() {
-            "(none given)".to_string()
-        } else {
-            keys.join(", ")
-        }
-    );
-    println!("  payload type:   {}", str_of("payloadType"));
+    if !unsigned {
+        let keys: Vec<&str> = s["keyIds"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        println!(
+            "  signer key id:  {}",
+            if keys.is_empty() {
+                "(none given)".to_string()
+            } else {
+                keys.join(", ")
+            }
+        );
+        println!("  payload type:   {}", str_of("payloadType"));
+    }
+    println!("  statement type: {}", str_of("statementType"));
     println!("  predicate type: {}", str_of("predicateType"));
     let subjects = s["subjects"].as_array().cloned().unwrap_or_default();
     println!("  subjects:       {}", subjects.len());

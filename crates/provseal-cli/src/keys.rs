@@ -82,16 +82,29 @@ pub fn open_signer(args: &SigningArgs) -> Result<Box<dyn Signer>, Failure> {
         .map_err(Failure::from)
 }
 
-/// Loads trusted public keys (SPKI PEM files).
+/// Reads a public key file: SPKI PEM, or a minisign public key (with its key number).
+pub fn read_public_key(
+    path: &std::path::Path,
+) -> Result<
+    (
+        PublicKey,
+        Option<provseal_crypto::minisign::MinisignPublicKey>,
+    ),
+    Failure,
+> {
+    let bytes =
+        fs_err::read(path).with_context(|| format!("cannot read key `{}`", path.display()))?;
+    Ok(provseal_verify::detached::parse_public_key(
+        &bytes,
+        &path.display().to_string(),
+    )?)
+}
+
+/// Loads trusted public keys (SPKI PEM or minisign public key files).
 pub fn load_public_keys(paths: &[PathBuf]) -> Result<Vec<PublicKey>, Failure> {
     paths
         .iter()
-        .map(|p| {
-            let bytes =
-                fs_err::read(p).with_context(|| format!("cannot read key `{}`", p.display()))?;
-            PublicKey::from_pem_named(&bytes, &p.display().to_string())
-                .map_err(|e| Failure::from(anyhow::Error::new(e)))
-        })
+        .map(|p| read_public_key(p).map(|(key, _)| key))
         .collect()
 }
 

@@ -20,20 +20,26 @@ use crate::{keys, output, Failure, WithHint};
 
 /// Reads an attestation file, refusing non-files and files over the size limit.
 pub fn read_attestation(path: &Path) -> Result<Vec<u8>, Failure> {
-    let meta = fs_err::metadata(path).context("cannot read the attestation")?;
+    read_limited(path, "attestation")
+}
+
+/// Reads an input file (`what`: attestation, signature), refusing non-files and files over the
+/// size limit.
+fn read_limited(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
+    let meta = fs_err::metadata(path).with_context(|| format!("cannot read the {what}"))?;
     if !meta.is_file() {
-        return Err(anyhow!("attestation `{}` is not a file", path.display()).into());
+        return Err(anyhow!("{what} `{}` is not a file", path.display()).into());
     }
     if meta.len() > MAX_ATTESTATION_BYTES {
         return Err(anyhow!(
-            "attestation `{}` is {} bytes, over the {} byte limit",
+            "{what} `{}` is {} bytes, over the {} byte limit",
             path.display(),
             meta.len(),
             MAX_ATTESTATION_BYTES
         )
         .into());
     }
-    Ok(fs_err::read(path).context("cannot read the attestation")?)
+    Ok(fs_err::read(path).with_context(|| format!("cannot read the {what}"))?)
 }
 
 /// An artifact argument: a file, or a digest given as `alg:hex`.
@@ -466,8 +472,19 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, Failure> {
     let verdicts: Vec<ArtifactVerdict> = match (&args.attestation, &args.attestation_dir) {
         (Some(file), _) => {
             let bytes = read_attestation(file)?;
-            let docs = provseal_verify::load_attestations(&bytes, &file.display().to_string())?;
-            let results = provseal_verify::verify_documents(&docs, &opts);
+            let signature = args
+                .signature
+                .clone()
+                .or_else(|| provseal_verify::detached::signature_for(file, &bytes));
+            let results = match signature {
+                Some(sig) => vec![verify_detached(file, &bytes, &sig, &opts)?],
+                None => {
+                    let docs =
+                        provseal_verify::load_attestations(&bytes, &file.display().to_string())?;
+                    refuse_unsigned(file, &docs)?;
+                    provseal_verify::verify_documents(&docs, &opts)
+                }
+            };
             artifacts_for(&args.artifacts, &results)
                 .into_iter()
                 .zip(&args.artifacts)
@@ -541,6 +558,39 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, Failure> {
         }
     }
     Ok(exit_status(&verdicts))
+}
+
+/// Verifies `statement` (its exact bytes) with the detached signature file `sig`.
+fn verify_detached(
+    statement: &Path,
+    bytes: &[u8],
+    sig: &Path,
+    opts: &VerifyOptions,
+) -> Result<DocResult, Failure> {
+    let signature = read_limited(sig, "signature")?;
+    Ok(provseal_verify::detached::verify_detached(
+        &provseal_verify::detached::DetachedInput {
+            statement: bytes,
+            statement_origin: &statement.display().to_string(),
+            signature: &signature,
+            signature_origin: &sig.display().to_string(),
+        },
+        opts,
+    ))
+}
+
+/// A bare statement with no signature found beside it is a usage error: nothing vouches for it.
+fn refuse_unsigned(file: &Path, docs: &[provseal_verify::LoadedDoc]) -> Result<(), Failure> {
+    let unsigned = docs
+        .iter()
+        .all(|d| matches!(d.doc, provseal_verify::AttestationDoc::UnsignedStatement(_)));
+    if !unsigned {
+        return Ok(());
+    }
+    let name = file.display();
+    Err(anyhow!("`{name}` is an unsigned in-toto statement: nothing in it is signed")).hint(format!(
+        "pass its detached signature with --signature SIG (minisign, raw Ed25519/ECDSA, or a Sigstore bundle), or put it beside the statement as `{name}.minisig`, `.sig`, `.sigstore` or `.sigstore.json` (or with `.json` replaced by one of them)"
+    ))
 }
 
 fn verdict(

@@ -27,6 +27,7 @@ use provseal_model::slsa::ProvenanceV1;
 use provseal_model::{DigestSet, Statement};
 use serde::Serialize;
 
+pub mod detached;
 pub mod diag;
 mod load;
 pub mod policy;
@@ -102,7 +103,7 @@ pub enum VerifyError {
     SubjectNotFound {
         /// The artifact digest (`alg:hex`).
         digest: String,
-        /// The subjects of the verified statements, abbreviated.
+        /// The subjects of the verified statements (name and expected digest; at most five).
         subjects: String,
     },
     /// The builder id differs.
@@ -308,6 +309,12 @@ pub fn statement_from_signed(
             actual: payload_type.to_string(),
         });
     }
+    parse_signed_statement(origin, payload, SignerIdentity::Key { key_id })
+}
+
+/// Parses signed bytes strictly into a statement (v1 or v0.1) and, for a SLSA predicate (v1, or
+/// v0.2 mapped to v1), the provenance.
+fn parse_signed_statement(origin: &Origin, payload: &[u8], signer: SignerIdentity) -> DocResult {
     let statement = Statement::parse(payload).map_err(|e| VerifyError::Statement {
         origin: origin.to_string(),
         reason: e.to_string(),
@@ -328,7 +335,7 @@ pub fn statement_from_signed(
     };
     Ok(VerifiedStatement {
         origin: origin.clone(),
-        signer: SignerIdentity::Key { key_id },
+        signer,
         statement,
         provenance,
     })
@@ -345,6 +352,10 @@ pub fn verify_document(doc: &LoadedDoc, opts: &VerifyOptions) -> DocResult {
         AttestationDoc::Dsse(env) => verify_dsse(&doc.origin, env, opts),
         AttestationDoc::BatchEntry(raw) => verify_batch_entry(&doc.origin, raw, opts),
         AttestationDoc::SigstoreBundle(raw) => verify_sigstore_bundle(&doc.origin, raw, opts),
+        AttestationDoc::UnsignedStatement(_) => Err(VerifyError::Unsupported {
+            origin: doc.origin.to_string(),
+            reason: detached::UNSIGNED_STATEMENT.into(),
+        }),
     }
 }
 
@@ -420,16 +431,15 @@ fn sigstore_error(origin: &Origin, e: provseal_sigstore::SigstoreError) -> Verif
     }
 }
 
-/// Verifies a Sigstore bundle against the trusted root and the identity policy (or keys) of
-/// `opts`; returns the verified bundle and its signer.
-fn verified_bundle(
+/// Verifies a parsed Sigstore bundle with the keys or the identity policy of `opts` (against
+/// `artifact` when given, else against what the bundle says it signs) and names the signer.
+fn verify_bundle_signer(
     origin: &Origin,
-    raw: &[u8],
+    parsed: &provseal_sigstore::ParsedBundle,
+    artifact: Option<&provseal_sigstore::ArtifactInput<'_>>,
     opts: &VerifyOptions,
-) -> Result<(provseal_sigstore::VerifiedBundle, SignerIdentity), VerifyError> {
-    use provseal_sigstore::{BundleSigner, ParsedBundle, VerifiedSigner};
-    let parsed =
-        ParsedBundle::parse(raw, &origin.to_string()).map_err(|e| sigstore_error(origin, e))?;
+) -> Result<(SignerIdentity, provseal_sigstore::VerifiedBundle), VerifyError> {
+    use provseal_sigstore::{BundleSigner, VerifiedSigner};
     let Some(trust) = &opts.sigstore else {
         return Err(VerifyError::Unsupported {
             origin: origin.to_string(),
@@ -438,8 +448,8 @@ fn verified_bundle(
     };
     let verified = match (&trust.identity, opts.keys.as_slice()) {
         (Some(policy), _) => provseal_sigstore::verify_parsed(
-            &parsed,
-            None,
+            parsed,
+            artifact,
             &trust.trusted_root,
             BundleSigner::Identity(policy),
             &trust.options,
@@ -456,8 +466,8 @@ fn verified_bundle(
             let mut last_err = None;
             let found = keys.iter().find_map(|k| {
                 provseal_sigstore::verify_parsed(
-                    &parsed,
-                    None,
+                    parsed,
+                    artifact,
                     &trust.trusted_root,
                     BundleSigner::Key(k),
                     &trust.options,
@@ -498,6 +508,19 @@ fn verified_bundle(
             })
         }
     };
+    Ok((signer, verified))
+}
+
+/// Verifies a Sigstore bundle against the trusted root and the identity policy (or keys) of
+/// `opts`; returns the verified bundle and its signer.
+fn verified_bundle(
+    origin: &Origin,
+    raw: &[u8],
+    opts: &VerifyOptions,
+) -> Result<(provseal_sigstore::VerifiedBundle, SignerIdentity), VerifyError> {
+    let parsed = provseal_sigstore::ParsedBundle::parse(raw, &origin.to_string())
+        .map_err(|e| sigstore_error(origin, e))?;
+    let (signer, verified) = verify_bundle_signer(origin, &parsed, None, opts)?;
     Ok((verified, signer))
 }
 
@@ -706,7 +729,7 @@ fn check_constraints(v: &VerifiedStatement, opts: &VerifyOptions) -> Result<(), 
 fn describe_digest(d: &DigestSet) -> String {
     d.iter()
         .next()
-        .map(|(alg, hex)| format!("{alg}:{}…", short(hex, 12)))
+        .map(|(alg, hex)| format!("{alg}:{hex}"))
         .unwrap_or_else(|| "(none)".into())
 }
 

@@ -19,6 +19,9 @@ pub enum AttestationDoc {
     SigstoreBundle(Vec<u8>),
     /// A provseal batch entry (raw JSON bytes, verified by `provseal-batch`).
     BatchEntry(Vec<u8>),
+    /// A bare in-toto statement (the file's exact bytes): nothing in it is signed; it verifies
+    /// only with a detached signature over these bytes ([`crate::detached`]).
+    UnsignedStatement(Vec<u8>),
 }
 
 impl AttestationDoc {
@@ -28,6 +31,7 @@ impl AttestationDoc {
             AttestationDoc::Dsse(_) => "dsse",
             AttestationDoc::SigstoreBundle(_) => "sigstore-bundle",
             AttestationDoc::BatchEntry(_) => "provseal-batch-entry",
+            AttestationDoc::UnsignedStatement(_) => "unsigned-statement",
         }
     }
 }
@@ -119,6 +123,14 @@ fn pep740_doc(value: &Value, origin: &Origin) -> Result<(Origin, AttestationDoc)
     bundle_doc(&bundle, origin)
 }
 
+/// Whether a JSON value is a Sigstore bundle (by its media type).
+pub(crate) fn is_bundle(value: &Value) -> bool {
+    value
+        .get("mediaType")
+        .and_then(Value::as_str)
+        .is_some_and(|mt| mt.starts_with("application/vnd.dev.sigstore.bundle"))
+}
+
 /// The documents one JSON value holds: a DSSE envelope, a Sigstore bundle, a provseal batch
 /// entry, a PEP 740 attestation, PyPI's provenance object (many PEP 740 attestations), or npm's
 /// attestations JSON (many bundles). Other shapes hold none.
@@ -130,13 +142,13 @@ fn classify(
     let Some(obj) = value.as_object() else {
         return Ok(Vec::new());
     };
+    if is_bundle(value) {
+        return Ok(vec![(
+            origin.clone(),
+            AttestationDoc::SigstoreBundle(raw.to_vec()),
+        )]);
+    }
     if let Some(mt) = obj.get("mediaType").and_then(Value::as_str) {
-        if mt.starts_with("application/vnd.dev.sigstore.bundle") {
-            return Ok(vec![(
-                origin.clone(),
-                AttestationDoc::SigstoreBundle(raw.to_vec()),
-            )]);
-        }
         if mt.starts_with("application/vnd.provseal.batch-entry") {
             return Ok(vec![(
                 origin.clone(),
@@ -182,6 +194,12 @@ fn classify(
             reason: e.to_string(),
         })?;
         return Ok(vec![(origin.clone(), AttestationDoc::Dsse(env))]);
+    }
+    if crate::detached::is_statement_object(value) {
+        return Ok(vec![(
+            origin.clone(),
+            AttestationDoc::UnsignedStatement(raw.to_vec()),
+        )]);
     }
     Ok(Vec::new())
 }

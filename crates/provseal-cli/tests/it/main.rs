@@ -6,6 +6,7 @@ mod bad_input;
 mod blob;
 mod cosign;
 mod cosign_stack;
+mod detached;
 mod e2e;
 mod index;
 mod keyless;

@@ -890,16 +890,18 @@ fn compile_signer(cx: &mut Ctx<'_>, i: usize, s: &S<RawSigner>) -> Option<Truste
         if let Some(k) = &s.key {
             let p = cx.resolve(k.get_ref());
             match std::fs::read(&p) {
-                Ok(bytes) => match PublicKey::from_pem_named(&bytes, &p.display().to_string()) {
-                    Ok(pk) => {
-                        key_id = Some(pk.key_id());
-                        key = Some(pk);
+                Ok(bytes) => {
+                    match crate::detached::parse_public_key(&bytes, &p.display().to_string()) {
+                        Ok((pk, _)) => {
+                            key_id = Some(pk.key_id());
+                            key = Some(pk);
+                        }
+                        Err(e) => {
+                            cx.err(Code::PolicyKeyUnreadable, k, e.to_string());
+                            ok = false;
+                        }
                     }
-                    Err(e) => {
-                        cx.err(Code::PolicyKeyUnreadable, k, e.to_string());
-                        ok = false;
-                    }
-                },
+                }
                 Err(e) => {
                     cx.err(
                         Code::PolicyKeyUnreadable,
