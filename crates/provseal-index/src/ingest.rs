@@ -189,13 +189,17 @@ fn signed_payload(doc: &LoadedDoc) -> Option<Vec<u8>> {
                     .and_then(|p| p.as_str())
                     .and_then(|p| base64::engine::general_purpose::STANDARD.decode(p).ok())
             }),
+        // Nothing vouches for it; verification refuses it before anything is stored.
+        AttestationDoc::UnsignedStatement(_) => None,
     }
 }
 
 fn raw_bytes(doc: &LoadedDoc) -> Vec<u8> {
     match &doc.doc {
         AttestationDoc::Dsse(env) => env.to_json().into_bytes(),
-        AttestationDoc::BatchEntry(b) | AttestationDoc::SigstoreBundle(b) => b.clone(),
+        AttestationDoc::BatchEntry(b)
+        | AttestationDoc::SigstoreBundle(b)
+        | AttestationDoc::UnsignedStatement(b) => b.clone(),
     }
 }
 
