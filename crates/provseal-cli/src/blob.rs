@@ -63,7 +63,7 @@ pub fn sign(args: SignBlobArgs) -> Result<ExitStatus, Failure> {
         Overwrite::Refuse
     };
     provseal_attest::write_atomic(&out, &bytes, overwrite)?;
-    eprintln!(
+    note!(
         "signed `{}` with key {}, wrote `{}`",
         args.file.display(),
         signer.key_id(),
@@ -122,7 +122,7 @@ pub fn verify(args: VerifyBlobArgs) -> Result<ExitStatus, Failure> {
             .map(|()| "raw signature".to_string())
     };
     match result {
-        Ok(detail) => Ok(verified(&args.file, &key, &detail)),
+        Ok(detail) => verified(&args.file, &key, &detail),
         Err(minisign::MinisignError::Read(e)) => Err(anyhow::Error::new(e)
             .context(format!("cannot read `{}`", args.file.display()))
             .into()),
@@ -130,20 +130,20 @@ pub fn verify(args: VerifyBlobArgs) -> Result<ExitStatus, Failure> {
             anyhow::Error::new(e).context(format!("`{}` is malformed", args.signature.display())),
         )),
         Err(e) => {
-            println!("{}: {e}", args.file.display());
+            outln!("{}: {e}", args.file.display());
             Ok(e.exit_status())
         }
     }
 }
 
 /// The one line `verify-blob` prints for a verified file.
-fn verified(file: &Path, key: &PublicKey, detail: &str) -> ExitStatus {
-    println!(
+fn verified(file: &Path, key: &PublicKey, detail: &str) -> Result<ExitStatus, Failure> {
+    outln!(
         "{}: verified: signed by key {} ({detail})",
         file.display(),
         key.key_id().get(..16).unwrap_or_default()
     );
-    ExitStatus::Success
+    Ok(ExitStatus::Success)
 }
 
 /// cosign's `--output-signature` file is the DER signature in base64 text; a raw signature file
@@ -196,14 +196,10 @@ fn verify_bundle(
         &VerifyOptions::default(),
     );
     match result {
-        Ok(_) => Ok(verified(
-            &args.file,
-            key,
-            &format!("Sigstore bundle `{name}`"),
-        )),
+        Ok(_) => verified(&args.file, key, &format!("Sigstore bundle `{name}`")),
         Err(e) if e.exit_status() == ExitStatus::Error => Err(Failure::from(anyhow::Error::new(e))),
         Err(e) => {
-            println!("{}: {e}", args.file.display());
+            outln!("{}: {e}", args.file.display());
             Ok(e.exit_status())
         }
     }
@@ -220,7 +216,7 @@ pub fn export(args: KeyExportArgs) -> Result<ExitStatus, Failure> {
     };
     match &args.out {
         Some(out) => provseal_attest::write_atomic(out, text.as_bytes(), Overwrite::Refuse)?,
-        None => print!("{text}"),
+        None => out!("{text}"),
     }
     Ok(ExitStatus::Success)
 }

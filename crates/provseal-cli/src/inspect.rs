@@ -7,7 +7,7 @@ use provseal_verify::{AttestationDoc, LoadedDoc};
 use serde_json::{json, Value};
 
 use crate::args::InspectArgs;
-use crate::{output, verify, Failure};
+use crate::{inspect_views, output, verify, Failure};
 
 /// The (unauthenticated) key id hints of an envelope's signatures.
 fn key_ids(env: &provseal_model::dsse::Envelope) -> Vec<String> {
@@ -18,7 +18,7 @@ fn key_ids(env: &provseal_model::dsse::Envelope) -> Vec<String> {
 }
 
 /// The statement payload carried by a document, and its signatures' key ids (unverified).
-fn payload_of(doc: &AttestationDoc) -> Result<(String, Vec<u8>, Vec<String>), Failure> {
+pub(crate) fn payload_of(doc: &AttestationDoc) -> Result<(String, Vec<u8>, Vec<String>), Failure> {
     match doc {
         AttestationDoc::Dsse(env) => {
             Ok((env.payload_type.clone(), env.payload.clone(), key_ids(env)))
@@ -68,6 +68,9 @@ fn summarize(doc: &LoadedDoc) -> Value {
             return out;
         }
     };
+    if let Ok(whole) = provseal_model::json::parse_strict(&payload) {
+        out["statement"] = whole;
+    }
     out["statementType"] = json!(statement.type_);
     out["predicateType"] = json!(statement.predicate_type);
     out["subjects"] = json!(statement
@@ -103,22 +106,22 @@ fn summarize(doc: &LoadedDoc) -> Value {
     out
 }
 
-fn print_human(s: &Value) {
+fn print_human(s: &Value) -> Result<(), Failure> {
     let str_of = |k: &str| s.get(k).and_then(Value::as_str).unwrap_or("-").to_string();
-    println!(
+    outln!(
         "{} ({}; signature not verified: use `provseal verify`)",
         str_of("origin"),
         str_of("format")
     );
     if let Some(e) = s.get("error").and_then(Value::as_str) {
-        println!("  error:          {e}");
-        return;
+        outln!("  error:          {e}");
+        return Ok(());
     }
     let keys: Vec<&str> = s["keyIds"]
         .as_array()
         .map(|a| a.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    println!(
+    outln!(
         "  signer key id:  {}",
         if keys.is_empty() {
             "(none given)".to_string()
@@ -126,10 +129,10 @@ fn print_human(s: &Value) {
             keys.join(", ")
         }
     );
-    println!("  payload type:   {}", str_of("payloadType"));
-    println!("  predicate type: {}", str_of("predicateType"));
+    outln!("  payload type:   {}", str_of("payloadType"));
+    outln!("  predicate type: {}", str_of("predicateType"));
     let subjects = s["subjects"].as_array().cloned().unwrap_or_default();
-    println!("  subjects:       {}", subjects.len());
+    outln!("  subjects:       {}", subjects.len());
     for sub in subjects.iter().take(20) {
         let name = sub["name"].as_str().unwrap_or("_");
         let digest = sub["digest"]
@@ -140,16 +143,16 @@ fn print_human(s: &Value) {
                     .map(|(a, h)| format!("{a}:{}", h.as_str().unwrap_or("")))
             })
             .unwrap_or_default();
-        println!("    {name}  {digest}");
+        outln!("    {name}  {digest}");
     }
     if subjects.len() > 20 {
-        println!("    … {} more", subjects.len() - 20);
+        outln!("    … {} more", subjects.len() - 20);
     }
     if s.get("builderId").is_some() {
-        println!("  build type:     {}", str_of("buildType"));
-        println!("  builder:        {}", str_of("builderId"));
+        outln!("  build type:     {}", str_of("buildType"));
+        outln!("  builder:        {}", str_of("builderId"));
         match s.get("source") {
-            Some(src) => println!(
+            Some(src) => outln!(
                 "  source:         {} ({}, {})",
                 src["uri"].as_str().unwrap_or("-"),
                 src["digest"]
@@ -163,31 +166,45 @@ fn print_human(s: &Value) {
                     .as_str()
                     .unwrap_or("tree state not recorded")
             ),
-            None => println!("  source:         not recorded"),
+            None => outln!("  source:         not recorded"),
         }
-        println!(
+        outln!(
             "  materials:      {} resolved dependencies",
             s["materials"].as_u64().unwrap_or(0)
         );
-        println!(
+        outln!(
             "  run:            {} → {} ({})",
             str_of("startedOn"),
             str_of("finishedOn"),
             str_of("invocationId")
         );
     }
+    Ok(())
 }
 
 /// Runs `provseal inspect`.
 pub fn run(args: InspectArgs) -> Result<ExitStatus, Failure> {
     let bytes = verify::read_attestation(&args.file)?;
     let docs = provseal_verify::load_attestations(&bytes, &args.file.display().to_string())?;
+    let view = match (args.statement, args.materials) {
+        (true, _) => Some(inspect_views::View::Statement),
+        (_, true) => Some(inspect_views::View::Materials),
+        _ => None,
+    };
+    if let Some(view) = view {
+        let ok = inspect_views::print(&docs, view, args.json)?;
+        return Ok(if ok {
+            ExitStatus::Success
+        } else {
+            ExitStatus::Error
+        });
+    }
     let summaries: Vec<Value> = docs.iter().map(summarize).collect();
     if args.json {
         output::print_json(&summaries)?;
     } else {
         for s in &summaries {
-            print_human(s);
+            print_human(s)?;
         }
     }
     Ok(if summaries.iter().any(|s| s.get("error").is_some()) {

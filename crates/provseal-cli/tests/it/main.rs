@@ -14,6 +14,7 @@ mod sigstore;
 mod slsa;
 mod slsa_verifier;
 mod snapshots;
+mod ux;
 
 pub(crate) use provseal_testsupport::Project;
 
