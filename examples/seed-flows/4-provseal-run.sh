@@ -22,7 +22,7 @@ git add . && git commit -qm "tool 1.0.0"
 echo "== build and sign in one step"
 "$PROVSEAL" run --key ci.key --subject 'dist/*.tar.gz' -- \
   sh -c 'mkdir -p dist && printf "tool 1.0.0 release tarball\n" > dist/tool-1.0.0.tar.gz'
-att=dist/tool-1.0.0.tar.gz.intoto.jsonl
+att=provenance.intoto.jsonl   # the documented default output
 "$PROVSEAL" inspect "$att"
 
 echo "== the envelope one byte off (in its signed payload) fails on the signature"

@@ -160,7 +160,7 @@ finish_flow() {
     --attestation provenance.json "$@"
   echo "== a tampered artifact fails"
   printf 'tool 1.0.0 release tarball, tampered\n' > dist/tool-1.0.0.tar.gz
-  expect_exit 1 "not a subject" "$PROVSEAL" verify dist/tool-1.0.0.tar.gz \
+  expect_exit 1 "but with another digest" "$PROVSEAL" verify dist/tool-1.0.0.tar.gz \
     --attestation provenance.json "$@"
   echo "flow $n: OK"
 }

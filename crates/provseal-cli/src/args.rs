@@ -18,6 +18,9 @@ const LONG_VERSION: &str = concat!(
 #[derive(Debug, Parser)]
 #[command(name = "provseal", version, long_version = LONG_VERSION, about, max_term_width = 100)]
 pub struct Cli {
+    /// Print only errors and data: no notes, no progress.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -27,32 +30,70 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Manage signing keys.
+    #[command(
+        after_help = "Example:\n  provseal key generate --out ci   # writes ci.key (0600) and ci.pub"
+    )]
     Key {
         /// Key operation.
         #[command(subcommand)]
         command: KeyCommand,
     },
     /// Hash artifacts, record the source, and write signed SLSA provenance for them.
+    #[command(
+        after_help = "Example:\n  provseal attest --key env://PROVSEAL_KEY --subject 'dist/*'   # writes provenance.intoto.jsonl"
+    )]
     Attest(AttestArgs),
     /// Snapshot the dependencies, run a build command, and write signed provenance for its products.
+    #[command(
+        after_help = "Example:\n  provseal run --key env://PROVSEAL_KEY --subject 'dist/*' -- python -m build"
+    )]
     Run(RunArgs),
     /// Print the dependency snapshot `run` would record (no build, no signature).
+    #[command(after_help = "Example:\n  provseal materials --python .venv --json")]
     Materials(MaterialsArgs),
     /// Verify artifacts against their attestations.
+    #[command(
+        after_help = "Examples:\n  provseal verify dist/*.whl --attestation provenance.intoto.jsonl --key ci.pub\n  provseal verify tool.tar.gz --attestation tool.sigstore.json \\\n    --certificate-identity https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v1.0 \\\n    --certificate-oidc-issuer https://token.actions.githubusercontent.com\n  provseal verify dist/* --attestation-dir attestations/ --policy policy.toml --json"
+    )]
     Verify(Box<VerifyArgs>),
     /// Show what an attestation says (without verifying it).
+    #[command(
+        after_help = "Examples:\n  provseal inspect provenance.intoto.jsonl\n  provseal inspect provenance.intoto.jsonl --materials"
+    )]
     Inspect(InspectArgs),
     /// Verify one Sigstore bundle (the sigstore-conformance client protocol; exit code only).
+    #[command(
+        after_help = "Example:\n  provseal verify-bundle --bundle a.sigstore.json --certificate-identity ID --certificate-oidc-issuer URL a.tar.gz"
+    )]
     VerifyBundle(VerifyBundleArgs),
     /// Write a detached signature of a file (minisign `.minisig`, raw, or keyless: a Sigstore bundle).
+    #[command(
+        after_help = "Example:\n  provseal sign-blob dist/tool-1.0.tar.gz --key env://PROVSEAL_KEY   # writes dist/tool-1.0.tar.gz.minisig"
+    )]
     SignBlob(SignBlobArgs),
     /// Policy files.
+    #[command(after_help = "Example:\n  provseal policy check policy.toml")]
     Policy {
         /// Policy operation.
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    #[command(
+        after_help = "Example:\n  provseal completions bash > ~/.local/share/bash-completion/completions/provseal"
+    )]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on stdout.
+    #[command(after_help = "Example:\n  provseal man > ~/.local/share/man/man1/provseal.1")]
+    Man,
     /// Verify a detached signature of a file (minisign `.minisig`, raw, or a Sigstore bundle).
+    #[command(
+        after_help = "Example:\n  provseal verify-blob dist/tool-1.0.tar.gz --signature dist/tool-1.0.tar.gz.minisig --key ci.pub"
+    )]
     VerifyBlob(VerifyBlobArgs),
     /// The audit index: ingest verified attestations, query them.
     Index(IndexArgs),
@@ -62,7 +103,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct VerifyBundleArgs {
     /// The bundle.
-    #[arg(long, value_name = "B")]
+    #[arg(long, value_name = "B", visible_alias = "attestation")]
     pub bundle: String,
     /// The expected certificate identity.
     #[arg(long, value_name = "I")]
@@ -84,10 +125,14 @@ pub struct VerifyBundleArgs {
 /// Policy operations.
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
-    /// Lint a policy: diagnostics with line and column; exit 2 on errors.
+    /// Lint a policy: every diagnostic at once, with line and column; exit 2 on errors.
+    #[command(after_help = "Example:\n  provseal policy check policy.toml --json")]
     Check {
         /// The policy file.
         file: PathBuf,
+        /// Print the diagnostics as JSON on stdout.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -108,7 +153,7 @@ pub struct SignBlobArgs {
     /// The file to sign.
     pub file: PathBuf,
     /// Key options.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Keys")]
     pub signing: SigningArgs,
     /// Signature format.
     #[arg(long, value_enum, default_value = "minisign")]
@@ -153,8 +198,14 @@ pub struct VerifyBlobArgs {
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
     /// Generate a key pair: PREFIX.key (PKCS#8 PEM, mode 0600) and PREFIX.pub (SPKI PEM).
+    #[command(
+        after_help = "Example:\n  provseal key generate --algorithm ecdsa-p256 --passphrase-env KEY_PASSPHRASE --out ci"
+    )]
     Generate(KeyGenerateArgs),
     /// Export a public key in another format (minisign).
+    #[command(
+        after_help = "Example:\n  provseal key export ci.pub --format minisign --out ci.minisign.pub"
+    )]
     Export(KeyExportArgs),
 }
 
@@ -274,13 +325,13 @@ pub struct SnapshotArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Key options.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Keys")]
     pub signing: SigningArgs,
     /// Subjects and provenance options.
     #[command(flatten)]
     pub subject: SubjectArgs,
     /// Output options.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Output")]
     pub output: OutputArgs,
     /// Snapshot options.
     #[command(flatten)]
@@ -339,8 +390,8 @@ pub enum OutputFormat {
 /// Where and in which shape attestations are written (shared by `attest` and `run`).
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Output file (default: SUBJECT.intoto.jsonl for one subject, multiple.intoto.jsonl for
-    /// several; .sigstore.json with --format sigstore-bundle).
+    /// Output file (default, whatever the number of subjects: provenance.intoto.jsonl in the
+    /// working directory; provenance.sigstore.json with --format sigstore-bundle).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["batch", "per_subject"])]
     pub out: Option<PathBuf>,
     /// Batch shape: one statement per artifact, ONE signature over their Merkle root; writes an
@@ -366,28 +417,34 @@ pub struct OutputArgs {
 #[derive(Debug, Args)]
 pub struct AttestArgs {
     /// Key options.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Keys")]
     pub signing: SigningArgs,
     /// Subjects and provenance options.
     #[command(flatten)]
     pub subject: SubjectArgs,
     /// Output options.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Output")]
     pub output: OutputArgs,
 }
 
 /// `provseal verify`.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// Artifacts: files, or `sha256:HEX` / `sha512:HEX` when no such file exists.
+    /// Artifacts: files, or `sha256:HEX` / `sha512:HEX` when no such file exists, or a git
+    /// commit `sha1:HEX` / `gitCommit:HEX` (the subject of a GitHub release attestation).
     #[arg(value_name = "ARTIFACT", required = true)]
     pub artifacts: Vec<String>,
     /// The attestation file (.intoto.jsonl, DSSE envelope, Sigstore bundle, batch entry).
-    #[arg(long, value_name = "FILE", required_unless_present = "attestation_dir")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        visible_alias = "bundle",
+        required_unless_present = "attestation_dir"
+    )]
     pub attestation: Option<PathBuf>,
     /// Find each artifact's attestation by name in DIR (ARTIFACT.provseal.json,
     /// ARTIFACT.intoto.jsonl, ARTIFACT.sigstore.json, ARTIFACT.publish.attestation,
-    /// multiple.intoto.jsonl, sha256:HEX.jsonl).
+    /// provenance.intoto.jsonl, multiple.intoto.jsonl, sha256:HEX.jsonl).
     #[arg(long, value_name = "DIR", conflicts_with = "attestation")]
     pub attestation_dir: Option<PathBuf>,
     /// A detached signature over the --attestation file when it is a bare in-toto statement
@@ -397,60 +454,69 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "SIG", requires = "attestation")]
     pub signature: Option<PathBuf>,
     /// Trusted public key(s): SPKI PEM, or a minisign public key.
-    #[arg(long = "key", value_name = "PUB")]
+    #[arg(help_heading = "Keys", long = "key", value_name = "PUB")]
     pub keys: Vec<PathBuf>,
     /// Required `builder.id`.
-    #[arg(long, value_name = "URI")]
+    #[arg(help_heading = "Policy", long, value_name = "URI")]
     pub builder_id: Option<String>,
     /// Required source repository (e.g. `github.com/org/repo`). Without --key or certificate
     /// identity flags this selects slsa-verifier's semantics for GitHub-built provenance.
-    #[arg(long, value_name = "URI")]
+    #[arg(help_heading = "Policy", long, value_name = "URI")]
     pub source_uri: Option<String>,
     /// slsa-verifier: the branch the provenance must record.
-    #[arg(long, value_name = "BRANCH")]
+    #[arg(help_heading = "slsa-verifier", long, value_name = "BRANCH")]
     pub source_branch: Option<String>,
     /// slsa-verifier: the tag the provenance must record.
-    #[arg(long, value_name = "TAG")]
+    #[arg(help_heading = "slsa-verifier", long, value_name = "TAG")]
     pub source_tag: Option<String>,
     /// slsa-verifier: a semver tag prefix (`v1`, `v1.2`, `v1.2.3`) the recorded tag must match.
-    #[arg(long, value_name = "TAG")]
+    #[arg(help_heading = "slsa-verifier", long, value_name = "TAG")]
     pub source_versioned_tag: Option<String>,
     /// slsa-verifier: a workflow input the build must have had (repeatable).
-    #[arg(long = "build-workflow-input", value_name = "K=V")]
+    #[arg(
+        help_heading = "slsa-verifier",
+        long = "build-workflow-input",
+        value_name = "K=V"
+    )]
     pub build_workflow_inputs: Vec<String>,
-    /// Print the verified statement (the signed bytes) on stdout.
-    #[arg(long)]
+    /// Print each verified statement on stdout, one JSON line each (verdict lines go to stderr).
+    #[arg(help_heading = "Output", long)]
     pub print_provenance: bool,
     /// Policy file (TOML, `docs/policy.md`): trusted signers, builders, sources, materials.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Policy", long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
     /// On success, write a signed SLSA Verification Summary Attestation here.
-    #[arg(long, value_name = "FILE", requires_all = ["vsa_key", "resource_uri"])]
+    #[arg(help_heading = "VSA", long, value_name = "FILE", requires_all = ["vsa_key", "resource_uri"])]
     pub vsa_out: Option<PathBuf>,
     /// The verifier's signing key for --vsa-out (a KEYREF, as for `attest --key`).
-    #[arg(long, value_name = "KEYREF")]
+    #[arg(help_heading = "VSA", long, value_name = "KEYREF")]
     pub vsa_key: Option<String>,
     /// The attestation is a VSA: check it like slsa-verifier's `verify-vsa` (ARTIFACT is a
     /// subject digest `alg:value` or a file).
-    #[arg(long)]
+    #[arg(help_heading = "VSA", long)]
     pub vsa: bool,
     /// The VSA's `resourceUri` (written with --vsa-out, required with --vsa).
-    #[arg(long, value_name = "URI")]
+    #[arg(help_heading = "VSA", long, value_name = "URI")]
     pub resource_uri: Option<String>,
     /// --vsa: the verifier id the VSA must name.
-    #[arg(long, value_name = "URI", requires = "vsa")]
+    #[arg(help_heading = "VSA", long, value_name = "URI", requires = "vsa")]
     pub verifier_id: Option<String>,
     /// --vsa: a level the VSA must have verified (repeatable).
-    #[arg(long = "verified-level", value_name = "LEVEL", requires = "vsa")]
+    #[arg(
+        help_heading = "VSA",
+        long = "verified-level",
+        value_name = "LEVEL",
+        requires = "vsa"
+    )]
     pub verified_levels: Vec<String>,
     /// --vsa: the key id the VSA's signature must carry.
-    #[arg(long, value_name = "ID", requires = "vsa")]
+    #[arg(help_heading = "VSA", long, value_name = "ID", requires = "vsa")]
     pub public_key_id: Option<String>,
     /// Sigstore identity options.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Sigstore identity")]
     pub identity: IdentityArgs,
     /// Print the JSON report on stdout.
-    #[arg(long)]
+    #[arg(help_heading = "Output", long)]
     pub json: bool,
 }
 
@@ -504,7 +570,14 @@ pub struct IdentityArgs {
 pub struct InspectArgs {
     /// The attestation file.
     pub file: PathBuf,
-    /// Print JSON on stdout.
+    /// Every recorded dependency, grouped by lockfile and environment, with version and digest.
+    #[arg(long, conflicts_with = "statement")]
+    pub materials: bool,
+    /// The decoded, signed payload (the in-toto statement), pretty-printed.
+    #[arg(long)]
+    pub statement: bool,
+    /// Print JSON on stdout (the summary with the whole statement; with --materials, the groups;
+    /// with --statement, the statements).
     #[arg(long)]
     pub json: bool,
 }

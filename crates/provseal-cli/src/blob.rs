@@ -219,7 +219,7 @@ pub fn verify(args: VerifyBlobArgs) -> Result<ExitStatus, Failure> {
             .map(|()| "raw signature".to_string())
     };
     match result {
-        Ok(detail) => Ok(verified(&args.file, &key, &detail)),
+        Ok(detail) => verified(&args.file, &key, &detail),
         Err(minisign::MinisignError::Read(e)) => Err(anyhow::Error::new(e)
             .context(format!("cannot read `{}`", args.file.display()))
             .into()),
@@ -227,20 +227,20 @@ pub fn verify(args: VerifyBlobArgs) -> Result<ExitStatus, Failure> {
             anyhow::Error::new(e).context(format!("`{}` is malformed", signature.display())),
         )),
         Err(e) => {
-            println!("{}: {e}", args.file.display());
+            outln!("{}: {e}", args.file.display());
             Ok(e.exit_status())
         }
     }
 }
 
 /// The one line `verify-blob` prints for a verified file.
-fn verified(file: &Path, key: &PublicKey, detail: &str) -> ExitStatus {
-    println!(
+fn verified(file: &Path, key: &PublicKey, detail: &str) -> Result<ExitStatus, Failure> {
+    outln!(
         "{}: verified: signed by key {} ({detail})",
         file.display(),
         key.key_id().get(..16).unwrap_or_default()
     );
-    ExitStatus::Success
+    Ok(ExitStatus::Success)
 }
 
 /// cosign's `--output-signature` file is the DER signature in base64 text; a raw signature file
@@ -294,14 +294,10 @@ fn verify_key_signed_bundle(
         &VerifyOptions::default(),
     );
     match result {
-        Ok(_) => Ok(verified(
-            &args.file,
-            key,
-            &format!("Sigstore bundle `{name}`"),
-        )),
+        Ok(_) => verified(&args.file, key, &format!("Sigstore bundle `{name}`")),
         Err(e) if e.exit_status() == ExitStatus::Error => Err(Failure::from(anyhow::Error::new(e))),
         Err(e) => {
-            println!("{}: {e}", args.file.display());
+            outln!("{}: {e}", args.file.display());
             Ok(e.exit_status())
         }
     }
@@ -318,7 +314,7 @@ pub fn export(args: KeyExportArgs) -> Result<ExitStatus, Failure> {
     };
     match &args.out {
         Some(out) => provseal_attest::write_atomic(out, text.as_bytes(), Overwrite::Refuse)?,
-        None => print!("{text}"),
+        None => out!("{text}"),
     }
     Ok(ExitStatus::Success)
 }

@@ -2,7 +2,7 @@
 //! slsa-github-generator shape), one statement per artifact (the PEP 740 shape), or a batch (one
 //! signature over a Merkle tree of per-artifact statements).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use provseal_attest::{Overwrite, ProvenanceInput};
 use provseal_crypto::Signer;
@@ -96,15 +96,70 @@ fn suffix(format: OutputFormat) -> &'static str {
     }
 }
 
-/// Where the single-file shape writes by default.
-pub fn default_out(
-    subjects: &[(String, provseal_model::DigestSet)],
-    format: OutputFormat,
-) -> PathBuf {
-    match subjects {
-        [(name, _)] => PathBuf::from(format!("{name}{}", suffix(format))),
-        _ => PathBuf::from(format!("multiple{}", suffix(format))),
+/// Where the single-file shape writes by default, whatever the number of subjects:
+/// `provenance.intoto.jsonl` (or `provenance.sigstore.json`) in the working directory.
+pub fn default_out(format: OutputFormat) -> PathBuf {
+    PathBuf::from(format!("provenance{}", suffix(format)))
+}
+
+/// The file-name endings of provseal's own outputs (attestations and batch entries).
+const OWN_SUFFIXES: &[&str] = &[
+    ".intoto.jsonl",
+    ".sigstore.json",
+    provseal_batch::ENTRY_FILE_SUFFIX,
+];
+
+/// Whether `path` is one of provseal's own outputs: a planned output, or a file named as
+/// provseal names its attestations.
+pub fn is_own_output(path: &Path, planned: &[PathBuf]) -> bool {
+    let name = path.to_string_lossy();
+    planned.iter().any(|p| same_path(p, path)) || OWN_SUFFIXES.iter().any(|s| name.ends_with(s))
+}
+
+fn same_path(a: &Path, b: &Path) -> bool {
+    a.components().eq(b.components())
+        || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+}
+
+/// Every file the chosen shape writes for subjects named `names` (relative to the working
+/// directory), so that all of them are checked before any work.
+pub fn planned_outputs(names: &[String], out: &OutputArgs) -> Vec<PathBuf> {
+    if let Some(dir) = &out.batch {
+        return provseal_batch::entry_file_names(names)
+            .map(|files| files.iter().map(|f| dir.join(f)).collect())
+            .unwrap_or_default();
     }
+    if out.per_subject {
+        return names
+            .iter()
+            .map(|n| PathBuf::from(format!("{n}{}", suffix(out.format))))
+            .collect();
+    }
+    vec![out.out.clone().unwrap_or_else(|| default_out(out.format))]
+}
+
+/// Drops provseal's own outputs from the subjects (a `--force` rerun must not attest the
+/// previous provenance), unless a subject argument names the file literally; says what it
+/// dropped.
+pub fn drop_own_outputs(
+    files: Vec<provseal_attest::SubjectFile>,
+    subject_args: &[String],
+    planned: &[PathBuf],
+) -> Vec<provseal_attest::SubjectFile> {
+    let (own, kept): (Vec<_>, Vec<_>) = files.into_iter().partition(|f| {
+        is_own_output(Path::new(&f.name), planned)
+            && !subject_args
+                .iter()
+                .any(|a| same_path(Path::new(a), Path::new(&f.name)))
+    });
+    if !own.is_empty() {
+        let names: Vec<&str> = own.iter().map(|f| f.name.as_str()).collect();
+        note!(
+            "note: not attesting provseal's own output(s) matched by --subject: `{}`",
+            names.join("`, `")
+        );
+    }
+    kept
 }
 
 /// The bytes of one attestation file holding `envelope`.
@@ -176,7 +231,7 @@ pub fn emit(
             provseal_batch::Overwrite::Refuse
         };
         let files = provseal_batch::write_batch(dir, &batch, &names, ow)?;
-        eprintln!(
+        note!(
             "batch of {} statement(s) signed with one signature by {} (root {}); wrote {} entries to `{}`",
             batch.len(),
             signer.who(),
@@ -211,7 +266,7 @@ pub fn emit(
             signing_operations += 1;
             provseal_attest::write_atomic(path, &bytes, overwrite(out))?;
         }
-        eprintln!(
+        note!(
             "attested {} artifact(s) one statement each, signed by {}",
             paths.len(),
             signer.who()
@@ -226,15 +281,12 @@ pub fn emit(
         return Ok(summary);
     }
     let statement = provseal_attest::build_statement(input)?;
-    let path = out
-        .out
-        .clone()
-        .unwrap_or_else(|| default_out(&input.subjects, format));
+    let path = out.out.clone().unwrap_or_else(|| default_out(format));
     // Before signing: a keyless signature is a public log entry.
     check_outputs_free(std::slice::from_ref(&path), out)?;
     let bytes = signer.sign_file(&statement, format)?;
     provseal_attest::write_atomic(&path, &bytes, overwrite(out))?;
-    eprintln!(
+    note!(
         "attested {} subject(s) in one statement, signed by {}, wrote `{}`",
         input.subjects.len(),
         signer.who(),

@@ -7,7 +7,7 @@ use provseal_verify::{AttestationDoc, LoadedDoc};
 use serde_json::{json, Value};
 
 use crate::args::InspectArgs;
-use crate::{output, verify, Failure};
+use crate::{inspect_views, output, verify, Failure};
 
 /// The (unauthenticated) key id hints of an envelope's signatures.
 fn key_ids(env: &provseal_model::dsse::Envelope) -> Vec<String> {
@@ -18,7 +18,7 @@ fn key_ids(env: &provseal_model::dsse::Envelope) -> Vec<String> {
 }
 
 /// The statement payload carried by a document, and its signatures' key ids (unverified).
-fn payload_of(doc: &AttestationDoc) -> Result<(String, Vec<u8>, Vec<String>), Failure> {
+pub(crate) fn payload_of(doc: &AttestationDoc) -> Result<(String, Vec<u8>, Vec<String>), Failure> {
     match doc {
         AttestationDoc::Dsse(env) => {
             Ok((env.payload_type.clone(), env.payload.clone(), key_ids(env)))
@@ -150,6 +150,9 @@ fn summarize(doc: &LoadedDoc) -> Value {
             return out;
         }
     };
+    if let Ok(whole) = provseal_model::json::parse_strict(&payload) {
+        out["statement"] = whole;
+    }
     out["statementType"] = json!(statement.type_);
     out["predicateType"] = json!(statement.predicate_type);
     out["subjects"] = json!(statement
@@ -185,36 +188,36 @@ fn summarize(doc: &LoadedDoc) -> Value {
     out
 }
 
-fn print_human(s: &Value) {
+fn print_human(s: &Value) -> Result<(), Failure> {
     let str_of = |k: &str| s.get(k).and_then(Value::as_str).unwrap_or("-").to_string();
     let unsigned = s.get("signed") == Some(&Value::Bool(false));
     if unsigned {
-        println!("{} (unsigned in-toto statement)", str_of("origin"));
-        println!("  {UNSIGNED_NOTE}");
+        outln!("{} (unsigned in-toto statement)", str_of("origin"));
+        outln!("  {UNSIGNED_NOTE}");
     } else {
-        println!(
+        outln!(
             "{} ({}; signature not verified: use `provseal verify`)",
             str_of("origin"),
             str_of("format")
         );
     }
     if let Some(cert) = s.get("certificate") {
-        print_certificate(cert);
+        print_certificate(cert)?;
     }
     if let Some(e) = s.get("error").and_then(Value::as_str) {
-        println!("  error:          {e}");
-        return;
+        outln!("  error:          {e}");
+        return Ok(());
     }
     if let Some(d) = s.get("messageDigest").and_then(Value::as_str) {
-        println!("  message signature over {d} (no statement)");
-        return;
+        outln!("  message signature over {d} (no statement)");
+        return Ok(());
     }
     if !unsigned {
         let keys: Vec<&str> = s["keyIds"]
             .as_array()
             .map(|a| a.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
-        println!(
+        outln!(
             "  signer key id:  {}",
             if keys.is_empty() {
                 "(none given)".to_string()
@@ -222,12 +225,12 @@ fn print_human(s: &Value) {
                 keys.join(", ")
             }
         );
-        println!("  payload type:   {}", str_of("payloadType"));
+        outln!("  payload type:   {}", str_of("payloadType"));
     }
-    println!("  statement type: {}", str_of("statementType"));
-    println!("  predicate type: {}", str_of("predicateType"));
+    outln!("  statement type: {}", str_of("statementType"));
+    outln!("  predicate type: {}", str_of("predicateType"));
     let subjects = s["subjects"].as_array().cloned().unwrap_or_default();
-    println!("  subjects:       {}", subjects.len());
+    outln!("  subjects:       {}", subjects.len());
     for sub in subjects.iter().take(20) {
         let name = sub["name"].as_str().unwrap_or("_");
         let digest = sub["digest"]
@@ -238,16 +241,16 @@ fn print_human(s: &Value) {
                     .map(|(a, h)| format!("{a}:{}", h.as_str().unwrap_or("")))
             })
             .unwrap_or_default();
-        println!("    {name}  {digest}");
+        outln!("    {name}  {digest}");
     }
     if subjects.len() > 20 {
-        println!("    … {} more", subjects.len() - 20);
+        outln!("    … {} more", subjects.len() - 20);
     }
     if s.get("builderId").is_some() {
-        println!("  build type:     {}", str_of("buildType"));
-        println!("  builder:        {}", str_of("builderId"));
+        outln!("  build type:     {}", str_of("buildType"));
+        outln!("  builder:        {}", str_of("builderId"));
         match s.get("source") {
-            Some(src) => println!(
+            Some(src) => outln!(
                 "  source:         {} ({}, {})",
                 src["uri"].as_str().unwrap_or("-"),
                 src["digest"]
@@ -261,22 +264,23 @@ fn print_human(s: &Value) {
                     .as_str()
                     .unwrap_or("tree state not recorded")
             ),
-            None => println!("  source:         not recorded"),
+            None => outln!("  source:         not recorded"),
         }
-        println!(
+        outln!(
             "  materials:      {} resolved dependencies",
             s["materials"].as_u64().unwrap_or(0)
         );
-        println!(
+        outln!(
             "  run:            {} → {} ({})",
             str_of("startedOn"),
             str_of("finishedOn"),
             str_of("invocationId")
         );
     }
+    Ok(())
 }
 
-fn print_certificate(cert: &Value) {
+fn print_certificate(cert: &Value) -> Result<(), Failure> {
     let field = |k: &str| {
         cert.get(k)
             .and_then(Value::as_str)
@@ -284,11 +288,11 @@ fn print_certificate(cert: &Value) {
             .to_owned()
     };
     if let Some(e) = cert.get("error").and_then(Value::as_str) {
-        println!("  certificate:    unreadable: {e}");
-        return;
+        outln!("  certificate:    unreadable: {e}");
+        return Ok(());
     }
-    println!("  certificate:    {}", field("san"));
-    println!("  issuer:         {}", field("issuer"));
+    outln!("  certificate:    {}", field("san"));
+    outln!("  issuer:         {}", field("issuer"));
     let when = |k: &str| {
         cert.get(k)
             .and_then(Value::as_i64)
@@ -296,28 +300,42 @@ fn print_certificate(cert: &Value) {
             .map(|t| t.to_string())
             .unwrap_or_else(|| "-".into())
     };
-    println!(
+    outln!(
         "  valid:          {} → {}",
         when("notBefore"),
         when("notAfter")
     );
     if let Some(ext) = cert.get("extensions").and_then(Value::as_object) {
         for (name, v) in ext {
-            println!("    {name}: {}", v.as_str().unwrap_or("-"));
+            outln!("    {name}: {}", v.as_str().unwrap_or("-"));
         }
     }
+    Ok(())
 }
 
 /// Runs `provseal inspect`.
 pub fn run(args: InspectArgs) -> Result<ExitStatus, Failure> {
     let bytes = verify::read_attestation(&args.file)?;
     let docs = provseal_verify::load_attestations(&bytes, &args.file.display().to_string())?;
+    let view = match (args.statement, args.materials) {
+        (true, _) => Some(inspect_views::View::Statement),
+        (_, true) => Some(inspect_views::View::Materials),
+        _ => None,
+    };
+    if let Some(view) = view {
+        let ok = inspect_views::print(&docs, view, args.json)?;
+        return Ok(if ok {
+            ExitStatus::Success
+        } else {
+            ExitStatus::Error
+        });
+    }
     let summaries: Vec<Value> = docs.iter().map(summarize).collect();
     if args.json {
         output::print_json(&summaries)?;
     } else {
         for s in &summaries {
-            print_human(s);
+            print_human(s)?;
         }
     }
     Ok(if summaries.iter().any(|s| s.get("error").is_some()) {

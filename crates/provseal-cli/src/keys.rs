@@ -141,7 +141,7 @@ pub fn generate(args: KeyGenerateArgs) -> Result<ExitStatus, Failure> {
         let _ = fs_err::remove_file(&key_path);
         return Err(e.into());
     }
-    eprintln!(
+    note!(
         "wrote `{}` (private, mode 0600{}) and `{}`; key id {}",
         key_path.display(),
         if passphrase.is_some() {

@@ -15,10 +15,10 @@ use crate::{emit, keys, output, Failure};
 
 fn print_drift(drift: &Drift) {
     if drift.is_empty() {
-        eprintln!("drift: none (dependencies and source unchanged by the build)");
+        note!("drift: none (dependencies and source unchanged by the build)");
         return;
     }
-    eprintln!(
+    note!(
         "drift: {} added, {} removed, {} changed, {} lockfile(s) changed{}{}",
         drift.added.len(),
         drift.removed.len(),
@@ -36,10 +36,10 @@ fn print_drift(drift: &Drift) {
         }
     );
     for a in drift.added.iter().take(20) {
-        eprintln!("  + {}", a.id);
+        note!("  + {}", a.id);
     }
     for r in drift.removed.iter().take(20) {
-        eprintln!("  - {}", r.id);
+        note!("  - {}", r.id);
     }
     for c in drift
         .changed
@@ -47,10 +47,30 @@ fn print_drift(drift: &Drift) {
         .chain(&drift.lockfiles_changed)
         .take(20)
     {
-        eprintln!("  ~ {}: {} → {}", c.key, c.old.id, c.new.id);
+        note!("  ~ {}: {} → {}", c.key, c.old.id, c.new.id);
     }
     for p in drift.new_dirty_paths.iter().take(20) {
-        eprintln!("  dirty: {p}");
+        note!("  dirty: {p}");
+    }
+}
+
+/// Says so when the work tree is dirty only because of provseal's own earlier outputs (the
+/// provenance records the tree as dirty either way).
+fn note_own_dirt(before: &provseal_materials::snapshot::Snapshot, planned: &[std::path::PathBuf]) {
+    let Some(source) = &before.source else { return };
+    let provseal_materials::git::TreeState::Dirty { paths } = &source.tree_state else {
+        return;
+    };
+    if !paths.is_empty()
+        && paths
+            .iter()
+            .all(|p| emit::is_own_output(std::path::Path::new(p), planned))
+    {
+        note!(
+            "note: the work tree is dirty only because of provseal's own output(s) `{}`; it is \
+             recorded as dirty: add them to `.gitignore` or write them outside the tree",
+            paths.join("`, `")
+        );
     }
 }
 
@@ -84,25 +104,39 @@ pub fn run(args: RunArgs) -> Result<ExitStatus, Failure> {
     // 1. Settings and key first: a bad key or an existing output costs no build.
     let digests: Vec<HashAlgorithm> = digest_algorithms(&args.subject.digest)?;
     let signer = keys::open_producer(&args.signing, &args.subject.subjects, &args.output)?;
-    let planned: Vec<std::path::PathBuf> =
-        args.output.out.iter().chain(&args.sbom).cloned().collect();
-    emit::check_outputs_free(&planned, &args.output)?;
     let cwd = std::env::current_dir()?;
+    // Every output path, for the products a previous build left (per-subject and batch outputs
+    // are named after them), checked before the build.
+    let planned_for = |files: &[provseal_attest::SubjectFile]| {
+        let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+        let mut planned = emit::planned_outputs(&names, &args.output);
+        planned.extend(args.sbom.iter().cloned());
+        planned
+    };
+    let existing =
+        provseal_attest::resolve_subjects(&cwd, &args.subject.subjects).unwrap_or_default();
+    emit::check_outputs_free(&planned_for(&existing), &args.output)?;
     let ctx = collect_context(&cwd, &args.snapshot)?;
 
     // 2. Snapshot before the build can alter anything.
     let before = snapshot_default(&ctx)?;
     print_warnings(&before);
-    eprintln!(
+    note_own_dirt(&before, &planned_for(&existing));
+    note!(
         "recorded {} materials before the build; running `{}`",
         before.materials.len(),
         args.command.join(" ")
     );
 
-    // 3. The build, with inherited stdio.
+    // 3. The build, with inherited stdio; under --json its stdout goes to stderr, so that
+    // stdout is only the report.
     let started_on = provseal_attest::now_rfc3339();
-    let status = std::process::Command::new(&args.command[0])
-        .args(&args.command[1..])
+    let mut build = std::process::Command::new(&args.command[0]);
+    build.args(&args.command[1..]);
+    if args.output.json {
+        build.stdout(std::io::stderr());
+    }
+    let status = build
         .status()
         .map_err(|e| anyhow!("cannot start the build command `{}`: {e}", args.command[0]))?;
     let finished_on = provseal_attest::now_rfc3339();
@@ -126,7 +160,17 @@ pub fn run(args: RunArgs) -> Result<ExitStatus, Failure> {
 
     // 5. Products, hashed after the build.
     let files = provseal_attest::resolve_subjects(&cwd, &args.subject.subjects)?;
-    let subjects = provseal_attest::hash_subjects(&files, &digests)?;
+    let planned = planned_for(&files);
+    emit::check_outputs_free(&planned, &args.output)?;
+    let files = emit::drop_own_outputs(files, &args.subject.subjects, &planned);
+    if files.is_empty() {
+        return Err(provseal_attest::AttestError::NoSubjects.into());
+    }
+    let subjects = {
+        let paths: Vec<&std::path::Path> = files.iter().map(|f| f.path.as_path()).collect();
+        let _progress = crate::progress::hashing(&paths, args.output.json);
+        provseal_attest::hash_subjects(&files, &digests)?
+    };
 
     // 6. SBOM (its digest goes into the signed payload).
     let sbom = match &args.sbom {
@@ -191,7 +235,7 @@ pub fn run(args: RunArgs) -> Result<ExitStatus, Failure> {
             return Err(e);
         }
     };
-    eprintln!(
+    note!(
         "recorded {} materials; drift {}",
         record.before.materials.len(),
         if record.drift.is_empty() {

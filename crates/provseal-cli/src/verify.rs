@@ -58,6 +58,7 @@ fn parse_artifact(arg: &str) -> ArtifactArg {
     }
     if let Some((alg, hex)) = arg.split_once(':') {
         let want = match alg {
+            "sha1" | "gitCommit" => Some(40),
             "sha256" => Some(64),
             "sha384" => Some(96),
             "sha512" => Some(128),
@@ -66,7 +67,15 @@ fn parse_artifact(arg: &str) -> ArtifactArg {
         if let Some(len) = want {
             if hex.len() == len && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
                 let mut d = DigestSet::new();
-                d.insert(alg.to_string(), hex.to_ascii_lowercase());
+                let hex = hex.to_ascii_lowercase();
+                if len == 40 {
+                    // a git commit id: GitHub release attestations record it as `sha1`, in-toto
+                    // resource descriptors as `gitCommit`; either names the same commit
+                    d.insert("sha1".to_string(), hex.clone());
+                    d.insert("gitCommit".to_string(), hex);
+                } else {
+                    d.insert(alg.to_string(), hex);
+                }
                 return ArtifactArg::Digest(d);
             }
             return ArtifactArg::Bad(format!(
@@ -166,11 +175,6 @@ pub fn exit_status(verdicts: &[ArtifactVerdict]) -> ExitStatus {
     )
 }
 
-/// Prints verdict lines (stdout, or stderr when JSON goes to stdout) and the JSON report.
-pub fn print_verdicts(verdicts: &[ArtifactVerdict], json: bool) -> Result<(), Failure> {
-    print_verdicts_to(verdicts, json, json)
-}
-
 /// Prints verdict lines (on stderr when stdout carries data) and, with `report`, the JSON report.
 fn print_verdicts_to(
     verdicts: &[ArtifactVerdict],
@@ -181,8 +185,12 @@ fn print_verdicts_to(
         if lines_to_stderr {
             eprintln!("{}", v.line());
         } else {
-            println!("{}", v.line());
+            outln!("{}", v.line());
         }
+    }
+    if verdicts.len() > 1 {
+        let failed = verdicts.iter().filter(|v| v.result.is_err()).count();
+        note!("{} verified, {failed} failed", verdicts.len() - failed);
     }
     if let Some(hint) = verdicts
         .iter()
@@ -316,17 +324,29 @@ pub(crate) fn load_policy(path: &Path) -> Result<Policy, Failure> {
     }
 }
 
-/// `provseal policy check FILE`.
-pub fn policy_check(path: &Path) -> Result<ExitStatus, Failure> {
+/// `provseal policy check FILE [--json]`: every diagnostic at once.
+pub fn policy_check(path: &Path, json: bool) -> Result<ExitStatus, Failure> {
     let (policy, diags) = Policy::check(path);
-    for d in &diags {
-        eprintln!("{d}");
+    let ok = policy.is_some() && !provseal_verify::policy::has_errors(&diags);
+    if json {
+        output::print_json(&serde_json::json!({
+            "policy": path,
+            "ok": ok,
+            "diagnostics": diags,
+        }))?;
+    } else {
+        for d in &diags {
+            eprintln!("{d}");
+        }
+        if ok {
+            outln!("{}: ok ({} warning(s))", path.display(), diags.len());
+        }
     }
-    if policy.is_none() || provseal_verify::policy::has_errors(&diags) {
-        return Ok(ExitStatus::Error);
-    }
-    println!("{}: ok ({} warning(s))", path.display(), diags.len());
-    Ok(ExitStatus::Success)
+    Ok(if ok {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Error
+    })
 }
 
 /// `provseal verify --vsa`: check a Verification Summary Attestation like slsa-verifier's
@@ -359,7 +379,7 @@ fn run_vsa_check(
     };
     match verify_vsa_bytes(&bytes, keys, &expected) {
         Ok(v) => {
-            println!(
+            outln!(
                 "{}: verified VSA: {} by {} (key {})",
                 file.display(),
                 v.predicate.verification_result,
@@ -370,7 +390,7 @@ fn run_vsa_check(
         }
         Err(e) if e.exit_status() == ExitStatus::Error => Err(anyhow::Error::new(e).into()),
         Err(e) => {
-            println!("{}: [{}] {e}", file.display(), e.code());
+            outln!("{}: [{}] {e}", file.display(), e.code());
             Ok(e.exit_status())
         }
     }
@@ -429,7 +449,7 @@ fn write_vsa(
     let mut line = envelope.to_json();
     line.push('\n');
     provseal_attest::write_atomic(out, line.as_bytes(), provseal_attest::Overwrite::Refuse)?;
-    eprintln!(
+    note!(
         "wrote the VSA `{}`, signed by key {}",
         out.display(),
         signer.key_id()
@@ -456,11 +476,19 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, Failure> {
         }
     }
     if keys.is_empty() && sigstore.identity.is_none() && !slsa_mode(&args, true, &sigstore) {
-        return Err(anyhow!("no trusted signer given")).hint(
-            "pass --key PUB (the signer's public key), or --certificate-identity and --certificate-oidc-issuer for Sigstore bundles",
+        return Err(anyhow!(
+            "no trusted key or identity given, so there is nothing to check the signature against"
+        )).hint(
+            "pass --key PUB (the signer's public key), --certificate-identity and --certificate-oidc-issuer for Sigstore bundles, or --policy FILE",
         );
     }
     if slsa_mode(&args, keys.is_empty(), &sigstore) {
+        note!(
+            "note: no trusted key or identity given; {} selects slsa-verifier mode: GitHub-built \
+             provenance whose Sigstore certificate names a trusted builder (to verify with a key, \
+             pass --key PUB)",
+            slsa_flags(&args).join(", ")
+        );
         return run_slsa_verifier(&args, &sigstore);
     }
     let opts = VerifyOptions {
@@ -542,7 +570,14 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, Failure> {
             v.apply_policy(p, now);
         }
     }
-    print_verdicts(&verdicts, args.json)?;
+    if args.print_provenance {
+        for v in &verdicts {
+            if let Ok(verified) = &v.result {
+                outln!("{}", serde_json::to_string(&verified.statement)?);
+            }
+        }
+    }
+    print_verdicts_to(&verdicts, args.json || args.print_provenance, args.json)?;
     for v in &verdicts {
         if let Some(r) = &v.policy {
             for line in r.failure_lines() {
@@ -634,7 +669,7 @@ pub fn verify_bundle(args: crate::args::VerifyBundleArgs) -> Result<ExitStatus, 
     argv.push(args.artifact.clone());
     match provseal_sigstore::conformance_verify(&argv) {
         Ok(v) => {
-            eprintln!(
+            note!(
                 "{}: verified ({})",
                 args.bundle,
                 v.identity()
@@ -653,12 +688,27 @@ pub fn verify_bundle(args: crate::args::VerifyBundleArgs) -> Result<ExitStatus, 
 /// slsa-verifier semantics apply when one of its source flags is given and no other signer
 /// (`--key`, certificate identity flags) is.
 fn slsa_mode(args: &VerifyArgs, no_keys: bool, sigstore: &SigstoreTrust) -> bool {
-    let slsa_flag = args.source_uri.is_some()
-        || args.source_branch.is_some()
-        || args.source_tag.is_some()
-        || args.source_versioned_tag.is_some()
-        || !args.build_workflow_inputs.is_empty();
-    slsa_flag && no_keys && sigstore.identity.is_none()
+    !slsa_flags(args).is_empty() && no_keys && sigstore.identity.is_none()
+}
+
+/// The slsa-verifier flags given, in backticks.
+fn slsa_flags(args: &VerifyArgs) -> Vec<&'static str> {
+    [
+        ("`--source-uri`", args.source_uri.is_some()),
+        ("`--source-branch`", args.source_branch.is_some()),
+        ("`--source-tag`", args.source_tag.is_some()),
+        (
+            "`--source-versioned-tag`",
+            args.source_versioned_tag.is_some(),
+        ),
+        (
+            "`--build-workflow-input`",
+            !args.build_workflow_inputs.is_empty(),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(flag, given)| given.then_some(flag))
+    .collect()
 }
 
 /// `provseal verify` with slsa-verifier's semantics: the builder from the certificate among the
@@ -725,23 +775,24 @@ fn run_slsa_verifier(args: &VerifyArgs, sigstore: &SigstoreTrust) -> Result<Exit
                 origin: origin.clone(),
                 reason: format!("{:#}", f.error),
             }),
-            Ok(bytes) => slsa_verifier::verify(
+            Ok(bytes) => match slsa_verifier::verify(
                 &bytes,
                 &origin,
                 std::slice::from_ref(&artifact.digests),
                 &opts,
-            )
-            .map(|v| {
-                if args.print_provenance {
-                    println!("{}", String::from_utf8_lossy(&v.statement_bytes));
+            ) {
+                Ok(v) => {
+                    if args.print_provenance {
+                        outln!("{}", String::from_utf8_lossy(&v.statement_bytes));
+                    }
+                    Ok(v.to_verified_statement(&origin))
                 }
-                v.to_verified_statement(&origin)
-            })
-            .map_err(|e| VerifyError::SlsaVerifier {
-                code: e.code(),
-                class: e.class(),
-                message: format!("`{origin}`: {e}"),
-            }),
+                Err(e) => Err(VerifyError::SlsaVerifier {
+                    code: e.code(),
+                    class: e.class(),
+                    message: format!("`{origin}`: {e}"),
+                }),
+            },
         };
         verdicts.push(ArtifactVerdict::new(artifact, result));
     }

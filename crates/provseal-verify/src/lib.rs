@@ -106,6 +106,20 @@ pub enum VerifyError {
         /// The subjects of the verified statements (name and expected digest; at most five).
         subjects: String,
     },
+    /// A subject has the artifact's name but another digest: the file was rebuilt or modified
+    /// after it was attested.
+    #[error(
+        "`{name}` is a subject of the statement, but with another digest: the statement records \
+         {recorded}, the artifact has {actual} (rebuilt or modified since it was attested?)"
+    )]
+    SubjectDigestMismatch {
+        /// The subject (and artifact) name.
+        name: String,
+        /// The digest the statement records for that name (`alg:hex`).
+        recorded: String,
+        /// The artifact's digest in the same algorithm (`alg:hex`).
+        actual: String,
+    },
     /// The builder id differs.
     #[error("builder.id: expected `{expected}`, found `{actual}`")]
     BuilderMismatch {
@@ -168,6 +182,7 @@ impl VerifyError {
             | VerifyError::PayloadType { .. }
             | VerifyError::Statement { .. } => FailureClass::Authenticity,
             VerifyError::SubjectNotFound { .. }
+            | VerifyError::SubjectDigestMismatch { .. }
             | VerifyError::BuilderMismatch { .. }
             | VerifyError::SourceMismatch { .. }
             | VerifyError::Identity { .. }
@@ -185,6 +200,7 @@ impl VerifyError {
             VerifyError::Statement { .. } => Code::StatementInvalid,
             VerifyError::Unsupported { .. } => Code::AttestationUnsupported,
             VerifyError::SubjectNotFound { .. } => Code::SubjectNotFound,
+            VerifyError::SubjectDigestMismatch { .. } => Code::SubjectDigestMismatch,
             VerifyError::BuilderMismatch { .. } => Code::BuilderMismatch,
             VerifyError::SourceMismatch { .. } => Code::SourceMismatch,
             VerifyError::ArtifactUnreadable { .. } => Code::ArtifactUnreadable,
@@ -754,13 +770,24 @@ pub fn verify_artifact(
         }
     } else {
         let mut constraint_err = None;
+        // An artifact named only by a git commit id (`sha1:HEX` / `gitCommit:HEX`, the subject
+        // of a GitHub release attestation) is compared by that id; a file always carries a
+        // SHA-2 digest and is compared by collision-resistant digests only.
+        let by_commit = !artifact.digests.is_empty()
+            && artifact
+                .digests
+                .iter()
+                .all(|(alg, _)| alg == "sha1" || alg == "gitCommit");
+        let is_subject = |s: &provseal_model::ResourceDescriptor| {
+            if by_commit {
+                s.digest.matches_including_weak(&artifact.digests)
+            } else {
+                s.digest.matches(&artifact.digests)
+            }
+        };
         let mut found = None;
         for v in &verified {
-            if v.statement
-                .subject
-                .iter()
-                .any(|s| s.digest.matches(&artifact.digests))
-            {
+            if v.statement.subject.iter().any(is_subject) {
                 match check_constraints(v, opts) {
                     Ok(()) => {
                         found = Some((*v).clone());
@@ -776,12 +803,19 @@ pub fn verify_artifact(
             (Some(v), _) => Ok(v),
             (None, Some(e)) => Err(e),
             (None, None) => {
+                if let Some(e) = same_name_other_digest(artifact, &verified) {
+                    return ArtifactVerdict::new(artifact.clone(), Err(e));
+                }
                 let subjects: Vec<String> = verified
                     .iter()
                     .flat_map(|v| v.statement.subject.iter())
                     .take(5)
                     .map(|s| {
-                        let name = s.name.clone().unwrap_or_else(|| "_".into());
+                        let name = s
+                            .name
+                            .clone()
+                            .or_else(|| s.uri.clone())
+                            .unwrap_or_else(|| "_".into());
                         let d = describe_digest(&s.digest);
                         format!("{name} {d}")
                     })
@@ -811,6 +845,39 @@ pub fn verify_artifact(
         }
     };
     ArtifactVerdict::new(artifact.clone(), result)
+}
+
+/// The error for an artifact whose name is a subject's but whose digest is not: the first
+/// subject with the same name (or, failing that, the same file name) and a digest in an
+/// algorithm the artifact was hashed with.
+fn same_name_other_digest(
+    artifact: &Artifact,
+    verified: &[&VerifiedStatement],
+) -> Option<VerifyError> {
+    let norm = |n: &str| n.trim_start_matches("./").to_owned();
+    let base = |n: &str| n.rsplit('/').next().unwrap_or(n).to_owned();
+    let name = norm(&artifact.name);
+    let subjects: Vec<&provseal_model::ResourceDescriptor> = verified
+        .iter()
+        .flat_map(|v| v.statement.subject.iter())
+        .collect();
+    let matching = |same: &dyn Fn(&str) -> bool| {
+        subjects.iter().find_map(|s| {
+            let subject_name = s.name.as_deref()?;
+            if !same(subject_name) {
+                return None;
+            }
+            s.digest.iter().find_map(|(alg, recorded)| {
+                let actual = artifact.digests.get(alg)?;
+                Some(VerifyError::SubjectDigestMismatch {
+                    name: subject_name.to_owned(),
+                    recorded: format!("{alg}:{recorded}"),
+                    actual: format!("{alg}:{actual}"),
+                })
+            })
+        })
+    };
+    matching(&|n| norm(n) == name).or_else(|| matching(&|n| base(n) == base(&name)))
 }
 
 #[cfg(test)]

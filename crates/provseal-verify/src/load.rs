@@ -280,6 +280,8 @@ pub fn attestation_candidates(dir: &Path, artifact: &str, digests: &DigestSet) -
     if let Some(h) = digests.get("sha256") {
         names.push(format!("sha256:{h}.jsonl"));
     }
+    names.push("provenance.intoto.jsonl".into());
+    names.push("provenance.sigstore.json".into());
     names.push("multiple.intoto.jsonl".into());
     names.push("multiple.sigstore.json".into());
     let mut out = Vec::new();

@@ -17,6 +17,7 @@ mod sigstore;
 mod slsa;
 mod slsa_verifier;
 mod snapshots;
+mod ux;
 
 pub(crate) use provseal_testsupport::Project;
 

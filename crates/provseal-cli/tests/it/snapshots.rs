@@ -7,7 +7,7 @@ use provseal_testsupport::provseal_snapshot;
 use crate::Project;
 
 /// A git project with an Ed25519 key pair `ci.key`/`ci.pub` and a second pair `other`.
-fn keyed() -> Project {
+pub(crate) fn keyed() -> Project {
     let prj = Project::with_git();
     prj.keygen("ci", "ed25519");
     prj.keygen("other", "ed25519");
@@ -15,7 +15,7 @@ fn keyed() -> Project {
 }
 
 /// [`keyed`] plus `dist/provenance.intoto.jsonl` over both dist files.
-fn attested() -> Project {
+pub(crate) fn attested() -> Project {
     let prj = keyed();
     prj.attest("ci.key", "dist/provenance.intoto.jsonl");
     prj
