@@ -501,6 +501,8 @@ pub fn parse_yarn_lock(text: &str, path: &Path, name: &str) -> Result<Lockfile, 
 struct YarnV1Entry {
     specs: Vec<String>,
     fields: BTreeMap<String, String>,
+    /// The line of each field.
+    field_lines: BTreeMap<String, usize>,
     /// `dependencies` and `optionalDependencies` blocks: (name, range).
     deps: Vec<(String, String)>,
     line: usize,
@@ -575,9 +577,8 @@ fn parse_yarn_v1(text: &str, path: &Path, name: &str) -> Result<Lockfile, Materi
                 in_block = None;
                 entries.push(YarnV1Entry {
                     specs,
-                    fields: BTreeMap::new(),
-                    deps: Vec::new(),
                     line: line_no,
+                    ..YarnV1Entry::default()
                 });
             }
             2 => {
@@ -598,6 +599,7 @@ fn parse_yarn_v1(text: &str, path: &Path, name: &str) -> Result<Lockfile, Materi
                         format!("line {line_no}: expected `key value`"),
                     ));
                 };
+                entry.field_lines.insert(k.clone(), line_no);
                 entry.fields.insert(k, v);
             }
             4 if in_block.is_some() => {
@@ -664,21 +666,39 @@ fn parse_yarn_v1(text: &str, path: &Path, name: &str) -> Result<Lockfile, Materi
         if resolved.is_some_and(is_local_ref) {
             continue;
         }
-        let mut digest = e
-            .fields
-            .get("integrity")
-            .map(|s| super::sri_to_digests(s))
-            .unwrap_or_default();
-        if digest.is_empty() {
-            if let Some(frag) = resolved.and_then(|r| r.rsplit_once('#')).map(|(_, f)| f) {
-                if frag.len() == 40 && frag.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    digest.insert("sha1".into(), frag.to_ascii_lowercase());
-                }
+        // A field's key is at column 3 of its line.
+        let bad = |field: &str, reason: String| MaterialsError::Malformed {
+            path: path.to_path_buf(),
+            line: e.field_lines.get(field).copied(),
+            column: Some(3),
+            field: field.into(),
+            reason,
+        };
+        let mut digest = match e.fields.get("integrity") {
+            Some(sri) => {
+                super::sri_digests_strict(sri).map_err(|reason| bad("integrity", reason))?
             }
-        }
+            None => BTreeMap::new(),
+        };
         let registry = resolved.is_none_or(|r| {
             r.contains("/-/") && r.split('#').next().is_some_and(|u| u.ends_with(".tgz"))
         });
+        // A registry tarball's `#fragment` is the tarball's SHA-1 (yarn v1 writes it always).
+        if let Some(frag) = resolved
+            .filter(|_| registry)
+            .and_then(|r| r.rsplit_once('#'))
+            .map(|(_, f)| f)
+        {
+            if frag.len() != 40 || !frag.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(bad(
+                    "resolved",
+                    format!("the URL fragment `#{frag}` is not a SHA-1 (40 hex digits)"),
+                ));
+            }
+            if digest.is_empty() {
+                digest.insert("sha1".into(), frag.to_ascii_lowercase());
+            }
+        }
         let mut extra = Map::new();
         if !registry {
             if let Some(r) = resolved {
@@ -823,6 +843,21 @@ struct BerryEntry {
     optional_dependencies: BTreeMap<String, Scalar>,
 }
 
+/// A Yarn berry `checksum`: the SHA-512 of Yarn's cache archive as 128 hex digits, after an
+/// optional cache key (`10c0/…`).
+fn is_berry_checksum(c: &str) -> bool {
+    let hex = match c.split_once('/') {
+        Some((key, hex)) => {
+            if !key.bytes().all(|b| b.is_ascii_alphanumeric()) || key.is_empty() {
+                return false;
+            }
+            hex
+        }
+        None => c,
+    };
+    hex.len() == 128 && hex.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// YAML options with a budget scaled to the input size (the defaults reject large lockfiles).
 fn yaml_options(len: usize) -> serde_saphyr::Options {
     let mut budget = serde_saphyr::Budget::default();
@@ -863,6 +898,16 @@ fn parse_yarn_berry(text: &str, path: &Path, name: &str) -> Result<Lockfile, Mat
         };
         let mut extra = Map::new();
         if let Some(c) = &e.checksum {
+            if !is_berry_checksum(c) {
+                let (line, column) = super::position_of(text, &format!("checksum: {c}"));
+                return Err(MaterialsError::Malformed {
+                    path: path.to_path_buf(),
+                    line,
+                    column,
+                    field: "checksum".into(),
+                    reason: "not a Yarn checksum (`<cache key>/<128 hex digits>`)".into(),
+                });
+            }
             extra.insert("yarnChecksum".into(), Value::String(c.clone()));
         }
         let is_root_workspace = reference == "workspace:.";
@@ -1089,10 +1134,19 @@ pub fn parse_pnpm_lock(text: &str, path: &Path, name: &str) -> Result<Lockfile, 
         if version.is_empty() || is_local_ref(&version) {
             continue;
         }
-        let digest = res
-            .and_then(|r| r.integrity.as_deref())
-            .map(super::sri_to_digests)
-            .unwrap_or_default();
+        let digest = match res.and_then(|r| r.integrity.as_deref()) {
+            Some(sri) => super::sri_digests_strict(sri).map_err(|reason| {
+                let (line, column) = super::position_of(text, &format!("integrity: {sri}"));
+                MaterialsError::Malformed {
+                    path: path.to_path_buf(),
+                    line,
+                    column,
+                    field: "integrity".into(),
+                    reason,
+                }
+            })?,
+            None => BTreeMap::new(),
+        };
         let mut extra = Map::new();
         if let Some(r) = res {
             if let (Some(repo), Some(commit)) = (&r.repo, &r.commit) {

@@ -598,11 +598,13 @@ fn parse_req_line(line: &str) -> ReqLine {
             tokens.get(1).copied()
         };
         return match target {
-            Some(t) => {
-                let mut p = url_requirement(t, None);
-                p.editable = true;
-                ReqLine::Package(Box::new(p))
-            }
+            Some(t) => match url_requirement(t, None) {
+                Ok(mut p) => {
+                    p.editable = true;
+                    ReqLine::Package(Box::new(p))
+                }
+                Err(e) => ReqLine::Invalid(e),
+            },
             None => ReqLine::Invalid("`-e` without a target".into()),
         };
     }
@@ -653,8 +655,9 @@ fn parse_req_line(line: &str) -> ReqLine {
     ReqLine::Package(Box::new(pkg))
 }
 
-/// A bare URL requirement (`git+https://…@rev#egg=name`, an archive URL, a local path).
-fn url_requirement(target: &str, name: Option<&str>) -> LockedPackage {
+/// A bare URL requirement (`git+https://…@rev#egg=name`, an archive URL, a local path). A hash
+/// fragment (`#sha256=<hex>`) that is not hex of its algorithm's length is an error.
+fn url_requirement(target: &str, name: Option<&str>) -> Result<LockedPackage, String> {
     let (url, fragment) = match target.split_once('#') {
         Some((u, f)) => (u, Some(f)),
         None => (target, None),
@@ -673,18 +676,24 @@ fn url_requirement(target: &str, name: Option<&str>) -> LockedPackage {
         for kv in f.split('&') {
             if let Some((alg, hex)) = kv.split_once('=') {
                 if matches!(alg, "sha256" | "sha384" | "sha512") {
+                    if !valid_pip_hash(&format!("{alg}:{hex}")) {
+                        return Err(format!(
+                            "the URL fragment `#{alg}={}` is not {alg} hex",
+                            shorten(hex)
+                        ));
+                    }
                     digest.insert(alg.to_string(), hex.to_ascii_lowercase());
                 }
             }
         }
     }
-    LockedPackage {
+    Ok(LockedPackage {
         name: normalize_pypi_name(&name),
         url: Some(strip_credentials(url)),
         vcs,
         digest,
         ..Default::default()
-    }
+    })
 }
 
 /// Parses a PEP 508 requirement (`name[extras] spec ; marker` or `name @ url ; marker`), or a
@@ -697,12 +706,12 @@ fn parse_pep508(req: &str) -> Result<LockedPackage, String> {
         None => (req, None),
     };
     if looks_like_url(body) {
-        let mut p = url_requirement(body, None);
+        let mut p = url_requirement(body, None)?;
         p.marker = marker;
         return Ok(p);
     }
     if body.starts_with('.') || body.starts_with('/') {
-        let mut p = url_requirement(body, None);
+        let mut p = url_requirement(body, None)?;
         p.marker = marker;
         return Ok(p);
     }
@@ -721,7 +730,7 @@ fn parse_pep508(req: &str) -> Result<LockedPackage, String> {
         rest = rest.get(close + 1..).unwrap_or("").trim_start();
     }
     if let Some(url) = rest.strip_prefix('@') {
-        let mut p = url_requirement(url.trim(), Some(name));
+        let mut p = url_requirement(url.trim(), Some(name))?;
         p.marker = marker;
         return Ok(p);
     }
@@ -1352,9 +1361,12 @@ mod tests {
         let p = one("x==1.0 \\\n    --hash=sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa \\\n    --hash=sha256:bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\n");
         assert!(p.digest.is_empty());
 
-        let p = one("pkg @ https://tok:pw@example.com/pkg-1.0.tar.gz#sha256=CAFE");
+        let hex = "CAFE".repeat(16);
+        let p = one(&format!(
+            "pkg @ https://tok:pw@example.com/pkg-1.0.tar.gz#sha256={hex}"
+        ));
         assert_eq!(p.url.as_deref(), Some("https://example.com/pkg-1.0.tar.gz"));
-        assert_eq!(p.digest.get("sha256").map(String::as_str), Some("cafe"));
+        assert_eq!(p.digest.get("sha256"), Some(&hex.to_ascii_lowercase()));
         assert!(!p.vcs);
 
         let p = one("-e git+https://ghp_x@github.com/o/r.git@v1.2#egg=My_Pkg");

@@ -61,3 +61,24 @@ fn each_malformed_class_has_its_exact_message() {
     ];
     assert_eq!(msgs(&cases), want);
 }
+
+/// An unparsable hash or integrity in yarn (v1 and berry) and pnpm lockfiles, and in a URL's
+/// hash fragment: one exact message each.
+#[test]
+fn unparsable_hashes_name_line_column_and_field() {
+    let cases = [
+        ("yarn.lock", "# yarn lockfile v1\n\nms@^2.1.3:\n  version \"2.1.3\"\n  resolved \"https://registry.yarnpkg.com/ms/-/ms-2.1.3.tgz#d09d\"\n  integrity sha512-not-base64!\n"),
+        ("yarn.lock", "# yarn lockfile v1\n\nms@^2.1.3:\n  version \"2.1.3\"\n  resolved \"https://registry.yarnpkg.com/ms/-/ms-2.1.3.tgz#zz\"\n"),
+        ("yarn.lock", "__metadata:\n  version: 8\n  cacheKey: 10c0\n\n\"ms@npm:^2.1.3\":\n  version: 2.1.3\n  resolution: \"ms@npm:2.1.3\"\n  checksum: 10c0/xyz\n  languageName: node\n  linkType: hard\n"),
+        ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n\nimporters:\n  .:\n    dependencies:\n      ms:\n        specifier: ^2.1.3\n        version: 2.1.3\n\npackages:\n\n  ms@2.1.3:\n    resolution: {integrity: sha512-AAAA}\n\nsnapshots:\n\n  ms@2.1.3: {}\n"),
+        ("requirements.txt", "pkg @ https://example.com/pkg-1.0.tar.gz#sha256=nothex\n"),
+    ];
+    let want = [
+        "`yarn.lock:6:3`: `integrity`: not a Subresource Integrity value (`sha512-<base64>`)",
+        "`yarn.lock:5:3`: `resolved`: the URL fragment `#zz` is not a SHA-1 (40 hex digits)",
+        "`yarn.lock:8:3`: `checksum`: not a Yarn checksum (`<cache key>/<128 hex digits>`)",
+        "`pnpm-lock.yaml:13:18`: `integrity`: not a Subresource Integrity value (`sha512-<base64>`)",
+        "`requirements.txt:1`: `requirement`: the URL fragment `#sha256=nothex` is not sha256 hex",
+    ];
+    assert_eq!(msgs(&cases), want);
+}
