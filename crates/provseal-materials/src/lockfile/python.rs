@@ -273,12 +273,12 @@ fn parse_lockfile_bytes(
     let mut packages = match format {
         LockFormat::Poetry => parse_poetry(text),
         LockFormat::Uv => parse_uv(text),
-        LockFormat::Pipfile => parse_pipfile(text),
+        LockFormat::Pipfile => parse_pipfile(text).map_err(TomlFault::from),
         LockFormat::Pdm => parse_pdm(text, &read_extras_of_sibling_pyproject(path)),
         LockFormat::Pylock => parse_pylock(text),
         LockFormat::Requirements => Ok(Vec::new()),
     }
-    .map_err(|reason| parse_err(path, reason))?;
+    .map_err(|fault| fault.into_error(path, text))?;
     for p in &mut packages {
         p.lockfile = name.clone();
     }
@@ -826,27 +826,148 @@ fn tarr<'a>(t: &'a toml::Table, k: &str) -> &'a [toml::Value] {
         .unwrap_or(&[])
 }
 
-fn packages_array<'a>(doc: &'a toml::Table, key: &str) -> Result<Vec<&'a toml::Table>, String> {
+fn packages_array<'a>(doc: &'a toml::Table, key: &str) -> Result<Vec<&'a toml::Table>, TomlFault> {
     let Some(v) = doc.get(key) else {
         return Ok(Vec::new());
     };
     let arr = v
         .as_array()
-        .ok_or_else(|| format!("`{key}` is not an array of tables"))?;
+        .ok_or_else(|| TomlFault::at(&[key], "not an array of tables"))?;
     arr.iter()
         .enumerate()
         .map(|(i, p)| {
-            p.as_table()
-                .ok_or_else(|| format!("`{key}[{i}]` is not a table"))
+            p.as_table().ok_or_else(|| TomlFault {
+                at: vec![TomlKey::Name(key.into()), TomlKey::Index(i)],
+                reason: "not a table".into(),
+            })
         })
         .collect()
 }
 
-fn required_name(t: &toml::Table, key: &str, i: usize) -> Result<String, String> {
-    tstr(t, "name")
-        .filter(|n| !n.is_empty())
-        .map(normalize_pypi_name)
-        .ok_or_else(|| format!("`{key}[{i}]` has no `name`"))
+fn required_name(t: &toml::Table, key: &str, i: usize) -> Result<String, TomlFault> {
+    let at = |reason: &str| TomlFault {
+        at: vec![
+            TomlKey::Name(key.into()),
+            TomlKey::Index(i),
+            TomlKey::Name("name".into()),
+        ],
+        reason: reason.into(),
+    };
+    match t.get("name") {
+        None => Err(TomlFault {
+            reason: "no `name`".into(),
+            ..at("")
+        }
+        .without_last()),
+        Some(toml::Value::String(n)) if !n.is_empty() => Ok(normalize_pypi_name(n)),
+        Some(toml::Value::String(_)) => Err(at("empty name")),
+        Some(other) => Err(at(&format!(
+            "invalid type: {}, expected a string",
+            other.type_str()
+        ))),
+    }
+}
+
+/// One step of a key path in a TOML document.
+#[derive(Debug, Clone)]
+enum TomlKey {
+    Name(String),
+    Index(usize),
+}
+
+/// A semantic error in a TOML lockfile: where (a key path, located to its line and column
+/// afterwards) and why. A fault with an empty path is about the whole file.
+#[derive(Debug)]
+struct TomlFault {
+    at: Vec<TomlKey>,
+    reason: String,
+}
+
+impl TomlFault {
+    fn at(keys: &[&str], reason: impl Into<String>) -> Self {
+        TomlFault {
+            at: keys.iter().map(|k| TomlKey::Name((*k).into())).collect(),
+            reason: reason.into(),
+        }
+    }
+
+    fn without_last(mut self) -> Self {
+        self.at.pop();
+        self
+    }
+
+    /// The error naming the file, the key path, and its line and column.
+    fn into_error(self, path: &Path, text: &str) -> MaterialsError {
+        if self.at.is_empty() {
+            return parse_err(path, self.reason);
+        }
+        let field = self.at.iter().fold(String::new(), |mut f, k| {
+            match k {
+                TomlKey::Name(n) if f.is_empty() => f.push_str(n),
+                TomlKey::Name(n) => {
+                    f.push('.');
+                    f.push_str(n);
+                }
+                TomlKey::Index(i) => f.push_str(&format!("[{i}]")),
+            }
+            f
+        });
+        let (line, column) = match toml_position(text, &self.at) {
+            Some((l, c)) => (Some(l), Some(c)),
+            None => (None, None),
+        };
+        MaterialsError::Malformed {
+            path: path.to_path_buf(),
+            line,
+            column,
+            field,
+            reason: self.reason,
+        }
+    }
+}
+
+impl From<String> for TomlFault {
+    fn from(reason: String) -> Self {
+        TomlFault {
+            at: Vec::new(),
+            reason,
+        }
+    }
+}
+
+impl From<&str> for TomlFault {
+    fn from(reason: &str) -> Self {
+        reason.to_string().into()
+    }
+}
+
+/// The 1-based line and column of the key (or array element) at `keys` in a TOML document,
+/// from the spans the TOML parser keeps.
+fn toml_position(text: &str, keys: &[TomlKey]) -> Option<(usize, usize)> {
+    use toml::de::{DeTable, DeValue};
+    let doc = DeTable::parse(text).ok()?;
+    let mut table = doc.get_ref();
+    let mut value: Option<&DeValue<'_>> = None;
+    let mut span = doc.span();
+    for k in keys {
+        match (k, value) {
+            (TomlKey::Name(n), None | Some(DeValue::Table(_))) => {
+                if let Some(DeValue::Table(t)) = value {
+                    table = t;
+                }
+                let (key, v) = table.iter().find(|(key, _)| key.get_ref() == n)?;
+                span = key.span();
+                value = Some(v.get_ref());
+            }
+            (TomlKey::Index(i), Some(DeValue::Array(a))) => {
+                let v = a.get(*i)?;
+                span = v.span();
+                value = Some(v.get_ref());
+            }
+            _ => return None,
+        }
+    }
+    Some(crate::files::line_col(text, span.start))
 }
 
 fn is_sdist_name(file: &str) -> bool {
@@ -876,7 +997,7 @@ fn pick_digest(artifacts: &[(bool, (String, String))]) -> BTreeMap<String, Strin
         .unwrap_or_default()
 }
 
-fn parse_poetry(text: &str) -> Result<Vec<LockedPackage>, String> {
+fn parse_poetry(text: &str) -> Result<Vec<LockedPackage>, TomlFault> {
     let doc = toml_doc(text)?;
     if doc.get("metadata").is_none() {
         return Err("no `[metadata]` table (not a poetry.lock, or truncated)".into());
@@ -934,12 +1055,17 @@ fn parse_poetry(text: &str) -> Result<Vec<LockedPackage>, String> {
     Ok(out)
 }
 
-fn parse_uv(text: &str) -> Result<Vec<LockedPackage>, String> {
+fn parse_uv(text: &str) -> Result<Vec<LockedPackage>, TomlFault> {
     let doc = toml_doc(text)?;
     match doc.get("version").and_then(toml::Value::as_integer) {
         None => return Err("no lock `version` (not a uv.lock, or truncated)".into()),
         Some(1) => {}
-        Some(v) => return Err(format!("`version`: unknown version {v} (known: 1)")),
+        Some(v) => {
+            return Err(TomlFault::at(
+                &["version"],
+                format!("unknown version {v} (known: 1)"),
+            ))
+        }
     }
     let pkgs = packages_array(&doc, "package")?;
     struct Node<'a> {
@@ -1097,7 +1223,7 @@ fn parse_uv(text: &str) -> Result<Vec<LockedPackage>, String> {
     Ok(out)
 }
 
-fn parse_pdm(text: &str, extras: &BTreeSet<String>) -> Result<Vec<LockedPackage>, String> {
+fn parse_pdm(text: &str, extras: &BTreeSet<String>) -> Result<Vec<LockedPackage>, TomlFault> {
     let doc = toml_doc(text)?;
     if doc.get("metadata").is_none() {
         return Err("no `[metadata]` table (not a pdm.lock, or truncated)".into());
@@ -1176,7 +1302,7 @@ fn read_extras_of_sibling_pyproject(lockfile: &Path) -> BTreeSet<String> {
         .unwrap_or_default()
 }
 
-fn parse_pylock(text: &str) -> Result<Vec<LockedPackage>, String> {
+fn parse_pylock(text: &str) -> Result<Vec<LockedPackage>, TomlFault> {
     let doc = toml_doc(text)?;
     if tstr(&doc, "lock-version").is_none() {
         return Err("no `lock-version` (not a PEP 751 pylock.toml, or truncated)".into());
@@ -1424,7 +1550,8 @@ mod tests {
     #[test]
     fn toml_errors_do_not_quote_the_file() {
         let e = parse_poetry("[metadata]\nx = 1\n[[package]]\nname = \"https://tok@h/\nv = 2\n")
-            .unwrap_err();
+            .unwrap_err()
+            .reason;
         assert!(e.starts_with("TOML error at line 4, column"), "{e}");
         assert!(!e.contains("tok"), "{e}");
     }
