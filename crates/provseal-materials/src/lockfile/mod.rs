@@ -38,7 +38,11 @@ pub mod bun;
 pub mod cargo;
 pub mod golang;
 pub mod node;
+pub mod package_lock;
+pub mod pnpm;
 pub mod python;
+pub mod yarn;
+mod yarn_berry;
 
 /// Reads one lockfile format.
 pub trait LockfileReader: Sync {
@@ -180,9 +184,9 @@ pub static REGISTRY: &[&dyn LockfileReader] = &[
     &python::PythonReader(python::LockFormat::Pipfile),
     &python::PythonReader(python::LockFormat::Pdm),
     &python::PythonReader(python::LockFormat::Pylock),
-    &node::PackageLockReader,
-    &node::YarnReader,
-    &node::PnpmReader,
+    &package_lock::PackageLockReader,
+    &yarn::YarnReader,
+    &pnpm::PnpmReader,
     &bun::BunReader,
     &cargo::CargoReader,
     &golang::GoSumReader,
