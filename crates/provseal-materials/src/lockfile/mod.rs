@@ -39,8 +39,14 @@ pub mod cargo;
 pub mod golang;
 pub mod node;
 pub mod package_lock;
+mod pdm;
+mod pipfile;
 pub mod pnpm;
+mod poetry;
+mod pylock;
 pub mod python;
+mod requirements;
+mod uv;
 pub mod yarn;
 mod yarn_berry;
 
