@@ -134,6 +134,21 @@ pub(super) fn is_local_ref(r: &str) -> bool {
     r.starts_with("file:") || r.starts_with("link:") || r.starts_with("workspace:")
 }
 
+/// Marks each package as a dev dependency when the dev roots reach it and the production roots
+/// do not.
+pub(super) fn mark_dev(
+    pkgs: &mut [Package],
+    graph: &super::DependencyGraph,
+    prod_roots: &[String],
+    dev_roots: &[String],
+) {
+    let prod = graph.reachable(prod_roots);
+    let dev = graph.reachable(dev_roots);
+    for p in pkgs {
+        p.dev = Some(dev.contains(&p.purl) && !prod.contains(&p.purl));
+    }
+}
+
 /// The `package.json` beside a lockfile, if it is there and is a JSON object.
 pub(super) fn read_package_json(lockfile: &Path) -> Option<Map<String, Value>> {
     let p = lockfile.with_file_name("package.json");

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::node::{is_local_ref, package, read_package_json, split_name_at};
+use super::node::{is_local_ref, mark_dev, package, read_package_json, split_name_at};
 use super::{parse_error, DependencyGraph, Lockfile, LockfileInput, LockfileReader, ROOT_REF};
 use crate::MaterialsError;
 
@@ -290,11 +290,7 @@ fn parse_yarn_v1(text: &str, path: &Path, name: &str) -> Result<Lockfile, Materi
         for r in prod_roots.iter().chain(&dev_roots) {
             graph.add_edge(ROOT_REF, r);
         }
-        let prod = graph.reachable(&prod_roots);
-        let dev = graph.reachable(&dev_roots);
-        for p in &mut pkgs {
-            p.dev = Some(dev.contains(&p.purl) && !prod.contains(&p.purl));
-        }
+        mark_dev(&mut pkgs, &graph, &prod_roots, &dev_roots);
     }
     Ok(Lockfile::new(
         path,

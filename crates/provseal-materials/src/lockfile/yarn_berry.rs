@@ -6,7 +6,7 @@ use std::path::Path;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::node::{package, read_package_json, split_name_at, yaml_options, Scalar};
+use super::node::{mark_dev, package, read_package_json, split_name_at, yaml_options, Scalar};
 use super::{parse_error, DependencyGraph, Lockfile, ROOT_REF};
 use crate::MaterialsError;
 
@@ -138,11 +138,7 @@ pub(super) fn parse_yarn_berry(
         }
     }
     if manifest.is_some() {
-        let prod = graph.reachable(&prod_roots);
-        let dev = graph.reachable(&dev_roots);
-        for p in &mut pkgs {
-            p.dev = Some(dev.contains(&p.purl) && !prod.contains(&p.purl));
-        }
+        mark_dev(&mut pkgs, &graph, &prod_roots, &dev_roots);
     }
     Ok(Lockfile::new(
         path,
