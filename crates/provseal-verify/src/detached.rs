@@ -33,7 +33,6 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use provseal_crypto::minisign::{self, MinisignPublicKey};
 use provseal_crypto::{KeyAlgorithm, PublicKey};
-use serde_json::Value;
 
 use crate::{DocResult, Origin, SignerIdentity, VerifyError, VerifyOptions};
 
@@ -47,16 +46,8 @@ pub(crate) const UNSIGNED_STATEMENT: &str =
     "an unsigned in-toto statement: nothing in it is signed; it verifies only with a detached signature over the file";
 
 /// The in-toto statement `_type` prefix (`…/Statement/v1`, `…/Statement/v0.1`).
-const STATEMENT_TYPE_PREFIX: &str = "https://in-toto.io/Statement/";
-
-/// Whether a JSON value is a bare in-toto statement (an object whose `_type` is a Statement
-/// type), as opposed to a signed envelope or bundle.
-pub fn is_statement_object(value: &Value) -> bool {
-    value
-        .get("_type")
-        .and_then(Value::as_str)
-        .is_some_and(|t| t.starts_with(STATEMENT_TYPE_PREFIX))
-}
+pub use crate::load::is_statement_object;
+use crate::load::STATEMENT_TYPE_PREFIX;
 
 /// The first existing file `STATEMENT` + one of [`SIGNATURE_SUFFIXES`], else `STEM` + one of
 /// them (`provenance.json` → `provenance.sigstore`).

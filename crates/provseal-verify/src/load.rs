@@ -20,7 +20,7 @@ pub enum AttestationDoc {
     /// A provseal batch entry (raw JSON bytes, verified by `provseal-batch`).
     BatchEntry(Vec<u8>),
     /// A bare in-toto statement (the file's exact bytes): nothing in it is signed; it verifies
-    /// only with a detached signature over these bytes ([`crate::detached`]).
+    /// only with a detached signature over these bytes (see the `detached` module).
     UnsignedStatement(Vec<u8>),
 }
 
@@ -195,7 +195,7 @@ fn classify(
         })?;
         return Ok(vec![(origin.clone(), AttestationDoc::Dsse(env))]);
     }
-    if crate::detached::is_statement_object(value) {
+    if is_statement_object(value) {
         return Ok(vec![(
             origin.clone(),
             AttestationDoc::UnsignedStatement(raw.to_vec()),
@@ -292,6 +292,17 @@ pub fn attestation_candidates(dir: &Path, artifact: &str, digests: &DigestSet) -
         }
     }
     out
+}
+
+pub(crate) const STATEMENT_TYPE_PREFIX: &str = "https://in-toto.io/Statement/";
+
+/// Whether a JSON value is a bare in-toto statement (an object whose `_type` is a Statement
+/// type), as opposed to a signed envelope or bundle.
+pub fn is_statement_object(value: &serde_json::Value) -> bool {
+    value
+        .get("_type")
+        .and_then(serde_json::Value::as_str)
+        .is_some_and(|t| t.starts_with(STATEMENT_TYPE_PREFIX))
 }
 
 #[cfg(test)]
