@@ -16,18 +16,7 @@ mkdir -p "$BASE"
 [ -f "$BASE/k.key" ] || "$PS" key generate --algorithm ed25519 --out "$BASE/k" 2>/dev/null
 for N in "${SIZES[@]}"; do
   D=$BASE/n$N
-  if [ ! -f "$D/.made" ]; then
-    rm -rf "$D" && mkdir -p "$D/files"
-    python3 - "$D/files" "$N" <<'PY'
-import os, random, sys
-d, n = sys.argv[1], int(sys.argv[2])
-rnd = random.Random(42)
-for i in range(n):
-    with open(os.path.join(d, f"f{i:06d}.bin"), "wb") as f:
-        f.write(os.urandom(rnd.randint(1024, 65536)))
-PY
-    touch "$D/.made"
-  fi
+  python3 "$BENCH/make-artifacts.py" "$D" "$N"
   cd "$D"
   echo "## N=$N artifacts ($(du -sh files | cut -f1))"
   # Each batch run writes a fresh directory and nothing is deleted between runs: on this

@@ -27,16 +27,9 @@ set -x
 "$ps" verify dist/*.whl dist/*.tar.gz --attestation provenance.intoto.jsonl --key .venv/ci.pub \
   --source-uri github.com/example/hello-tool
 "$ps" inspect provenance.intoto.jsonl
+"$ps" inspect provenance.intoto.jsonl --materials   # recorded dependencies (inside the signed payload)
+"$ps" inspect provenance.intoto.jsonl --statement > statement.json
 set +x
-echo "recorded dependencies (inside the signed payload):"
-python3 - <<'PY'
-import base64, json
-env = json.loads(open("provenance.intoto.jsonl").read())
-st = json.loads(base64.b64decode(env["payload"]))
-for rd in st["predicate"]["buildDefinition"]["resolvedDependencies"]:
-    digests = " ".join(f"{a}:{h[:12]}…" for a, h in rd.get("digest", {}).items())
-    print("  ", rd.get("uri") or rd.get("name"), digests)
-PY
 cp dist/*.whl tampered.whl && printf 'x' >> tampered.whl
 if "$ps" verify tampered.whl --attestation provenance.intoto.jsonl --key .venv/ci.pub; then
   echo "a tampered wheel verified: BUG" >&2; exit 1

@@ -6,6 +6,14 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BatchError {
+    /// A keyless batch's root bundle is unusable (not JSON, no DSSE envelope, or an envelope
+    /// over something other than the root statement).
+    #[error("the batch root bundle is unusable: {reason}")]
+    RootBundle {
+        /// What is wrong.
+        reason: String,
+    },
+
     /// A batch (and a Merkle tree) needs at least one statement.
     #[error("a batch needs at least one statement")]
     EmptyBatch,

@@ -48,8 +48,12 @@ pub struct BatchEntry {
     pub statement: Vec<u8>,
     /// The statement's inclusion proof.
     pub proof: InclusionProof,
-    /// The DSSE envelope over the root statement, shared by the whole batch.
+    /// The DSSE envelope over the root statement, shared by the whole batch (for a keyless
+    /// batch, the envelope inside `root_bundle`).
     pub root_envelope: Envelope,
+    /// The Sigstore bundle (compact JSON) that signs the root statement, for a keyless batch
+    /// (`rootBundle` in the file, in place of `rootEnvelope`).
+    pub root_bundle: Option<String>,
 }
 
 /// The parts of an entry file shared by every entry of a batch, serialized once.
@@ -61,7 +65,11 @@ pub(crate) struct EntryPrefix {
 }
 
 impl EntryPrefix {
-    pub(crate) fn new(payload_type: &str, root_envelope: &Envelope) -> Result<Self, BatchError> {
+    pub(crate) fn new(
+        payload_type: &str,
+        root_envelope: &Envelope,
+        root_bundle: Option<&str>,
+    ) -> Result<Self, BatchError> {
         let media = serde_json::to_string(ENTRY_MEDIA_TYPE_V1);
         let ptype = serde_json::to_string(payload_type);
         let (media, ptype) = match (media, ptype) {
@@ -77,7 +85,10 @@ impl EntryPrefix {
             head: format!(
                 r#"{{"mediaType":{media},"statement":{{"payloadType":{ptype},"payload":""#
             ),
-            tail: format!(r#","rootEnvelope":{}}}"#, root_envelope.to_json()) + "\n",
+            tail: match root_bundle {
+                Some(bundle) => format!(r#","rootBundle":{bundle}}}"#),
+                None => format!(r#","rootEnvelope":{}}}"#, root_envelope.to_json()),
+            } + "\n",
         })
     }
 
@@ -123,8 +134,12 @@ impl BatchEntry {
     /// # Errors
     /// [`BatchError::Serialize`] (not expected in practice).
     pub fn to_json(&self) -> Result<Vec<u8>, BatchError> {
-        Ok(EntryPrefix::new(&self.payload_type, &self.root_envelope)?
-            .entry_json(&self.statement, &self.proof))
+        Ok(EntryPrefix::new(
+            &self.payload_type,
+            &self.root_envelope,
+            self.root_bundle.as_deref(),
+        )?
+        .entry_json(&self.statement, &self.proof))
     }
 
     /// Parses an entry file strictly: UTF-8 JSON, no duplicate keys, no trailing data, no unknown
@@ -161,7 +176,13 @@ impl BatchEntry {
         only_keys(
             top,
             "$",
-            &["mediaType", "statement", "proof", "rootEnvelope"],
+            &[
+                "mediaType",
+                "statement",
+                "proof",
+                "rootEnvelope",
+                "rootBundle",
+            ],
         )?;
         let media_type = string(top, "$", "mediaType")?;
         if media_type != ENTRY_MEDIA_TYPE_V1 {
@@ -223,11 +244,24 @@ impl BatchEntry {
             })?);
         }
 
-        let env_value = field(top, "$", "rootEnvelope")?;
-        let root_envelope = Envelope::from_value(env_value).map_err(|source| BatchError::Json {
-            what: "root envelope ($.rootEnvelope)",
-            source,
-        })?;
+        let (root_envelope, root_bundle) =
+            match (top.get("rootEnvelope"), top.get("rootBundle")) {
+                (Some(env_value), None) => (
+                    Envelope::from_value(env_value).map_err(|source| BatchError::Json {
+                        what: "root envelope ($.rootEnvelope)",
+                        source,
+                    })?,
+                    None,
+                ),
+                (None, Some(bundle)) => (root_bundle_envelope(bundle)?, Some(bundle.to_string())),
+                (Some(_), Some(_)) => return Err(field_error(
+                    "$",
+                    "holds both `rootEnvelope` and `rootBundle`; an entry has one root signature",
+                )),
+                (None, None) => {
+                    return Err(field_error("$", "missing `rootEnvelope` (or `rootBundle`)"))
+                }
+            };
 
         Ok(Self {
             payload_type: payload_type.to_owned(),
@@ -238,6 +272,7 @@ impl BatchEntry {
                 hashes,
             },
             root_envelope,
+            root_bundle,
         })
     }
 }
@@ -599,4 +634,25 @@ fn only_keys_root(
         )),
         None => Ok(()),
     }
+}
+
+/// A root bundle as compact JSON and the DSSE envelope inside it.
+pub(crate) fn parse_root_bundle(bytes: &[u8]) -> Result<(String, Envelope), BatchError> {
+    let value = provseal_model::json::parse_strict(bytes).map_err(|e| BatchError::RootBundle {
+        reason: format!("not JSON: {e}"),
+    })?;
+    let envelope = root_bundle_envelope(&value)?;
+    Ok((value.to_string(), envelope))
+}
+
+/// The DSSE envelope of a bundle value.
+pub(crate) fn root_bundle_envelope(value: &serde_json::Value) -> Result<Envelope, BatchError> {
+    let env = value
+        .get("dsseEnvelope")
+        .ok_or_else(|| BatchError::RootBundle {
+            reason: "it holds no `dsseEnvelope`".into(),
+        })?;
+    Envelope::from_value(env).map_err(|e| BatchError::RootBundle {
+        reason: format!("`dsseEnvelope`: {e}"),
+    })
 }

@@ -48,6 +48,6 @@ pub use format::{
     ROOT_PREDICATE_TYPE_V1, ROOT_SUBJECT_NAME,
 };
 pub use naming::{entry_file_candidates, entry_file_names, ENTRY_FILE_SUFFIX};
-pub use sign::{sign_batch, sign_batch_with, Batch, BatchOptions};
-pub use verify::{verify_entry, VerifiedEntry};
+pub use sign::{prepare_batch, sign_batch, sign_batch_with, Batch, BatchOptions, UnsignedBatch};
+pub use verify::{verify_entry, verify_entry_with_root, VerifiedEntry};
 pub use write::{write_batch, write_batch_with, BatchWrite, Overwrite};

@@ -4,7 +4,7 @@
 use provseal_crypto::Signer;
 use provseal_model::dsse::Envelope;
 
-use crate::format::{root_statement_json, validate_created_on, EntryPrefix};
+use crate::format::{parse_root_bundle, root_statement_json, validate_created_on, EntryPrefix};
 use crate::merkle::{dsse_leaf_hash, Hash, MerkleTree};
 use crate::{BatchEntry, BatchError, InclusionProof, RootPredicate, LEAF_SCHEME_V1};
 
@@ -25,8 +25,11 @@ pub struct BatchOptions {
 /// (`2n` hashes) and one root envelope — not 100,000 copies of proofs and envelopes.
 #[derive(Clone)]
 pub struct Batch {
-    /// The DSSE envelope over the root statement (one signature).
+    /// The DSSE envelope over the root statement (one signature); for a keyless batch, the
+    /// envelope inside [`Batch::root_bundle`].
     pub root_envelope: Envelope,
+    /// The Sigstore bundle (compact JSON) that signs the root, for a keyless batch.
+    root_bundle: Option<String>,
     /// The Merkle tree root (the root statement's subject digest).
     pub root: Hash,
     /// How many times the signer was asked to sign: always 1.
@@ -71,6 +74,39 @@ pub fn sign_batch_with(
     signer: &dyn Signer,
     options: &BatchOptions,
 ) -> Result<Batch, BatchError> {
+    prepare_batch(statements, payload_type, options)?.sign(signer)
+}
+
+/// A batch whose tree and root statement are built but not yet signed. Sign it with a key
+/// ([`UnsignedBatch::sign`]) or hand it a Sigstore bundle over [`UnsignedBatch::root_statement`]
+/// made elsewhere (keyless: [`UnsignedBatch::with_root_bundle`]).
+pub struct UnsignedBatch {
+    root: Hash,
+    root_statement: Vec<u8>,
+    payload_type: String,
+    statements: Vec<Vec<u8>>,
+    tree: MerkleTree,
+}
+
+impl std::fmt::Debug for UnsignedBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UnsignedBatch")
+            .field("root", &hex::encode(self.root))
+            .field("tree_size", &self.statements.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Hashes every statement once and builds the tree and the root statement (see
+/// [`sign_batch_with`]); nothing is signed yet.
+///
+/// # Errors
+/// [`BatchError::EmptyBatch`], [`BatchError::EmptyPayloadType`], [`BatchError::CreatedOn`].
+pub fn prepare_batch(
+    statements: Vec<Vec<u8>>,
+    payload_type: &str,
+    options: &BatchOptions,
+) -> Result<UnsignedBatch, BatchError> {
     if statements.is_empty() {
         return Err(BatchError::EmptyBatch);
     }
@@ -100,20 +136,70 @@ pub fn sign_batch_with(
         builder_id: options.builder_id.clone(),
     };
     let root_statement = root_statement_json(&root, &predicate)?;
-    let root_envelope =
-        provseal_crypto::dsse::sign(provseal_model::IN_TOTO_PAYLOAD_TYPE, root_statement, signer)
-            .map_err(|source| BatchError::Sign {
-            key_id: signer.key_id(),
-            source,
-        })?;
-    Ok(Batch {
-        root_envelope,
+    Ok(UnsignedBatch {
         root,
-        signing_operations: 1,
+        root_statement,
         payload_type: payload_type.to_owned(),
         statements,
         tree,
     })
+}
+
+impl UnsignedBatch {
+    /// The root statement: the exact bytes to sign (an in-toto statement, payload type
+    /// `application/vnd.in-toto+json`).
+    pub fn root_statement(&self) -> &[u8] {
+        &self.root_statement
+    }
+
+    /// Signs the root statement with `signer`: exactly one signing operation.
+    ///
+    /// # Errors
+    /// [`BatchError::Sign`] when the signer fails.
+    pub fn sign(self, signer: &dyn Signer) -> Result<Batch, BatchError> {
+        let root_envelope = provseal_crypto::dsse::sign(
+            provseal_model::IN_TOTO_PAYLOAD_TYPE,
+            self.root_statement.clone(),
+            signer,
+        )
+        .map_err(|source| BatchError::Sign {
+            key_id: signer.key_id(),
+            source,
+        })?;
+        Ok(self.into_batch(root_envelope, None))
+    }
+
+    /// Takes a Sigstore bundle (JSON) whose DSSE envelope signs exactly
+    /// [`UnsignedBatch::root_statement`] — one certificate, one log entry, one signature. The
+    /// bundle is checked for that, not verified (its signer is checked by whoever verifies an
+    /// entry, against a trusted root).
+    ///
+    /// # Errors
+    /// [`BatchError::RootBundle`] when the bundle is not JSON, has no DSSE envelope, or its
+    /// envelope signs something else.
+    pub fn with_root_bundle(self, bundle_json: &[u8]) -> Result<Batch, BatchError> {
+        let (bundle, root_envelope) = parse_root_bundle(bundle_json)?;
+        if root_envelope.payload != self.root_statement
+            || root_envelope.payload_type != provseal_model::IN_TOTO_PAYLOAD_TYPE
+        {
+            return Err(BatchError::RootBundle {
+                reason: "its DSSE envelope does not sign this batch's root statement".into(),
+            });
+        }
+        Ok(self.into_batch(root_envelope, Some(bundle)))
+    }
+
+    fn into_batch(self, root_envelope: Envelope, root_bundle: Option<String>) -> Batch {
+        Batch {
+            root_envelope,
+            root_bundle,
+            root: self.root,
+            signing_operations: 1,
+            payload_type: self.payload_type,
+            statements: self.statements,
+            tree: self.tree,
+        }
+    }
 }
 
 impl std::fmt::Debug for Batch {
@@ -154,6 +240,11 @@ impl Batch {
         &self.statements
     }
 
+    /// The Sigstore bundle over the root (compact JSON), for a keyless batch.
+    pub fn root_bundle(&self) -> Option<&str> {
+        self.root_bundle.as_deref()
+    }
+
     /// The Merkle tree.
     pub fn tree(&self) -> &MerkleTree {
         &self.tree
@@ -190,6 +281,7 @@ impl Batch {
             statement: statement.clone(),
             proof,
             root_envelope: self.root_envelope.clone(),
+            root_bundle: self.root_bundle.clone(),
         })
     }
 
@@ -218,6 +310,10 @@ impl Batch {
 
     /// The parts of every entry file that are the same across the batch.
     pub(crate) fn entry_prefix(&self) -> Result<EntryPrefix, BatchError> {
-        EntryPrefix::new(&self.payload_type, &self.root_envelope)
+        EntryPrefix::new(
+            &self.payload_type,
+            &self.root_envelope,
+            self.root_bundle.as_deref(),
+        )
     }
 }

@@ -14,7 +14,8 @@ pub struct VerifiedEntry {
     pub payload_type: String,
     /// The statement bytes (bound into the signed tree) — parse these, strictly.
     pub payload: Vec<u8>,
-    /// The key id of the key whose signature over the root verified.
+    /// The key id of the key whose signature over the root verified (for a keyless root, what
+    /// the caller of [`verify_entry_with_root`] passed).
     pub key_id: String,
     /// The statement's position in the batch.
     pub leaf_index: u64,
@@ -44,15 +45,40 @@ pub struct VerifiedEntry {
 /// [`BatchError::PayloadTypeMismatch`], [`BatchError::IndexOutOfRange`],
 /// [`BatchError::ProofLength`], [`BatchError::RootMismatch`].
 pub fn verify_entry(entry: &BatchEntry, keys: &[PublicKey]) -> Result<VerifiedEntry, BatchError> {
-    let verified = provseal_crypto::dsse::verify(&entry.root_envelope, keys)
-        .map_err(|source| BatchError::RootSignature { source })?;
-    if verified.payload_type != provseal_model::IN_TOTO_PAYLOAD_TYPE {
-        return Err(BatchError::RootPayloadType {
-            expected: provseal_model::IN_TOTO_PAYLOAD_TYPE,
-            actual: verified.payload_type,
+    if entry.root_bundle.is_some() {
+        return Err(BatchError::RootBundle {
+            reason: "the root is signed keyless (a Sigstore bundle): verify it against a trusted root and a certificate identity, not a key".into(),
         });
     }
-    let (root, predicate) = parse_root_statement(&verified.payload)?;
+    let verified = provseal_crypto::dsse::verify(&entry.root_envelope, keys)
+        .map_err(|source| BatchError::RootSignature { source })?;
+    verify_entry_with_root(
+        entry,
+        &verified.payload_type,
+        &verified.payload,
+        verified.key_id,
+    )
+}
+
+/// Steps 2–4 of [`verify_entry`], for a root whose signature was verified elsewhere (a keyless
+/// root bundle, verified against a Sigstore trusted root and an identity): `root_payload_type`
+/// and `root_payload` are the **verified** signed bytes, `signer` names who signed them.
+///
+/// # Errors
+/// As [`verify_entry`], except the signature errors.
+pub fn verify_entry_with_root(
+    entry: &BatchEntry,
+    root_payload_type: &str,
+    root_payload: &[u8],
+    signer: String,
+) -> Result<VerifiedEntry, BatchError> {
+    if root_payload_type != provseal_model::IN_TOTO_PAYLOAD_TYPE {
+        return Err(BatchError::RootPayloadType {
+            expected: provseal_model::IN_TOTO_PAYLOAD_TYPE,
+            actual: root_payload_type.to_owned(),
+        });
+    }
+    let (root, predicate) = parse_root_statement(root_payload)?;
     if predicate.leaf_scheme != LEAF_SCHEME_V1 {
         return Err(BatchError::LeafScheme {
             expected: LEAF_SCHEME_V1,
@@ -82,7 +108,7 @@ pub fn verify_entry(entry: &BatchEntry, keys: &[PublicKey]) -> Result<VerifiedEn
     Ok(VerifiedEntry {
         payload_type: entry.payload_type.clone(),
         payload: entry.statement.clone(),
-        key_id: verified.key_id,
+        key_id: signer,
         leaf_index: entry.proof.leaf_index,
         tree_size: predicate.tree_size,
         root_hex: hex::encode(root),

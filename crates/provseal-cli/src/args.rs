@@ -10,13 +10,17 @@ pub const DEFAULT_PKCS11_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 /// `provseal --version`: the version and the date of the Sigstore trusted-root snapshot inside.
 const LONG_VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
-    "\nSigstore production trusted root snapshot: 2025-10-21 (refresh: see docs/sigstore.md; override with --trusted-root)"
+    "\nSigstore production trusted root snapshot: 2025-10-21 (refresh: see docs/sigstore.md; override with --trusted-root)",
+    "\nSigstore public signing config (keyless): built in, services valid from 2025-07-04 (override with --signing-config)"
 );
 
 /// provseal: record, sign and verify build provenance (in-toto, SLSA, DSSE, Sigstore).
 #[derive(Debug, Parser)]
 #[command(name = "provseal", version, long_version = LONG_VERSION, about, max_term_width = 100)]
 pub struct Cli {
+    /// Print only errors and data: no notes, no progress.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -26,40 +30,80 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Manage signing keys.
+    #[command(
+        after_help = "Example:\n  provseal key generate --out ci   # writes ci.key (0600) and ci.pub"
+    )]
     Key {
         /// Key operation.
         #[command(subcommand)]
         command: KeyCommand,
     },
     /// Hash artifacts, record the source, and write signed SLSA provenance for them.
+    #[command(
+        after_help = "Example:\n  provseal attest --key env://PROVSEAL_KEY --subject 'dist/*'   # writes provenance.intoto.jsonl"
+    )]
     Attest(AttestArgs),
     /// Snapshot the dependencies, run a build command, and write signed provenance for its products.
+    #[command(
+        after_help = "Example:\n  provseal run --key env://PROVSEAL_KEY --subject 'dist/*' -- python -m build"
+    )]
     Run(RunArgs),
     /// Print the dependency snapshot `run` would record (no build, no signature).
+    #[command(after_help = "Example:\n  provseal materials --python .venv --json")]
     Materials(MaterialsArgs),
     /// Verify artifacts against their attestations.
+    #[command(
+        after_help = "Examples:\n  provseal verify dist/*.whl --attestation provenance.intoto.jsonl --key ci.pub\n  provseal verify tool.tar.gz --attestation tool.sigstore.json \\\n    --certificate-identity https://github.com/org/repo/.github/workflows/release.yml@refs/tags/v1.0 \\\n    --certificate-oidc-issuer https://token.actions.githubusercontent.com\n  provseal verify dist/* --attestation-dir attestations/ --policy policy.toml --json"
+    )]
     Verify(Box<VerifyArgs>),
     /// Show what an attestation says (without verifying it).
+    #[command(
+        after_help = "Examples:\n  provseal inspect provenance.intoto.jsonl\n  provseal inspect provenance.intoto.jsonl --materials"
+    )]
     Inspect(InspectArgs),
     /// Verify one Sigstore bundle (the sigstore-conformance client protocol; exit code only).
+    #[command(
+        after_help = "Example:\n  provseal verify-bundle --bundle a.sigstore.json --certificate-identity ID --certificate-oidc-issuer URL a.tar.gz"
+    )]
     VerifyBundle(VerifyBundleArgs),
-    /// Write a detached signature of a file (minisign `.minisig`, or raw).
+    /// Write a detached signature of a file (minisign `.minisig`, raw, or keyless: a Sigstore bundle).
+    #[command(
+        after_help = "Example:\n  provseal sign-blob dist/tool-1.0.tar.gz --key env://PROVSEAL_KEY   # writes dist/tool-1.0.tar.gz.minisig"
+    )]
     SignBlob(SignBlobArgs),
     /// Policy files.
+    #[command(after_help = "Example:\n  provseal policy check policy.toml")]
     Policy {
         /// Policy operation.
         #[command(subcommand)]
         command: PolicyCommand,
     },
-    /// Verify a detached signature (minisign `.minisig`, or raw) of a file.
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    #[command(
+        after_help = "Example:\n  provseal completions bash > ~/.local/share/bash-completion/completions/provseal"
+    )]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on stdout.
+    #[command(after_help = "Example:\n  provseal man > ~/.local/share/man/man1/provseal.1")]
+    Man,
+    /// Verify a detached signature of a file (minisign `.minisig`, raw, or a Sigstore bundle).
+    #[command(
+        after_help = "Example:\n  provseal verify-blob dist/tool-1.0.tar.gz --signature dist/tool-1.0.tar.gz.minisig --key ci.pub"
+    )]
     VerifyBlob(VerifyBlobArgs),
+    /// The audit index: ingest verified attestations, query them.
+    Index(IndexArgs),
 }
 
 /// `provseal verify-bundle`: exactly the arguments the sigstore-conformance suite passes.
 #[derive(Debug, Args)]
 pub struct VerifyBundleArgs {
     /// The bundle.
-    #[arg(long, value_name = "B")]
+    #[arg(long, value_name = "B", visible_alias = "attestation")]
     pub bundle: String,
     /// The expected certificate identity.
     #[arg(long, value_name = "I")]
@@ -81,10 +125,14 @@ pub struct VerifyBundleArgs {
 /// Policy operations.
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
-    /// Lint a policy: diagnostics with line and column; exit 2 on errors.
+    /// Lint a policy: every diagnostic at once, with line and column; exit 2 on errors.
+    #[command(after_help = "Example:\n  provseal policy check policy.toml --json")]
     Check {
         /// The policy file.
         file: PathBuf,
+        /// Print the diagnostics as JSON on stdout.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -105,7 +153,7 @@ pub struct SignBlobArgs {
     /// The file to sign.
     pub file: PathBuf,
     /// Key options.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Keys")]
     pub signing: SigningArgs,
     /// Signature format.
     #[arg(long, value_enum, default_value = "minisign")]
@@ -113,7 +161,7 @@ pub struct SignBlobArgs {
     /// Trusted comment (minisign; default: timestamp and file name).
     #[arg(long, value_name = "TEXT")]
     pub trusted_comment: Option<String>,
-    /// Output (default FILE.minisig or FILE.sig).
+    /// Output (default FILE.minisig or FILE.sig; FILE.sigstore.json with --keyless).
     #[arg(long, value_name = "SIG")]
     pub out: Option<PathBuf>,
     /// Replace the output file if it exists.
@@ -127,19 +175,37 @@ pub struct VerifyBlobArgs {
     /// The signed file.
     pub file: PathBuf,
     /// The signature (`.minisig` text, or raw bytes).
-    #[arg(long, value_name = "SIG")]
-    pub signature: PathBuf,
+    #[arg(
+        long,
+        value_name = "SIG",
+        required_unless_present = "bundle",
+        conflicts_with = "bundle"
+    )]
+    pub signature: Option<PathBuf>,
     /// The public key: SPKI PEM, or a minisign public key file.
-    #[arg(long, value_name = "PUB")]
-    pub key: PathBuf,
+    #[arg(long, value_name = "PUB", required_unless_present = "bundle")]
+    pub key: Option<PathBuf>,
+    /// A Sigstore bundle holding a message signature of the file (`sign-blob --keyless`,
+    /// `cosign sign-blob --bundle`); checked with the identity flags, or `--key`.
+    #[arg(long, value_name = "B")]
+    pub bundle: Option<PathBuf>,
+    /// Sigstore identity options (with --bundle).
+    #[command(flatten)]
+    pub identity: IdentityArgs,
 }
 
 /// Key operations.
 #[derive(Debug, Subcommand)]
 pub enum KeyCommand {
     /// Generate a key pair: PREFIX.key (PKCS#8 PEM, mode 0600) and PREFIX.pub (SPKI PEM).
+    #[command(
+        after_help = "Example:\n  provseal key generate --algorithm ecdsa-p256 --passphrase-env KEY_PASSPHRASE --out ci"
+    )]
     Generate(KeyGenerateArgs),
     /// Export a public key in another format (minisign).
+    #[command(
+        after_help = "Example:\n  provseal key export ci.pub --format minisign --out ci.minisign.pub"
+    )]
     Export(KeyExportArgs),
 }
 
@@ -190,8 +256,11 @@ pub struct KeyGenerateArgs {
 #[derive(Debug, Args)]
 pub struct SigningArgs {
     /// Signing key: a PEM file, `env://VAR` (PEM or base64 DER in a CI secret), or a `pkcs11:` URI.
-    #[arg(long, value_name = "KEYREF")]
-    pub key: String,
+    #[arg(long, value_name = "KEYREF", required_unless_present = "keyless")]
+    pub key: Option<String>,
+    /// Keyless options (`--keyless`: the CI's identity instead of a key).
+    #[command(flatten)]
+    pub keyless: KeylessArgs,
     /// Environment variable holding the passphrase of an encrypted key (cosign keys also read
     /// `COSIGN_PASSWORD`).
     #[arg(long, value_name = "VAR")]
@@ -208,6 +277,29 @@ pub struct SigningArgs {
         default_value = DEFAULT_PKCS11_MODULE
     )]
     pub pkcs11_module: PathBuf,
+}
+
+/// Keyless signing: a Fulcio certificate for the CI's identity, a log entry, a timestamp.
+#[derive(Debug, Args, Default)]
+pub struct KeylessArgs {
+    /// Sign with the CI's OIDC identity (Fulcio certificate + Rekor entry; bundle v0.3)
+    /// instead of a key.
+    #[arg(long, conflicts_with = "key")]
+    pub keyless: bool,
+    /// The identity token: the JWT itself, `@FILE`, or `env://VAR` (default: SIGSTORE_ID_TOKEN,
+    /// then the CI platform's own token: GitHub Actions, GitLab, Buildkite, CircleCI).
+    #[arg(long, value_name = "VALUE|@FILE|env://VAR", requires = "keyless")]
+    pub identity_token: Option<String>,
+    /// Sigstore signing config v0.2 naming Fulcio, Rekor and the TSA (default: the public
+    /// Sigstore instance, built in).
+    #[arg(long, value_name = "FILE", requires = "keyless")]
+    pub signing_config: Option<PathBuf>,
+    /// Use the signing config's Rekor log of this API version (1, or 2 with a TSA).
+    #[arg(long, value_name = "1|2", requires = "keyless")]
+    pub rekor_version: Option<u32>,
+    /// Show where the identity token was looked for, and the services used.
+    #[arg(short = 'v', long)]
+    pub verbose: bool,
 }
 
 /// Where the dependency snapshot looks (shared by `run` and `materials`).
@@ -233,13 +325,13 @@ pub struct SnapshotArgs {
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Key options.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Keys")]
     pub signing: SigningArgs,
     /// Subjects and provenance options.
     #[command(flatten)]
     pub subject: SubjectArgs,
     /// Output options.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Output")]
     pub output: OutputArgs,
     /// Snapshot options.
     #[command(flatten)]
@@ -302,8 +394,8 @@ pub enum OutputFormat {
 /// Where and in which shape attestations are written (shared by `attest` and `run`).
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Output file (default: SUBJECT.intoto.jsonl for one subject, multiple.intoto.jsonl for
-    /// several; .sigstore.json with --format sigstore-bundle).
+    /// Output file (default, whatever the number of subjects: provenance.intoto.jsonl in the
+    /// working directory; provenance.sigstore.json with --format sigstore-bundle).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["batch", "per_subject"])]
     pub out: Option<PathBuf>,
     /// Batch shape: one statement per artifact, ONE signature over their Merkle root; writes an
@@ -329,89 +421,110 @@ pub struct OutputArgs {
 #[derive(Debug, Args)]
 pub struct AttestArgs {
     /// Key options.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Keys")]
     pub signing: SigningArgs,
     /// Subjects and provenance options.
     #[command(flatten)]
     pub subject: SubjectArgs,
     /// Output options.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Output")]
     pub output: OutputArgs,
 }
 
 /// `provseal verify`.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// Artifacts: files, or `sha256:HEX` / `sha512:HEX` when no such file exists.
+    /// Artifacts: files, or `sha256:HEX` / `sha512:HEX` when no such file exists, or a git
+    /// commit `sha1:HEX` / `gitCommit:HEX` (the subject of a GitHub release attestation).
     #[arg(value_name = "ARTIFACT", required = true)]
     pub artifacts: Vec<String>,
     /// The attestation file (.intoto.jsonl, DSSE envelope, Sigstore bundle, batch entry).
-    #[arg(long, value_name = "FILE", required_unless_present = "attestation_dir")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        visible_alias = "bundle",
+        required_unless_present = "attestation_dir"
+    )]
     pub attestation: Option<PathBuf>,
     /// Find each artifact's attestation by name in DIR (ARTIFACT.provseal.json,
     /// ARTIFACT.intoto.jsonl, ARTIFACT.sigstore.json, ARTIFACT.publish.attestation,
-    /// multiple.intoto.jsonl, sha256:HEX.jsonl).
+    /// provenance.intoto.jsonl, multiple.intoto.jsonl, sha256:HEX.jsonl).
     #[arg(long, value_name = "DIR", conflicts_with = "attestation")]
     pub attestation_dir: Option<PathBuf>,
-    /// Trusted public key(s) (SPKI PEM).
-    #[arg(long = "key", value_name = "PUB")]
+    /// A detached signature over the --attestation file when it is a bare in-toto statement
+    /// (`provenance.json`): minisign, raw Ed25519 / ECDSA (as openssl writes it), or a Sigstore
+    /// bundle from `cosign sign-blob --bundle`. Default: FILE.minisig, FILE.sig, FILE.sigstore or
+    /// FILE.sigstore.json beside it.
+    #[arg(long, value_name = "SIG", requires = "attestation")]
+    pub signature: Option<PathBuf>,
+    /// Trusted public key(s): SPKI PEM, or a minisign public key.
+    #[arg(help_heading = "Keys", long = "key", value_name = "PUB")]
     pub keys: Vec<PathBuf>,
     /// Accept a signed VSA whose verificationResult is FAILED as verifying its subjects (by
     /// default it is a definite no, `vsa-failed`).
     #[arg(long)]
     pub allow_failed_vsa: bool,
     /// Required `builder.id`.
-    #[arg(long, value_name = "URI")]
+    #[arg(help_heading = "Policy", long, value_name = "URI")]
     pub builder_id: Option<String>,
     /// Required source repository (e.g. `github.com/org/repo`). Without --key or certificate
     /// identity flags this selects slsa-verifier's semantics for GitHub-built provenance.
-    #[arg(long, value_name = "URI")]
+    #[arg(help_heading = "Policy", long, value_name = "URI")]
     pub source_uri: Option<String>,
     /// slsa-verifier: the branch the provenance must record.
-    #[arg(long, value_name = "BRANCH")]
+    #[arg(help_heading = "slsa-verifier", long, value_name = "BRANCH")]
     pub source_branch: Option<String>,
     /// slsa-verifier: the tag the provenance must record.
-    #[arg(long, value_name = "TAG")]
+    #[arg(help_heading = "slsa-verifier", long, value_name = "TAG")]
     pub source_tag: Option<String>,
     /// slsa-verifier: a semver tag prefix (`v1`, `v1.2`, `v1.2.3`) the recorded tag must match.
-    #[arg(long, value_name = "TAG")]
+    #[arg(help_heading = "slsa-verifier", long, value_name = "TAG")]
     pub source_versioned_tag: Option<String>,
     /// slsa-verifier: a workflow input the build must have had (repeatable).
-    #[arg(long = "build-workflow-input", value_name = "K=V")]
+    #[arg(
+        help_heading = "slsa-verifier",
+        long = "build-workflow-input",
+        value_name = "K=V"
+    )]
     pub build_workflow_inputs: Vec<String>,
-    /// Print the verified statement (the signed bytes) on stdout.
-    #[arg(long)]
+    /// Print each verified statement on stdout, one JSON line each (verdict lines go to stderr).
+    #[arg(help_heading = "Output", long)]
     pub print_provenance: bool,
     /// Policy file (TOML, `docs/policy.md`): trusted signers, builders, sources, materials.
-    #[arg(long, value_name = "FILE")]
+    #[arg(help_heading = "Policy", long, value_name = "FILE")]
     pub policy: Option<PathBuf>,
     /// On success, write a signed SLSA Verification Summary Attestation here.
-    #[arg(long, value_name = "FILE", requires_all = ["vsa_key", "resource_uri"])]
+    #[arg(help_heading = "VSA", long, value_name = "FILE", requires_all = ["vsa_key", "resource_uri"])]
     pub vsa_out: Option<PathBuf>,
     /// The verifier's signing key for --vsa-out (a KEYREF, as for `attest --key`).
-    #[arg(long, value_name = "KEYREF")]
+    #[arg(help_heading = "VSA", long, value_name = "KEYREF")]
     pub vsa_key: Option<String>,
     /// The attestation is a VSA: check it like slsa-verifier's `verify-vsa` (ARTIFACT is a
     /// subject digest `alg:value` or a file).
-    #[arg(long)]
+    #[arg(help_heading = "VSA", long)]
     pub vsa: bool,
     /// The VSA's `resourceUri` (written with --vsa-out, required with --vsa).
-    #[arg(long, value_name = "URI")]
+    #[arg(help_heading = "VSA", long, value_name = "URI")]
     pub resource_uri: Option<String>,
     /// --vsa: the verifier id the VSA must name.
-    #[arg(long, value_name = "URI", requires = "vsa")]
+    #[arg(help_heading = "VSA", long, value_name = "URI", requires = "vsa")]
     pub verifier_id: Option<String>,
     /// --vsa: a level the VSA must have verified (repeatable).
-    #[arg(long = "verified-level", value_name = "LEVEL", requires = "vsa")]
+    #[arg(
+        help_heading = "VSA",
+        long = "verified-level",
+        value_name = "LEVEL",
+        requires = "vsa"
+    )]
     pub verified_levels: Vec<String>,
     /// --vsa: the key id the VSA's signature must carry.
-    #[arg(long, value_name = "ID", requires = "vsa")]
+    #[arg(help_heading = "VSA", long, value_name = "ID", requires = "vsa")]
     pub public_key_id: Option<String>,
     /// Sigstore identity options.
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Sigstore identity")]
     pub identity: IdentityArgs,
     /// Print the JSON report on stdout.
-    #[arg(long)]
+    #[arg(help_heading = "Output", long)]
     pub json: bool,
 }
 
@@ -465,7 +578,181 @@ pub struct IdentityArgs {
 pub struct InspectArgs {
     /// The attestation file.
     pub file: PathBuf,
-    /// Print JSON on stdout.
+    /// Every recorded dependency, grouped by lockfile and environment, with version and digest.
+    #[arg(long, conflicts_with = "statement")]
+    pub materials: bool,
+    /// The decoded, signed payload (the in-toto statement), pretty-printed.
+    #[arg(long)]
+    pub statement: bool,
+    /// Print JSON on stdout (the summary with the whole statement; with --materials, the groups;
+    /// with --statement, the statements).
     #[arg(long)]
     pub json: bool,
+}
+
+/// `provseal index`.
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// The index: a SQLite file, or a `postgres://` URL.
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH|URL",
+        env = "PROVSEAL_INDEX_DB",
+        default_value = "provseal-index.db",
+        hide_env_values = true
+    )]
+    pub db: String,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: IndexCommand,
+}
+
+/// How stored attestations must verify (for `add` and `reverify`).
+#[derive(Debug, Args)]
+pub struct TrustArgs {
+    /// Trusted public key(s) (SPKI PEM).
+    #[arg(long = "key", value_name = "PUB")]
+    pub keys: Vec<PathBuf>,
+    /// A policy every attestation must pass (its trusted keys and identities are trusted).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Sigstore trust and identity.
+    #[command(flatten)]
+    pub identity: IdentityArgs,
+}
+
+/// How to print query results.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct FormatArgs {
+    /// One JSON array on stdout.
+    #[arg(long, conflicts_with = "jsonl")]
+    pub json: bool,
+    /// One JSON object per line on stdout.
+    #[arg(long)]
+    pub jsonl: bool,
+}
+
+/// `provseal index` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Verify and ingest attestation files and directories (only verified ones enter).
+    Add {
+        /// Files and directories.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Trust.
+        #[command(flatten)]
+        trust: TrustArgs,
+        /// Files per transaction.
+        #[arg(long, default_value_t = 1000, value_name = "N")]
+        batch: usize,
+        /// Print the ingestion report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Query the index.
+    Query {
+        /// What to look for.
+        #[command(subcommand)]
+        query: QueryCommand,
+    },
+    /// The dependency change between two releases (`sha256:HEX` of an artifact or payload, an
+    /// artifact file, or a commit prefix).
+    Diff {
+        /// The earlier release.
+        a: String,
+        /// The later release.
+        b: String,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify every stored attestation again (a rotated key, a stricter policy).
+    Reverify {
+        /// Trust.
+        #[command(flatten)]
+        trust: TrustArgs,
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove every attestation signed by a key (a compromised key).
+    Prune {
+        /// The key: a public key file (SPKI PEM) or its provseal key id (hex).
+        #[arg(long, value_name = "K")]
+        signer: String,
+    },
+    /// Write every stored envelope to DIR (`PAYLOAD_DIGEST.intoto.jsonl`, …).
+    Export {
+        /// The directory.
+        dir: PathBuf,
+    },
+}
+
+/// `provseal index query` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum QueryCommand {
+    /// Builds with a dependency matching a purl, with an optional version or range
+    /// (`pkg:pypi/xz@>=5.6.0,<5.6.2`).
+    Package {
+        /// The package pattern.
+        purl: String,
+        /// Output.
+        #[command(flatten)]
+        format: FormatArgs,
+    },
+    /// Attestations for an artifact (a file, or `sha256:HEX`).
+    Artifact {
+        /// The artifact.
+        artifact: String,
+        /// Output.
+        #[command(flatten)]
+        format: FormatArgs,
+    },
+    /// Builds from a commit (hex prefix, at least 4 digits).
+    Commit {
+        /// The prefix.
+        prefix: String,
+        /// Output.
+        #[command(flatten)]
+        format: FormatArgs,
+    },
+    /// Attestations by a signer.
+    Signer {
+        /// Certificate identity (SAN).
+        #[arg(long, requires = "issuer", conflicts_with = "key")]
+        identity: Option<String>,
+        /// Certificate OIDC issuer.
+        #[arg(long, requires = "identity")]
+        issuer: Option<String>,
+        /// A public key file (SPKI PEM) or its provseal key id (hex).
+        #[arg(long, value_name = "K", required_unless_present = "identity")]
+        key: Option<String>,
+        /// Output.
+        #[command(flatten)]
+        format: FormatArgs,
+    },
+    /// Every indexed build that fails a policy today.
+    Policy {
+        /// The policy file.
+        policy: PathBuf,
+        /// Output.
+        #[command(flatten)]
+        format: FormatArgs,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    /// `--version` names the built-in signing config by the date of its newest service.
+    #[test]
+    fn version_shows_the_built_in_signing_config_date() {
+        let date = provseal_keyless::builtin_signing_config_date().unwrap_or_default();
+        assert!(
+            super::LONG_VERSION.contains(&format!("services valid from {date} ")),
+            "{} vs {date}",
+            super::LONG_VERSION
+        );
+    }
 }

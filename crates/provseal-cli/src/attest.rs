@@ -25,20 +25,31 @@ pub fn digest_algorithms(names: &[String]) -> Result<Vec<HashAlgorithm>, Failure
 /// Runs `provseal attest`.
 pub fn run(args: AttestArgs) -> Result<ExitStatus, Failure> {
     let digests = digest_algorithms(&args.subject.digest)?;
-    let signer = keys::open_signer(&args.signing)?;
-    if let Some(out) = &args.output.out {
-        emit::check_outputs_free(std::slice::from_ref(out), &args.output)?;
-    }
+    let signer = keys::open_producer(&args.signing, &args.subject.subjects, &args.output)?;
     let cwd = std::env::current_dir()?;
-    let mut req = AttestRequest::new(cwd, args.subject.subjects.clone());
+    let files = provseal_attest::resolve_subjects_with(
+        &cwd,
+        &args.subject.subjects,
+        subject_options(&args.subject),
+    )?;
+    let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+    let planned = emit::planned_outputs(&names, &args.output);
+    emit::check_outputs_free(&planned, &args.output)?;
+    let files = emit::drop_own_outputs(files, &args.subject.subjects, &planned);
+    let subjects = files.iter().map(|f| f.name.clone()).collect();
+    let paths: Vec<std::path::PathBuf> = files.into_iter().map(|f| f.path).collect();
+    let mut req = AttestRequest::new(cwd, subjects);
     req.digests = digests;
     req.builder_id = args.subject.builder_id.clone();
     req.subject_options = subject_options(&args.subject);
-    let input = provseal_attest::attest_input(&req)?;
+    let input = {
+        let _progress = crate::progress::hashing(&paths, args.output.json);
+        provseal_attest::attest_input(&req)?
+    };
     if input.source.is_none() {
-        eprintln!("note: not in a git work tree: the source is recorded as absent");
+        note!("note: not in a git work tree: the source is recorded as absent");
     }
-    let summary = emit::emit(&input, signer.as_ref(), &args.output)?;
+    let summary = emit::emit(&input, &signer, &args.output)?;
     if args.output.json {
         output::print_json(&summary)?;
     }

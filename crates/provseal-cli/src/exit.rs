@@ -134,11 +134,34 @@ pub fn verify_hint(e: &provseal_verify::VerifyError) -> Option<&'static str> {
     }
 }
 
+/// What the user can do next about a keyless signing error.
+pub fn keyless_hint(e: &provseal_keyless::KeylessError) -> Option<String> {
+    use provseal_keyless::KeylessError as E;
+    match e {
+        E::NoToken { .. } => Some(
+            "in GitHub Actions grant `permissions: id-token: write`; in GitLab declare `id_tokens: SIGSTORE_ID_TOKEN: {aud: sigstore}`; elsewhere pass --identity-token"
+                .to_owned(),
+        ),
+        E::TokenExpired { .. } => {
+            Some("get a fresh token (CI tokens live minutes) and sign again".to_owned())
+        }
+        E::TokenAudience { .. } => Some("request the token with audience `sigstore`".to_owned()),
+        E::SigningConfig { .. } => Some(
+            "pass a signing config v0.2 (`cosign signing-config create`) with --signing-config"
+                .to_owned(),
+        ),
+        _ => None,
+    }
+}
+
 /// The hint for an error chain: from the first error in it whose type has one.
 pub fn hint_of(error: &anyhow::Error) -> Option<String> {
     error.chain().find_map(|e| {
         if let Some(e) = e.downcast_ref::<provseal_crypto::CryptoError>() {
             return hint(e);
+        }
+        if let Some(e) = e.downcast_ref::<provseal_keyless::KeylessError>() {
+            return keyless_hint(e);
         }
         match e.downcast_ref::<provseal_attest::AttestError>() {
             Some(provseal_attest::AttestError::OutputExists { .. }) => {

@@ -7,8 +7,7 @@ use provseal_verify::{AttestationDoc, LoadedDoc};
 use serde_json::{json, Value};
 
 use crate::args::InspectArgs;
-use crate::output::outln;
-use crate::{output, verify, Failure};
+use crate::{inspect_views, output, verify, Failure};
 
 /// The (unauthenticated) key id hints of an envelope's signatures.
 fn key_ids(env: &provseal_model::dsse::Envelope) -> Vec<String> {
@@ -19,7 +18,7 @@ fn key_ids(env: &provseal_model::dsse::Envelope) -> Vec<String> {
 }
 
 /// The statement payload carried by a document, and its signatures' key ids (unverified).
-fn payload_of(doc: &AttestationDoc) -> Result<(String, Vec<u8>, Vec<String>), Failure> {
+pub(crate) fn payload_of(doc: &AttestationDoc) -> Result<(String, Vec<u8>, Vec<String>), Failure> {
     match doc {
         AttestationDoc::Dsse(env) => {
             Ok((env.payload_type.clone(), env.payload.clone(), key_ids(env)))
@@ -47,18 +46,95 @@ fn payload_of(doc: &AttestationDoc) -> Result<(String, Vec<u8>, Vec<String>), Fa
             }
             Ok((env.payload_type, env.payload, ids))
         }
+        AttestationDoc::UnsignedStatement(raw) => Ok((String::new(), raw.clone(), Vec::new())),
     }
 }
 
 /// How many subjects the human view lists (the rest are counted).
 const HUMAN_SUBJECTS: usize = 20;
 
+/// What `inspect` says about a bare statement: nothing is signed, and how to verify it.
+const UNSIGNED_NOTE: &str = "NOT SIGNED: nothing vouches for this statement; verify it with its detached signature: `provseal verify ARTIFACT --attestation FILE --signature SIG --key PUB` (or Sigstore identity flags)";
+
+/// The signing certificate of a bundle value (v0.3 `certificate`, or the first of an older
+/// bundle's chain), DER.
+fn bundle_certificate(bundle: &Value) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let vm = bundle.get("verificationMaterial")?;
+    let raw = vm
+        .pointer("/certificate/rawBytes")
+        .or_else(|| vm.pointer("/x509CertificateChain/certificates/0/rawBytes"))?
+        .as_str()?;
+    base64::engine::general_purpose::STANDARD.decode(raw).ok()
+}
+
+/// The certificate identity of a keyless document (a bundle, or a batch entry whose root is a
+/// bundle): SAN, issuer and every Fulcio extension by name. Not verified.
+fn certificate_of(doc: &AttestationDoc) -> Option<Value> {
+    let bundle = match doc {
+        AttestationDoc::SigstoreBundle(raw) => provseal_model::json::parse_strict(raw).ok()?,
+        AttestationDoc::BatchEntry(raw) => {
+            let entry = provseal_batch::BatchEntry::from_json(raw).ok()?;
+            serde_json::from_str(entry.root_bundle.as_deref()?).ok()?
+        }
+        AttestationDoc::Dsse(_) | AttestationDoc::UnsignedStatement(_) => return None,
+    };
+    let der = bundle_certificate(&bundle)?;
+    Some(
+        match provseal_sigstore::SignerIdentity::from_certificate_der(&der) {
+            Ok(id) => {
+                let extensions: serde_json::Map<String, Value> = id
+                    .extensions
+                    .iter()
+                    .map(|(f, v)| (f.name().to_owned(), json!(v)))
+                    .collect();
+                json!({
+                    "san": id.san,
+                    "issuer": id.issuer,
+                    "notBefore": id.not_before,
+                    "notAfter": id.not_after,
+                    "extensions": extensions,
+                })
+            }
+            Err(e) => json!({"error": e}),
+        },
+    )
+}
+
+/// The digest a message-signature bundle signs (`alg:hex`), if it is one.
+fn message_digest(doc: &AttestationDoc) -> Option<String> {
+    use base64::Engine as _;
+    let AttestationDoc::SigstoreBundle(raw) = doc else {
+        return None;
+    };
+    let v = provseal_model::json::parse_strict(raw).ok()?;
+    let md = v.pointer("/messageSignature/messageDigest")?;
+    let alg = md.get("algorithm")?.as_str()?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(md.get("digest")?.as_str()?)
+        .ok()?;
+    let alg = match alg {
+        "SHA2_256" => "sha256",
+        "SHA2_384" => "sha384",
+        "SHA2_512" => "sha512",
+        other => other,
+    };
+    Some(format!("{alg}:{}", hex::encode(bytes)))
+}
+
 /// The document's summary. With `listed`, only that many subjects are built as values (the human
 /// view) and `subjectCount` holds the total: a million subjects cost their statement, not a
-/// million JSON objects more.
+/// million JSON objects more (nor the whole statement as a value, which only `--json` shows).
 fn summarize(doc: &LoadedDoc, listed: Option<usize>) -> Value {
     let mut out =
         json!({"origin": doc.origin, "format": doc.doc.format(), "signatureVerified": false});
+    if let Some(cert) = certificate_of(&doc.doc) {
+        out["certificate"] = cert;
+    }
+    if let Some(digest) = message_digest(&doc.doc) {
+        out["messageDigest"] = json!(digest);
+        return out;
+    }
     let (payload_type, payload, key_ids) = match payload_of(&doc.doc) {
         Ok(p) => p,
         Err(e) => {
@@ -66,8 +142,13 @@ fn summarize(doc: &LoadedDoc, listed: Option<usize>) -> Value {
             return out;
         }
     };
-    out["keyIds"] = json!(key_ids);
-    out["payloadType"] = json!(payload_type);
+    if matches!(doc.doc, AttestationDoc::UnsignedStatement(_)) {
+        out["signed"] = json!(false);
+        out["note"] = json!(UNSIGNED_NOTE);
+    } else {
+        out["keyIds"] = json!(key_ids);
+        out["payloadType"] = json!(payload_type);
+    }
     let statement = match Statement::parse(&payload) {
         Ok(s) => s,
         Err(e) => {
@@ -75,6 +156,11 @@ fn summarize(doc: &LoadedDoc, listed: Option<usize>) -> Value {
             return out;
         }
     };
+    if listed.is_none() {
+        if let Ok(whole) = provseal_model::json::parse_strict(&payload) {
+            out["statement"] = whole;
+        }
+    }
     out["statementType"] = json!(statement.type_);
     out["predicateType"] = json!(statement.predicate_type);
     out["subjects"] = json!(statement
@@ -114,30 +200,46 @@ fn summarize(doc: &LoadedDoc, listed: Option<usize>) -> Value {
     out
 }
 
-fn print_human(s: &Value) {
+fn print_human(s: &Value) -> Result<(), Failure> {
     let str_of = |k: &str| s.get(k).and_then(Value::as_str).unwrap_or("-").to_string();
-    outln!(
-        "{} ({}; signature not verified: use `provseal verify`)",
-        str_of("origin"),
-        str_of("format")
-    );
+    let unsigned = s.get("signed") == Some(&Value::Bool(false));
+    if unsigned {
+        outln!("{} (unsigned in-toto statement)", str_of("origin"));
+        outln!("  {UNSIGNED_NOTE}");
+    } else {
+        outln!(
+            "{} ({}; signature not verified: use `provseal verify`)",
+            str_of("origin"),
+            str_of("format")
+        );
+    }
+    if let Some(cert) = s.get("certificate") {
+        print_certificate(cert)?;
+    }
     if let Some(e) = s.get("error").and_then(Value::as_str) {
         outln!("  error:          {e}");
-        return;
+        return Ok(());
     }
-    let keys: Vec<&str> = s["keyIds"]
-        .as_array()
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    outln!(
-        "  signer key id:  {}",
-        if keys.is_empty() {
-            "(none given)".to_string()
-        } else {
-            keys.join(", ")
-        }
-    );
-    outln!("  payload type:   {}", str_of("payloadType"));
+    if let Some(d) = s.get("messageDigest").and_then(Value::as_str) {
+        outln!("  message signature over {d} (no statement)");
+        return Ok(());
+    }
+    if !unsigned {
+        let keys: Vec<&str> = s["keyIds"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        outln!(
+            "  signer key id:  {}",
+            if keys.is_empty() {
+                "(none given)".to_string()
+            } else {
+                keys.join(", ")
+            }
+        );
+        outln!("  payload type:   {}", str_of("payloadType"));
+    }
+    outln!("  statement type: {}", str_of("statementType"));
     outln!("  predicate type: {}", str_of("predicateType"));
     let subjects = s["subjects"].as_array().cloned().unwrap_or_default();
     let count = s["subjectCount"]
@@ -190,12 +292,59 @@ fn print_human(s: &Value) {
             str_of("invocationId")
         );
     }
+    Ok(())
+}
+
+fn print_certificate(cert: &Value) -> Result<(), Failure> {
+    let field = |k: &str| {
+        cert.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("-")
+            .to_owned()
+    };
+    if let Some(e) = cert.get("error").and_then(Value::as_str) {
+        outln!("  certificate:    unreadable: {e}");
+        return Ok(());
+    }
+    outln!("  certificate:    {}", field("san"));
+    outln!("  issuer:         {}", field("issuer"));
+    let when = |k: &str| {
+        cert.get(k)
+            .and_then(Value::as_i64)
+            .and_then(|t| jiff::Timestamp::from_second(t).ok())
+            .map(|t| t.to_string())
+            .unwrap_or_else(|| "-".into())
+    };
+    outln!(
+        "  valid:          {} → {}",
+        when("notBefore"),
+        when("notAfter")
+    );
+    if let Some(ext) = cert.get("extensions").and_then(Value::as_object) {
+        for (name, v) in ext {
+            outln!("    {name}: {}", v.as_str().unwrap_or("-"));
+        }
+    }
+    Ok(())
 }
 
 /// Runs `provseal inspect`.
 pub fn run(args: InspectArgs) -> Result<ExitStatus, Failure> {
     let bytes = verify::read_attestation(&args.file)?;
     let docs = provseal_verify::load_attestations(&bytes, &args.file.display().to_string())?;
+    let view = match (args.statement, args.materials) {
+        (true, _) => Some(inspect_views::View::Statement),
+        (_, true) => Some(inspect_views::View::Materials),
+        _ => None,
+    };
+    if let Some(view) = view {
+        let ok = inspect_views::print(&docs, view, args.json)?;
+        return Ok(if ok {
+            ExitStatus::Success
+        } else {
+            ExitStatus::Error
+        });
+    }
     drop(bytes);
     let listed = (!args.json).then_some(HUMAN_SUBJECTS);
     let summaries: Vec<Value> = docs.iter().map(|d| summarize(d, listed)).collect();
@@ -204,7 +353,7 @@ pub fn run(args: InspectArgs) -> Result<ExitStatus, Failure> {
         output::print_json(&summaries)?;
     } else {
         for s in &summaries {
-            print_human(s);
+            print_human(s)?;
         }
     }
     Ok(if summaries.iter().any(|s| s.get("error").is_some()) {

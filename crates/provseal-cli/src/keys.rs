@@ -22,10 +22,39 @@ pub fn passphrase_from_env(var: Option<&str>) -> Result<Option<Zeroizing<Vec<u8>
     }
 }
 
+/// Opens what signs — the key named by `--key`, or the CI identity with `--keyless` (token
+/// fetched and checked) — before any work is done (a bad key or token costs no build).
+/// `subjects` and `output` make the `attest --keyless` command a failed signing suggests.
+pub fn open_producer(
+    args: &SigningArgs,
+    subjects: &[String],
+    output: &crate::args::OutputArgs,
+) -> Result<crate::emit::Producer, Failure> {
+    if !args.keyless.keyless {
+        return Ok(crate::emit::Producer::Key(open_signer(args)?));
+    }
+    let signer = crate::keyless::open(&args.keyless)?;
+    let mut out = String::new();
+    if let Some(dir) = &output.batch {
+        out.push_str(&format!(" --batch {}", dir.display()));
+    } else if output.per_subject {
+        out.push_str(" --per-subject");
+    } else if let Some(o) = &output.out {
+        out.push_str(&format!(" --out {}", o.display()));
+    }
+    Ok(crate::emit::Producer::Keyless {
+        signer: Box::new(signer),
+        resign: crate::keyless::resign_command(&args.keyless, subjects, &out),
+    })
+}
+
 /// Opens the signing key named by `--key` before any work is done (a bad key costs no build).
 /// The backends are provseal-crypto's [`SignerRegistry`]; this only resolves the secrets and the
 /// environment lookup they may need.
 pub fn open_signer(args: &SigningArgs) -> Result<Box<dyn Signer>, Failure> {
+    let Some(key) = args.key.as_deref() else {
+        return Err(anyhow!("no signing key")).hint("pass --key KEYREF, or --keyless");
+    };
     let passphrase = passphrase_from_env(args.passphrase_env.as_deref())?;
     // cosign's own variable, as cosign reads it (used for cosign keys only)
     let cosign_passphrase =
@@ -49,10 +78,10 @@ pub fn open_signer(args: &SigningArgs) -> Result<Box<dyn Signer>, Failure> {
         env: Some(&env),
     };
     let signer = SignerRegistry::builtin()
-        .open(&args.key, &ctx)
+        .open(key, &ctx)
         .map_err(Failure::from)?;
     // A key file that others may read: said once it is known to hold a private key.
-    if let Ok(provseal_crypto::KeyRef::File(path)) = args.key.parse() {
+    if let Ok(provseal_crypto::KeyRef::File(path)) = key.parse() {
         if let Some(exposed) = provseal_crypto::read::exposed_key_file(&path) {
             crate::output::errln!("warning: {exposed}");
         }
@@ -60,16 +89,29 @@ pub fn open_signer(args: &SigningArgs) -> Result<Box<dyn Signer>, Failure> {
     Ok(signer)
 }
 
-/// Loads trusted public keys (SPKI PEM files).
+/// Reads a public key file: SPKI PEM, or a minisign public key (with its key number).
+pub fn read_public_key(
+    path: &std::path::Path,
+) -> Result<
+    (
+        PublicKey,
+        Option<provseal_crypto::minisign::MinisignPublicKey>,
+    ),
+    Failure,
+> {
+    let bytes = read_small(path, provseal_crypto::read::InputKind::PublicKey)
+        .with_context(|| format!("cannot read key `{}`", path.display()))?;
+    Ok(provseal_verify::detached::parse_public_key(
+        &bytes,
+        &path.display().to_string(),
+    )?)
+}
+
+/// Loads trusted public keys (SPKI PEM or minisign public key files).
 pub fn load_public_keys(paths: &[PathBuf]) -> Result<Vec<PublicKey>, Failure> {
     paths
         .iter()
-        .map(|p| {
-            let bytes = read_small(p, provseal_crypto::read::InputKind::PublicKey)
-                .with_context(|| format!("cannot read key `{}`", p.display()))?;
-            PublicKey::from_pem_named(&bytes, &p.display().to_string())
-                .map_err(|e| Failure::from(anyhow::Error::new(e)))
-        })
+        .map(|p| read_public_key(p).map(|(key, _)| key))
         .collect()
 }
 
@@ -106,7 +148,7 @@ pub fn generate(args: KeyGenerateArgs) -> Result<ExitStatus, Failure> {
         let _ = fs_err::remove_file(&key_path);
         return Err(e.into());
     }
-    eprintln!(
+    note!(
         "wrote `{}` (private, mode 0600{}) and `{}`; key id {}",
         key_path.display(),
         if passphrase.is_some() {

@@ -7,16 +7,23 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+#[macro_use]
+mod output;
 mod args;
 mod attest;
 mod blob;
 mod emit;
 mod exit;
+mod index;
 mod inspect;
+mod inspect_views;
+mod install;
+mod keyless;
 mod keys;
 mod materials;
-mod output;
+mod progress;
 mod run;
+mod secrets;
 mod verify;
 
 use args::{Cli, Command, KeyCommand, PolicyCommand};
@@ -62,26 +69,11 @@ impl<T, E: Into<Failure>> WithHint<T> for Result<T, E> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Key {
-            command: KeyCommand::Generate(a),
-        } => keys::generate(a),
-        Command::Key {
-            command: KeyCommand::Export(a),
-        } => blob::export(a),
-        Command::VerifyBundle(a) => verify::verify_bundle(a),
-        Command::SignBlob(a) => blob::sign(a),
-        Command::Policy {
-            command: PolicyCommand::Check { file },
-        } => verify::policy_check(&file),
-        Command::VerifyBlob(a) => blob::verify(a),
-        Command::Attest(a) => attest::run(a),
-        Command::Run(a) => run::run(a),
-        Command::Materials(a) => materials::run(a),
-        Command::Verify(a) => verify::run(*a),
-        Command::Inspect(a) => inspect::run(a),
-    };
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let result = secrets::check_argv(&argv).and_then(|()| match Cli::try_parse_from(&argv) {
+        Ok(cli) => dispatch(cli),
+        Err(e) => Ok(usage_error(&e, &argv)),
+    });
     let status = match result {
         Ok(status) => status,
         Err(f) => {
@@ -91,4 +83,49 @@ fn main() -> ExitCode {
         }
     };
     status.into()
+}
+
+/// Prints a clap error (help and version exit 0 from here), with a hint where we have one.
+fn usage_error(e: &clap::Error, argv: &[std::ffi::OsString]) -> ExitStatus {
+    use clap::error::ErrorKind;
+    let is_run = argv.get(1).is_some_and(|a| a == "run");
+    let hint = match e.kind() {
+        ErrorKind::UnknownArgument if is_run && !argv.iter().any(|a| a == "--") => Some(
+            "put the build command after `--`, as in `provseal run --key KEY --subject 'dist/*' -- python -m build`",
+        ),
+        _ => None,
+    };
+    let Some(hint) = hint else { e.exit() };
+    let _ = e.print();
+    eprintln!("hint: {hint}");
+    ExitStatus::Error
+}
+
+/// Runs one subcommand.
+fn dispatch(cli: Cli) -> Result<ExitStatus, Failure> {
+    if cli.quiet {
+        output::set_quiet();
+    }
+    match cli.command {
+        Command::Key {
+            command: KeyCommand::Generate(a),
+        } => keys::generate(a),
+        Command::Key {
+            command: KeyCommand::Export(a),
+        } => blob::export(a),
+        Command::VerifyBundle(a) => verify::verify_bundle(a),
+        Command::SignBlob(a) => blob::sign(a),
+        Command::Policy {
+            command: PolicyCommand::Check { file, json },
+        } => verify::policy_check(&file, json),
+        Command::VerifyBlob(a) => blob::verify(a),
+        Command::Attest(a) => attest::run(a),
+        Command::Run(a) => run::run(a),
+        Command::Materials(a) => materials::run(a),
+        Command::Verify(a) => verify::run(*a),
+        Command::Inspect(a) => inspect::run(a),
+        Command::Completions { shell } => install::completions(shell),
+        Command::Man => install::man(),
+        Command::Index(a) => index::run(a),
+    }
 }

@@ -120,7 +120,7 @@ pub fn run(args: MaterialsArgs) -> Result<ExitStatus, Failure> {
         output::print_json(&snap)?;
     } else {
         match &snap.source {
-            Some(s) => println!(
+            Some(s) => outln!(
                 "source: {} {} ({})",
                 s.remote_url.as_deref().unwrap_or("(no remote)"),
                 s.commit,
@@ -130,7 +130,7 @@ pub fn run(args: MaterialsArgs) -> Result<ExitStatus, Failure> {
                     "dirty"
                 }
             ),
-            None => println!("source: not a git work tree"),
+            None => outln!("source: not a git work tree"),
         }
         for m in &snap.materials {
             let id = m.uri.as_deref().or(m.name.as_deref()).unwrap_or("-");
@@ -140,9 +140,9 @@ pub fn run(args: MaterialsArgs) -> Result<ExitStatus, Failure> {
                 .next()
                 .map(|(a, h)| format!("{a}:{}", h.get(..16).unwrap_or(h)))
                 .unwrap_or_default();
-            println!("{id}  {digest}");
+            outln!("{id}  {digest}");
         }
-        println!(
+        outln!(
             "{} materials, {} environment variables recorded, {} warnings",
             snap.materials.len(),
             snap.env_vars.len(),

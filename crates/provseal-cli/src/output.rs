@@ -1,6 +1,68 @@
-//! Diagnostics on stderr in uv's voice: `error:`, `Caused by:` lines, `hint:`.
+//! Diagnostics on stderr in uv's voice: `error:`, `Caused by:` lines, `hint:`; data on stdout
+//! through [`out`], which survives a closed stdout (`provseal materials | head -1`).
 
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set once stdout's reader has gone away: further data is dropped, quietly.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Set by `-q/--quiet`: notes and progress are not printed (errors and data still are).
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Turns notes and progress off (`-q/--quiet`).
+pub fn set_quiet() {
+    QUIET.store(true, Ordering::Relaxed);
+}
+
+/// Whether `-q/--quiet` was given.
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// `eprintln!` for notes (what was written, what was recorded): silent under `--quiet`.
+macro_rules! note {
+    ($($arg:tt)*) => {
+        if !$crate::output::quiet() {
+            eprintln!($($arg)*);
+        }
+    };
+}
+
+/// Writes data on stdout. A closed stdout (the reader of a pipe exited) is not an error: the
+/// rest of the output is dropped and the command ends with its normal exit status. Any other
+/// write error (a full disk behind a redirection) is.
+pub fn out(args: std::fmt::Arguments<'_>) -> Result<(), crate::Failure> {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_fmt(args).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+            Ok(())
+        }
+        Err(e) => Err(anyhow::Error::new(e)
+            .context("cannot write to stdout")
+            .into()),
+    }
+}
+
+/// `println!` on stdout through [`out`] for one line of human output, control characters
+/// escaped ([`safe`]): `?`-propagates real write errors, ignores a closed pipe. Data (JSON, signed
+/// bytes) goes through [`out!`] unescaped.
+macro_rules! outln {
+    () => { $crate::output::out(format_args!("\n"))? };
+    ($($arg:tt)*) => {
+        $crate::output::out(format_args!("{}\n", $crate::output::safe(&format!($($arg)*))))?
+    };
+}
+
+/// `print!` on stdout through [`out`].
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::output::out(format_args!($($arg)*))? };
+}
 
 /// `text` with its control characters escaped (`\n`, `\u{1b}`, …), so that a name from outside
 /// (an artifact path, a subject name) can neither break a line nor drive the terminal.
@@ -19,14 +81,6 @@ pub fn safe(text: &str) -> std::borrow::Cow<'_, str> {
     std::borrow::Cow::Owned(out)
 }
 
-/// Prints one line of human output on stdout, control characters escaped.
-macro_rules! outln {
-    ($($arg:tt)*) => {
-        println!("{}", $crate::output::safe(&format!($($arg)*)))
-    };
-}
-pub(crate) use outln;
-
 /// Prints one line of human output on stderr, control characters escaped.
 macro_rules! errln {
     ($($arg:tt)*) => {
@@ -38,21 +92,25 @@ pub(crate) use errln;
 /// Prints an error chain and an optional hint on stderr (control characters escaped).
 pub fn print_error(error: &anyhow::Error, hint: Option<&str>) {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "error: {}", safe(&error.to_string()));
+    let _ = writeln!(err, "error: {}", safe_lines(&error.to_string()));
     for cause in error.chain().skip(1) {
-        let _ = writeln!(err, "  Caused by: {}", safe(&cause.to_string()));
+        let _ = writeln!(err, "  Caused by: {}", safe_lines(&cause.to_string()));
     }
     if let Some(h) = hint {
-        let _ = writeln!(err, "hint: {}", safe(h));
+        let _ = writeln!(err, "hint: {}", safe_lines(h));
     }
+}
+
+/// [`safe`] line by line: an error's own line breaks (a list of what was tried) stay; every other
+/// control character is escaped.
+fn safe_lines(text: &str) -> String {
+    text.split('\n').map(safe).collect::<Vec<_>>().join("\n")
 }
 
 /// Prints a JSON value on stdout, pretty.
 pub fn print_json(value: &impl serde::Serialize) -> Result<(), crate::Failure> {
     let text = serde_json::to_string_pretty(value)?;
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{text}")?;
-    Ok(())
+    out(format_args!("{text}\n"))
 }
 
 /// `path` with `suffix` appended to its last component (`ci` + `.key` → `ci.key`).
@@ -72,5 +130,6 @@ mod tests {
             super::safe("a\nb\u{1b}[31mred\u{7f}\u{9b}"),
             "a\\nb\\u{1b}[31mred\\u{7f}\\u{9b}"
         );
+        assert_eq!(super::safe_lines("a\nb\u{1b}c"), "a\nb\\u{1b}c");
     }
 }

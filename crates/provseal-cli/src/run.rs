@@ -15,10 +15,10 @@ use crate::{emit, keys, output, Failure};
 
 fn print_drift(drift: &Drift) {
     if drift.is_empty() {
-        eprintln!("drift: none (dependencies and source unchanged by the build)");
+        note!("drift: none (dependencies and source unchanged by the build)");
         return;
     }
-    eprintln!(
+    note!(
         "drift: {} added, {} removed, {} changed, {} lockfile(s) changed{}{}",
         drift.added.len(),
         drift.removed.len(),
@@ -36,10 +36,10 @@ fn print_drift(drift: &Drift) {
         }
     );
     for a in drift.added.iter().take(20) {
-        eprintln!("  + {}", a.id);
+        note!("  + {}", a.id);
     }
     for r in drift.removed.iter().take(20) {
-        eprintln!("  - {}", r.id);
+        note!("  - {}", r.id);
     }
     for c in drift
         .changed
@@ -47,10 +47,30 @@ fn print_drift(drift: &Drift) {
         .chain(&drift.lockfiles_changed)
         .take(20)
     {
-        eprintln!("  ~ {}: {} → {}", c.key, c.old.id, c.new.id);
+        note!("  ~ {}: {} → {}", c.key, c.old.id, c.new.id);
     }
     for p in drift.new_dirty_paths.iter().take(20) {
-        eprintln!("  dirty: {p}");
+        note!("  dirty: {p}");
+    }
+}
+
+/// Says so when the work tree is dirty only because of provseal's own earlier outputs (the
+/// provenance records the tree as dirty either way).
+fn note_own_dirt(before: &provseal_materials::snapshot::Snapshot, planned: &[std::path::PathBuf]) {
+    let Some(source) = &before.source else { return };
+    let provseal_materials::git::TreeState::Dirty { paths } = &source.tree_state else {
+        return;
+    };
+    if !paths.is_empty()
+        && paths
+            .iter()
+            .all(|p| emit::is_own_output(std::path::Path::new(p), planned))
+    {
+        note!(
+            "note: the work tree is dirty only because of provseal's own output(s) `{}`; it is \
+             recorded as dirty: add them to `.gitignore` or write them outside the tree",
+            paths.join("`, `")
+        );
     }
 }
 
@@ -83,25 +103,35 @@ fn sbom_bytes(
 pub fn run(args: RunArgs) -> Result<ExitStatus, Failure> {
     // 1. Settings and key first: a bad key or an existing output costs no build.
     let digests: Vec<HashAlgorithm> = digest_algorithms(&args.subject.digest)?;
-    let signer = keys::open_signer(&args.signing)?;
-    let planned: Vec<std::path::PathBuf> =
-        args.output.out.iter().chain(&args.sbom).cloned().collect();
-    emit::check_outputs_free(&planned, &args.output)?;
+    let signer = keys::open_producer(&args.signing, &args.subject.subjects, &args.output)?;
     let cwd = std::env::current_dir()?;
+    // Every output path, for the products a previous build left (per-subject and batch outputs
+    // are named after them), checked before the build.
+    let planned_for = |files: &[provseal_attest::SubjectFile]| {
+        let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
+        let mut planned = emit::planned_outputs(&names, &args.output);
+        planned.extend(args.sbom.iter().cloned());
+        planned
+    };
+    let existing =
+        provseal_attest::resolve_subjects(&cwd, &args.subject.subjects).unwrap_or_default();
+    emit::check_outputs_free(&planned_for(&existing), &args.output)?;
     let ctx = collect_context(&cwd, &args.snapshot)?;
 
     // 2. Snapshot before the build can alter anything.
     let before = snapshot_default(&ctx)?;
     print_warnings(&before);
-    eprintln!(
+    note_own_dirt(&before, &planned_for(&existing));
+    note!(
         "recorded {} materials before the build; running `{}`",
         before.materials.len(),
         args.command.join(" ")
     );
 
-    // 3. The build, with inherited stdio, in its own process group.
+    // 3. The build, with inherited stdio, in its own process group; under --json its stdout
+    // goes to stderr, so that stdout is only the report.
     let started_on = provseal_attest::now_rfc3339();
-    let (status, interrupted) = run_build(&args.command)?;
+    let (status, interrupted) = run_build(&args.command, args.output.json)?;
     let finished_on = provseal_attest::now_rfc3339();
     if let Some(signal) = interrupted {
         eprintln!(
@@ -134,7 +164,17 @@ pub fn run(args: RunArgs) -> Result<ExitStatus, Failure> {
         &args.subject.subjects,
         crate::attest::subject_options(&args.subject),
     )?;
-    let subjects = provseal_attest::hash_subjects(&files, &digests)?;
+    let planned = planned_for(&files);
+    emit::check_outputs_free(&planned, &args.output)?;
+    let files = emit::drop_own_outputs(files, &args.subject.subjects, &planned);
+    if files.is_empty() {
+        return Err(provseal_attest::AttestError::NoSubjects.into());
+    }
+    let subjects = {
+        let paths: Vec<&std::path::Path> = files.iter().map(|f| f.path.as_path()).collect();
+        let _progress = crate::progress::hashing(&paths, args.output.json);
+        provseal_attest::hash_subjects(&files, &digests)?
+    };
 
     // 6. SBOM (its digest goes into the signed payload).
     let sbom = match &args.sbom {
@@ -190,7 +230,7 @@ pub fn run(args: RunArgs) -> Result<ExitStatus, Failure> {
     if let Some((path, bytes, _, _)) = &sbom {
         provseal_attest::write_atomic(path, bytes, overwrite)?;
     }
-    let mut summary = match emit::emit(&input, signer.as_ref(), &args.output) {
+    let mut summary = match emit::emit(&input, &signer, &args.output) {
         Ok(s) => s,
         Err(e) => {
             if let Some((path, _, _, _)) = &sbom {
@@ -199,7 +239,7 @@ pub fn run(args: RunArgs) -> Result<ExitStatus, Failure> {
             return Err(e);
         }
     };
-    eprintln!(
+    note!(
         "recorded {} materials; drift {}",
         record.before.materials.len(),
         if record.drift.is_empty() {
@@ -221,14 +261,20 @@ pub fn run(args: RunArgs) -> Result<ExitStatus, Failure> {
 /// that whole group (a build's compilers and scripts too); provseal waits for the build to end
 /// and reports the first signal it received.
 #[cfg(unix)]
-fn run_build(command: &[String]) -> Result<(std::process::ExitStatus, Option<i32>), Failure> {
+fn run_build(
+    command: &[String],
+    json: bool,
+) -> Result<(std::process::ExitStatus, Option<i32>), Failure> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     use std::os::unix::process::CommandExt as _;
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
         .map_err(|e| anyhow!("cannot watch for SIGINT/SIGTERM: {e}"))?;
-    let mut child = std::process::Command::new(&command[0])
-        .args(&command[1..])
-        .process_group(0)
+    let mut build = std::process::Command::new(&command[0]);
+    build.args(&command[1..]).process_group(0);
+    if json {
+        build.stdout(std::io::stderr());
+    }
+    let mut child = build
         .spawn()
         .map_err(|e| anyhow!("cannot start the build command `{}`: {e}", command[0]))?;
     let group = rustix::process::Pid::from_raw(child.id() as i32);
@@ -257,9 +303,16 @@ fn run_build(command: &[String]) -> Result<(std::process::ExitStatus, Option<i32
 }
 
 #[cfg(not(unix))]
-fn run_build(command: &[String]) -> Result<(std::process::ExitStatus, Option<i32>), Failure> {
-    let status = std::process::Command::new(&command[0])
-        .args(&command[1..])
+fn run_build(
+    command: &[String],
+    json: bool,
+) -> Result<(std::process::ExitStatus, Option<i32>), Failure> {
+    let mut build = std::process::Command::new(&command[0]);
+    build.args(&command[1..]);
+    if json {
+        build.stdout(std::io::stderr());
+    }
+    let status = build
         .status()
         .map_err(|e| anyhow!("cannot start the build command `{}`: {e}", command[0]))?;
     Ok((status, None))

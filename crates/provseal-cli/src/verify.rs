@@ -20,20 +20,26 @@ use crate::{keys, output, Failure, WithHint};
 
 /// Reads an attestation file, refusing non-files and files over the size limit.
 pub fn read_attestation(path: &Path) -> Result<Vec<u8>, Failure> {
-    let meta = fs_err::metadata(path).context("cannot read the attestation")?;
+    read_limited(path, "attestation")
+}
+
+/// Reads an input file (`what`: attestation, signature), refusing non-files and files over the
+/// size limit.
+fn read_limited(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
+    let meta = fs_err::metadata(path).with_context(|| format!("cannot read the {what}"))?;
     if !meta.is_file() {
-        return Err(anyhow!("attestation `{}` is not a file", path.display()).into());
+        return Err(anyhow!("{what} `{}` is not a file", path.display()).into());
     }
     if meta.len() > MAX_ATTESTATION_BYTES {
         return Err(anyhow!(
-            "attestation `{}` is {} bytes, over the {} byte limit",
+            "{what} `{}` is {} bytes, over the {} byte limit",
             path.display(),
             meta.len(),
             MAX_ATTESTATION_BYTES
         )
         .into());
     }
-    Ok(fs_err::read(path).context("cannot read the attestation")?)
+    Ok(fs_err::read(path).with_context(|| format!("cannot read the {what}"))?)
 }
 
 /// An artifact argument: a file, or a digest given as `alg:hex`.
@@ -52,6 +58,7 @@ fn parse_artifact(arg: &str) -> ArtifactArg {
     }
     if let Some((alg, hex)) = arg.split_once(':') {
         let want = match alg {
+            "sha1" | "gitCommit" => Some(40),
             "sha256" => Some(64),
             "sha384" => Some(96),
             "sha512" => Some(128),
@@ -60,7 +67,15 @@ fn parse_artifact(arg: &str) -> ArtifactArg {
         if let Some(len) = want {
             if hex.len() == len && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
                 let mut d = DigestSet::new();
-                d.insert(alg.to_string(), hex.to_ascii_lowercase());
+                let hex = hex.to_ascii_lowercase();
+                if len == 40 {
+                    // a git commit id: GitHub release attestations record it as `sha1`, in-toto
+                    // resource descriptors as `gitCommit`; either names the same commit
+                    d.insert("sha1".to_string(), hex.clone());
+                    d.insert("gitCommit".to_string(), hex);
+                } else {
+                    d.insert(alg.to_string(), hex);
+                }
                 return ArtifactArg::Digest(d);
             }
             return ArtifactArg::Bad(format!(
@@ -160,11 +175,6 @@ pub fn exit_status(verdicts: &[ArtifactVerdict]) -> ExitStatus {
     )
 }
 
-/// Prints verdict lines (stdout, or stderr when JSON goes to stdout) and the JSON report.
-pub fn print_verdicts(verdicts: &[ArtifactVerdict], json: bool) -> Result<(), Failure> {
-    print_verdicts_to(verdicts, json, json)
-}
-
 /// Prints verdict lines (on stderr when stdout carries data) and, with `report`, the JSON report.
 fn print_verdicts_to(
     verdicts: &[ArtifactVerdict],
@@ -175,8 +185,12 @@ fn print_verdicts_to(
         if lines_to_stderr {
             crate::output::errln!("{}", v.line());
         } else {
-            crate::output::outln!("{}", v.line());
+            outln!("{}", v.line());
         }
+    }
+    if verdicts.len() > 1 {
+        let failed = verdicts.iter().filter(|v| v.result.is_err()).count();
+        note!("{} verified, {failed} failed", verdicts.len() - failed);
     }
     if let Some(hint) = verdicts
         .iter()
@@ -292,7 +306,7 @@ fn docs_of(path: &Path, opts: &VerifyOptions, cache: &mut DocCache) -> Rc<Vec<Do
 }
 
 /// Loads a policy, printing its diagnostics; errors are a usage failure (exit 2).
-fn load_policy(path: &Path) -> Result<Policy, Failure> {
+pub(crate) fn load_policy(path: &Path) -> Result<Policy, Failure> {
     let (policy, diags) = Policy::check(path);
     for d in &diags {
         eprintln!("{d}");
@@ -310,17 +324,29 @@ fn load_policy(path: &Path) -> Result<Policy, Failure> {
     }
 }
 
-/// `provseal policy check FILE`.
-pub fn policy_check(path: &Path) -> Result<ExitStatus, Failure> {
+/// `provseal policy check FILE [--json]`: every diagnostic at once.
+pub fn policy_check(path: &Path, json: bool) -> Result<ExitStatus, Failure> {
     let (policy, diags) = Policy::check(path);
-    for d in &diags {
-        eprintln!("{d}");
+    let ok = policy.is_some() && !provseal_verify::policy::has_errors(&diags);
+    if json {
+        output::print_json(&serde_json::json!({
+            "policy": path,
+            "ok": ok,
+            "diagnostics": diags,
+        }))?;
+    } else {
+        for d in &diags {
+            eprintln!("{d}");
+        }
+        if ok {
+            outln!("{}: ok ({} warning(s))", path.display(), diags.len());
+        }
     }
-    if policy.is_none() || provseal_verify::policy::has_errors(&diags) {
-        return Ok(ExitStatus::Error);
-    }
-    println!("{}: ok ({} warning(s))", path.display(), diags.len());
-    Ok(ExitStatus::Success)
+    Ok(if ok {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Error
+    })
 }
 
 /// `provseal verify --vsa`: check a Verification Summary Attestation like slsa-verifier's
@@ -353,7 +379,7 @@ fn run_vsa_check(
     };
     match verify_vsa_bytes(&bytes, keys, &expected) {
         Ok(v) => {
-            println!(
+            outln!(
                 "{}: verified VSA: {} by {} (key {})",
                 file.display(),
                 v.predicate.verification_result,
@@ -364,7 +390,7 @@ fn run_vsa_check(
         }
         Err(e) if e.exit_status() == ExitStatus::Error => Err(anyhow::Error::new(e).into()),
         Err(e) => {
-            println!("{}: [{}] {e}", file.display(), e.code());
+            outln!("{}: [{}] {e}", file.display(), e.code());
             Ok(e.exit_status())
         }
     }
@@ -381,7 +407,8 @@ fn write_vsa(
         return Ok(());
     };
     let signer = keys::open_signer(&crate::args::SigningArgs {
-        key: key.clone(),
+        key: Some(key.clone()),
+        keyless: crate::args::KeylessArgs::default(),
         passphrase_env: None,
         pin_env: None,
         pkcs11_module: std::path::PathBuf::from(crate::args::DEFAULT_PKCS11_MODULE),
@@ -422,7 +449,7 @@ fn write_vsa(
     let mut line = envelope.to_json();
     line.push('\n');
     provseal_attest::write_atomic(out, line.as_bytes(), provseal_attest::Overwrite::Refuse)?;
-    eprintln!(
+    note!(
         "wrote the VSA `{}`, signed by key {}",
         out.display(),
         signer.key_id()
@@ -449,11 +476,19 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, Failure> {
         }
     }
     if keys.is_empty() && sigstore.identity.is_none() && !slsa_mode(&args, true, &sigstore) {
-        return Err(anyhow!("no trusted signer given")).hint(
-            "pass --key PUB (the signer's public key), or --certificate-identity and --certificate-oidc-issuer for Sigstore bundles",
+        return Err(anyhow!(
+            "no trusted key or identity given, so there is nothing to check the signature against"
+        )).hint(
+            "pass --key PUB (the signer's public key), --certificate-identity and --certificate-oidc-issuer for Sigstore bundles, or --policy FILE",
         );
     }
     if slsa_mode(&args, keys.is_empty(), &sigstore) {
+        note!(
+            "note: no trusted key or identity given; {} selects slsa-verifier mode: GitHub-built \
+             provenance whose Sigstore certificate names a trusted builder (to verify with a key, \
+             pass --key PUB)",
+            slsa_flags(&args).join(", ")
+        );
         return run_slsa_verifier(&args, &sigstore);
     }
     let opts = VerifyOptions {
@@ -466,8 +501,19 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, Failure> {
     let verdicts: Vec<ArtifactVerdict> = match (&args.attestation, &args.attestation_dir) {
         (Some(file), _) => {
             let bytes = read_attestation(file)?;
-            let docs = provseal_verify::load_attestations(&bytes, &file.display().to_string())?;
-            let results = provseal_verify::verify_documents(&docs, &opts);
+            let signature = args
+                .signature
+                .clone()
+                .or_else(|| provseal_verify::detached::signature_for(file, &bytes));
+            let results = match signature {
+                Some(sig) => vec![verify_detached(file, &bytes, &sig, &opts)?],
+                None => {
+                    let docs =
+                        provseal_verify::load_attestations(&bytes, &file.display().to_string())?;
+                    refuse_unsigned(file, &docs)?;
+                    provseal_verify::verify_documents(&docs, &opts)
+                }
+            };
             artifacts_for(&args.artifacts, &results)
                 .into_iter()
                 .zip(&args.artifacts)
@@ -525,7 +571,14 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, Failure> {
             v.apply_policy(p, now);
         }
     }
-    print_verdicts(&verdicts, args.json)?;
+    if args.print_provenance {
+        for v in &verdicts {
+            if let Ok(verified) = &v.result {
+                out!("{}\n", serde_json::to_string(&verified.statement)?);
+            }
+        }
+    }
+    print_verdicts_to(&verdicts, args.json || args.print_provenance, args.json)?;
     for v in &verdicts {
         if let Some(r) = &v.policy {
             for line in r.failure_lines() {
@@ -541,6 +594,39 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, Failure> {
         }
     }
     Ok(exit_status(&verdicts))
+}
+
+/// Verifies `statement` (its exact bytes) with the detached signature file `sig`.
+fn verify_detached(
+    statement: &Path,
+    bytes: &[u8],
+    sig: &Path,
+    opts: &VerifyOptions,
+) -> Result<DocResult, Failure> {
+    let signature = read_limited(sig, "signature")?;
+    Ok(provseal_verify::detached::verify_detached(
+        &provseal_verify::detached::DetachedInput {
+            statement: bytes,
+            statement_origin: &statement.display().to_string(),
+            signature: &signature,
+            signature_origin: &sig.display().to_string(),
+        },
+        opts,
+    ))
+}
+
+/// A bare statement with no signature found beside it is a usage error: nothing vouches for it.
+fn refuse_unsigned(file: &Path, docs: &[provseal_verify::LoadedDoc]) -> Result<(), Failure> {
+    let unsigned = docs
+        .iter()
+        .all(|d| matches!(d.doc, provseal_verify::AttestationDoc::UnsignedStatement(_)));
+    if !unsigned {
+        return Ok(());
+    }
+    let name = file.display();
+    Err(anyhow!("`{name}` is an unsigned in-toto statement: nothing in it is signed")).hint(format!(
+        "pass its detached signature with --signature SIG (minisign, raw Ed25519/ECDSA, or a Sigstore bundle), or put it beside the statement as `{name}.minisig`, `.sig`, `.sigstore` or `.sigstore.json` (or with `.json` replaced by one of them)"
+    ))
 }
 
 fn verdict(
@@ -584,7 +670,7 @@ pub fn verify_bundle(args: crate::args::VerifyBundleArgs) -> Result<ExitStatus, 
     argv.push(args.artifact.clone());
     match provseal_sigstore::conformance_verify(&argv) {
         Ok(v) => {
-            eprintln!(
+            note!(
                 "{}: verified ({})",
                 args.bundle,
                 v.identity()
@@ -603,12 +689,27 @@ pub fn verify_bundle(args: crate::args::VerifyBundleArgs) -> Result<ExitStatus, 
 /// slsa-verifier semantics apply when one of its source flags is given and no other signer
 /// (`--key`, certificate identity flags) is.
 fn slsa_mode(args: &VerifyArgs, no_keys: bool, sigstore: &SigstoreTrust) -> bool {
-    let slsa_flag = args.source_uri.is_some()
-        || args.source_branch.is_some()
-        || args.source_tag.is_some()
-        || args.source_versioned_tag.is_some()
-        || !args.build_workflow_inputs.is_empty();
-    slsa_flag && no_keys && sigstore.identity.is_none()
+    !slsa_flags(args).is_empty() && no_keys && sigstore.identity.is_none()
+}
+
+/// The slsa-verifier flags given, in backticks.
+fn slsa_flags(args: &VerifyArgs) -> Vec<&'static str> {
+    [
+        ("`--source-uri`", args.source_uri.is_some()),
+        ("`--source-branch`", args.source_branch.is_some()),
+        ("`--source-tag`", args.source_tag.is_some()),
+        (
+            "`--source-versioned-tag`",
+            args.source_versioned_tag.is_some(),
+        ),
+        (
+            "`--build-workflow-input`",
+            !args.build_workflow_inputs.is_empty(),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(flag, given)| given.then_some(flag))
+    .collect()
 }
 
 /// `provseal verify` with slsa-verifier's semantics: the builder from the certificate among the
@@ -675,23 +776,24 @@ fn run_slsa_verifier(args: &VerifyArgs, sigstore: &SigstoreTrust) -> Result<Exit
                 origin: origin.clone(),
                 reason: format!("{:#}", f.error),
             }),
-            Ok(bytes) => slsa_verifier::verify(
+            Ok(bytes) => match slsa_verifier::verify(
                 &bytes,
                 &origin,
                 std::slice::from_ref(&artifact.digests),
                 &opts,
-            )
-            .map(|v| {
-                if args.print_provenance {
-                    println!("{}", String::from_utf8_lossy(&v.statement_bytes));
+            ) {
+                Ok(v) => {
+                    if args.print_provenance {
+                        out!("{}\n", String::from_utf8_lossy(&v.statement_bytes));
+                    }
+                    Ok(std::sync::Arc::new(v.to_verified_statement(&origin)))
                 }
-                std::sync::Arc::new(v.to_verified_statement(&origin))
-            })
-            .map_err(|e| VerifyError::SlsaVerifier {
-                code: e.code(),
-                class: e.class(),
-                message: format!("`{origin}`: {e}"),
-            }),
+                Err(e) => Err(VerifyError::SlsaVerifier {
+                    code: e.code(),
+                    class: e.class(),
+                    message: format!("`{origin}`: {e}"),
+                }),
+            },
         };
         verdicts.push(ArtifactVerdict::new(artifact, result));
     }

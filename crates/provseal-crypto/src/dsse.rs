@@ -82,6 +82,12 @@ pub fn verify(env: &Envelope, keys: &[PublicKey]) -> Result<VerifiedEnvelope, Cr
     Err(CryptoError::NoValidSignature {
         signatures: env.signatures.len(),
         key_ids,
+        signed_by: env
+            .signatures
+            .iter()
+            .filter_map(|s| s.keyid.clone())
+            .filter(|id| !id.is_empty())
+            .collect(),
     })
 }
 
@@ -113,7 +119,9 @@ mod tests {
                 Err(CryptoError::NoValidSignature {
                     signatures,
                     key_ids,
+                    signed_by,
                 }) => {
+                    assert_eq!(signed_by, vec![signer.key_id()]);
                     assert_eq!(signatures, 1);
                     assert_eq!(key_ids, vec![other.key_id(), signer.key_id()]);
                 }

@@ -142,14 +142,17 @@ pub enum CryptoError {
     NoKeys,
     /// No signature of a DSSE envelope verified under any of the given keys.
     #[error(
-        "none of the {signatures} DSSE signature(s) verifies with the given key(s): tried {}",
-        key_ids.join(", ")
+        "none of the {signatures} DSSE signature(s) verifies with the given key(s): tried {}; {}",
+        key_ids.join(", "),
+        signed_by_text(signed_by)
     )]
     NoValidSignature {
         /// How many signatures the envelope carries.
         signatures: usize,
         /// The key ids of every key that was tried.
         key_ids: Vec<String>,
+        /// The key ids the signatures name (`keyid`, an unverified hint): who signed it.
+        signed_by: Vec<String>,
     },
     /// Signing failed inside the crypto backend or a signing device.
     #[error("signing with key {key_id} failed: {reason}")]
@@ -212,5 +215,17 @@ impl CryptoError {
             path: path.into(),
             source,
         }
+    }
+}
+
+/// "signed by key id X" from the signatures' unverified key id hints.
+fn signed_by_text(signed_by: &[String]) -> String {
+    if signed_by.is_empty() {
+        "the signatures name no key id".to_owned()
+    } else {
+        format!(
+            "the envelope says it was signed by key id {}",
+            signed_by.join(", ")
+        )
     }
 }

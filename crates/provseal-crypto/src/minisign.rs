@@ -437,6 +437,11 @@ fn parse_sig(text: &str) -> Result<ParsedSig, MinisignError> {
     })
 }
 
+/// The key number a `.minisig` names (a hint for choosing the key; [`verify`] checks it).
+pub fn signature_keynum(sig_text: &str) -> Result<[u8; 8], MinisignError> {
+    Ok(parse_sig(sig_text)?.keynum)
+}
+
 /// Verifies a `.minisig` over `data` with `pk`: the key number, the data signature (prehashed
 /// or legacy, as the file says) and the global signature over the trusted comment.
 pub fn verify(

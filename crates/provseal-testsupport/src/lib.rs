@@ -18,6 +18,7 @@
 
 pub mod modgraph;
 pub mod project;
+pub mod secrets;
 
 pub use insta;
 pub use project::{git, git_init, provseal_bin, Project};

@@ -92,6 +92,8 @@ stable_ids! {
         AttestationUnsupported = "attestation-unsupported",
         /// `subject-not-found` (see `docs/diagnostics.md`).
         SubjectNotFound = "subject-not-found",
+        /// `subject-digest-mismatch` (see `docs/diagnostics.md`).
+        SubjectDigestMismatch = "subject-digest-mismatch",
         /// `builder-mismatch` (see `docs/diagnostics.md`).
         BuilderMismatch = "builder-mismatch",
         /// `source-mismatch` (see `docs/diagnostics.md`).

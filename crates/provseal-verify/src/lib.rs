@@ -29,6 +29,7 @@ use provseal_model::slsa::ProvenanceV1;
 use provseal_model::{DigestSet, Statement};
 use serde::Serialize;
 
+pub mod detached;
 pub mod diag;
 mod load;
 pub mod policy;
@@ -104,8 +105,22 @@ pub enum VerifyError {
     SubjectNotFound {
         /// The artifact digest (`alg:hex`).
         digest: String,
-        /// The subjects of the verified statements, abbreviated.
+        /// The subjects of the verified statements (name and expected digest; at most five).
         subjects: String,
+    },
+    /// A subject has the artifact's name but another digest: the file was rebuilt or modified
+    /// after it was attested.
+    #[error(
+        "`{name}` is a subject of the statement, but with another digest: the statement records \
+         {recorded}, the artifact has {actual} (rebuilt or modified since it was attested?)"
+    )]
+    SubjectDigestMismatch {
+        /// The subject (and artifact) name.
+        name: String,
+        /// The digest the statement records for that name (`alg:hex`).
+        recorded: String,
+        /// The artifact's digest in the same algorithm (`alg:hex`).
+        actual: String,
     },
     /// The builder id differs.
     #[error("builder.id: expected `{expected}`, found `{actual}`")]
@@ -179,6 +194,7 @@ impl VerifyError {
             | VerifyError::PayloadType { .. }
             | VerifyError::Statement { .. } => FailureClass::Authenticity,
             VerifyError::SubjectNotFound { .. }
+            | VerifyError::SubjectDigestMismatch { .. }
             | VerifyError::BuilderMismatch { .. }
             | VerifyError::SourceMismatch { .. }
             | VerifyError::Identity { .. }
@@ -197,6 +213,7 @@ impl VerifyError {
             VerifyError::Statement { .. } => Code::StatementInvalid,
             VerifyError::Unsupported { .. } => Code::AttestationUnsupported,
             VerifyError::SubjectNotFound { .. } => Code::SubjectNotFound,
+            VerifyError::SubjectDigestMismatch { .. } => Code::SubjectDigestMismatch,
             VerifyError::BuilderMismatch { .. } => Code::BuilderMismatch,
             VerifyError::SourceMismatch { .. } => Code::SourceMismatch,
             VerifyError::ArtifactUnreadable { .. } => Code::ArtifactUnreadable,
@@ -329,6 +346,21 @@ pub fn statement_from_signed(
             actual: payload_type.to_string(),
         });
     }
+    parse_statement(origin, payload, SignerIdentity::Key { key_id })
+}
+
+/// Parses signed bytes strictly into a statement (v1 or v0.1) and, for a SLSA predicate (v1, or
+/// v0.2 mapped to v1), the provenance, shared as every verified statement is.
+fn parse_signed_statement(origin: &Origin, payload: &[u8], signer: SignerIdentity) -> DocResult {
+    parse_statement(origin, payload, signer).map(Arc::new)
+}
+
+/// [`parse_signed_statement`] before it is shared (a caller may still set the signer).
+fn parse_statement(
+    origin: &Origin,
+    payload: &[u8],
+    signer: SignerIdentity,
+) -> Result<VerifiedStatement, VerifyError> {
     let statement = Statement::parse(payload).map_err(|e| VerifyError::Statement {
         origin: origin.to_string(),
         reason: e.to_string(),
@@ -349,7 +381,7 @@ pub fn statement_from_signed(
     };
     Ok(VerifiedStatement {
         origin: origin.clone(),
-        signer: SignerIdentity::Key { key_id },
+        signer,
         statement,
         provenance,
     })
@@ -366,6 +398,10 @@ pub fn verify_document(doc: &LoadedDoc, opts: &VerifyOptions) -> DocResult {
         AttestationDoc::Dsse(env) => verify_dsse(&doc.origin, env, opts),
         AttestationDoc::BatchEntry(raw) => verify_batch_entry(&doc.origin, raw, opts),
         AttestationDoc::SigstoreBundle(raw) => verify_sigstore_bundle(&doc.origin, raw, opts),
+        AttestationDoc::UnsignedStatement(_) => Err(VerifyError::Unsupported {
+            origin: doc.origin.to_string(),
+            reason: detached::UNSIGNED_STATEMENT.into(),
+        }),
     }
 }
 
@@ -374,6 +410,35 @@ fn verify_batch_entry(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> DocR
         origin: origin.to_string(),
         reason: e.to_string(),
     })?;
+    if let Some(bundle) = &entry.root_bundle {
+        // Keyless root: the bundle is verified like any Sigstore bundle (trusted root, identity),
+        // then the entry's proof leads from its statement to the root the bundle signs.
+        let (verified, signer) = verified_bundle(origin, bundle.as_bytes(), opts)?;
+        let provseal_sigstore::SignedContent::Dsse {
+            payload_type,
+            payload,
+            ..
+        } = &verified.content
+        else {
+            return Err(VerifyError::Malformed {
+                origin: origin.to_string(),
+                reason: "the batch root bundle holds no DSSE envelope".into(),
+            });
+        };
+        let v = provseal_batch::verify_entry_with_root(
+            &entry,
+            payload_type,
+            payload,
+            signer.describe(),
+        )
+        .map_err(|e| VerifyError::Signature {
+            origin: origin.to_string(),
+            reason: e.to_string(),
+        })?;
+        let mut st = statement_from_signed(origin, &v.payload_type, &v.payload, String::new())?;
+        st.signer = signer;
+        return Ok(Arc::new(st));
+    }
     if opts.keys.is_empty() {
         return Err(VerifyError::Unsupported {
             origin: origin.to_string(),
@@ -412,10 +477,15 @@ fn sigstore_error(origin: &Origin, e: provseal_sigstore::SigstoreError) -> Verif
     }
 }
 
-fn verify_sigstore_bundle(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> DocResult {
-    use provseal_sigstore::{BundleSigner, ParsedBundle, SignedContent, VerifiedSigner};
-    let parsed =
-        ParsedBundle::parse(raw, &origin.to_string()).map_err(|e| sigstore_error(origin, e))?;
+/// Verifies a parsed Sigstore bundle with the keys or the identity policy of `opts` (against
+/// `artifact` when given, else against what the bundle says it signs) and names the signer.
+fn verify_bundle_signer(
+    origin: &Origin,
+    parsed: &provseal_sigstore::ParsedBundle,
+    artifact: Option<&provseal_sigstore::ArtifactInput<'_>>,
+    opts: &VerifyOptions,
+) -> Result<(SignerIdentity, provseal_sigstore::VerifiedBundle), VerifyError> {
+    use provseal_sigstore::{BundleSigner, VerifiedSigner};
     let Some(trust) = &opts.sigstore else {
         return Err(VerifyError::Unsupported {
             origin: origin.to_string(),
@@ -424,8 +494,8 @@ fn verify_sigstore_bundle(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> 
     };
     let verified = match (&trust.identity, opts.keys.as_slice()) {
         (Some(policy), _) => provseal_sigstore::verify_parsed(
-            &parsed,
-            None,
+            parsed,
+            artifact,
             &trust.trusted_root,
             BundleSigner::Identity(policy),
             &trust.options,
@@ -442,8 +512,8 @@ fn verify_sigstore_bundle(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> 
             let mut last_err = None;
             let found = keys.iter().find_map(|k| {
                 provseal_sigstore::verify_parsed(
-                    &parsed,
-                    None,
+                    parsed,
+                    artifact,
                     &trust.trusted_root,
                     BundleSigner::Key(k),
                     &trust.options,
@@ -484,6 +554,25 @@ fn verify_sigstore_bundle(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> 
             })
         }
     };
+    Ok((signer, verified))
+}
+
+/// Verifies a Sigstore bundle against the trusted root and the identity policy (or keys) of
+/// `opts`; returns the verified bundle and its signer.
+fn verified_bundle(
+    origin: &Origin,
+    raw: &[u8],
+    opts: &VerifyOptions,
+) -> Result<(provseal_sigstore::VerifiedBundle, SignerIdentity), VerifyError> {
+    let parsed = provseal_sigstore::ParsedBundle::parse(raw, &origin.to_string())
+        .map_err(|e| sigstore_error(origin, e))?;
+    let (signer, verified) = verify_bundle_signer(origin, &parsed, None, opts)?;
+    Ok((verified, signer))
+}
+
+fn verify_sigstore_bundle(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> DocResult {
+    use provseal_sigstore::SignedContent;
+    let (verified, signer) = verified_bundle(origin, raw, opts)?;
     match &verified.content {
         SignedContent::Dsse {
             payload_type,
@@ -704,7 +793,7 @@ fn check_constraints(v: &VerifiedStatement, opts: &VerifyOptions) -> Result<(), 
 fn describe_digest(d: &DigestSet) -> String {
     d.iter()
         .next()
-        .map(|(alg, hex)| format!("{alg}:{}…", short(hex, 12)))
+        .map(|(alg, hex)| format!("{alg}:{hex}"))
         .unwrap_or_else(|| "(none)".into())
 }
 
@@ -730,13 +819,24 @@ pub fn verify_artifact(
         }
     } else {
         let mut constraint_err = None;
+        // An artifact named only by a git commit id (`sha1:HEX` / `gitCommit:HEX`, the subject
+        // of a GitHub release attestation) is compared by that id; a file always carries a
+        // SHA-2 digest and is compared by collision-resistant digests only.
+        let by_commit = !artifact.digests.is_empty()
+            && artifact
+                .digests
+                .iter()
+                .all(|(alg, _)| alg == "sha1" || alg == "gitCommit");
+        let is_subject = |s: &provseal_model::ResourceDescriptor| {
+            if by_commit {
+                s.digest.matches_including_weak(&artifact.digests)
+            } else {
+                s.digest.matches(&artifact.digests)
+            }
+        };
         let mut found = None;
         for v in &verified {
-            if v.statement
-                .subject
-                .iter()
-                .any(|s| s.digest.matches(&artifact.digests))
-            {
+            if v.statement.subject.iter().any(is_subject) {
                 match check_constraints(v, opts) {
                     Ok(()) => {
                         found = Some(Arc::clone(v));
@@ -752,12 +852,19 @@ pub fn verify_artifact(
             (Some(v), _) => Ok(v),
             (None, Some(e)) => Err(e),
             (None, None) => {
+                if let Some(e) = same_name_other_digest(artifact, &verified) {
+                    return ArtifactVerdict::new(artifact.clone(), Err(e));
+                }
                 let subjects: Vec<String> = verified
                     .iter()
                     .flat_map(|v| v.statement.subject.iter())
                     .take(5)
                     .map(|s| {
-                        let name = s.name.clone().unwrap_or_else(|| "_".into());
+                        let name = s
+                            .name
+                            .clone()
+                            .or_else(|| s.uri.clone())
+                            .unwrap_or_else(|| "_".into());
                         let d = describe_digest(&s.digest);
                         format!("{name} {d}")
                     })
@@ -787,6 +894,39 @@ pub fn verify_artifact(
         }
     };
     ArtifactVerdict::new(artifact.clone(), result)
+}
+
+/// The error for an artifact whose name is a subject's but whose digest is not: the first
+/// subject with the same name (or, failing that, the same file name) and a digest in an
+/// algorithm the artifact was hashed with.
+fn same_name_other_digest(
+    artifact: &Artifact,
+    verified: &[&Arc<VerifiedStatement>],
+) -> Option<VerifyError> {
+    let norm = |n: &str| n.trim_start_matches("./").to_owned();
+    let base = |n: &str| n.rsplit('/').next().unwrap_or(n).to_owned();
+    let name = norm(&artifact.name);
+    let subjects: Vec<&provseal_model::ResourceDescriptor> = verified
+        .iter()
+        .flat_map(|v| v.statement.subject.iter())
+        .collect();
+    let matching = |same: &dyn Fn(&str) -> bool| {
+        subjects.iter().find_map(|s| {
+            let subject_name = s.name.as_deref()?;
+            if !same(subject_name) {
+                return None;
+            }
+            s.digest.iter().find_map(|(alg, recorded)| {
+                let actual = artifact.digests.get(alg)?;
+                Some(VerifyError::SubjectDigestMismatch {
+                    name: subject_name.to_owned(),
+                    recorded: format!("{alg}:{recorded}"),
+                    actual: format!("{alg}:{actual}"),
+                })
+            })
+        })
+    };
+    matching(&|n| norm(n) == name).or_else(|| matching(&|n| base(n) == base(&name)))
 }
 
 #[cfg(test)]

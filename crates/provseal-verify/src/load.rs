@@ -19,6 +19,9 @@ pub enum AttestationDoc {
     SigstoreBundle(Vec<u8>),
     /// A provseal batch entry (raw JSON bytes, verified by `provseal-batch`).
     BatchEntry(Vec<u8>),
+    /// A bare in-toto statement (the file's exact bytes): nothing in it is signed; it verifies
+    /// only with a detached signature over these bytes (see the `detached` module).
+    UnsignedStatement(Vec<u8>),
 }
 
 impl AttestationDoc {
@@ -28,6 +31,7 @@ impl AttestationDoc {
             AttestationDoc::Dsse(_) => "dsse",
             AttestationDoc::SigstoreBundle(_) => "sigstore-bundle",
             AttestationDoc::BatchEntry(_) => "provseal-batch-entry",
+            AttestationDoc::UnsignedStatement(_) => "unsigned-statement",
         }
     }
 }
@@ -124,6 +128,8 @@ fn pep740_doc(value: &Value, origin: &Origin) -> Result<(Origin, AttestationDoc)
 #[derive(Default)]
 struct Shape {
     media_type: Option<String>,
+    /// `_type`, when it is a string: a bare in-toto statement names its Statement type here.
+    statement_type: Option<String>,
     keys: Vec<&'static str>,
 }
 
@@ -185,6 +191,13 @@ impl<'de> serde::Deserialize<'de> for Shape {
                             .map(str::to_string);
                         continue;
                     }
+                    if key == "_type" {
+                        shape.statement_type = map
+                            .next_value::<serde_json::Value>()?
+                            .as_str()
+                            .map(str::to_string);
+                        continue;
+                    }
                     if let Some(k) = SHAPE_KEYS.iter().find(|k| **k == key) {
                         shape.keys.push(k);
                     }
@@ -195,6 +208,18 @@ impl<'de> serde::Deserialize<'de> for Shape {
         }
         d.deserialize_any(V)
     }
+}
+
+/// Whether a JSON value is a Sigstore bundle (by its media type).
+pub(crate) fn is_bundle(value: &Value) -> bool {
+    value
+        .get("mediaType")
+        .and_then(Value::as_str)
+        .is_some_and(is_bundle_media_type)
+}
+
+fn is_bundle_media_type(mt: &str) -> bool {
+    mt.starts_with("application/vnd.dev.sigstore.bundle")
 }
 
 /// The documents one strictly checked JSON document holds: a DSSE envelope, a Sigstore bundle, a
@@ -210,7 +235,7 @@ fn classify(raw: &[u8], origin: &Origin) -> Result<Vec<(Origin, AttestationDoc)>
     };
     let shape: Shape = serde_json::from_slice(raw).map_err(|e| malformed(e.to_string()))?;
     if let Some(mt) = &shape.media_type {
-        if mt.starts_with("application/vnd.dev.sigstore.bundle") {
+        if is_bundle_media_type(mt) {
             return Ok(vec![(
                 origin.clone(),
                 AttestationDoc::SigstoreBundle(raw.to_vec()),
@@ -261,6 +286,15 @@ fn classify(raw: &[u8], origin: &Origin) -> Result<Vec<(Origin, AttestationDoc)>
     if shape.has("payloadType") || shape.has("payload") || shape.has("signatures") {
         let env = Envelope::from_json(raw).map_err(|e| malformed(e.to_string()))?;
         return Ok(vec![(origin.clone(), AttestationDoc::Dsse(env))]);
+    }
+    if shape
+        .statement_type
+        .is_some_and(|t| t.starts_with(STATEMENT_TYPE_PREFIX))
+    {
+        return Ok(vec![(
+            origin.clone(),
+            AttestationDoc::UnsignedStatement(raw.to_vec()),
+        )]);
     }
     Ok(Vec::new())
 }
@@ -336,6 +370,8 @@ pub fn attestation_candidates(dir: &Path, artifact: &str, digests: &DigestSet) -
     if let Some(h) = digests.get("sha256") {
         names.push(format!("sha256:{h}.jsonl"));
     }
+    names.push("provenance.intoto.jsonl".into());
+    names.push("provenance.sigstore.json".into());
     names.push("multiple.intoto.jsonl".into());
     names.push("multiple.sigstore.json".into());
     let mut out = Vec::new();
@@ -346,6 +382,17 @@ pub fn attestation_candidates(dir: &Path, artifact: &str, digests: &DigestSet) -
         }
     }
     out
+}
+
+pub(crate) const STATEMENT_TYPE_PREFIX: &str = "https://in-toto.io/Statement/";
+
+/// Whether a JSON value is a bare in-toto statement (an object whose `_type` is a Statement
+/// type), as opposed to a signed envelope or bundle.
+pub fn is_statement_object(value: &serde_json::Value) -> bool {
+    value
+        .get("_type")
+        .and_then(serde_json::Value::as_str)
+        .is_some_and(|t| t.starts_with(STATEMENT_TYPE_PREFIX))
 }
 
 #[cfg(test)]

@@ -616,3 +616,72 @@ fn error_classes() {
         "{e}"
     );
 }
+
+/// A stand-in for a keyless root bundle: the shape only matters here (the bundle's certificate and
+/// log entry are checked by provseal-sigstore when an entry is verified; the tests against the
+/// real Sigstore stack live in provseal-cli).
+fn root_bundle_over(payload: &[u8]) -> Vec<u8> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    serde_json::json!({
+        "mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "verificationMaterial": {"certificate": {"rawBytes": "AA=="}, "tlogEntries": []},
+        "dsseEnvelope": {"payload": b64.encode(payload), "payloadType": INTOTO,
+            "signatures": [{"sig": b64.encode(b"sig"), "keyid": ""}]},
+    })
+    .to_string()
+    .into_bytes()
+}
+
+#[test]
+fn keyless_root_bundle_round_trips_and_checks_what_it_signs() {
+    let options = BatchOptions {
+        created_on: CREATED_ON.into(),
+        builder_id: None,
+    };
+    let unsigned = provseal_batch::prepare_batch(statements(5), INTOTO, &options).unwrap();
+    let root_statement = unsigned.root_statement().to_vec();
+
+    // A bundle over anything but the root statement is refused.
+    let other = provseal_batch::prepare_batch(statements(5), INTOTO, &options).unwrap();
+    let err = other
+        .with_root_bundle(&root_bundle_over(b"{}"))
+        .unwrap_err();
+    assert!(matches!(err, BatchError::RootBundle { .. }), "{err}");
+
+    let batch = unsigned
+        .with_root_bundle(&root_bundle_over(&root_statement))
+        .unwrap();
+    assert_eq!(batch.signing_operations, 1);
+    let entry = batch.entry(3).unwrap();
+    let file = entry.to_json().unwrap();
+    let value: serde_json::Value = serde_json::from_slice(&file).unwrap();
+    assert!(value.get("rootBundle").is_some() && value.get("rootEnvelope").is_none());
+    let parsed = BatchEntry::from_json(&file).unwrap();
+    assert_eq!(parsed, entry);
+
+    // Keys cannot verify a keyless root; the proof checks run on the verified root bytes.
+    let signer = KeyPairSigner::generate(KeyAlgorithm::Ed25519).unwrap();
+    assert!(matches!(
+        verify_entry(&parsed, &keys(&signer)),
+        Err(BatchError::RootBundle { .. })
+    ));
+    let v = provseal_batch::verify_entry_with_root(&parsed, INTOTO, &root_statement, "ci".into())
+        .unwrap();
+    assert_eq!((v.leaf_index, v.payload.clone()), (3, statement(3)));
+    let mut wrong = root_statement.clone();
+    let pos = wrong.len() / 2;
+    wrong[pos] ^= 1;
+    assert!(provseal_batch::verify_entry_with_root(&parsed, INTOTO, &wrong, "ci".into()).is_err());
+
+    // Both root signatures, or neither: refused with the path named.
+    let mut both = value.clone();
+    both["rootEnvelope"] =
+        serde_json::json!({"payload": "", "payloadType": INTOTO, "signatures": []});
+    let err = BatchEntry::from_json(both.to_string().as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("both"), "{err}");
+    let mut neither = value;
+    neither.as_object_mut().unwrap().remove("rootBundle");
+    let err = BatchEntry::from_json(neither.to_string().as_bytes()).unwrap_err();
+    assert!(err.to_string().contains("rootEnvelope"), "{err}");
+}

@@ -187,7 +187,7 @@ fn verify_rejects_modified_artifact_and_other_key() {
             "ci.pub",
         ],
         1,
-        "is not a subject of the statement (subjects: dist/tool-1.0.tar.gz",
+        "`dist/tool-1.0.whl` is a subject of the statement, but with another digest",
     );
     assert_fails(
         &prj,

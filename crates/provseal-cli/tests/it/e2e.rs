@@ -137,8 +137,8 @@ fn p256_sha512_env_key_outside_git() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("source is recorded as absent"), "{stderr}");
     assert!(!stderr.contains("PRIVATE KEY"));
-    // default output name for one subject
-    let att = "dist/tool-1.0.whl.intoto.jsonl";
+    // the default output name, whatever the number of subjects
+    let att = "provenance.intoto.jsonl";
     let (code, out, _) = prj.run(&["inspect", att, "--json"]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -214,7 +214,7 @@ fn encrypted_key_with_passphrase() {
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
-    assert!(prj.file("multiple.intoto.jsonl").is_file());
+    assert!(prj.file("provenance.intoto.jsonl").is_file());
 }
 
 #[test]

@@ -7,7 +7,10 @@ mod blob;
 mod bounded;
 mod cosign;
 mod cosign_stack;
+mod detached;
 mod e2e;
+mod index;
+mod keyless;
 mod materials;
 mod run;
 mod shapes;
@@ -15,6 +18,7 @@ mod sigstore;
 mod slsa;
 mod slsa_verifier;
 mod snapshots;
+mod ux;
 
 pub(crate) use provseal_testsupport::Project;
 

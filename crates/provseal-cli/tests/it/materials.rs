@@ -2,8 +2,7 @@
 //! directory, strict parsing before the build, and planted secrets that reach no output.
 
 use crate::Project;
-
-const SRI: &str = "sha512-t09vSN3MdfsyCHoFcTRCH/iUtG7OJ0CsjzB8cjAmKc/va/kIgeDI/TxsigdncE/4be734m0cvIYwNaV4i2XqAw==";
+use provseal_testsupport::secrets::{plant, ENV, MARK, RECORDED};
 
 fn commit(prj: &Project) {
     for args in [vec!["add", "-A"], vec!["commit", "-qm", "lockfiles"]] {
@@ -72,42 +71,38 @@ fn a_malformed_lockfile_stops_run_before_the_build() {
 fn planted_secrets_reach_no_output_of_materials_or_run() {
     let prj = Project::with_git();
     prj.keygen("ci", "ed25519");
-    std::fs::write(
-        prj.file("package-lock.json"),
-        format!(
-            r#"{{"lockfileVersion": 3, "packages": {{"": {{"name": "app"}},
-  "node_modules/g": {{"version": "1.0.0", "resolved": "git+https://PLANTED_NPM@github.com/o/g.git#0123456789abcdef0123456789abcdef01234567", "integrity": "{SRI}"}}}}}}"#
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        prj.file("requirements.txt"),
-        "pkg @ https://u:PLANTED_REQ@example.com/pkg-1.0.tar.gz\n-r inc.txt\n",
-    )
-    .unwrap();
-    std::fs::write(
-        prj.file("inc.txt"),
-        "-e git+https://PLANTED_INCLUDE@github.com/o/r.git@v1#egg=tool\n",
-    )
-    .unwrap();
+    plant(prj.path());
     commit(&prj);
-    let env = [
-        ("GITHUB_TOKEN", "PLANTED_ENV_TOKEN"),
-        (
-            "GITHUB_SERVER_URL",
-            "https://u:PLANTED_ENV_URL@github.example.com",
-        ),
-    ];
+    let remote = std::process::Command::new("git")
+        .args(["remote", "set-url", "origin"])
+        .arg("https://x-access-token:PLANTED_REMOTE@github.com/o/r.git")
+        .current_dir(prj.path())
+        .output()
+        .unwrap();
+    assert!(remote.status.success(), "{remote:?}");
     let mut outputs = Vec::new();
-    let mut c = prj.cmd(&["materials", "--json"]);
-    c.envs(env);
+    let mut c = prj.cmd(&[
+        "materials",
+        "--json",
+        "--lockfile",
+        "**",
+        "--env",
+        "GOPROXY",
+    ]);
+    c.envs(ENV.iter().copied());
     let o = c.output().unwrap();
     assert!(o.status.success(), "{o:?}");
     outputs.push(String::from_utf8_lossy(&o.stdout).into_owned());
     outputs.push(String::from_utf8_lossy(&o.stderr).into_owned());
-    assert!(outputs[0].contains("github.com/o/g.git"), "{}", outputs[0]);
+    for recorded in RECORDED {
+        assert!(outputs[0].contains(recorded), "{recorded}: {}", outputs[0]);
+    }
     let mut c = prj.cmd(&[
         "run",
+        "--lockfile",
+        "**",
+        "--env",
+        "GOPROXY",
         "--key",
         "ci.key",
         "--subject",
@@ -119,7 +114,7 @@ fn planted_secrets_reach_no_output_of_materials_or_run() {
         "--",
         "true",
     ]);
-    c.envs(env);
+    c.envs(ENV.iter().copied());
     let o = c.output().unwrap();
     assert!(o.status.success(), "{o:?}");
     outputs.push(String::from_utf8_lossy(&o.stdout).into_owned());
@@ -133,15 +128,10 @@ fn planted_secrets_reach_no_output_of_materials_or_run() {
         .unwrap();
     outputs.push(String::from_utf8(decoded).unwrap());
     outputs.push(std::fs::read_to_string(prj.file("sbom.json")).unwrap());
-    assert!(
-        outputs[4].contains("example.com/pkg-1.0.tar.gz"),
-        "{}",
-        outputs[4]
-    );
+    for recorded in RECORDED {
+        assert!(outputs[4].contains(recorded), "{recorded}: {}", outputs[4]);
+    }
     for (i, o) in outputs.iter().enumerate() {
-        assert!(
-            !o.contains("PLANTED"),
-            "output {i} leaks a planted secret:\n{o}"
-        );
+        assert!(!o.contains(MARK), "output {i} leaks a planted secret:\n{o}");
     }
 }

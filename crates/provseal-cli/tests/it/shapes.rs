@@ -161,9 +161,10 @@ fn per_subject_and_sigstore_bundle_shapes() {
         "sigstore-bundle",
     ]);
     assert_eq!(c, 0, "{err}");
-    let bundle: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(prj.file("multiple.sigstore.json")).unwrap())
-            .unwrap();
+    let bundle: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(prj.file("provenance.sigstore.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(
         bundle["mediaType"],
         "application/vnd.dev.sigstore.bundle.v0.3+json"
@@ -176,7 +177,7 @@ fn per_subject_and_sigstore_bundle_shapes() {
         "verify",
         "dist/tool-1.0.whl",
         "--attestation",
-        "multiple.sigstore.json",
+        "provenance.sigstore.json",
         "--key",
         "ci.pub",
     ]);
@@ -186,7 +187,7 @@ fn per_subject_and_sigstore_bundle_shapes() {
         "verify",
         "dist/tool-1.0.whl",
         "--attestation",
-        "multiple.sigstore.json",
+        "provenance.sigstore.json",
         "--key",
         "other.pub",
     ]);

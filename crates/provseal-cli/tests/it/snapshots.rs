@@ -7,7 +7,7 @@ use provseal_testsupport::provseal_snapshot;
 use crate::Project;
 
 /// A git project with an Ed25519 key pair `ci.key`/`ci.pub` and a second pair `other`.
-fn keyed() -> Project {
+pub(crate) fn keyed() -> Project {
     let prj = Project::with_git();
     prj.keygen("ci", "ed25519");
     prj.keygen("other", "ed25519");
@@ -15,7 +15,7 @@ fn keyed() -> Project {
 }
 
 /// [`keyed`] plus `dist/provenance.intoto.jsonl` over both dist files.
-fn attested() -> Project {
+pub(crate) fn attested() -> Project {
     let prj = keyed();
     prj.attest("ci.key", "dist/provenance.intoto.jsonl");
     prj
@@ -49,6 +49,8 @@ fn help_of_every_command() {
     provseal_snapshot!("help_verify_blob", prj, ["verify-blob", "--help"]);
     provseal_snapshot!("help_policy", prj, ["policy", "--help"]);
     provseal_snapshot!("help_policy_check", prj, ["policy", "check", "--help"]);
+    provseal_snapshot!("help_index", prj, ["index", "--help"]);
+    provseal_snapshot!("help_index_query", prj, ["index", "query", "--help"]);
     provseal_snapshot!("help_subcommand", prj, ["help", "verify"]);
 }
 

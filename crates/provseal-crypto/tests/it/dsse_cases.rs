@@ -64,6 +64,7 @@ fn corpus_failures_have_the_right_reason() {
         Err(CryptoError::NoValidSignature {
             signatures,
             key_ids,
+            ..
         }) => {
             assert_eq!(signatures, 1);
             assert_eq!(key_ids, vec![key.key_id()]);

@@ -31,7 +31,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::{parse_error, Lockfile, LockfileInput, LockfileReader, Package};
+use super::{Lockfile, LockfileInput, LockfileReader, Package};
 use crate::MaterialsError;
 
 /// `go.sum`.
@@ -143,48 +143,48 @@ pub struct GoSumLine {
 pub fn parse_go_sum_lines(text: &str, path: &Path) -> Result<Vec<GoSumLine>, MaterialsError> {
     use base64::Engine as _;
     let mut out = Vec::new();
-    for (no, line) in text.lines().enumerate() {
-        let line = line.trim();
+    for (no, raw) in text.lines().enumerate() {
+        let line = raw.trim();
         if line.is_empty() {
             continue;
         }
+        // An error at the column where `token` starts.
+        let bad = |token: &str, field: &str, reason: String| MaterialsError::Malformed {
+            path: path.to_path_buf(),
+            line: Some(no + 1),
+            column: raw.find(token).map(|c| c + 1),
+            field: field.into(),
+            reason,
+        };
         let fields: Vec<&str> = line.split_whitespace().collect();
         let [module, version, hash] = fields.as_slice() else {
-            return Err(parse_error(
-                path,
-                format!("line {}: expected `<module> <version> h1:<hash>`", no + 1),
+            return Err(bad(
+                line,
+                "go.sum line",
+                "expected `<module> <version> h1:<hash>`".into(),
             ));
         };
         let Some(b64) = hash.strip_prefix("h1:") else {
-            return Err(parse_error(
-                path,
-                format!(
-                    "line {}: unsupported hash `{hash}` (expected `h1:`)",
-                    no + 1
-                ),
+            return Err(bad(
+                hash,
+                "hash",
+                format!("unsupported hash `{hash}` (expected `h1:`)"),
             ));
         };
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(b64)
             .ok()
             .filter(|b| b.len() == 32)
-            .ok_or_else(|| {
-                parse_error(
-                    path,
-                    format!("line {}: `h1:` hash is not base64 SHA-256", no + 1),
-                )
-            })?;
+            .ok_or_else(|| bad(hash, "hash", "`h1:` hash is not base64 SHA-256".into()))?;
         let (version, go_mod) = match version.strip_suffix("/go.mod") {
             Some(v) => (v, true),
             None => (*version, false),
         };
         if !version.starts_with('v') {
-            return Err(parse_error(
-                path,
-                format!(
-                    "line {}: version `{version}` does not start with `v`",
-                    no + 1
-                ),
+            return Err(bad(
+                version,
+                "version",
+                format!("version `{version}` does not start with `v`"),
             ));
         }
         out.push(GoSumLine {
@@ -369,6 +369,16 @@ fn go_unquote(tok: &str) -> String {
 pub fn parse_go_mod(text: &str, path: &Path) -> Result<GoMod, MaterialsError> {
     let mut m = GoMod::default();
     let mut block: Option<String> = None;
+    let mut block_line = 0;
+    let malformed = |line: usize, column: Option<usize>, field: &str, reason: String| {
+        MaterialsError::Malformed {
+            path: path.to_path_buf(),
+            line: Some(line),
+            column,
+            field: field.into(),
+            reason,
+        }
+    };
     for (no, raw) in text.lines().enumerate() {
         let line_no = no + 1;
         let (code, comment) = split_comment(raw);
@@ -386,12 +396,14 @@ pub fn parse_go_mod(text: &str, path: &Path) -> Result<GoMod, MaterialsError> {
             let rest = rest.trim();
             if rest == "(" {
                 block = Some(verb.to_string());
+                block_line = line_no;
                 continue;
             }
             (verb.to_string(), rest.to_string())
         };
         let toks: Vec<String> = args.split_whitespace().map(go_unquote).collect();
-        let bad = |what: &str| parse_error(path, format!("line {line_no}: malformed {what}"));
+        let column = raw.find(|c: char| !c.is_whitespace()).map(|c| c + 1);
+        let bad = |what: &str| malformed(line_no, column, what, "malformed directive".into());
         match verb.as_str() {
             "module" => m.module = toks.first().cloned(),
             "go" => m.go = toks.first().cloned(),
@@ -430,18 +442,25 @@ pub fn parse_go_mod(text: &str, path: &Path) -> Result<GoMod, MaterialsError> {
             }
             "exclude" | "retract" | "toolchain" | "godebug" | "tool" | "ignore" => {}
             other => {
-                return Err(parse_error(
-                    path,
-                    format!("line {line_no}: unknown directive `{other}`"),
+                return Err(malformed(
+                    line_no,
+                    column,
+                    other,
+                    "unknown directive".into(),
                 ))
             }
         }
     }
-    if block.is_some() {
-        return Err(parse_error(path, "unterminated `(` block"));
+    if let Some(verb) = block {
+        return Err(malformed(
+            block_line,
+            Some(1),
+            &verb,
+            "unterminated `(` block".into(),
+        ));
     }
     if m.module.is_none() {
-        return Err(parse_error(path, "no `module` directive"));
+        return Err(malformed(1, None, "module", "no `module` directive".into()));
     }
     Ok(m)
 }

@@ -38,7 +38,17 @@ pub mod bun;
 pub mod cargo;
 pub mod golang;
 pub mod node;
+pub mod package_lock;
+mod pdm;
+mod pipfile;
+pub mod pnpm;
+mod poetry;
+mod pylock;
 pub mod python;
+mod requirements;
+mod uv;
+pub mod yarn;
+mod yarn_berry;
 
 /// Reads one lockfile format.
 pub trait LockfileReader: Sync {
@@ -180,9 +190,9 @@ pub static REGISTRY: &[&dyn LockfileReader] = &[
     &python::PythonReader(python::LockFormat::Pipfile),
     &python::PythonReader(python::LockFormat::Pdm),
     &python::PythonReader(python::LockFormat::Pylock),
-    &node::PackageLockReader,
-    &node::YarnReader,
-    &node::PnpmReader,
+    &package_lock::PackageLockReader,
+    &yarn::YarnReader,
+    &pnpm::PnpmReader,
     &bun::BunReader,
     &cargo::CargoReader,
     &golang::GoSumReader,

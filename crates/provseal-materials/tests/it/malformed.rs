@@ -35,6 +35,11 @@ fn each_malformed_class_has_its_exact_message() {
         ("requirements.txt", "flask==3.0.0 --hash=md5:abc\n"),
         ("go.mod", "module x\nrequire (\n  a v1.0.0\n"),
         ("go.sum", "github.com/x/y v1.0.0 h1:not-base64!\n"),
+        ("go.mod", "module x\n\n\trequire a\n"),
+        ("poetry.lock", "[[package]]\nname = \"a\"\nversion = \"1\"\n\n[[package]]\nversion = \"2\"\n\n[metadata]\nlock-version = \"2.0\"\n"),
+        ("pdm.lock", "[metadata]\ngroups = [\"default\"]\n\n[[package]]\nname = [\"a\"]\n"),
+        ("pylock.toml", "lock-version = \"1.0\"\npackages = \"none\"\n"),
+        ("go.sum", "\ngithub.com/x/y 1.0.0 h1:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n"),
     ];
     let want = [
         "`package-lock.json:4:35`: `packages.node_modules/a.version`: invalid type: integer `3`, expected a string",
@@ -46,8 +51,8 @@ fn each_malformed_class_has_its_exact_message() {
         "`Cargo.lock:3:8`: `name`: invalid type: integer `3`, expected a string",
         "`Cargo.lock:1:1`: `version`: unknown version 9 (known: 1, 2, 3, 4)",
         "`Cargo.lock:1:1`: `Cargo.lock`: the file is empty",
-        "cannot parse `uv.lock`: `package[0]` has no `name`",
-        "cannot parse `uv.lock`: `version`: unknown version 9 (known: 1)",
+        "`uv.lock:3:1`: `package[0].name`: invalid type: integer, expected a string",
+        "`uv.lock:1:1`: `version`: unknown version 9 (known: 1)",
         "`uv.lock:1:1`: `uv.lock`: the file is empty",
         "cannot parse `poetry.lock`: no `[metadata]` table (not a poetry.lock, or truncated)",
         "cannot parse `Pipfile.lock`: no `_meta` (not a Pipfile.lock)",
@@ -56,8 +61,34 @@ fn each_malformed_class_has_its_exact_message() {
         "`yarn.lock:1:1`: `yarn.lock`: the file is empty",
         "`requirements.txt:2`: `requirement`: invalid version specifier in `requests=2.0`",
         "`requirements.txt:1`: `--hash`: `md5:abc` is not `sha256:<hex>`, `sha384:<hex>` or `sha512:<hex>`",
-        "cannot parse `go.mod`: unterminated `(` block",
-        "cannot parse `go.sum`: line 1: `h1:` hash is not base64 SHA-256",
+        "`go.mod:2:1`: `require`: unterminated `(` block",
+        "`go.sum:1:23`: `hash`: `h1:` hash is not base64 SHA-256",
+        "`go.mod:3:2`: `require`: malformed directive",
+        "`poetry.lock:5:1`: `package[1]`: no `name`",
+        "`pdm.lock:5:1`: `package[0].name`: invalid type: array, expected a string",
+        "`pylock.toml:2:1`: `packages`: not an array of tables",
+        "`go.sum:2:16`: `version`: version `1.0.0` does not start with `v`",
+    ];
+    assert_eq!(msgs(&cases), want);
+}
+
+/// An unparsable hash or integrity in yarn (v1 and berry) and pnpm lockfiles, and in a URL's
+/// hash fragment: one exact message each.
+#[test]
+fn unparsable_hashes_name_line_column_and_field() {
+    let cases = [
+        ("yarn.lock", "# yarn lockfile v1\n\nms@^2.1.3:\n  version \"2.1.3\"\n  resolved \"https://registry.yarnpkg.com/ms/-/ms-2.1.3.tgz#d09d\"\n  integrity sha512-not-base64!\n"),
+        ("yarn.lock", "# yarn lockfile v1\n\nms@^2.1.3:\n  version \"2.1.3\"\n  resolved \"https://registry.yarnpkg.com/ms/-/ms-2.1.3.tgz#zz\"\n"),
+        ("yarn.lock", "__metadata:\n  version: 8\n  cacheKey: 10c0\n\n\"ms@npm:^2.1.3\":\n  version: 2.1.3\n  resolution: \"ms@npm:2.1.3\"\n  checksum: 10c0/xyz\n  languageName: node\n  linkType: hard\n"),
+        ("pnpm-lock.yaml", "lockfileVersion: '9.0'\n\nimporters:\n  .:\n    dependencies:\n      ms:\n        specifier: ^2.1.3\n        version: 2.1.3\n\npackages:\n\n  ms@2.1.3:\n    resolution: {integrity: sha512-AAAA}\n\nsnapshots:\n\n  ms@2.1.3: {}\n"),
+        ("requirements.txt", "pkg @ https://example.com/pkg-1.0.tar.gz#sha256=nothex\n"),
+    ];
+    let want = [
+        "`yarn.lock:6:3`: `integrity`: not a Subresource Integrity value (`sha512-<base64>`)",
+        "`yarn.lock:5:3`: `resolved`: the URL fragment `#zz` is not a SHA-1 (40 hex digits)",
+        "`yarn.lock:8:3`: `checksum`: not a Yarn checksum (`<cache key>/<128 hex digits>`)",
+        "`pnpm-lock.yaml:13:18`: `integrity`: not a Subresource Integrity value (`sha512-<base64>`)",
+        "`requirements.txt:1`: `requirement`: the URL fragment `#sha256=nothex` is not sha256 hex",
     ];
     assert_eq!(msgs(&cases), want);
 }

@@ -289,7 +289,7 @@ fn requirements_includes_cycles_markers_and_vcs() {
     std::fs::write(d.join("sub/constraints.txt"), "urllib3==2.2.0\n").unwrap();
     std::fs::write(
         d.join("sub/other.txt"),
-        "git+https://user:secret@github.com/o/tool.git@0123abc#egg=My.Tool\n-e ./local\nhttps://example.com/a-1.0.tar.gz#sha256=ff\n",
+        "git+https://user:secret@github.com/o/tool.git@0123abc#egg=My.Tool\n-e ./local\nhttps://example.com/a-1.0.tar.gz#sha256=".to_string() + &"f".repeat(64) + "\n",
     )
     .unwrap();
     let p = parse_lockfile(d, &d.join("requirements.txt"), LockFormat::Requirements).unwrap();
@@ -327,7 +327,7 @@ fn requirements_includes_cycles_markers_and_vcs() {
     );
     assert_eq!(
         p.packages[4].digest.get("sha256").map(String::as_str),
-        Some("ff")
+        Some("f".repeat(64).as_str())
     );
     assert!(p.packages[3].editable);
     let json = serde_json::to_string(

@@ -367,6 +367,31 @@ fn parse_duration(s: &str) -> Result<jiff::SignedDuration, String> {
     }))
 }
 
+/// The byte offset where 1-based line `line` of `text` starts.
+fn line_start(text: &str, line: usize) -> usize {
+    text.split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum()
+}
+
+/// Blanks the line of `text` holding byte `pos` (spaces, same length); `false` when it is a
+/// table header or already blank (blanking it would not make progress, or would move its keys
+/// into another table).
+fn blank_line_at(text: &mut String, pos: usize) -> bool {
+    let pos = pos.min(text.len());
+    let start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+    let line = &text[start..end];
+    let trimmed = line.trim_start();
+    if trimmed.is_empty() || trimmed.starts_with('[') {
+        return false;
+    }
+    let blank = " ".repeat(line.len());
+    text.replace_range(start..end, &blank);
+    true
+}
+
 impl Policy {
     /// Reads and parses the policy file at `path`; relative paths inside it are resolved
     /// against its directory. Returns every error and warning on failure, or the policy
@@ -448,28 +473,70 @@ impl Policy {
             cx.diags.sort_by_key(|d| (d.line, d.column));
             return (None, cx.diags);
         }
-        let raw: RawPolicy = match toml::from_str(text) {
-            Ok(r) => r,
-            Err(e) => {
-                let msg = e.message().trim().to_string();
-                let code = if msg.starts_with("unknown field") {
-                    Code::PolicyUnknownKey
-                } else if msg.starts_with("invalid type")
-                    || msg.starts_with("invalid value")
-                    || msg.starts_with("missing field")
-                {
-                    Code::PolicyType
-                } else {
-                    Code::PolicySyntax
-                };
-                let pos = e.span().map(|s| s.start).unwrap_or(0);
-                cx.at(code, Severity::Error, pos, msg);
+        // The TOML decoder stops at its first error. To report every error at once, the line
+        // of an unknown key or a mistyped value is blanked (same length, so positions hold) and
+        // the text decoded again; a syntax error, a missing field or a table header ends that.
+        let mut masked = text.to_string();
+        let mut decode_failed = false;
+        // the unknown keys the prepass found: blanked, so that the decoder finds the rest
+        let unknown: Vec<usize> = cx
+            .diags
+            .iter()
+            .filter(|d| d.code == Code::PolicyUnknownKey)
+            .map(|d| d.line)
+            .collect();
+        for line in unknown {
+            decode_failed = true;
+            let pos = line_start(&masked, line);
+            if !blank_line_at(&mut masked, pos) {
+                cx.diags.sort_by_key(|d| (d.line, d.column));
                 return (None, cx.diags);
             }
+        }
+        let raw = loop {
+            let e = match toml::from_str::<RawPolicy>(&masked) {
+                Ok(r) => break Some(r),
+                Err(e) => e,
+            };
+            let msg = e.message().trim().to_string();
+            let code = if msg.starts_with("unknown field") {
+                Code::PolicyUnknownKey
+            } else if msg.starts_with("invalid type")
+                || msg.starts_with("invalid value")
+                || msg.starts_with("missing field")
+            {
+                Code::PolicyType
+            } else {
+                Code::PolicySyntax
+            };
+            if decode_failed && code == Code::PolicySyntax {
+                // blanking a line broke the syntax: what follows would not be the user's error
+                break None;
+            }
+            let pos = e.span().map(|s| s.start).unwrap_or(0);
+            cx.at(code, Severity::Error, pos, msg.clone());
+            decode_failed = true;
+            let maskable = code != Code::PolicySyntax && !msg.starts_with("missing field");
+            if !maskable || !blank_line_at(&mut masked, pos) {
+                break None;
+            }
         };
-        let policy = compile(&mut cx, raw, text);
+        let Some(raw) = raw else {
+            cx.diags.sort_by_key(|d| (d.line, d.column));
+            return (None, cx.diags);
+        };
+        let before_compile = cx.diags.len();
+        let policy = compile(&mut cx, raw, &masked);
+        if decode_failed {
+            // a blanked line can leave a table without a field it needs: not the user's error
+            let mut i = 0;
+            cx.diags.retain(|d| {
+                i += 1;
+                i <= before_compile || d.code != Code::PolicyMissingField
+            });
+        }
         cx.diags.sort_by_key(|d| (d.line, d.column));
-        (Some(policy), cx.diags)
+        (if decode_failed { None } else { Some(policy) }, cx.diags)
     }
 
     /// The public keys named by file in the policy (for the signature step).
@@ -540,7 +607,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Syntax errors (all of them, with recovery) and unknown keys (all of them) before the typed
-/// pass, which reports only its first error. Returns whether the typed pass may run.
+/// pass. Returns whether the syntax is sound (the typed pass then runs with the unknown keys'
+/// lines blanked).
 fn prepass(cx: &mut Ctx<'_>) -> bool {
     let (doc, errors) = toml::de::DeTable::parse_recoverable(cx.text);
     if !errors.is_empty() {
@@ -555,9 +623,8 @@ fn prepass(cx: &mut Ctx<'_>) -> bool {
         }
         return false;
     }
-    let before = cx.diags.len();
     walk(cx, doc.get_ref(), &mut Vec::new());
-    cx.diags.len() == before
+    true
 }
 
 fn walk<'a>(cx: &mut Ctx<'_>, table: &'a toml::de::DeTable<'a>, path: &mut Vec<&'a str>) {
@@ -897,16 +964,18 @@ fn compile_signer(cx: &mut Ctx<'_>, i: usize, s: &S<RawSigner>) -> Option<Truste
                 &p,
                 provseal_crypto::read::InputKind::PublicKey,
             ) {
-                Ok(bytes) => match PublicKey::from_pem_named(&bytes, &p.display().to_string()) {
-                    Ok(pk) => {
-                        key_id = Some(pk.key_id());
-                        key = Some(pk);
+                Ok(bytes) => {
+                    match crate::detached::parse_public_key(&bytes, &p.display().to_string()) {
+                        Ok((pk, _)) => {
+                            key_id = Some(pk.key_id());
+                            key = Some(pk);
+                        }
+                        Err(e) => {
+                            cx.err(Code::PolicyKeyUnreadable, k, e.to_string());
+                            ok = false;
+                        }
                     }
-                    Err(e) => {
-                        cx.err(Code::PolicyKeyUnreadable, k, e.to_string());
-                        ok = false;
-                    }
-                },
+                }
                 Err(e) => {
                     cx.err(
                         Code::PolicyKeyUnreadable,

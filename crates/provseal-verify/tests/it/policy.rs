@@ -1001,3 +1001,24 @@ fn issue_14_endless_policy_is_refused_at_the_limit() {
         "policy `/dev/zero` is larger than the limit of 1048576 bytes"
     );
 }
+
+#[test]
+fn issue_13_every_policy_error_at_once() {
+    // an unknown key, a bad key id, two mistyped values: one report, not rounds
+    let text = "version = 1\ncolour = \"red\"\n[[signers]]\nname = \"ci\"\nkey_id = \"abc\"\n\
+                builders = 3\nbranches = \"main\"\n";
+    assert_eq!(
+        diags(text),
+        vec![
+            ("policy-unknown-key", 2, 1),
+            ("policy-bad-value", 5, 10),
+            ("policy-type", 6, 12),
+            ("policy-type", 7, 12),
+        ]
+    );
+    // a mistyped value whose blanking leaves the signer without a key: only the real error
+    assert_eq!(
+        diags("[[signers]]\nkey_id = 12\n"),
+        vec![("policy-type", 2, 10)]
+    );
+}

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Issue 15 benchmark: `provseal index` on SQLite and PostgreSQL side by side, in one run, on the
+# same corpus: 100,000 key-signed attestations (provseal batch entries written by
+# `provseal run --batch`, 2,000 runs x 50 subjects), ~200 dependencies each, 2,000 distinct
+# dependency sets, 20 signing keys. Measures: ingest, a rerun with nothing changed, index size,
+# and query p95 (each query run as a whole `provseal index query` process, output to /dev/null).
+#
+# Usage: bench/index.sh [QUERY_RUNS]
+#   BENCH_DIR (default /tmp/provseal-bench) holds the corpus (made once, ~5 GB) and the indexes.
+#   SETS/PER/DEPS/KEYS override the corpus shape (defaults 2000/50/200/20).
+#   PGPORT (default 54339): the throwaway PostgreSQL server started with scripts/postgres-test.
+#   PROVSEAL_BIN: a provseal binary to use instead of building the release one.
+#   SKIP_GEN=1: measure the corpus as it is (an interrupted generation), generating nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+RUNS=${1:-20}
+SETS=${SETS:-2000} PER=${PER:-50} DEPS=${DEPS:-200} KEYS=${KEYS:-20}
+DIR=${BENCH_DIR:-/tmp/provseal-bench}/index-$SETS-$PER-$DEPS-$KEYS
+PGPORT=${PGPORT:-54339}
+if [ -z "${PROVSEAL_BIN:-}" ]; then
+  cargo build --release -q -p provseal-cli
+fi
+PS=${PROVSEAL_BIN:-$ROOT/target/release/provseal}
+mkdir -p "$DIR"
+echo "== corpus: $SETS runs x $PER subjects, $DEPS dependencies, $KEYS keys in $DIR"
+t0=$(date +%s)
+if [ "${SKIP_GEN:-0}" != 1 ]; then
+  python3 "$ROOT/bench/index-gen.py" "$PS" "$DIR" "$SETS" "$PER" "$DEPS" "$KEYS"
+fi
+echo "corpus ready ($(( $(date +%s) - t0 )) s; $(find "$DIR/att" -type f | wc -l) files, $(du -sh "$DIR/att" | cut -f1))"
+KEYARGS=()
+for k in "$DIR"/keys/*.pub; do KEYARGS+=(--key "$k"); done
+
+PGURL=$("$ROOT/scripts/postgres-test" start "$DIR/pg" "$PGPORT")
+trap '"$ROOT/scripts/postgres-test" stop "$DIR/pg" || true' EXIT
+psql_() { runuser -u postgres -- psql "$PGURL" -qtAc "$1" 2>/dev/null || psql "$PGURL" -qtAc "$1"; }
+psql_ "DROP SCHEMA IF EXISTS bench CASCADE; CREATE SCHEMA bench" >/dev/null
+PGDB="$PGURL?options=-csearch_path%3Dbench"
+SQLITE=$DIR/bench.db
+rm -f "$SQLITE" "$SQLITE-wal" "$SQLITE-shm"
+
+secs() { python3 - "$@" <<'PY'
+import subprocess, sys, time
+t = time.perf_counter()
+r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+print(f"{time.perf_counter() - t:.2f}")
+sys.stderr.write(r.stderr.splitlines()[-1] + "\n" if r.stderr else "")
+PY
+}
+declare -A R
+for be in sqlite postgres; do
+  db=$SQLITE; [ $be = postgres ] && db=$PGDB
+  echo "== $be: ingest"
+  R[$be.ingest]=$(secs "$PS" index --db "$db" add "$DIR/att" "${KEYARGS[@]}")
+  echo "== $be: rerun, nothing changed"
+  R[$be.rerun]=$(secs "$PS" index --db "$db" add "$DIR/att" "${KEYARGS[@]}")
+done
+R[sqlite.size]=$(du -cb "$SQLITE"* | tail -1 | cut -f1)
+R[postgres.size]=$(psql_ "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'bench' AND c.relkind IN ('r','m')")
+
+# Query arguments taken from the corpus itself.
+ENTRY=$(find "$DIR/att/s00007" -type f | head -1)
+DIGEST=$(python3 -c "import json,sys,base64;e=json.load(open(sys.argv[1]));s=json.loads(base64.b64decode(e['statement']['payload']));print('sha256:'+s['subject'][0]['digest']['sha256'])" "$ENTRY")
+COMMIT=$(git -C "$DIR/src" rev-list --all | sed -n "$(( (SETS + 1) / 2 ))p" | cut -c1-10)
+EXACT=$(sed -n 2p "$DIR/src/requirements.txt" | sed -E 's/^([^=]+)==([^ ]+).*/pkg:pypi\/\1@\2/')
+cat > "$DIR/policy.toml" <<TOML
+version = 1
+$(for k in "$DIR"/keys/*.pub; do printf '[[signers]]\nkey = "%s"\n' "$k"; done)
+[packages]
+deny = ["pkg:pypi/xz@>=5.6.0,<5.6.2"]
+TOML
+SIGNER=$DIR/keys/k3.pub
+QUERIES=(
+  "exact-purl|package $EXACT"
+  "digest|artifact $DIGEST"
+  "commit|commit $COMMIT"
+  "signer|signer --key $SIGNER"
+  "range|package pkg:pypi/xz@>=5.6.0,<5.6.2"
+  "policy|policy $DIR/policy.toml"
+)
+p95() { python3 - "$RUNS" "$@" <<'PY'
+import subprocess, sys, time
+runs = int(sys.argv[1]); cmd = sys.argv[2:]
+ts = []; hits = 0
+for _ in range(runs):
+    t = time.perf_counter()
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    ts.append(time.perf_counter() - t)
+    if r.returncode not in (0, 1):
+        sys.exit(f"query failed ({r.returncode}): {' '.join(cmd)}")
+    hits = len(r.stdout.splitlines())
+ts.sort()
+print(f"{ts[min(len(ts) - 1, int(round(0.95 * len(ts))) - 1)] * 1000:.1f} {hits}")
+PY
+}
+for be in sqlite postgres; do
+  db=$SQLITE; [ $be = postgres ] && db=$PGDB
+  for q in "${QUERIES[@]}"; do
+    name=${q%%|*}; args=${q#*|}
+    n=$RUNS; [ "$name" = policy ] && n=$(( RUNS < 5 ? RUNS : 5 ))
+    # shellcheck disable=SC2086
+    R[$be.$name]=$(RUNS=$n p95 "$PS" index --db "$db" query $args --jsonl)
+  done
+done
+
+echo
+echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); corpus: $(find "$DIR/att" -type f | wc -l) attestations from $(ls "$DIR/att" | wc -l) runs, $DEPS deps, $KEYS keys"
+printf '%-22s %14s %14s %10s %12s\n' measure sqlite postgres pg/sqlite target
+row() { python3 -c "
+import sys
+name, a, b, target = sys.argv[1:5]
+fa, fb = float(a.split()[0]), float(b.split()[0])
+print(f'{name:<22} {a.split()[0]:>14} {b.split()[0]:>14} {fb / fa if fa else 0:>10.2f} {target:>12}')" "$@"; }
+row "ingest (s)" "${R[sqlite.ingest]}" "${R[postgres.ingest]}" "120 / 180"
+row "rerun unchanged (s)" "${R[sqlite.rerun]}" "${R[postgres.rerun]}" "3"
+row "index size (MB)" "$(( R[sqlite.size] / 1000000 ))" "$(( R[postgres.size] / 1000000 ))" "1000"
+for q in "${QUERIES[@]}"; do
+  name=${q%%|*}
+  case $name in exact-purl) t=20;; range) t=100;; policy) t=2000;; *) t=10;; esac
+  row "p95 $name (ms)" "${R[sqlite.$name]}" "${R[postgres.$name]}" "$t"
+  echo "    hits: ${R[sqlite.$name]#* } (sqlite), ${R[postgres.$name]#* } (postgres)"
+done

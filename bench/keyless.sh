@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Issue 9 benchmark, side by side against ONE local Sigstore stack (scripts/sigstore-stack):
+#   1. one keyless attestation: provseal attest --keyless  vs  cosign attest-blob (same token,
+#      same signing config: Fulcio + Rekor v2 + TSA);
+#   2. a keyless batch of N artifacts (default 10,000)  vs  the key-signed batch of the same
+#      files, and one keyless signing round trip alone (sign-blob --keyless of a tiny file);
+#      then one more keyless batch with the stack's counters read before and after: exactly one
+#      Fulcio certificate request and one log entry.
+# Both tools wait for the same services: TesseraCT and rekor-tiles integrate entries every 500 ms
+# in scripts/sigstore-stack, so one signing takes about a second whichever client asks; the
+# client's own share shows in the Rekor v1 run and in peak RSS.
+# Usage: PROVSEAL_SIGSTORE_STACK=DIR bench/keyless.sh [N]   (a stack is started in a temporary
+#        directory and stopped afterwards when PROVSEAL_SIGSTORE_STACK is unset)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-10000}
+cargo build --release -q -p provseal-cli
+PS=$PWD/target/release/provseal
+BENCH=$PWD/bench
+COSIGN=${PROVSEAL_PEERS:-$HOME/.cache/provseal-peers}/bin/cosign
+[ -x "$COSIGN" ] || scripts/install-peers cosign
+STACK=${PROVSEAL_SIGSTORE_STACK:-}
+if [ -z "$STACK" ]; then
+  STACK=$(mktemp -d /tmp/provseal-bench-stack.XXXXXX)
+  scripts/sigstore-stack start "$STACK"
+  trap 'scripts/sigstore-stack stop "$STACK" || true' EXIT
+fi
+# shellcheck disable=SC1091
+source "$STACK/env"
+BASE=${BENCH_DIR:-/tmp/provseal-bench}/keyless
+mkdir -p "$BASE"
+cd "$BASE"
+scripts_dir=$OLDPWD/scripts
+"$scripts_dir/sigstore-stack" token "$STACK" exp=+7200 >token
+chmod 600 token
+TOKEN=$(cat token)
+[ -f k.key ] || "$PS" key generate --algorithm ed25519 --out k 2>/dev/null
+head -c 1048576 /dev/urandom >artifact.bin
+cat >predicate.json <<'JSON'
+{"buildDefinition":{"buildType":"https://example.com/t","externalParameters":{}},"runDetails":{"builder":{"id":"https://example.com/b"}}}
+JSON
+mkdir -p out
+echo "## one keyless attestation (1 MiB artifact), Fulcio + Rekor v2 + TSA on loopback"
+python3 "$BENCH/compare.py" --runs 10 --baseline cosign-attest-blob \
+  provseal-attest-keyless "$PS attest --keyless --identity-token @token --signing-config $SIGNING_CONFIG --subject artifact.bin --out out/p-\$(date +%s%N).json" \
+  cosign-attest-blob "$COSIGN attest-blob --yes --identity-token \$(cat token) --signing-config $SIGNING_CONFIG --trusted-root $TRUSTED_ROOT --type slsaprovenance1 --predicate predicate.json --bundle out/c-\$(date +%s%N).json artifact.bin"
+
+if [ -n "${SIGNING_CONFIG_REKOR_V1:-}" ]; then
+  echo "## one keyless attestation on Rekor v1 (no TSA)"
+  python3 "$BENCH/compare.py" --runs 10 --baseline cosign-attest-blob-v1 \
+    provseal-attest-keyless-v1 "$PS attest --keyless --identity-token @token --signing-config $SIGNING_CONFIG_REKOR_V1 --subject artifact.bin --out out/p1-\$(date +%s%N).json" \
+    cosign-attest-blob-v1 "$COSIGN attest-blob --yes --identity-token \$(cat token) --signing-config $SIGNING_CONFIG_REKOR_V1 --trusted-root $TRUSTED_ROOT --type slsaprovenance1 --predicate predicate.json --bundle out/c1-\$(date +%s%N).json artifact.bin"
+fi
+
+D=n$N
+python3 "$BENCH/make-artifacts.py" "$D" "$N"
+cd "$D"
+echo tiny >tiny.bin
+echo "## batch of $N artifacts ($(du -sh files | cut -f1)): keyless vs key-signed, and one keyless round trip"
+python3 "$BENCH/compare.py" --runs 3 --baseline batch-key \
+  batch-keyless "$PS attest --keyless --identity-token @../token --signing-config $SIGNING_CONFIG --subject 'files/*.bin' --batch att-kl-\$(date +%s%N)" \
+  batch-key "$PS attest --key ../k.key --subject 'files/*.bin' --batch att-k-\$(date +%s%N)" \
+  keyless-round-trip "$PS sign-blob tiny.bin --keyless --identity-token @../token --signing-config $SIGNING_CONFIG --force"
+echo "## service counters around one keyless batch of $N"
+before=$("$scripts_dir/sigstore-stack" stats "$STACK")
+"$PS" attest --keyless --identity-token @../token --signing-config "$SIGNING_CONFIG" --subject 'files/*.bin' --batch "att-count-$(date +%s%N)" 2>/dev/null
+after=$("$scripts_dir/sigstore-stack" stats "$STACK")
+python3 - "$before" "$after" <<'PY'
+import sys
+parse = lambda s: {k: int(v) for k, v in (l.split() for l in s.splitlines() if l.strip())}
+b, a = parse(sys.argv[1]), parse(sys.argv[2])
+for k in a:
+    print(f"{k:<32} +{a[k] - b.get(k, 0)}")
+PY
+rm -rf att-*

@@ -1,0 +1,497 @@
+//! The two storage backends behind one small interface: SQL is written once with `?`
+//! placeholders (rewritten to `$n` for PostgreSQL), values cross as [`Val`], and bulk loads go
+//! through [`Db::insert_rows`] (a prepared statement in SQLite, `COPY` into a staging table in
+//! PostgreSQL).
+
+use std::path::{Path, PathBuf};
+
+use crate::IndexError;
+
+/// Where the index lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A SQLite file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL connection URL (`postgres://…`); never printed with its password.
+    Postgres(String),
+}
+
+impl Location {
+    /// `postgres://…` / `postgresql://…` is PostgreSQL; anything else is a SQLite file path.
+    pub fn parse(text: &str) -> Location {
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            Location::Postgres(text.to_string())
+        } else {
+            Location::Sqlite(PathBuf::from(text))
+        }
+    }
+
+    /// A printable name: the path, or the URL with any password replaced by `***`.
+    pub fn display(&self) -> String {
+        match self {
+            Location::Sqlite(p) => p.display().to_string(),
+            Location::Postgres(url) => redact_url(url),
+        }
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub(crate) fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (auth, tail) = match rest.find('@') {
+        Some(i) => rest.split_at(i),
+        None => return url.to_string(),
+    };
+    match auth.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***{tail}"),
+        None => url.to_string(),
+    }
+}
+
+/// One SQL value.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Val {
+    Null,
+    Int(i64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+impl Val {
+    pub(crate) fn int(&self) -> Option<i64> {
+        match self {
+            Val::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+    pub(crate) fn text(&self) -> Option<&str> {
+        match self {
+            Val::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub(crate) fn string(&self) -> String {
+        self.text().unwrap_or_default().to_string()
+    }
+    pub(crate) fn opt_string(&self) -> Option<String> {
+        self.text().map(str::to_string)
+    }
+    pub(crate) fn blob(&self) -> &[u8] {
+        match self {
+            Val::Blob(b) => b,
+            _ => &[],
+        }
+    }
+}
+
+impl From<&str> for Val {
+    fn from(s: &str) -> Val {
+        Val::Text(s.to_string())
+    }
+}
+impl From<String> for Val {
+    fn from(s: String) -> Val {
+        Val::Text(s)
+    }
+}
+impl From<i64> for Val {
+    fn from(i: i64) -> Val {
+        Val::Int(i)
+    }
+}
+impl From<Vec<u8>> for Val {
+    fn from(b: Vec<u8>) -> Val {
+        Val::Blob(b)
+    }
+}
+impl<T: Into<Val>> From<Option<T>> for Val {
+    fn from(o: Option<T>) -> Val {
+        o.map(Into::into).unwrap_or(Val::Null)
+    }
+}
+
+impl rusqlite::ToSql for Val {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        use rusqlite::types::{ToSqlOutput, ValueRef};
+        Ok(match self {
+            Val::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Val::Int(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
+            Val::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Val::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+        })
+    }
+}
+
+impl postgres::types::ToSql for Val {
+    fn to_sql(
+        &self,
+        ty: &postgres::types::Type,
+        out: &mut bytes::BytesMut,
+    ) -> Result<postgres::types::IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Val::Null => Ok(postgres::types::IsNull::Yes),
+            Val::Int(i) => i.to_sql(ty, out),
+            Val::Text(s) => s.to_sql(ty, out),
+            Val::Blob(b) => b.to_sql(ty, out),
+        }
+    }
+    fn accepts(_ty: &postgres::types::Type) -> bool {
+        true
+    }
+    postgres::types::to_sql_checked!();
+}
+
+/// An open connection to either backend.
+pub(crate) enum Db {
+    Sqlite(rusqlite::Connection),
+    Postgres(Box<postgres::Client>),
+}
+
+/// `?` placeholders → `$1, $2, …` (no `?` appears in our SQL text otherwise).
+fn pg_sql(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut n = 0;
+    for c in sql.chars() {
+        if c == '?' {
+            n += 1;
+            out.push('$');
+            out.push_str(&n.to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn pg_row(row: &postgres::Row) -> Vec<Val> {
+    use postgres::types::Type;
+    (0..row.len())
+        .map(|i| {
+            let ty = row.columns().get(i).map(|c| c.type_().clone());
+            match ty {
+                Some(Type::INT8) => row
+                    .try_get::<_, Option<i64>>(i)
+                    .ok()
+                    .flatten()
+                    .map(Val::Int),
+                Some(Type::INT4) => row
+                    .try_get::<_, Option<i32>>(i)
+                    .ok()
+                    .flatten()
+                    .map(|v| Val::Int(v.into())),
+                Some(Type::BYTEA) => row
+                    .try_get::<_, Option<Vec<u8>>>(i)
+                    .ok()
+                    .flatten()
+                    .map(Val::Blob),
+                _ => row
+                    .try_get::<_, Option<String>>(i)
+                    .ok()
+                    .flatten()
+                    .map(Val::Text),
+            }
+            .unwrap_or(Val::Null)
+        })
+        .collect()
+}
+
+fn sqlite_row(row: &rusqlite::Row<'_>, n: usize) -> rusqlite::Result<Vec<Val>> {
+    use rusqlite::types::ValueRef;
+    (0..n)
+        .map(|i| {
+            Ok(match row.get_ref(i)? {
+                ValueRef::Null => Val::Null,
+                ValueRef::Integer(v) => Val::Int(v),
+                ValueRef::Real(f) => Val::Int(f as i64),
+                ValueRef::Text(t) => Val::Text(String::from_utf8_lossy(t).into_owned()),
+                ValueRef::Blob(b) => Val::Blob(b.to_vec()),
+            })
+        })
+        .collect()
+}
+
+/// COPY text format: `\N` for NULL; backslash, tab, newline and CR escaped; bytea as `\\x…`.
+fn copy_field(out: &mut String, v: &Val) {
+    match v {
+        Val::Null => out.push_str("\\N"),
+        Val::Int(i) => out.push_str(&i.to_string()),
+        Val::Text(s) => {
+            for c in s.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '\t' => out.push_str("\\t"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    c => out.push(c),
+                }
+            }
+        }
+        Val::Blob(b) => {
+            out.push_str("\\\\x");
+            out.push_str(&hex::encode(b));
+        }
+    }
+}
+
+impl Db {
+    pub(crate) fn open(loc: &Location) -> Result<Db, IndexError> {
+        match loc {
+            Location::Sqlite(path) => open_sqlite(path),
+            Location::Postgres(url) => {
+                let client = postgres::Client::connect(url, postgres::NoTls).map_err(|e| {
+                    IndexError::Connect {
+                        location: redact_url(url),
+                        source: Box::new(e),
+                    }
+                })?;
+                Ok(Db::Postgres(Box::new(client)))
+            }
+        }
+    }
+
+    pub(crate) fn is_postgres(&self) -> bool {
+        matches!(self, Db::Postgres(_))
+    }
+
+    /// Runs one statement.
+    pub(crate) fn exec(&mut self, sql: &str, params: &[Val]) -> Result<u64, IndexError> {
+        match self {
+            Db::Sqlite(c) => c
+                .execute(sql, rusqlite::params_from_iter(params.iter()))
+                .map(|n| n as u64)
+                .map_err(|e| db_err(sql, e)),
+            Db::Postgres(c) => {
+                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = params
+                    .iter()
+                    .map(|p| p as &(dyn postgres::types::ToSql + Sync))
+                    .collect();
+                c.execute(pg_sql(sql).as_str(), &refs)
+                    .map_err(|e| db_err(sql, e))
+            }
+        }
+    }
+
+    /// Runs several statements without parameters (DDL, transaction control).
+    pub(crate) fn batch(&mut self, sql: &str) -> Result<(), IndexError> {
+        match self {
+            Db::Sqlite(c) => c.execute_batch(sql).map_err(|e| db_err(sql, e)),
+            Db::Postgres(c) => c.batch_execute(sql).map_err(|e| db_err(sql, e)),
+        }
+    }
+
+    /// Runs a query and returns every row.
+    pub(crate) fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Vec<Val>>, IndexError> {
+        match self {
+            Db::Sqlite(c) => {
+                let mut st = c.prepare_cached(sql).map_err(|e| db_err(sql, e))?;
+                let n = st.column_count();
+                let rows = st
+                    .query_map(rusqlite::params_from_iter(params.iter()), |r| {
+                        sqlite_row(r, n)
+                    })
+                    .map_err(|e| db_err(sql, e))?;
+                rows.collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| db_err(sql, e))
+            }
+            Db::Postgres(c) => {
+                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = params
+                    .iter()
+                    .map(|p| p as &(dyn postgres::types::ToSql + Sync))
+                    .collect();
+                let rows = c
+                    .query(pg_sql(sql).as_str(), &refs)
+                    .map_err(|e| db_err(sql, e))?;
+                Ok(rows.iter().map(pg_row).collect())
+            }
+        }
+    }
+
+    /// Inserts many rows: `INSERT INTO table (cols) … ON CONFLICT …`. Rows are sorted by their
+    /// first column first, so concurrent PostgreSQL writers lock keys in one order.
+    pub(crate) fn insert_rows(
+        &mut self,
+        table: &str,
+        cols: &[&str],
+        on_conflict: &str,
+        mut rows: Vec<Vec<Val>>,
+    ) -> Result<(), IndexError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let list = cols.join(", ");
+        match self {
+            Db::Sqlite(c) => {
+                let marks = vec!["?"; cols.len()].join(", ");
+                let sql = format!("INSERT INTO {table} ({list}) VALUES ({marks}) {on_conflict}");
+                let mut st = c.prepare_cached(&sql).map_err(|e| db_err(&sql, e))?;
+                for r in &rows {
+                    st.execute(rusqlite::params_from_iter(r.iter()))
+                        .map_err(|e| db_err(&sql, e))?;
+                }
+                Ok(())
+            }
+            Db::Postgres(c) => {
+                rows.sort_by(|a, b| cmp_vals(a, b));
+                let stage = format!("stage_{table}");
+                let create = format!(
+                    "CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table} INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+                );
+                c.batch_execute(&create).map_err(|e| db_err(&create, e))?;
+                let copy = format!("COPY {stage} ({list}) FROM STDIN");
+                let mut w = c.copy_in(copy.as_str()).map_err(|e| db_err(&copy, e))?;
+                let mut buf = String::new();
+                for r in &rows {
+                    for (i, v) in r.iter().enumerate() {
+                        if i > 0 {
+                            buf.push('\t');
+                        }
+                        copy_field(&mut buf, v);
+                    }
+                    buf.push('\n');
+                    if buf.len() > 1 << 20 {
+                        std::io::Write::write_all(&mut w, buf.as_bytes()).map_err(|e| {
+                            IndexError::Io {
+                                path: PathBuf::from(format!("COPY {table}")),
+                                source: e,
+                            }
+                        })?;
+                        buf.clear();
+                    }
+                }
+                std::io::Write::write_all(&mut w, buf.as_bytes()).map_err(|e| IndexError::Io {
+                    path: PathBuf::from(format!("COPY {table}")),
+                    source: e,
+                })?;
+                w.finish().map_err(|e| db_err(&copy, e))?;
+                let first = cols.first().copied().unwrap_or("1");
+                let ins = format!(
+                    "INSERT INTO {table} ({list}) SELECT {list} FROM {stage} ORDER BY {first} {on_conflict}; TRUNCATE {stage}"
+                );
+                c.batch_execute(&ins).map_err(|e| db_err(&ins, e))
+            }
+        }
+    }
+}
+
+fn cmp_vals(a: &[Val], b: &[Val]) -> std::cmp::Ordering {
+    let key = |v: &[Val]| match v.first() {
+        Some(Val::Int(i)) => (Some(*i), None),
+        Some(Val::Text(s)) => (None, Some(s.clone())),
+        _ => (None, None),
+    };
+    key(a).cmp(&key(b))
+}
+
+fn open_sqlite(path: &Path) -> Result<Db, IndexError> {
+    // A file that exists must be a SQLite database: check the header before SQLite touches it.
+    if let Ok(meta) = fs_err::metadata(path) {
+        if !meta.is_file() {
+            return Err(IndexError::NotADatabase {
+                location: path.display().to_string(),
+                reason: "not a regular file".into(),
+            });
+        }
+        if meta.len() > 0 {
+            let mut head = [0u8; 16];
+            let n = std::io::Read::read(
+                &mut fs_err::File::open(path).map_err(|e| IndexError::Io {
+                    path: path.to_path_buf(),
+                    source: e,
+                })?,
+                &mut head,
+            )
+            .map_err(|e| IndexError::Io {
+                path: path.to_path_buf(),
+                source: e,
+            })?;
+            if n < 16 || &head != b"SQLite format 3\0" {
+                return Err(IndexError::NotADatabase {
+                    location: path.display().to_string(),
+                    reason: "the file is not a SQLite database (wrong header)".into(),
+                });
+            }
+        }
+    }
+    let c = rusqlite::Connection::open(path).map_err(|e| IndexError::Connect {
+        location: path.display().to_string(),
+        source: Box::new(e),
+    })?;
+    c.busy_timeout(std::time::Duration::from_secs(30))
+        .map_err(|e| db_err("busy_timeout", e))?;
+    c.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536;",
+    )
+    .map_err(|e| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) | Some(rusqlite::ErrorCode::DatabaseCorrupt) => {
+            IndexError::NotADatabase {
+                location: path.display().to_string(),
+                reason: e.to_string(),
+            }
+        }
+        _ => db_err("PRAGMA journal_mode = WAL", e),
+    })?;
+    Ok(Db::Sqlite(c))
+}
+
+pub(crate) fn db_err(sql: &str, e: impl std::error::Error + Send + Sync + 'static) -> IndexError {
+    let statement: String = sql.chars().take(80).collect();
+    IndexError::Database {
+        statement,
+        source: Box::new(e),
+    }
+}
+
+/// Whether a PostgreSQL error is worth retrying the whole transaction (deadlock,
+/// serialization failure, unique violation in a race).
+pub(crate) fn is_retryable(e: &IndexError) -> bool {
+    let IndexError::Database { source, .. } = e else {
+        return false;
+    };
+    let Some(pg) = source.downcast_ref::<postgres::Error>() else {
+        return false;
+    };
+    matches!(
+        pg.code().map(|c| c.code()),
+        Some("40P01") | Some("40001") | Some("23505")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_become_numbered() {
+        assert_eq!(
+            pg_sql("SELECT a FROM t WHERE b = ? AND c = ?"),
+            "SELECT a FROM t WHERE b = $1 AND c = $2"
+        );
+    }
+
+    #[test]
+    fn url_password_is_redacted() {
+        assert_eq!(
+            redact_url("postgres://u:secret@127.0.0.1:5432/db"),
+            "postgres://u:***@127.0.0.1:5432/db"
+        );
+        assert_eq!(
+            redact_url("postgres://127.0.0.1/db"),
+            "postgres://127.0.0.1/db"
+        );
+        assert!(!Location::Postgres("postgres://u:pw@h/d".into())
+            .display()
+            .contains("pw"));
+    }
+
+    #[test]
+    fn copy_escapes() {
+        let mut s = String::new();
+        copy_field(&mut s, &Val::Text("a\tb\\c\nd".into()));
+        assert_eq!(s, "a\\tb\\\\c\\nd");
+        s.clear();
+        copy_field(&mut s, &Val::Blob(vec![0xab, 0x01]));
+        assert_eq!(s, "\\\\xab01");
+    }
+}

@@ -1,0 +1,741 @@
+//! Queries over the index, and the maintenance operations (`reverify`, `prune`, `export`).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::Arc;
+
+use provseal_model::ResourceDescriptor;
+use provseal_verify::policy::purl::PackagePattern;
+use provseal_verify::policy::{Policy, PolicyInput};
+use provseal_verify::{LoadedDoc, VerifiedStatement};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::db::{Db, Val};
+use crate::ingest::{in_transaction, verify_doc, Trust};
+use crate::record::{decompress, depset_descriptors, package_row, BlobRow, SignerRow, Skeleton};
+use crate::{Index, IndexError};
+
+/// An evaluation key and its failed rules.
+type Failing = (String, Vec<String>);
+
+/// One subject of a hit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+pub struct SubjectOut {
+    /// The subject name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `alg:hex`.
+    pub digest: String,
+}
+
+/// One indexed attestation that answers a query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Hit {
+    /// sha256 of the signed payload (the envelope's identity in the index).
+    pub payload_digest: String,
+    /// Where it was ingested from (`file` or `file:line`).
+    pub origin: String,
+    /// The signer, described (`key 1a2b…`, or `SAN (issuer ISSUER)`).
+    pub signer: String,
+    /// What verified it at ingestion.
+    pub verified_by: String,
+    /// The subjects.
+    pub subjects: Vec<SubjectOut>,
+    /// `runDetails.builder.id`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub builder: Option<String>,
+    /// The source repository (normalised).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    /// The source commit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// The source ref.
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub git_ref: Option<String>,
+    /// `runDetails.metadata.finishedOn`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_on: Option<String>,
+    /// The packages that matched a package query.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub matched: Vec<String>,
+}
+
+impl Hit {
+    /// One human line.
+    pub fn line(&self) -> String {
+        let subjects: Vec<String> = self
+            .subjects
+            .iter()
+            .take(3)
+            .map(|s| s.name.clone().unwrap_or_else(|| s.digest.clone()))
+            .collect();
+        let mut l = format!(
+            "{} signed by {}",
+            if subjects.is_empty() {
+                self.payload_digest.clone()
+            } else {
+                subjects.join(", ")
+            },
+            self.signer
+        );
+        if let Some(c) = &self.commit {
+            l.push_str(&format!(", commit {}", c.get(..12).unwrap_or(c)));
+        }
+        if let Some(r) = &self.git_ref {
+            l.push_str(&format!(", ref {r}"));
+        }
+        if !self.matched.is_empty() {
+            l.push_str(&format!(": {}", self.matched.join(", ")));
+        }
+        l
+    }
+}
+
+/// A build that fails the policy today.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyHit {
+    /// The build.
+    #[serde(flatten)]
+    pub hit: Hit,
+    /// `rule: expected …, found …` for each failed rule.
+    pub failures: Vec<String>,
+}
+
+/// One package whose versions differ between two releases.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DepChange {
+    /// `type/namespace/name`.
+    pub package: String,
+    /// The versions in the first release.
+    pub from: Vec<String>,
+    /// The versions in the second.
+    pub to: Vec<String>,
+}
+
+/// The dependency change between two releases.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diff {
+    /// The first release.
+    pub from: Hit,
+    /// The second.
+    pub to: Hit,
+    /// purls only in the second.
+    pub added: Vec<String>,
+    /// purls only in the first.
+    pub removed: Vec<String>,
+    /// Packages in both with other versions.
+    pub changed: Vec<DepChange>,
+}
+
+impl Diff {
+    /// Whether anything changed.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+    }
+}
+
+/// The result of re-verifying one stored envelope.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reverified {
+    /// The envelope.
+    pub payload_digest: String,
+    /// Where it was ingested from.
+    pub origin: String,
+    /// `None` when it still verifies; otherwise the diagnostic code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<provseal_verify::diag::Code>,
+    /// Why it no longer verifies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// The columns [`restore`] reads, in its order.
+const BLOB_COLUMNS: &str = "b.zstd, b.payload, b.payload_at, b.dict_id";
+
+/// A stored document's bytes from its [`BLOB_COLUMNS`].
+fn restore(cols: &[Val], dicts: &HashMap<i64, Vec<u8>>) -> Result<Vec<u8>, IndexError> {
+    let [doc, payload, at, dict] = cols else {
+        return Err(IndexError::Damaged {
+            what: "stored document row".into(),
+            source: "wrong column count".into(),
+        });
+    };
+    let dict = dict
+        .int()
+        .and_then(|d| dicts.get(&d))
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let payload = match payload {
+        Val::Blob(b) => Some(b.as_slice()),
+        _ => None,
+    };
+    BlobRow::restore(doc.blob(), payload, at.int(), dict)
+}
+
+fn one_int(rows: &[Vec<Val>]) -> Vec<i64> {
+    rows.iter()
+        .filter_map(|r| r.first().and_then(Val::int))
+        .collect()
+}
+
+fn marks(n: usize) -> String {
+    vec!["?"; n].join(",")
+}
+
+fn ints(ids: &[i64]) -> Vec<Val> {
+    ids.iter().map(|i| Val::Int(*i)).collect()
+}
+
+/// The hits for envelope ids, in a stable order (finish time, then digest).
+fn hits(
+    db: &mut Db,
+    ids: &[i64],
+    matched: &HashMap<i64, BTreeSet<String>>,
+) -> Result<Vec<Hit>, IndexError> {
+    let mut out = Vec::new();
+    let mut sorted: Vec<i64> = ids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    for chunk in sorted.chunks(500) {
+        let m = marks(chunk.len());
+        let mut subjects: HashMap<i64, Vec<SubjectOut>> = HashMap::new();
+        for r in db.query(
+            &format!(
+                "SELECT envelope_id, algorithm, digest, name FROM subjects WHERE envelope_id IN ({m})"
+            ),
+            &ints(chunk),
+        )? {
+            if let [id, alg, hex, name] = r.as_slice() {
+                subjects
+                    .entry(id.int().unwrap_or(0))
+                    .or_default()
+                    .push(SubjectOut {
+                        name: name.opt_string(),
+                        digest: format!("{}:{}", alg.string(), hex.string()),
+                    });
+            }
+        }
+        let rows = db.query(
+            &format!(
+                "SELECT e.id, e.payload_digest, e.origin, e.verified_by, s.kind, s.key_id, s.san, s.issuer, \
+                 b.builder, b.repository, b.commit_sha, b.git_ref, b.finished_on \
+                 FROM envelopes e JOIN signers s ON s.id = e.signer_id \
+                 LEFT JOIN builds b ON b.envelope_id = e.id WHERE e.id IN ({m})"
+            ),
+            &ints(chunk),
+        )?;
+        for r in rows {
+            let [id, pd, origin, vb, kind, key_id, san, issuer, builder, repo, commit, git_ref, fin] =
+                r.as_slice()
+            else {
+                continue;
+            };
+            let id = id.int().unwrap_or(0);
+            let signer = SignerRow::identity(
+                &kind.string(),
+                key_id.opt_string(),
+                san.opt_string(),
+                issuer.opt_string(),
+                None,
+            );
+            let mut subs = subjects.remove(&id).unwrap_or_default();
+            subs.sort();
+            out.push(Hit {
+                payload_digest: pd.string(),
+                origin: origin.string(),
+                signer: signer.describe(),
+                verified_by: vb.string(),
+                subjects: subs,
+                builder: builder.opt_string(),
+                repository: repo.opt_string(),
+                commit: commit.opt_string(),
+                git_ref: git_ref.opt_string(),
+                finished_on: fin.opt_string(),
+                matched: matched
+                    .get(&id)
+                    .map(|s| s.iter().cloned().collect())
+                    .unwrap_or_default(),
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        (&a.finished_on, &a.payload_digest).cmp(&(&b.finished_on, &b.payload_digest))
+    });
+    Ok(out)
+}
+
+/// `alg:hex` → (alg, lowercase hex), checked.
+fn parse_digest(text: &str) -> Result<(String, String), IndexError> {
+    let bad = |reason: &str| IndexError::BadQuery {
+        query: text.to_string(),
+        reason: reason.to_string(),
+    };
+    let (alg, hex) = text
+        .split_once(':')
+        .ok_or_else(|| bad("expected ALG:HEX (sha256:…)"))?;
+    let len = match alg {
+        "sha256" => 64,
+        "sha384" => 96,
+        "sha512" => 128,
+        "sha1" | "gitCommit" => 40,
+        _ => return Err(bad("unknown digest algorithm")),
+    };
+    if hex.len() != len || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad(&format!("{alg} needs {len} hex digits")));
+    }
+    Ok((alg.to_string(), hex.to_ascii_lowercase()))
+}
+
+impl Index {
+    /// Builds whose dependency set holds a package matching `pattern`
+    /// (`pkg:pypi/xz@>=5.6.0,<5.6.2`, `pkg:npm/left-pad@1.3.0`, `pkg:cargo/serde`), with the
+    /// policy's version ordering (PEP 440 for PyPI, SemVer for npm and Cargo).
+    pub fn query_package(&mut self, pattern: &str) -> Result<Vec<Hit>, IndexError> {
+        let pat = PackagePattern::parse(pattern).map_err(|e| IndexError::BadQuery {
+            query: pattern.to_string(),
+            reason: match e {
+                provseal_verify::policy::purl::PatternError::Purl(r)
+                | provseal_verify::policy::purl::PatternError::Range(r) => r,
+            },
+        })?;
+        let candidates = self.db.query(
+            "SELECT id, purl FROM packages WHERE pkg_key = ?",
+            &[pat.key().into()],
+        )?;
+        let mut purl_of: HashMap<i64, String> = HashMap::new();
+        for r in candidates {
+            if let [id, purl] = r.as_slice() {
+                let purl = purl.string();
+                if pat.matches_purl(&purl) {
+                    purl_of.insert(id.int().unwrap_or(0), purl);
+                }
+            }
+        }
+        let pkg_ids: Vec<i64> = purl_of.keys().copied().collect();
+        let mut matched: HashMap<i64, BTreeSet<String>> = HashMap::new();
+        for chunk in pkg_ids.chunks(500) {
+            let rows = self.db.query(
+                &format!(
+                    "SELECT b.envelope_id, m.package_id FROM depset_members m \
+                     JOIN builds b ON b.depset_id = m.depset_id WHERE m.package_id IN ({})",
+                    marks(chunk.len())
+                ),
+                &ints(chunk),
+            )?;
+            for r in rows {
+                if let [e, p] = r.as_slice() {
+                    if let Some(purl) = p.int().and_then(|p| purl_of.get(&p)) {
+                        matched
+                            .entry(e.int().unwrap_or(0))
+                            .or_default()
+                            .insert(purl.clone());
+                    }
+                }
+            }
+        }
+        let ids: Vec<i64> = matched.keys().copied().collect();
+        hits(&mut self.db, &ids, &matched)
+    }
+
+    /// Attestations with a subject of this digest (`sha256:HEX`, …).
+    pub fn query_artifact(&mut self, digest: &str) -> Result<Vec<Hit>, IndexError> {
+        let (alg, hex) = parse_digest(digest)?;
+        let ids = one_int(&self.db.query(
+            "SELECT envelope_id FROM subjects WHERE digest = ? AND algorithm = ?",
+            &[hex.into(), alg.into()],
+        )?);
+        hits(&mut self.db, &ids, &HashMap::new())
+    }
+
+    /// Builds from a commit (a hex prefix of at least 4 digits).
+    pub fn query_commit(&mut self, prefix: &str) -> Result<Vec<Hit>, IndexError> {
+        let p = prefix.to_ascii_lowercase();
+        if p.len() < 4 || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(IndexError::BadQuery {
+                query: prefix.to_string(),
+                reason: "a commit prefix is at least 4 hex digits".into(),
+            });
+        }
+        // Hex digits sort below `g`: [p, p+"g") is exactly the prefix range (index-friendly).
+        let ids = one_int(&self.db.query(
+            "SELECT envelope_id FROM builds WHERE commit_sha >= ? AND commit_sha < ?",
+            &[p.clone().into(), format!("{p}g").into()],
+        )?);
+        hits(&mut self.db, &ids, &HashMap::new())
+    }
+
+    /// Attestations signed by the key with this provseal key id.
+    pub fn query_signer_key(&mut self, key_id: &str) -> Result<Vec<Hit>, IndexError> {
+        let ids = one_int(&self.db.query(
+            "SELECT e.id FROM signers s JOIN envelopes e ON e.signer_id = s.id WHERE s.key_id = ?",
+            &[key_id.to_ascii_lowercase().into()],
+        )?);
+        hits(&mut self.db, &ids, &HashMap::new())
+    }
+
+    /// Attestations signed by a certificate with this identity (SAN) and issuer.
+    pub fn query_signer_identity(
+        &mut self,
+        identity: &str,
+        issuer: &str,
+    ) -> Result<Vec<Hit>, IndexError> {
+        let ids = one_int(&self.db.query(
+            "SELECT e.id FROM signers s JOIN envelopes e ON e.signer_id = s.id WHERE s.san = ? AND s.issuer = ?",
+            &[identity.into(), issuer.into()],
+        )?);
+        hits(&mut self.db, &ids, &HashMap::new())
+    }
+
+    /// Every indexed build that fails `policy` at time `now`, with the failed rules.
+    ///
+    /// Each statement is rebuilt from its stored skeleton and dependency set (decoded once per
+    /// set) and evaluated by the same code as `provseal verify --policy`.
+    pub fn query_policy(
+        &mut self,
+        policy: &Policy,
+        now: jiff::Timestamp,
+    ) -> Result<Vec<PolicyHit>, IndexError> {
+        let mut sets: HashMap<i64, Arc<Vec<ResourceDescriptor>>> = HashMap::new();
+        for r in self.db.query("SELECT id, zstd FROM depsets", &[])? {
+            if let [id, z] = r.as_slice() {
+                sets.insert(
+                    id.int().unwrap_or(0),
+                    Arc::new(depset_descriptors(z.blob())?),
+                );
+            }
+        }
+        // One evaluation per distinct (signer, dependency set, skeleton): builds that differ
+        // only in their subjects share a verdict.
+        let mut groups: HashMap<String, Vec<i64>> = HashMap::new();
+        for r in self.db.query("SELECT eval_key, id FROM envelopes", &[])? {
+            if let [k, id] = r.as_slice() {
+                groups
+                    .entry(k.string())
+                    .or_default()
+                    .push(id.int().unwrap_or(0));
+            }
+        }
+        let reps: Vec<i64> = groups
+            .values()
+            .filter_map(|ids| ids.iter().min().copied())
+            .collect();
+        let mut rows = Vec::new();
+        for chunk in reps.chunks(500) {
+            rows.extend(self.db.query(
+                &format!(
+                    "SELECT e.id, e.origin, e.skeleton, s.kind, s.key_id, s.san, s.issuer, s.extensions, b.depset_id, e.eval_key \
+                     FROM envelopes e JOIN signers s ON s.id = e.signer_id LEFT JOIN builds b ON b.envelope_id = e.id \
+                     WHERE e.id IN ({})",
+                    marks(chunk.len())
+                ),
+                &ints(chunk),
+            )?);
+        }
+        let failing: Vec<Result<Option<Failing>, IndexError>> = rows
+            .par_iter()
+            .map(|r| {
+                let [_, origin, skel, kind, key_id, san, issuer, ext, set, key] = r.as_slice()
+                else {
+                    return Ok(None);
+                };
+                let json = decompress(skel.blob(), "statement skeleton")?;
+                let sk: Skeleton =
+                    serde_json::from_slice(&json).map_err(|e| IndexError::Damaged {
+                        what: format!("statement of `{}`", origin.string()),
+                        source: Box::new(e),
+                    })?;
+                let mut provenance = sk.provenance;
+                if let (Some(p), Some(deps)) =
+                    (provenance.as_mut(), set.int().and_then(|s| sets.get(&s)))
+                {
+                    p.build_definition
+                        .resolved_dependencies
+                        .extend(deps.iter().cloned());
+                }
+                let v = VerifiedStatement {
+                    origin: provseal_verify::Origin::file(origin.string()),
+                    signer: SignerRow::identity(
+                        &kind.string(),
+                        key_id.opt_string(),
+                        san.opt_string(),
+                        issuer.opt_string(),
+                        ext.opt_string(),
+                    ),
+                    statement: sk.statement,
+                    provenance,
+                };
+                let report = policy.evaluate(&PolicyInput {
+                    verified: &v,
+                    artifact_name: &origin.string(),
+                    now,
+                    signed_at: None,
+                });
+                Ok((!report.passed).then(|| {
+                    (
+                        key.string(),
+                        report
+                            .failures()
+                            .map(|f| {
+                                format!("{}: expected {}, found {}", f.rule, f.expected, f.actual)
+                            })
+                            .collect(),
+                    )
+                }))
+            })
+            .collect();
+        let mut fails: HashMap<i64, Vec<String>> = HashMap::new();
+        for f in failing {
+            if let Some((key, why)) = f? {
+                for id in groups.get(&key).map(Vec::as_slice).unwrap_or_default() {
+                    fails.insert(*id, why.clone());
+                }
+            }
+        }
+        let ids: Vec<i64> = fails.keys().copied().collect();
+        Ok(hits(&mut self.db, &ids, &HashMap::new())?
+            .into_iter()
+            .filter_map(|h| {
+                let id = crate::record::id_of("envelope", &h.payload_digest);
+                fails
+                    .remove(&id)
+                    .map(|failures| PolicyHit { hit: h, failures })
+            })
+            .collect())
+    }
+
+    /// The one build a release argument names: an artifact or payload digest (`sha256:HEX`)
+    /// or a commit prefix.
+    fn resolve_release(&mut self, release: &str) -> Result<(i64, Hit), IndexError> {
+        let ids: Vec<i64> = if release.contains(':') {
+            let (alg, hex) = parse_digest(release)?;
+            let mut ids = one_int(&self.db.query(
+                "SELECT envelope_id FROM subjects WHERE digest = ? AND algorithm = ?",
+                &[hex.clone().into(), alg.into()],
+            )?);
+            ids.extend(one_int(&self.db.query(
+                "SELECT id FROM envelopes WHERE payload_digest = ?",
+                &[hex.into()],
+            )?));
+            ids
+        } else {
+            self.query_commit(release)?
+                .iter()
+                .map(|h| crate::record::id_of("envelope", &h.payload_digest))
+                .collect()
+        };
+        let mut ids = ids;
+        ids.sort_unstable();
+        ids.dedup();
+        match ids.as_slice() {
+            [one] => {
+                let h = hits(&mut self.db, &[*one], &HashMap::new())?;
+                match h.into_iter().next() {
+                    Some(h) => Ok((*one, h)),
+                    None => Err(IndexError::Ambiguous {
+                        query: release.to_string(),
+                        found: 0,
+                    }),
+                }
+            }
+            other => Err(IndexError::Ambiguous {
+                query: release.to_string(),
+                found: other.len(),
+            }),
+        }
+    }
+
+    fn purls_of(&mut self, envelope: i64) -> Result<Vec<String>, IndexError> {
+        let rows = self.db.query(
+            "SELECT d.zstd FROM builds b JOIN depsets d ON d.id = b.depset_id WHERE b.envelope_id = ?",
+            &[envelope.into()],
+        )?;
+        let mut out = Vec::new();
+        for r in rows {
+            if let Some(z) = r.first() {
+                out.extend(
+                    depset_descriptors(z.blob())?
+                        .into_iter()
+                        .filter_map(|d| d.uri),
+                );
+            }
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// Every dependency set's JSON (the dictionaries stored statements are compressed with).
+    fn dictionaries(&mut self) -> Result<HashMap<i64, Vec<u8>>, IndexError> {
+        let mut out = HashMap::new();
+        for r in self.db.query("SELECT id, zstd FROM depsets", &[])? {
+            if let [id, z] = r.as_slice() {
+                out.insert(
+                    id.int().unwrap_or(0),
+                    decompress(z.blob(), "dependency set")?,
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// The dependency change from release `a` to release `b`.
+    pub fn diff(&mut self, a: &str, b: &str) -> Result<Diff, IndexError> {
+        let (ia, ha) = self.resolve_release(a)?;
+        let (ib, hb) = self.resolve_release(b)?;
+        let pa = self.purls_of(ia)?;
+        let pb = self.purls_of(ib)?;
+        let by_key = |ps: &[String]| -> BTreeMap<String, BTreeSet<String>> {
+            let mut m: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+            for p in ps {
+                let row = package_row(p);
+                m.entry(row.key)
+                    .or_default()
+                    .insert(row.version.unwrap_or_default());
+            }
+            m
+        };
+        let (ka, kb) = (by_key(&pa), by_key(&pb));
+        let mut added = Vec::new();
+        let mut removed = Vec::new();
+        let mut changed = Vec::new();
+        for p in &pb {
+            if !ka.contains_key(&package_row(p).key) {
+                added.push(p.clone());
+            }
+        }
+        for p in &pa {
+            if !kb.contains_key(&package_row(p).key) {
+                removed.push(p.clone());
+            }
+        }
+        for (k, va) in &ka {
+            if let Some(vb) = kb.get(k) {
+                if va != vb {
+                    changed.push(DepChange {
+                        package: k.clone(),
+                        from: va.iter().cloned().collect(),
+                        to: vb.iter().cloned().collect(),
+                    });
+                }
+            }
+        }
+        Ok(Diff {
+            from: ha,
+            to: hb,
+            added,
+            removed,
+            changed,
+        })
+    }
+
+    /// Verifies every stored envelope again against `trust` (a rotated or revoked key, a
+    /// stricter policy); returns one result per envelope.
+    pub fn reverify(&mut self, trust: &Trust) -> Result<Vec<Reverified>, IndexError> {
+        let rows = self.db.query(
+            &format!("SELECT e.payload_digest, e.origin, {BLOB_COLUMNS} FROM envelopes e JOIN blobs b ON b.digest = e.blob_digest ORDER BY e.payload_digest"),
+            &[],
+        )?;
+        let dicts = self.dictionaries()?;
+        let now = jiff::Timestamp::now();
+        rows.par_iter()
+            .map(|r| {
+                let [pd, origin, blob @ ..] = r.as_slice() else {
+                    return Err(IndexError::Damaged {
+                        what: "envelope row".into(),
+                        source: "wrong column count".into(),
+                    });
+                };
+                let origin = origin.string();
+                let raw = restore(blob, &dicts)?;
+                let result = provseal_verify::load_attestations(&raw, &origin).and_then(|docs| {
+                    let doc: &LoadedDoc =
+                        docs.first()
+                            .ok_or_else(|| provseal_verify::VerifyError::Malformed {
+                                origin: origin.clone(),
+                                reason: "no document".into(),
+                            })?;
+                    verify_doc(doc, trust, now)
+                });
+                Ok(Reverified {
+                    payload_digest: pd.string(),
+                    origin: origin.clone(),
+                    code: result.as_ref().err().map(|e| e.code()),
+                    message: result.err().map(|e| e.to_string()),
+                })
+            })
+            .collect()
+    }
+
+    /// Removes every envelope signed by the key with this key id (and its subjects and build
+    /// rows, and blobs no longer used). The record of ingested files is cleared, so the next
+    /// `add` verifies every file again. Returns how many envelopes were removed.
+    pub fn prune_key(&mut self, key_id: &str) -> Result<usize, IndexError> {
+        let key_id = key_id.to_ascii_lowercase();
+        in_transaction(&mut self.db, |db| {
+            let sel = "SELECT e.id FROM envelopes e JOIN signers s ON s.id = e.signer_id WHERE s.key_id = ?";
+            let ids = one_int(&db.query(sel, &[key_id.clone().into()])?);
+            for chunk in ids.chunks(500) {
+                let m = marks(chunk.len());
+                db.exec(
+                    &format!("DELETE FROM subjects WHERE envelope_id IN ({m})"),
+                    &ints(chunk),
+                )?;
+                db.exec(
+                    &format!("DELETE FROM builds WHERE envelope_id IN ({m})"),
+                    &ints(chunk),
+                )?;
+                db.exec(
+                    &format!("DELETE FROM envelopes WHERE id IN ({m})"),
+                    &ints(chunk),
+                )?;
+            }
+            db.exec(
+                "DELETE FROM blobs WHERE digest NOT IN (SELECT blob_digest FROM envelopes)",
+                &[],
+            )?;
+            db.exec("DELETE FROM files", &[])?;
+            Ok(ids.len())
+        })
+    }
+
+    /// Writes every stored envelope to `dir` as `PAYLOAD_DIGEST.EXT` (`.intoto.jsonl`,
+    /// `.sigstore.json`, `.provseal.json`), each atomically. Returns how many were written.
+    pub fn export(&mut self, dir: &Path) -> Result<usize, IndexError> {
+        let io = |path: &Path, e: std::io::Error| IndexError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        };
+        fs_err::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        let rows = self.db.query(
+            &format!("SELECT e.payload_digest, e.format, {BLOB_COLUMNS} FROM envelopes e JOIN blobs b ON b.digest = e.blob_digest"),
+            &[],
+        )?;
+        let dicts = self.dictionaries()?;
+        let mut n = 0;
+        for r in rows {
+            let [pd, format, blob @ ..] = r.as_slice() else {
+                continue;
+            };
+            let ext = match format.text() {
+                Some("dsse") => "intoto.jsonl",
+                Some("provseal-batch-entry") => "provseal.json",
+                _ => "sigstore.json",
+            };
+            let mut raw = restore(blob, &dicts)?;
+            if raw.last() != Some(&b'\n') {
+                raw.push(b'\n');
+            }
+            let name = format!("{}.{ext}", pd.string());
+            let path = dir.join(&name);
+            let tmp = dir.join(format!(".{name}.tmp"));
+            fs_err::write(&tmp, &raw).map_err(|e| io(&tmp, e))?;
+            fs_err::rename(&tmp, &path).map_err(|e| io(&path, e))?;
+            n += 1;
+        }
+        Ok(n)
+    }
+}

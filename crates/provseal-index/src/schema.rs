@@ -1,0 +1,244 @@
+//! The schema and its versioned migrations.
+//!
+//! `provseal_meta` holds `application = provseal-index` and `schema_version = N`. Opening an
+//! index applies the migrations above its version in one transaction; a database with tables
+//! but no `provseal_meta` is foreign, and a version above [`SCHEMA_VERSION`] is newer than this
+//! provseal — both are errors, never guessed at.
+
+use crate::db::{Db, Val};
+use crate::IndexError;
+
+/// The schema version this provseal writes.
+pub const SCHEMA_VERSION: i64 = 1;
+
+const APPLICATION: &str = "provseal-index";
+
+/// Migration `n` (1-based) takes the schema from version `n - 1` to `n`. `BLOB` is spelled
+/// `{blob}` and replaced per backend (`BYTEA` in PostgreSQL); text compared by prefix is
+/// `{c}` (`COLLATE "C"` in PostgreSQL, so `>=`/`<` ranges use the index).
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE blobs (
+    digest TEXT PRIMARY KEY,
+    zstd {blob} NOT NULL,
+    payload {blob},
+    payload_at BIGINT,
+    dict_id BIGINT
+);
+CREATE TABLE signers (
+    id BIGINT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    key_id TEXT,
+    san TEXT,
+    issuer TEXT,
+    repository TEXT,
+    workflow TEXT,
+    git_ref TEXT,
+    extensions TEXT
+);
+CREATE INDEX signers_key ON signers (key_id);
+CREATE INDEX signers_san ON signers (san, issuer);
+CREATE TABLE envelopes (
+    id BIGINT PRIMARY KEY,
+    payload_digest TEXT NOT NULL UNIQUE,
+    blob_digest TEXT NOT NULL,
+    format TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    signer_id BIGINT NOT NULL,
+    verified_by TEXT NOT NULL,
+    predicate_type TEXT NOT NULL,
+    ingested_at TEXT NOT NULL,
+    skeleton {blob} NOT NULL,
+    eval_key TEXT NOT NULL
+);
+CREATE INDEX envelopes_signer ON envelopes (signer_id);
+CREATE TABLE subjects (
+    digest TEXT {c} NOT NULL,
+    algorithm TEXT NOT NULL,
+    envelope_id BIGINT NOT NULL,
+    name TEXT,
+    PRIMARY KEY (digest, algorithm, envelope_id)
+);
+CREATE INDEX subjects_envelope ON subjects (envelope_id);
+CREATE TABLE depsets (
+    id BIGINT PRIMARY KEY,
+    digest TEXT NOT NULL UNIQUE,
+    count BIGINT NOT NULL,
+    zstd {blob} NOT NULL
+);
+CREATE TABLE packages (
+    id BIGINT PRIMARY KEY,
+    purl TEXT NOT NULL UNIQUE,
+    pkg_key TEXT NOT NULL,
+    type TEXT,
+    namespace TEXT,
+    name TEXT,
+    version TEXT
+);
+CREATE INDEX packages_key ON packages (pkg_key);
+CREATE TABLE depset_members (
+    package_id BIGINT NOT NULL,
+    depset_id BIGINT NOT NULL,
+    PRIMARY KEY (package_id, depset_id)
+);
+CREATE TABLE builds (
+    envelope_id BIGINT PRIMARY KEY,
+    builder TEXT,
+    build_type TEXT,
+    repository TEXT,
+    commit_sha TEXT {c},
+    git_ref TEXT,
+    dirty BIGINT,
+    started_on TEXT,
+    finished_on TEXT,
+    depset_id BIGINT
+);
+CREATE INDEX builds_commit ON builds (commit_sha);
+CREATE INDEX builds_depset ON builds (depset_id);
+CREATE TABLE files (
+    path TEXT PRIMARY KEY,
+    size BIGINT NOT NULL,
+    mtime_ns BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    envelopes BIGINT NOT NULL
+);
+"#];
+
+fn ddl(db: &Db, sql: &str) -> String {
+    if db.is_postgres() {
+        sql.replace("{blob}", "BYTEA")
+            .replace("{c}", "COLLATE \"C\"")
+    } else {
+        sql.replace("{blob}", "BLOB").replace("{c}", "")
+    }
+}
+
+fn table_exists(db: &mut Db, name: &str) -> Result<bool, IndexError> {
+    let rows = if db.is_postgres() {
+        db.query(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?",
+            &[name.into()],
+        )?
+    } else {
+        db.query(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+            &[name.into()],
+        )?
+    };
+    Ok(!rows.is_empty())
+}
+
+fn any_table(db: &mut Db) -> Result<bool, IndexError> {
+    let rows = if db.is_postgres() {
+        db.query(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() LIMIT 1",
+            &[],
+        )?
+    } else {
+        db.query("SELECT 1 FROM sqlite_master LIMIT 1", &[])?
+    };
+    Ok(!rows.is_empty())
+}
+
+fn meta(db: &mut Db, key: &str) -> Result<Option<String>, IndexError> {
+    Ok(db
+        .query(
+            "SELECT value FROM provseal_meta WHERE key = ?",
+            &[key.into()],
+        )?
+        .first()
+        .and_then(|r| r.first())
+        .and_then(Val::opt_string))
+}
+
+/// Creates or upgrades the schema; refuses foreign and newer databases. An index that is
+/// already current is only read (no write lock, so queries run beside an ingestion).
+pub(crate) fn migrate(db: &mut Db, location: &str) -> Result<(), IndexError> {
+    if table_exists(db, "provseal_meta")?
+        && meta(db, "application")?.as_deref() == Some(APPLICATION)
+        && meta(db, "schema_version")?.as_deref() == Some(SCHEMA_VERSION.to_string().as_str())
+    {
+        return Ok(());
+    }
+    if db.is_postgres() {
+        // Many runners may open a fresh database at once: one migrates, the others wait.
+        db.batch("BEGIN; SELECT pg_advisory_xact_lock(7215036142)")?;
+    } else {
+        db.batch("BEGIN IMMEDIATE")?;
+    }
+    let result = migrate_locked(db, location);
+    match &result {
+        Ok(()) => db.batch("COMMIT")?,
+        Err(_) => {
+            let _ = db.batch("ROLLBACK");
+        }
+    }
+    result
+}
+
+fn migrate_locked(db: &mut Db, location: &str) -> Result<(), IndexError> {
+    let current = if table_exists(db, "provseal_meta")? {
+        let app = meta(db, "application")?;
+        if app.as_deref() != Some(APPLICATION) {
+            return Err(IndexError::Foreign {
+                location: location.to_string(),
+                found: app.unwrap_or_else(|| "no application marker".into()),
+            });
+        }
+        let v = meta(db, "schema_version")?.unwrap_or_default();
+        v.parse::<i64>().map_err(|_| IndexError::UnknownSchema {
+            location: location.to_string(),
+            version: v.clone(),
+        })?
+    } else if any_table(db)? {
+        return Err(IndexError::Foreign {
+            location: location.to_string(),
+            found: "tables that provseal did not create".into(),
+        });
+    } else {
+        db.batch("CREATE TABLE provseal_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")?;
+        db.exec(
+            "INSERT INTO provseal_meta (key, value) VALUES ('application', ?)",
+            &[APPLICATION.into()],
+        )?;
+        db.exec(
+            "INSERT INTO provseal_meta (key, value) VALUES ('schema_version', '0')",
+            &[],
+        )?;
+        0
+    };
+    if current > SCHEMA_VERSION {
+        return Err(IndexError::NewerSchema {
+            location: location.to_string(),
+            found: current,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    if current < 0 {
+        return Err(IndexError::UnknownSchema {
+            location: location.to_string(),
+            version: current.to_string(),
+        });
+    }
+    for (i, m) in MIGRATIONS.iter().enumerate() {
+        let version = i as i64 + 1;
+        if version > current {
+            let sql = ddl(db, m);
+            db.batch(&sql)?;
+            db.exec(
+                "UPDATE provseal_meta SET value = ? WHERE key = 'schema_version'",
+                &[version.to_string().into()],
+            )?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_migration_per_version() {
+        assert_eq!(MIGRATIONS.len() as i64, SCHEMA_VERSION);
+    }
+}

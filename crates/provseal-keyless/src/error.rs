@@ -1,0 +1,257 @@
+//! The one error type of provseal-keyless.
+
+use std::path::PathBuf;
+
+use crate::source::TokenSource;
+
+/// A Sigstore service provseal talks to while signing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Service {
+    /// The certificate authority (Fulcio).
+    Fulcio,
+    /// The transparency log (Rekor v1 or v2).
+    Rekor,
+    /// The RFC 3161 timestamp authority.
+    Tsa,
+    /// The CI platform's identity-token endpoint (GitHub Actions).
+    TokenEndpoint,
+}
+
+impl std::fmt::Display for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Service::Fulcio => "Fulcio",
+            Service::Rekor => "Rekor",
+            Service::Tsa => "the timestamp authority",
+            Service::TokenEndpoint => "the identity-token endpoint",
+        })
+    }
+}
+
+/// One token source that was looked at, and what was found there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tried {
+    /// The source.
+    pub source: TokenSource,
+    /// What was found (never the token).
+    pub outcome: String,
+}
+
+/// Why keyless signing failed. No variant ever holds an identity token or a private key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeylessError {
+    /// No source produced an identity token.
+    #[error("no identity token found; tried, in order:{}", tried_list(.tried))]
+    NoToken {
+        /// Every source looked at, in order.
+        tried: Vec<Tried>,
+    },
+    /// A token file could not be read.
+    #[error("cannot read the identity token file `{}`", path.display())]
+    TokenFile {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The token is not a JWT with the claims Sigstore needs.
+    #[error("the identity token from {source_name} is not a valid JWT: {reason}")]
+    TokenMalformed {
+        /// Where the token came from.
+        source_name: TokenSource,
+        /// What is wrong (no token bytes).
+        reason: String,
+    },
+    /// The token's `exp` is in the past.
+    #[error("the identity token from {source_name} expired at {expired_at} (now {now})")]
+    TokenExpired {
+        /// Where the token came from.
+        source_name: TokenSource,
+        /// The token's `exp`.
+        expired_at: jiff::Timestamp,
+        /// The time of the check.
+        now: jiff::Timestamp,
+    },
+    /// The token's `aud` does not contain `sigstore`.
+    #[error(
+        "the identity token from {source_name} has audience {actual:?}, expected `{expected}`"
+    )]
+    TokenAudience {
+        /// Where the token came from.
+        source_name: TokenSource,
+        /// The audience Fulcio accepts.
+        expected: &'static str,
+        /// The token's audiences.
+        actual: Vec<String>,
+    },
+    /// A CI platform's token command or endpoint failed.
+    #[error("{source_name} did not hand out an identity token: {reason}")]
+    TokenSourceFailed {
+        /// The source.
+        source_name: TokenSource,
+        /// What went wrong (status, stderr; never a token).
+        reason: String,
+    },
+    /// The signing configuration could not be read or names no usable services.
+    #[error("signing config {origin}: {reason}")]
+    SigningConfig {
+        /// The file, or `built-in`.
+        origin: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A service failed (after the retries transient errors get).
+    #[error("{service} at {url} failed{}{}: {message}", status_text(.status), attempts_text(*.attempts))]
+    Service {
+        /// Which service.
+        service: Service,
+        /// Its URL.
+        url: String,
+        /// The HTTP status, when it answered.
+        status: Option<u16>,
+        /// How many attempts were made.
+        attempts: u32,
+        /// What the service or the connection said.
+        message: String,
+    },
+    /// sigstore-sign refused the statement before contacting any service.
+    #[error("the statement cannot be signed keyless: {0}")]
+    Statement(String),
+    /// The HTTP client or the runtime could not be set up.
+    #[error("cannot set up the HTTP client: {0}")]
+    Setup(String),
+    /// The signer produced something provseal cannot use (not expected in practice).
+    #[error("the signed bundle is unusable: {0}")]
+    Bundle(String),
+    /// Reading the artifact to sign failed.
+    #[error("cannot read `{}`", path.display())]
+    Artifact {
+        /// The artifact.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn status_text(status: &Option<u16>) -> String {
+    status
+        .map(|s| format!(" with HTTP {s}"))
+        .unwrap_or_default()
+}
+
+fn attempts_text(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" ({attempts} attempts)")
+    } else {
+        String::new()
+    }
+}
+
+fn tried_list(tried: &[Tried]) -> String {
+    tried
+        .iter()
+        .enumerate()
+        .map(|(i, t)| format!("\n  {}. {}: {}", i + 1, t.source, t.outcome))
+        .collect()
+}
+
+impl KeylessError {
+    /// A stable kebab-case diagnostic code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            KeylessError::NoToken { .. } => "keyless-no-token",
+            KeylessError::TokenFile { .. } => "keyless-token-file",
+            KeylessError::TokenMalformed { .. } => "keyless-token-malformed",
+            KeylessError::TokenExpired { .. } => "keyless-token-expired",
+            KeylessError::TokenAudience { .. } => "keyless-token-audience",
+            KeylessError::TokenSourceFailed { .. } => "keyless-token-source",
+            KeylessError::SigningConfig { .. } => "keyless-signing-config",
+            KeylessError::Service { .. } => "keyless-service",
+            KeylessError::Statement(_) => "keyless-statement",
+            KeylessError::Setup(_) => "keyless-setup",
+            KeylessError::Bundle(_) => "keyless-bundle",
+            KeylessError::Artifact { .. } => "keyless-artifact",
+        }
+    }
+
+    /// The failing service, for [`KeylessError::Service`].
+    pub fn service(&self) -> Option<Service> {
+        match self {
+            KeylessError::Service { service, .. } => Some(*service),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every code is distinct and documented in `docs/diagnostics.md`.
+    #[test]
+    fn codes_are_unique_and_documented() {
+        let io = || std::io::Error::other("x");
+        let src = TokenSource::SigstoreIdToken;
+        let now = jiff::Timestamp::UNIX_EPOCH;
+        let all = [
+            KeylessError::NoToken { tried: Vec::new() },
+            KeylessError::TokenFile {
+                path: "f".into(),
+                source: io(),
+            },
+            KeylessError::TokenMalformed {
+                source_name: src.clone(),
+                reason: String::new(),
+            },
+            KeylessError::TokenExpired {
+                source_name: src.clone(),
+                expired_at: now,
+                now,
+            },
+            KeylessError::TokenAudience {
+                source_name: src.clone(),
+                expected: "sigstore",
+                actual: Vec::new(),
+            },
+            KeylessError::TokenSourceFailed {
+                source_name: src,
+                reason: String::new(),
+            },
+            KeylessError::SigningConfig {
+                origin: String::new(),
+                reason: String::new(),
+            },
+            KeylessError::Service {
+                service: Service::Fulcio,
+                url: String::new(),
+                status: None,
+                attempts: 1,
+                message: String::new(),
+            },
+            KeylessError::Statement(String::new()),
+            KeylessError::Setup(String::new()),
+            KeylessError::Bundle(String::new()),
+            KeylessError::Artifact {
+                path: "a".into(),
+                source: io(),
+            },
+        ];
+        let docs = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/diagnostics.md"),
+        )
+        .unwrap_or_default();
+        let mut seen = std::collections::BTreeSet::new();
+        for e in &all {
+            assert!(seen.insert(e.code()), "duplicate {}", e.code());
+            assert!(
+                docs.contains(&format!("| `{}` |", e.code())),
+                "undocumented {}",
+                e.code()
+            );
+        }
+    }
+}

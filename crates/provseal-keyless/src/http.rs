@@ -1,0 +1,194 @@
+//! The HTTP client every request goes through: one small runtime (the rest of provseal stays
+//! synchronous), a timeout on every request, and bounded retries with backoff for transient
+//! failures.
+
+use std::future::Future;
+use std::time::Duration;
+
+use sigstore_sign::reqwest;
+
+use crate::error::{KeylessError, Service};
+use crate::source::Secret;
+
+/// Timeouts and retries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpOptions {
+    /// The whole-request timeout.
+    pub timeout: Duration,
+    /// The connect timeout.
+    pub connect_timeout: Duration,
+    /// Attempts for an operation whose failure is transient (connection refused or reset,
+    /// timeout, HTTP 408, 429 or 5xx); at least 1.
+    pub attempts: u32,
+    /// The wait before the second attempt; doubled before each further one.
+    pub backoff: Duration,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions {
+            timeout: Duration::from_secs(60),
+            connect_timeout: Duration::from_secs(10),
+            attempts: 3,
+            backoff: Duration::from_millis(500),
+        }
+    }
+}
+
+/// The runtime and the client.
+pub struct Http {
+    runtime: tokio::runtime::Runtime,
+    pub(crate) client: reqwest::Client,
+    pub(crate) options: HttpOptions,
+}
+
+impl std::fmt::Debug for Http {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Http")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether an HTTP status is worth another attempt.
+pub(crate) fn transient_status(status: u16) -> bool {
+    status == 408 || status == 429 || status >= 500
+}
+
+impl Http {
+    /// A current-thread runtime and a client with `options`' timeouts.
+    ///
+    /// # Errors
+    /// [`KeylessError::Setup`].
+    pub fn new(options: &HttpOptions) -> Result<Http, KeylessError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| KeylessError::Setup(format!("async runtime: {e}")))?;
+        let client = {
+            let _guard = runtime.enter();
+            reqwest::Client::builder()
+                .timeout(options.timeout)
+                .connect_timeout(options.connect_timeout)
+                .user_agent(concat!("provseal/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .map_err(|e| KeylessError::Setup(e.to_string()))?
+        };
+        Ok(Http {
+            runtime,
+            client,
+            options: HttpOptions {
+                attempts: options.attempts.max(1),
+                ..options.clone()
+            },
+        })
+    }
+
+    pub(crate) fn block_on<F: Future>(&self, f: F) -> F::Output {
+        self.runtime.block_on(f)
+    }
+
+    /// Runs `op` up to `attempts` times while `transient` says its error is transient, waiting
+    /// `backoff`, `2 × backoff`, … in between. Returns the result and the attempts made.
+    pub(crate) fn retry<T, E, F, Fut>(
+        &self,
+        mut op: F,
+        transient: impl Fn(&E) -> bool,
+    ) -> (Result<T, E>, u32)
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let mut wait = self.options.backoff;
+        let mut attempt = 1;
+        loop {
+            let result = self.block_on(op());
+            match result {
+                Err(e) if attempt < self.options.attempts && transient(&e) => {
+                    std::thread::sleep(wait);
+                    wait = wait.saturating_mul(2);
+                    attempt += 1;
+                }
+                other => return (other, attempt),
+            }
+        }
+    }
+
+    /// GitHub Actions' token request: `GET URL&audience=AUD` with the request token as bearer;
+    /// the answer is `{"value": TOKEN}`.
+    pub(crate) fn github_actions_token(
+        &self,
+        url: &str,
+        bearer: &Secret,
+        audience: &str,
+    ) -> Result<Secret, KeylessError> {
+        struct Failed {
+            status: Option<u16>,
+            message: String,
+        }
+        let (result, attempts) = self.retry(
+            || async {
+                let response = self
+                    .client
+                    .get(url)
+                    .query(&[("audience", audience)])
+                    .bearer_auth(bearer.expose())
+                    .send()
+                    .await
+                    .map_err(|e| Failed {
+                        status: None,
+                        message: describe_reqwest(&e),
+                    })?;
+                let status = response.status().as_u16();
+                let body = response.bytes().await.map_err(|e| Failed {
+                    status: Some(status),
+                    message: describe_reqwest(&e),
+                })?;
+                if !(200..300).contains(&status) {
+                    return Err(Failed {
+                        status: Some(status),
+                        message: String::from_utf8_lossy(&body).chars().take(300).collect(),
+                    });
+                }
+                #[derive(serde::Deserialize)]
+                struct Answer {
+                    value: String,
+                }
+                let answer: Answer = serde_json::from_slice(&body).map_err(|e| Failed {
+                    status: Some(status),
+                    message: format!("the answer is not `{{\"value\": …}}` JSON: {e}"),
+                })?;
+                Ok(Secret::new(answer.value))
+            },
+            |f: &Failed| f.status.is_none_or(transient_status),
+        );
+        result.map_err(|f| KeylessError::Service {
+            service: Service::TokenEndpoint,
+            url: without_query(url),
+            status: f.status,
+            attempts,
+            message: f.message,
+        })
+    }
+}
+
+/// A reqwest error with its cause chain (reqwest's own message is often just "error sending
+/// request"). URLs in it carry no secrets: tokens travel in headers and bodies.
+pub(crate) fn describe_reqwest(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let s_text = s.to_string();
+        if !text.contains(&s_text) {
+            text.push_str(": ");
+            text.push_str(&s_text);
+        }
+        source = s.source();
+    }
+    text
+}
+
+/// The URL without its query (GitHub's request URL carries opaque parameters).
+pub(crate) fn without_query(url: &str) -> String {
+    url.split('?').next().unwrap_or(url).to_owned()
+}
