@@ -7,7 +7,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 if [ -z "${PROVSEAL_BIN:-}" ]; then
   cargo build --release -q --manifest-path "$root/Cargo.toml" -p provseal-cli
 fi
-ps="${PROVSEAL_BIN:-$root/target/release/provseal}"
+ps="${PROVSEAL_BIN:-${CARGO_TARGET_DIR:-$root/target}/release/provseal}"
 work=$(mktemp -d "${TMPDIR:-/tmp}/provseal-quickstart.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 cp -r "$root/examples/python-tool/." "$work/"
