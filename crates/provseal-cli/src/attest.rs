@@ -33,7 +33,7 @@ pub fn run(args: AttestArgs) -> Result<ExitStatus, Failure> {
         subject_options(&args.subject),
     )?;
     let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
-    let planned = emit::planned_outputs(&names, &args.output);
+    let planned = emit::planned_outputs(&names, &args.output, signer.format(args.output.format));
     emit::check_outputs_free(&planned, &args.output)?;
     let files = emit::drop_own_outputs(files, &args.subject.subjects, &planned);
     let subjects = files.iter().map(|f| f.name.clone()).collect();

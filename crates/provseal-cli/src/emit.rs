@@ -42,7 +42,8 @@ impl Producer {
         }
     }
 
-    fn format(&self, format: OutputFormat) -> OutputFormat {
+    /// The file format this producer writes when `format` was asked for (keyless: a bundle).
+    pub fn format(&self, format: OutputFormat) -> OutputFormat {
         match self {
             Producer::Key(_) => format,
             Producer::Keyless { .. } => OutputFormat::SigstoreBundle,
@@ -121,9 +122,9 @@ fn same_path(a: &Path, b: &Path) -> bool {
         || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
 }
 
-/// Every file the chosen shape writes for subjects named `names` (relative to the working
-/// directory), so that all of them are checked before any work.
-pub fn planned_outputs(names: &[String], out: &OutputArgs) -> Vec<PathBuf> {
+/// Every file the chosen shape writes in `format` for subjects named `names` (relative to the
+/// working directory), so that all of them are checked before any work.
+pub fn planned_outputs(names: &[String], out: &OutputArgs, format: OutputFormat) -> Vec<PathBuf> {
     if let Some(dir) = &out.batch {
         return provseal_batch::entry_file_names(names)
             .map(|files| files.iter().map(|f| dir.join(f)).collect())
@@ -132,10 +133,10 @@ pub fn planned_outputs(names: &[String], out: &OutputArgs) -> Vec<PathBuf> {
     if out.per_subject {
         return names
             .iter()
-            .map(|n| PathBuf::from(format!("{n}{}", suffix(out.format))))
+            .map(|n| PathBuf::from(format!("{n}{}", suffix(format))))
             .collect();
     }
-    vec![out.out.clone().unwrap_or_else(|| default_out(out.format))]
+    vec![out.out.clone().unwrap_or_else(|| default_out(format))]
 }
 
 /// Drops provseal's own outputs from the subjects (a `--force` rerun must not attest the

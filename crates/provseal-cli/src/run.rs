@@ -109,7 +109,8 @@ pub fn run(args: RunArgs) -> Result<ExitStatus, Failure> {
     // are named after them), checked before the build.
     let planned_for = |files: &[provseal_attest::SubjectFile]| {
         let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
-        let mut planned = emit::planned_outputs(&names, &args.output);
+        let mut planned =
+            emit::planned_outputs(&names, &args.output, signer.format(args.output.format));
         planned.extend(args.sbom.iter().cloned());
         planned
     };

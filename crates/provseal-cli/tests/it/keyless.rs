@@ -906,3 +906,38 @@ fn keyless_token_failure_transcripts() {
     assert!(!prj.file("dist/tool-1.0.whl.sigstore.json").exists());
     assert!(!prj.file("multiple.sigstore.json").exists());
 }
+
+/// `run --keyless` writes `provenance.sigstore.json` by default, so an existing one of that name
+/// stops the run before the build (not after it, as when the check used the key-signed name).
+#[test]
+fn keyless_run_checks_the_bundle_output_name_before_the_build() {
+    let Some(k) = Keyless::new("keyless_run_output_first") else {
+        return;
+    };
+    std::fs::write(k.prj.file("provenance.sigstore.json"), "earlier\n").unwrap();
+    let (t, sc) = (k.token_arg(), k.sc());
+    let (code, _, err) = k.run(
+        &[
+            "run",
+            "--keyless",
+            "--identity-token",
+            &t,
+            "--signing-config",
+            &sc,
+            "--subject",
+            "dist/out.bin",
+            "--",
+            "sh",
+            "-c",
+            "mkdir -p dist && echo built > dist/out.bin && touch build-ran",
+        ],
+        &[],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("provenance.sigstore.json"), "{err}");
+    assert!(!k.prj.file("build-ran").exists(), "the build ran: {err}");
+    assert_eq!(
+        std::fs::read_to_string(k.prj.file("provenance.sigstore.json")).unwrap(),
+        "earlier\n"
+    );
+}
