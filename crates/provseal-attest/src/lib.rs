@@ -18,7 +18,7 @@
 
 use std::path::PathBuf;
 
-use provseal_crypto::hash::HashAlgorithm;
+use provseal_crypto::hash::{HashAlgorithm, HashProgress};
 use provseal_crypto::Signer;
 use provseal_model::dsse::Envelope;
 use provseal_model::DigestSet;
@@ -34,7 +34,8 @@ pub use provenance::{
     BUILD_TYPE_RUN, DEFAULT_BUILDER_ID,
 };
 pub use subjects::{
-    resolve_subjects, resolve_subjects_with, FollowSymlinks, SubjectFile, SubjectOptions,
+    hash_subjects_observed, resolve_subjects, resolve_subjects_with, FollowSymlinks, SubjectFile,
+    SubjectOptions,
 };
 
 /// Errors of the producer pipeline.
@@ -184,22 +185,28 @@ pub fn new_invocation_id() -> String {
     format!("urn:uuid:{}", uuid::Uuid::new_v4())
 }
 
-/// Resolves and hashes the subjects (each file read once; files in parallel).
+/// Hashes the subjects (each file read once; files in parallel).
 pub fn hash_subjects(
     files: &[SubjectFile],
     digests: &[HashAlgorithm],
 ) -> Result<Vec<(String, DigestSet)>, AttestError> {
-    let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
-    let sets = provseal_crypto::hash::hash_files(&paths, digests)?;
-    Ok(files.iter().map(|f| f.name.clone()).zip(sets).collect())
+    hash_subjects_observed(files, digests, &|_| {})
 }
 
 /// Everything `provseal attest` records: the subjects hashed, the git source, the parameters.
 pub fn attest_input(req: &AttestRequest) -> Result<ProvenanceInput, AttestError> {
+    attest_input_observed(req, &|_| {})
+}
+
+/// [`attest_input`], reporting the hashing's progress to `observer`.
+pub fn attest_input_observed(
+    req: &AttestRequest,
+    observer: &(dyn Fn(HashProgress) + Sync),
+) -> Result<ProvenanceInput, AttestError> {
     let started_on = now_rfc3339();
     let files = resolve_subjects_with(&req.cwd, &req.subjects, req.subject_options)?;
     let source = provseal_materials::git::source_info(&req.cwd)?;
-    let subjects = hash_subjects(&files, &req.digests)?;
+    let subjects = hash_subjects_observed(&files, &req.digests, observer)?;
     let mut internal = serde_json::Map::new();
     internal.insert(
         "digestAlgorithms".into(),

@@ -2,6 +2,9 @@
 
 use std::path::{Component, Path, PathBuf};
 
+use provseal_crypto::hash::{HashAlgorithm, HashProgress};
+use provseal_model::DigestSet;
+
 use crate::AttestError;
 
 /// One file to attest: its subject name (relative to the working directory, `/`-separated) and
@@ -245,6 +248,18 @@ fn expand(
         });
     }
     Ok(())
+}
+
+/// Hashes the subject files (each read once; files in parallel), reporting the progress to
+/// `observer` (the total first, then bytes and files as they are done; from several threads).
+pub fn hash_subjects_observed(
+    files: &[SubjectFile],
+    digests: &[HashAlgorithm],
+    observer: &(dyn Fn(HashProgress) + Sync),
+) -> Result<Vec<(String, DigestSet)>, AttestError> {
+    let paths: Vec<PathBuf> = files.iter().map(|f| f.path.clone()).collect();
+    let sets = provseal_crypto::hash::hash_files_observed(&paths, digests, observer)?;
+    Ok(files.iter().map(|f| f.name.clone()).zip(sets).collect())
 }
 
 #[cfg(test)]

@@ -43,8 +43,9 @@ pub fn run(args: AttestArgs) -> Result<ExitStatus, Failure> {
     req.builder_id = args.subject.builder_id.clone();
     req.subject_options = subject_options(&args.subject);
     let input = {
-        let _progress = crate::progress::hashing(&paths, args.output.json);
-        provseal_attest::attest_input(&req)?
+        let progress =
+            crate::progress::hashing(paths.len(), crate::progress::Stdout::of(args.output.json));
+        provseal_attest::attest_input_observed(&req, &|e| progress.observe(e))?
     };
     if input.source.is_none() {
         note!("note: not in a git work tree: the source is recorded as absent");

@@ -172,9 +172,9 @@ pub fn run(args: RunArgs) -> Result<ExitStatus, Failure> {
         return Err(provseal_attest::AttestError::NoSubjects.into());
     }
     let subjects = {
-        let paths: Vec<&std::path::Path> = files.iter().map(|f| f.path.as_path()).collect();
-        let _progress = crate::progress::hashing(&paths, args.output.json);
-        provseal_attest::hash_subjects(&files, &digests)?
+        let progress =
+            crate::progress::hashing(files.len(), crate::progress::Stdout::of(args.output.json));
+        provseal_attest::hash_subjects_observed(&files, &digests, &|e| progress.observe(e))?
     };
 
     // 6. SBOM (its digest goes into the signed payload).

@@ -16,6 +16,7 @@ use provseal_verify::{
 };
 
 use crate::args::{IdentityArgs, VerifyArgs};
+use crate::progress::Stdout;
 use crate::{keys, output, Failure, WithHint};
 
 /// Reads an attestation file, refusing non-files and files over the size limit.
@@ -98,9 +99,14 @@ fn needed_algorithms(docs: &[DocResult]) -> Vec<HashAlgorithm> {
     names.iter().filter_map(|n| n.parse().ok()).collect()
 }
 
-/// Resolves and hashes the artifacts (files in parallel); unreadable ones become failures.
-pub fn artifacts_for(args: &[String], docs: &[DocResult]) -> Vec<Result<Artifact, VerifyError>> {
-    artifacts_for_algs(args, docs)
+/// Resolves and hashes the artifacts (files in parallel, with a progress bar when that is long);
+/// unreadable ones become failures.
+pub fn artifacts_for(
+    args: &[String],
+    docs: &[DocResult],
+    stdout: Stdout,
+) -> Vec<Result<Artifact, VerifyError>> {
+    artifacts_for_algs(args, docs, stdout)
 }
 
 /// Adds the digests `results`' subjects use that `artifact` lacks (a file hashed with sha256
@@ -124,7 +130,11 @@ fn complete_digests(mut artifact: Artifact, name: &str, results: &[DocResult]) -
 }
 
 /// Resolves and hashes the artifacts with the algorithms `docs` need.
-fn artifacts_for_algs(args: &[String], docs: &[DocResult]) -> Vec<Result<Artifact, VerifyError>> {
+fn artifacts_for_algs(
+    args: &[String],
+    docs: &[DocResult],
+    stdout: Stdout,
+) -> Vec<Result<Artifact, VerifyError>> {
     let algs = needed_algorithms(docs);
     let parsed: Vec<ArtifactArg> = args.iter().map(|a| parse_artifact(a)).collect();
     let files: Vec<PathBuf> = parsed
@@ -135,14 +145,17 @@ fn artifacts_for_algs(args: &[String], docs: &[DocResult]) -> Vec<Result<Artifac
         })
         .collect();
     // Hash all files in one parallel pass; on error fall back to one by one to name the culprit.
-    let hashed: Vec<Result<DigestSet, String>> =
-        match provseal_crypto::hash::hash_files(&files, &algs) {
-            Ok(sets) => sets.into_iter().map(Ok).collect(),
-            Err(_) => files
-                .iter()
-                .map(|f| provseal_crypto::hash::hash_file(f, &algs).map_err(|e| e.to_string()))
-                .collect(),
-        };
+    let hashed = {
+        let progress = crate::progress::hashing(files.len(), stdout);
+        provseal_crypto::hash::hash_files_observed(&files, &algs, &|e| progress.observe(e))
+    };
+    let hashed: Vec<Result<DigestSet, String>> = match hashed {
+        Ok(sets) => sets.into_iter().map(Ok).collect(),
+        Err(_) => files
+            .iter()
+            .map(|f| provseal_crypto::hash::hash_file(f, &algs).map_err(|e| e.to_string()))
+            .collect(),
+    };
     let mut hashed = hashed.into_iter();
     args.iter()
         .zip(parsed)
@@ -514,7 +527,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, Failure> {
                     provseal_verify::verify_documents(&docs, &opts)
                 }
             };
-            artifacts_for(&args.artifacts, &results)
+            artifacts_for(&args.artifacts, &results, Stdout::of(args.json))
                 .into_iter()
                 .zip(&args.artifacts)
                 .map(|(a, name)| verdict(a, name, &results, &opts))
@@ -531,7 +544,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, Failure> {
             let mut cache = DocCache::new();
             // sha256 first (it also names `sha256:HEX.jsonl` files); other algorithms only when an
             // artifact's statements use them.
-            let artifacts = artifacts_for(&args.artifacts, &[]);
+            let artifacts = artifacts_for(&args.artifacts, &[], Stdout::of(args.json));
             artifacts
                 .into_iter()
                 .zip(&args.artifacts)
@@ -744,7 +757,7 @@ fn run_slsa_verifier(args: &VerifyArgs, sigstore: &SigstoreTrust) -> Result<Exit
         },
         ..Default::default()
     };
-    let artifacts = artifacts_for(&args.artifacts, &[]);
+    let artifacts = artifacts_for(&args.artifacts, &[], Stdout::of(args.json));
     let mut verdicts = Vec::new();
     for (a, name) in artifacts.into_iter().zip(&args.artifacts) {
         let artifact = match a {

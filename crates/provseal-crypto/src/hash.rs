@@ -4,6 +4,8 @@
 //! memory stays constant whatever the file size. [`hash_files`] hashes many files in parallel
 //! (rayon) and returns the results in input order. For a large file and two or more
 //! algorithms, [`hash_file`] hashes the algorithms on separate threads from that one read.
+//! [`hash_files_observed`] reports its progress ([`HashProgress`]) to a caller's observer, so a
+//! program can draw it; this module draws nothing.
 
 use std::fmt;
 use std::io::{self, Read};
@@ -83,6 +85,27 @@ impl FromStr for HashAlgorithm {
     }
 }
 
+/// What [`hash_files_observed`] reports while it works, from the hashing threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HashProgress {
+    /// Hashing starts: the number of files and their total size (as the file system reports it
+    /// before they are read).
+    Started {
+        /// Files to hash.
+        files: u64,
+        /// Their total size in bytes.
+        bytes: u64,
+    },
+    /// This many more bytes were read and hashed (from any file).
+    Bytes(u64),
+    /// One more file is completely hashed.
+    FileDone,
+}
+
+/// An observer that ignores every event.
+fn ignore(_: HashProgress) {}
+
 /// The requested algorithms without duplicates, in a stable order.
 fn distinct(algorithms: &[HashAlgorithm]) -> Vec<HashAlgorithm> {
     let mut v = algorithms.to_vec();
@@ -103,14 +126,16 @@ fn finish(contexts: Vec<(HashAlgorithm, digest::Context)>) -> DigestSet {
 ///
 /// An empty `algorithms` list is an `InvalidInput` error.
 pub fn hash_reader<R: Read>(reader: R, algorithms: &[HashAlgorithm]) -> io::Result<DigestSet> {
-    hash_reader_buffered(reader, algorithms, CHUNK_SIZE)
+    hash_reader_buffered(reader, algorithms, CHUNK_SIZE, &ignore)
 }
 
-/// [`hash_reader`] with a read buffer of `buf_len` bytes (at least 1).
+/// [`hash_reader`] with a read buffer of `buf_len` bytes (at least 1), reporting each read to
+/// `observer`.
 fn hash_reader_buffered<R: Read>(
     mut reader: R,
     algorithms: &[HashAlgorithm],
     buf_len: usize,
+    observer: &(dyn Fn(HashProgress) + Sync),
 ) -> io::Result<DigestSet> {
     let algs = distinct(algorithms);
     if algs.is_empty() {
@@ -135,6 +160,7 @@ fn hash_reader_buffered<R: Read>(
         for (_, ctx) in &mut contexts {
             ctx.update(chunk);
         }
+        observer(HashProgress::Bytes(n as u64));
     }
     Ok(finish(contexts))
 }
@@ -153,6 +179,15 @@ pub fn hash_bytes(data: &[u8], algorithms: &[HashAlgorithm]) -> DigestSet {
 /// Errors name the path: a missing or unreadable file is [`CryptoError::Io`]; a directory or
 /// other non-regular file is [`CryptoError::NotAFile`].
 pub fn hash_file(path: &Path, algorithms: &[HashAlgorithm]) -> Result<DigestSet, CryptoError> {
+    hash_file_observed(path, algorithms, &ignore)
+}
+
+/// [`hash_file`], reporting the bytes read to `observer` (not [`HashProgress::FileDone`]).
+fn hash_file_observed(
+    path: &Path,
+    algorithms: &[HashAlgorithm],
+    observer: &(dyn Fn(HashProgress) + Sync),
+) -> Result<DigestSet, CryptoError> {
     let algs = distinct(algorithms);
     if algs.is_empty() {
         return Err(CryptoError::NoHashAlgorithm);
@@ -172,7 +207,7 @@ pub fn hash_file(path: &Path, algorithms: &[HashAlgorithm]) -> Result<DigestSet,
         });
     }
     if algs.len() >= 2 && meta.len() >= PIPELINE_MIN_SIZE {
-        return hash_pipelined(file, &algs).map_err(|e| CryptoError::io(path, e));
+        return hash_pipelined(file, &algs, observer).map_err(|e| CryptoError::io(path, e));
     }
     // A small file gets a small buffer (one byte more than its size, so that one read sees
     // the end): allocating and zeroing 256 KiB per file would dominate for tiny files.
@@ -180,12 +215,16 @@ pub fn hash_file(path: &Path, algorithms: &[HashAlgorithm]) -> Result<DigestSet,
         .unwrap_or(CHUNK_SIZE)
         .saturating_add(1)
         .min(CHUNK_SIZE);
-    hash_reader_buffered(file, &algs, buf_len).map_err(|e| CryptoError::io(path, e))
+    hash_reader_buffered(file, &algs, buf_len, observer).map_err(|e| CryptoError::io(path, e))
 }
 
 /// One read, one thread per extra algorithm: the reading thread hashes the first algorithm and
 /// hands each chunk (shared, never copied) to the other threads through bounded channels.
-fn hash_pipelined<R: Read>(mut reader: R, algs: &[HashAlgorithm]) -> io::Result<DigestSet> {
+fn hash_pipelined<R: Read>(
+    mut reader: R,
+    algs: &[HashAlgorithm],
+    observer: &(dyn Fn(HashProgress) + Sync),
+) -> io::Result<DigestSet> {
     let Some((&first, rest)) = algs.split_first() else {
         return hash_reader(reader, algs);
     };
@@ -222,6 +261,7 @@ fn hash_pipelined<R: Read>(mut reader: R, algs: &[HashAlgorithm]) -> io::Result<
                 let _ = tx.send(Arc::clone(&chunk));
             }
             ctx.update(&chunk);
+            observer(HashProgress::Bytes(n as u64));
         }
         drop(senders);
         let mut contexts = vec![(first, ctx)];
@@ -267,6 +307,36 @@ pub fn hash_files(
     paths.par_iter().map(|p| hash_file(p, algorithms)).collect()
 }
 
+/// [`hash_files`], reporting to `observer`: [`HashProgress::Started`] once with the file count
+/// and their total size, then [`HashProgress::Bytes`] as chunks are hashed and
+/// [`HashProgress::FileDone`] as files finish. `observer` is called from several threads at once.
+pub fn hash_files_observed(
+    paths: &[PathBuf],
+    algorithms: &[HashAlgorithm],
+    observer: &(dyn Fn(HashProgress) + Sync),
+) -> Result<Vec<DigestSet>, CryptoError> {
+    if distinct(algorithms).is_empty() {
+        return Err(CryptoError::NoHashAlgorithm);
+    }
+    // An unreadable file counts as empty here; hashing it reports the error with its path.
+    let bytes = paths
+        .par_iter()
+        .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
+        .sum();
+    observer(HashProgress::Started {
+        files: paths.len() as u64,
+        bytes,
+    });
+    paths
+        .par_iter()
+        .map(|p| {
+            let set = hash_file_observed(p, algorithms, observer)?;
+            observer(HashProgress::FileDone);
+            Ok(set)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,7 +374,7 @@ mod tests {
             HashAlgorithm::Sha384,
         ];
         let a = hash_reader(&data[..], &algs).unwrap();
-        let b = hash_pipelined(&data[..], &distinct(&algs)).unwrap();
+        let b = hash_pipelined(&data[..], &distinct(&algs), &ignore).unwrap();
         let c = hash_bytes(&data, &algs);
         assert_eq!(a, b);
         assert_eq!(a, c);
@@ -316,5 +386,42 @@ mod tests {
             Some(ABC_SHA256)
         );
         assert!(hash_reader(&b"abc"[..], &[]).is_err());
+    }
+
+    /// The observer hears the total first, then every byte and every file exactly once, on the
+    /// plain and the pipelined paths alike.
+    #[test]
+    fn observed_hashing_reports_every_byte_and_file() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        use std::sync::Mutex;
+        let dir = tempfile::tempdir().unwrap();
+        let sizes = [0usize, 1, CHUNK_SIZE + 3, PIPELINE_MIN_SIZE as usize + 5];
+        let paths: Vec<PathBuf> = sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| {
+                let p = dir.path().join(format!("f{i}"));
+                std::fs::write(&p, vec![7u8; n]).unwrap();
+                p
+            })
+            .collect();
+        let total: u64 = sizes.iter().map(|&n| n as u64).sum();
+        let started = Mutex::new(Vec::new());
+        let (bytes, files) = (AtomicU64::new(0), AtomicU64::new(0));
+        let observer = |e: HashProgress| match e {
+            HashProgress::Started { files, bytes } => started.lock().unwrap().push((files, bytes)),
+            HashProgress::Bytes(n) => {
+                bytes.fetch_add(n, Ordering::Relaxed);
+            }
+            HashProgress::FileDone => {
+                files.fetch_add(1, Ordering::Relaxed);
+            }
+        };
+        let algs = [HashAlgorithm::Sha256, HashAlgorithm::Sha512];
+        let sets = hash_files_observed(&paths, &algs, &observer).unwrap();
+        assert_eq!(sets, hash_files(&paths, &algs).unwrap());
+        assert_eq!(*started.lock().unwrap(), [(4, total)]);
+        assert_eq!(bytes.load(Ordering::Relaxed), total);
+        assert_eq!(files.load(Ordering::Relaxed), 4);
     }
 }

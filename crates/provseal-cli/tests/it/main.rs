@@ -12,6 +12,7 @@ mod e2e;
 mod index;
 mod keyless;
 mod materials;
+mod progress;
 mod run;
 mod shapes;
 mod sigstore;
