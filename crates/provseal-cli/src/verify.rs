@@ -217,8 +217,12 @@ fn print_verdicts_to(
     Ok(())
 }
 
-/// The GitHub Actions OIDC issuer, assumed when only Fulcio extension flags are given.
+/// The GitHub Actions OIDC issuer, assumed when no issuer flag is given.
 const GITHUB_ACTIONS_ISSUER: &str = "https://token.actions.githubusercontent.com";
+
+/// The identity of GitHub's release-attestation signer. Its certificate, issued under GitHub's
+/// trust root, carries no OIDC issuer, so none is assumed for it.
+const GITHUB_RELEASES_IDENTITY: &str = "https://dotcom.releases.github.com";
 
 /// Resolves the Sigstore trust root and identity policy from the flags.
 pub fn sigstore_trust(args: &IdentityArgs) -> Result<SigstoreTrust, Failure> {
@@ -285,7 +289,9 @@ pub fn sigstore_trust(args: &IdentityArgs) -> Result<SigstoreTrust, Failure> {
         policy = policy.with(field, Matcher::Exact(value.to_string()));
         any = true;
     }
-    if any && policy.issuer.is_none() {
+    let github_release = args.github_trust_root
+        && args.certificate_identity.as_deref() == Some(GITHUB_RELEASES_IDENTITY);
+    if any && policy.issuer.is_none() && !github_release {
         policy.issuer = Some(Matcher::Exact(GITHUB_ACTIONS_ISSUER.to_string()));
     }
     Ok(SigstoreTrust {

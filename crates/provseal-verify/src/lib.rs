@@ -275,15 +275,17 @@ pub enum SignerIdentity {
 }
 
 impl SignerIdentity {
-    /// A short human description: `key 1a2b3c…` or `IDENTITY (issuer ISSUER)`.
+    /// A short human description: `key 1a2b3c…`, `IDENTITY (issuer ISSUER)`, or `IDENTITY` for a
+    /// certificate without an issuer.
     pub fn describe(&self) -> String {
         match self {
             SignerIdentity::Key { key_id } => format!("key {}", short(key_id, 16)),
             SignerIdentity::Certificate {
                 identity, issuer, ..
-            } => {
-                format!("{identity} (issuer {issuer})")
-            }
+            } if issuer.is_empty() => identity.clone(), // GitHub's release signer has none
+            SignerIdentity::Certificate {
+                identity, issuer, ..
+            } => format!("{identity} (issuer {issuer})"),
         }
     }
 }

@@ -9,6 +9,7 @@ mod cosign;
 mod cosign_stack;
 mod detached;
 mod e2e;
+mod github_release;
 mod index;
 mod keyless;
 mod materials;
