@@ -9,8 +9,12 @@ case "${INPUT_COMMAND:-run}" in
   *) echo "::error::command must be \`run\` or \`attest\`, not \`$INPUT_COMMAND\`" >&2; exit 2 ;;
 esac
 args=("$INPUT_COMMAND")
+out="${INPUT_OUT:-}"
 if [ "${INPUT_KEYLESS:-false}" = "true" ]; then
+  # the identity token comes from the job (ACTIONS_ID_TOKEN_REQUEST_URL/_TOKEN, which GitHub
+  # sets with `permissions: id-token: write`); the output is a Sigstore bundle
   args+=(--keyless)
+  out="${out:-provenance.sigstore.json}"
 elif [ -n "${PROVSEAL_KEY:-}" ]; then
   args+=(--key env://PROVSEAL_KEY)
 else
@@ -25,7 +29,8 @@ if [ -z "$builder" ] && [ -n "${GITHUB_WORKFLOW_REF:-}" ]; then
   builder="${GITHUB_SERVER_URL:-https://github.com}/${GITHUB_WORKFLOW_REF%%@*}"
 fi
 [ -n "$builder" ] && args+=(--builder-id "$builder")
-args+=(--out "${INPUT_OUT:-provenance.intoto.jsonl}")
+out="${out:-provenance.intoto.jsonl}"
+args+=(--out "$out")
 # shellcheck disable=SC2206 # extra arguments, split on spaces as documented
 [ -n "${INPUT_ARGS:-}" ] && args+=(${INPUT_ARGS})
 if [ "$INPUT_COMMAND" = "run" ]; then
@@ -33,4 +38,4 @@ if [ "$INPUT_COMMAND" = "run" ]; then
   args+=(-- bash -c "$INPUT_BUILD_COMMAND")
 fi
 "$provseal" "${args[@]}"
-echo "attestation=${INPUT_OUT:-provenance.intoto.jsonl}" >> "$GITHUB_OUTPUT"
+echo "attestation=$out" >> "$GITHUB_OUTPUT"
