@@ -39,44 +39,33 @@ fn issue_13_github_release_attestation_verifies_by_commit() {
             "--github-trust-root"
         ]
     );
-    // the same commit named as an in-toto `gitCommit`, and the release's other subject
-    for artifact in [
+    // (artifact, identity, trust root flag (or a neutral one), expected exit code)
+    let other = "https://github.com/bdehamer/delme/.github/workflows/release.yml@refs/tags/v6";
+    let (git_commit, zip) = (
         format!("gitCommit:{COMMIT}"),
         format!("sha256:{ZIP_SHA256}"),
+    );
+    for (artifact, identity, root, want) in [
+        // the same commit named as an in-toto `gitCommit`, and the release's other subject
+        (&git_commit, IDENTITY, "--github-trust-root", 0),
+        (&zip, IDENTITY, "--github-trust-root", 0),
+        // without GitHub's trust root it is not trusted (the public-good root has no such CA,
+        // and the bundle has no transparency-log entry)
+        (&commit, IDENTITY, "--quiet", 1),
+        // another identity is refused
+        (&commit, other, "--github-trust-root", 1),
     ] {
         let (code, out, err) = prj.run(&[
             "verify",
-            &artifact,
+            artifact,
             "--attestation",
             "release.sigstore.json",
             "--certificate-identity",
-            IDENTITY,
-            "--github-trust-root",
+            identity,
+            root,
         ]);
-        assert_eq!(code, 0, "{artifact}: {out}{err}");
+        assert_eq!(code, want, "{artifact} {identity} {root}: {out}{err}");
     }
-    // Without GitHub's trust root it is not trusted (the public-good root has no such CA, and
-    // the bundle has no transparency-log entry).
-    let (code, out, err) = prj.run(&[
-        "verify",
-        &commit,
-        "--attestation",
-        "release.sigstore.json",
-        "--certificate-identity",
-        IDENTITY,
-    ]);
-    assert_eq!(code, 1, "{out}{err}");
-    // Another identity is refused.
-    let (code, out, err) = prj.run(&[
-        "verify",
-        &commit,
-        "--attestation",
-        "release.sigstore.json",
-        "--certificate-identity",
-        "https://github.com/bdehamer/delme/.github/workflows/release.yml@refs/tags/v6",
-        "--github-trust-root",
-    ]);
-    assert_eq!(code, 1, "{out}{err}");
 }
 
 #[test]
