@@ -876,10 +876,10 @@ pub fn verify_artifact(
                 if total > 5 {
                     list.push_str(&format!(", … {} more", total - 5));
                 }
-                let digest = artifact
-                    .digests
-                    .get("sha256")
-                    .map(|h| format!("sha256:{h}"))
+                // sha256 first; for a commit id (`sha1` and `gitCommit`), the `sha1` GitHub uses
+                let digest = ["sha256", "sha1"]
+                    .iter()
+                    .find_map(|a| artifact.digests.get(a).map(|h| format!("{a}:{h}")))
                     .or_else(|| {
                         artifact
                             .digests
