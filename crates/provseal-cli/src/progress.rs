@@ -3,7 +3,7 @@
 //! over 1,000 files, and only on a terminal; never under `--quiet`, `--json` or `NO_COLOR`.
 //! The hashing library reports its progress ([`HashProgress`]); this module only draws it.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
@@ -193,14 +193,13 @@ impl Drop for Hashing {
         let c = &self.counts;
         let files = c.files.load(Ordering::Relaxed);
         if c.shown.load(Ordering::Relaxed) && c.files_done.load(Ordering::Relaxed) == files {
-            eprintln!(
-                "{}",
-                summary(
-                    files,
-                    c.bytes.load(Ordering::Relaxed),
-                    self.started.elapsed()
-                )
+            // a terminal that went away is no reason to fail (or to panic, as eprintln! would)
+            let line = summary(
+                files,
+                c.bytes.load(Ordering::Relaxed),
+                self.started.elapsed(),
             );
+            let _ = writeln!(std::io::stderr(), "{line}");
         }
     }
 }
