@@ -1,16 +1,25 @@
 //! The provseal producer pipeline: resolve subjects, hash them, record the source and the
-//! dependency materials, build an in-toto Statement v1 with a SLSA Provenance v1 predicate, and
-//! sign it as a DSSE envelope.
+//! dependency materials, run the build between two snapshots, build an in-toto Statement v1 with
+//! a SLSA Provenance v1 predicate, sign it, and write it atomically in one of three shapes.
 //!
-//! The CLI resolves arguments and environment into an [`AttestRequest`] and a signer; this crate
-//! does the work and returns the signed envelope; [`write_atomic`] puts it in place.
+//! A caller (the CLI) resolves arguments and environment into an [`AttestRequest`] (or a
+//! [`RunRequest`]) and [`OutputSettings`], opens a [`Producer`] (a key through
+//! provseal-crypto's `Signer`, or a keyless [`BundleSigner`] it implements), and calls
+//! [`pipeline::attest`] or [`pipeline::run`]; notes and progress come back through an
+//! [`Observer`]. This crate never prints, exits or reads the environment.
 //!
 //! ```no_run
-//! use provseal_attest::{attest, AttestRequest};
-//! # fn demo(signer: &dyn provseal_crypto::Signer) -> Result<(), provseal_attest::AttestError> {
+//! use provseal_attest::observer::Silent;
+//! use provseal_attest::{pipeline, AttestRequest, OutputSettings, Overwrite, Producer, Shape};
+//! # fn demo(key: Box<dyn provseal_crypto::Signer>) -> Result<(), provseal_attest::AttestError> {
 //! let req = AttestRequest::new(std::env::current_dir().unwrap(), vec!["dist/*".into()]);
-//! let att = attest(&req, signer)?;
-//! println!("{}", att.envelope.to_json());
+//! let out = OutputSettings {
+//!     shape: Shape::Single { out: None },
+//!     format: Default::default(),
+//!     overwrite: Overwrite::Refuse,
+//! };
+//! let emitted = pipeline::attest(&req, &out, &Producer::Key(key), &mut Silent)?;
+//! println!("{}", emitted.to_json());
 //! # Ok(()) }
 //! ```
 #![forbid(unsafe_code)]
@@ -23,12 +32,21 @@ use provseal_crypto::Signer;
 use provseal_model::dsse::Envelope;
 use provseal_model::DigestSet;
 
+mod build;
+pub mod emit;
+pub mod observer;
 mod output;
+pub mod pipeline;
 pub mod provenance;
 pub mod run;
 mod subjects;
+pub mod summary;
 
+pub use build::BuildStdout;
+pub use emit::{BundleSigner, OutputFormat, OutputSettings, Producer, Shape};
+pub use observer::{Event, Observer};
 pub use output::{write_atomic, Overwrite, StagedOutputs};
+pub use pipeline::{DriftPolicy, RunOutcome, RunReport, RunRequest};
 pub use provenance::{
     build_statement, build_statements_per_subject, ProvenanceInput, BUILD_TYPE_ATTEST,
     BUILD_TYPE_RUN, DEFAULT_BUILDER_ID,
@@ -37,6 +55,7 @@ pub use subjects::{
     hash_subjects_observed, resolve_subjects, resolve_subjects_with, FollowSymlinks, SubjectFile,
     SubjectOptions,
 };
+pub use summary::{Emitted, SignedBy, Written};
 
 /// Errors of the producer pipeline.
 #[derive(Debug, thiserror::Error)]
@@ -120,6 +139,38 @@ pub enum AttestError {
     /// Hashing or signing failed.
     #[error(transparent)]
     Crypto(#[from] provseal_crypto::CryptoError),
+    /// Making the batch (its tree, its root statement, its entry files) failed.
+    #[error(transparent)]
+    Batch(#[from] provseal_batch::BatchError),
+    /// Making a key-signed Sigstore bundle failed.
+    #[error(transparent)]
+    Sigstore(#[from] provseal_sigstore::SigstoreError),
+    /// The keyless signer failed (its own error, unchanged: [`emit::BundleSigner`]).
+    #[error(transparent)]
+    Keyless(Box<dyn std::error::Error + Send + Sync>),
+    /// `run` was given no build command.
+    #[error("no build command given")]
+    NoCommand,
+    /// The build command could not be started.
+    #[error("cannot start the build command `{program}`: {error}")]
+    BuildStart {
+        /// The program.
+        program: String,
+        /// Why (shown inline: it is the whole story).
+        error: std::io::Error,
+    },
+    /// Waiting for the build failed.
+    #[error("cannot wait for the build command: {error}")]
+    BuildWait {
+        /// Why.
+        error: std::io::Error,
+    },
+    /// SIGINT/SIGTERM could not be watched for (to forward them to the build).
+    #[error("cannot watch for SIGINT/SIGTERM: {error}")]
+    Signals {
+        /// Why.
+        error: std::io::Error,
+    },
     /// Recording the source or the materials failed.
     #[error(transparent)]
     Materials(#[from] provseal_materials::MaterialsError),
@@ -203,10 +254,19 @@ pub fn attest_input_observed(
     req: &AttestRequest,
     observer: &(dyn Fn(HashProgress) + Sync),
 ) -> Result<ProvenanceInput, AttestError> {
-    let started_on = now_rfc3339();
     let files = resolve_subjects_with(&req.cwd, &req.subjects, req.subject_options)?;
+    attest_input_for(req, &files, observer)
+}
+
+/// [`attest_input_observed`] for subjects already resolved (`req.subjects` is not read).
+pub fn attest_input_for(
+    req: &AttestRequest,
+    files: &[SubjectFile],
+    observer: &(dyn Fn(HashProgress) + Sync),
+) -> Result<ProvenanceInput, AttestError> {
+    let started_on = now_rfc3339();
     let source = provseal_materials::git::source_info(&req.cwd)?;
-    let subjects = hash_subjects_observed(&files, &req.digests, observer)?;
+    let subjects = hash_subjects_observed(files, &req.digests, observer)?;
     let mut internal = serde_json::Map::new();
     internal.insert(
         "digestAlgorithms".into(),

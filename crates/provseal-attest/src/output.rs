@@ -74,16 +74,24 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: Overwrite) -> Result<(
 #[derive(Debug)]
 pub struct StagedOutputs {
     overwrite: Overwrite,
-    staged: Vec<(tempfile::TempPath, std::path::PathBuf)>,
+    base: std::path::PathBuf,
+    /// (staging file, target, the target as given)
+    staged: Vec<(tempfile::TempPath, std::path::PathBuf, std::path::PathBuf)>,
     scanned: std::collections::HashSet<std::path::PathBuf>,
     removed: Vec<std::path::PathBuf>,
 }
 
 impl StagedOutputs {
-    /// Nothing staged yet.
+    /// Nothing staged yet; relative paths are relative to the current directory.
     pub fn new(overwrite: Overwrite) -> Self {
+        Self::in_dir(overwrite, std::path::PathBuf::new())
+    }
+
+    /// Nothing staged yet; relative paths are relative to `base` (errors name them as given).
+    pub fn in_dir(overwrite: Overwrite, base: std::path::PathBuf) -> Self {
         Self {
             overwrite,
+            base,
             staged: Vec::new(),
             scanned: Default::default(),
             removed: Vec::new(),
@@ -97,20 +105,30 @@ impl StagedOutputs {
             path: path.to_path_buf(),
             source: e,
         };
+        let shown = path;
+        let path = &self.base.join(path);
         if let Ok(meta) = std::fs::symlink_metadata(path) {
             if self.overwrite == Overwrite::Refuse {
                 return Err(AttestError::OutputExists {
-                    path: path.to_path_buf(),
+                    path: shown.to_path_buf(),
                 });
             }
-            check_replaceable(path, &meta)?;
+            check_replaceable(shown, &meta)?;
         }
         let dir = match path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => std::path::PathBuf::from("."),
         };
         if self.scanned.insert(dir.clone()) {
-            self.removed.extend(remove_leftovers(&dir).map_err(io)?);
+            let removed = remove_leftovers(&dir).map_err(io)?;
+            self.removed.extend(
+                removed
+                    .into_iter()
+                    .map(|p| match p.strip_prefix(&self.base) {
+                        Ok(rel) if !self.base.as_os_str().is_empty() => rel.to_path_buf(),
+                        _ => p,
+                    }),
+            );
         }
         let name = path
             .file_name()
@@ -126,7 +144,8 @@ impl StagedOutputs {
         }
         let mut tmp = builder.tempfile_in(&dir).map_err(io)?;
         tmp.write_all(bytes).map_err(io)?;
-        self.staged.push((tmp.into_temp_path(), path.to_path_buf()));
+        self.staged
+            .push((tmp.into_temp_path(), path.clone(), shown.to_path_buf()));
         Ok(())
     }
 
@@ -137,16 +156,18 @@ impl StagedOutputs {
 
     /// Renames every staged file into place.
     pub fn commit(self) -> Result<(), AttestError> {
-        for (tmp, path) in self.staged {
+        for (tmp, path, shown) in self.staged {
             let io = |e: std::io::Error| AttestError::Io {
-                path: path.clone(),
+                path: shown.clone(),
                 source: e,
             };
             match self.overwrite {
                 Overwrite::Allow => tmp.persist(&path).map_err(|e| io(e.error))?,
                 Overwrite::Refuse => tmp.persist_noclobber(&path).map_err(|e| {
                     if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-                        AttestError::OutputExists { path: path.clone() }
+                        AttestError::OutputExists {
+                            path: shown.clone(),
+                        }
                     } else {
                         io(e.error)
                     }

@@ -1,4 +1,4 @@
-//! `provseal attest`.
+//! `provseal attest`: settings in, [`provseal_attest::pipeline::attest`], summary out.
 
 use crate::exit::ExitStatus;
 use anyhow::anyhow;
@@ -6,7 +6,7 @@ use provseal_attest::AttestRequest;
 use provseal_crypto::hash::HashAlgorithm;
 
 use crate::args::AttestArgs;
-use crate::{emit, keys, output, Failure};
+use crate::{emit, output, Failure};
 
 /// Parses `--digest` values.
 pub fn digest_algorithms(names: &[String]) -> Result<Vec<HashAlgorithm>, Failure> {
@@ -22,37 +22,31 @@ pub fn digest_algorithms(names: &[String]) -> Result<Vec<HashAlgorithm>, Failure
     Ok(out)
 }
 
+/// `--subject`, `--builder-id` and `--follow-symlinks` as the library's request, for subjects
+/// relative to `cwd`, hashed with `digests` (`--digest`, parsed first).
+pub fn request(
+    args: &crate::args::SubjectArgs,
+    cwd: std::path::PathBuf,
+    digests: Vec<HashAlgorithm>,
+) -> AttestRequest {
+    let mut req = AttestRequest::new(cwd, args.subjects.clone());
+    req.digests = digests;
+    req.builder_id = args.builder_id.clone();
+    req.subject_options = subject_options(args);
+    req
+}
+
 /// Runs `provseal attest`.
 pub fn run(args: AttestArgs) -> Result<ExitStatus, Failure> {
     let digests = digest_algorithms(&args.subject.digest)?;
-    let signer = keys::open_producer(&args.signing, &args.subject.subjects, &args.output)?;
-    let cwd = std::env::current_dir()?;
-    let files = provseal_attest::resolve_subjects_with(
-        &cwd,
-        &args.subject.subjects,
-        subject_options(&args.subject),
-    )?;
-    let names: Vec<String> = files.iter().map(|f| f.name.clone()).collect();
-    let planned = emit::planned_outputs(&names, &args.output, signer.format(args.output.format));
-    emit::check_outputs_free(&planned, &args.output)?;
-    let files = emit::drop_own_outputs(files, &args.subject.subjects, &planned);
-    let subjects = files.iter().map(|f| f.name.clone()).collect();
-    let paths: Vec<std::path::PathBuf> = files.into_iter().map(|f| f.path).collect();
-    let mut req = AttestRequest::new(cwd, subjects);
-    req.digests = digests;
-    req.builder_id = args.subject.builder_id.clone();
-    req.subject_options = subject_options(&args.subject);
-    let input = {
-        let progress =
-            crate::progress::hashing(paths.len(), crate::progress::Stdout::of(args.output.json));
-        provseal_attest::attest_input_observed(&req, &|e| progress.observe(e))?
-    };
-    if input.source.is_none() {
-        note!("note: not in a git work tree: the source is recorded as absent");
-    }
-    let summary = emit::emit(&input, &signer, &args.output)?;
+    let opened = emit::open_producer(&args.signing, &args.subject.subjects, &args.output)?;
+    let req = request(&args.subject, std::env::current_dir()?, digests);
+    let out = emit::output_settings(&args.output);
+    let mut notes = emit::Notes::new(args.output.json);
+    let emitted = provseal_attest::pipeline::attest(&req, &out, &opened.producer, &mut notes)
+        .map_err(|e| emit::failure(e, &opened))?;
     if args.output.json {
-        output::print_json(&summary)?;
+        output::print_json(&emitted.to_json())?;
     }
     Ok(ExitStatus::Success)
 }

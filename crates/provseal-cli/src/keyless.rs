@@ -1,14 +1,55 @@
-//! `--keyless`: resolve the flags and the CI environment into a [`KeylessSigner`], and show who
-//! signed. The work is provseal-keyless's.
+//! `--keyless`: resolve the flags and the CI environment into a [`KeylessSigner`], plug it into
+//! the producer pipeline as a [`BundleSigner`], and show who signed. The work is
+//! provseal-keyless's; it is compiled in with the default `keyless` feature, the only one that
+//! brings an HTTP stack.
 
+use provseal_attest::{BundleSigner, Producer};
 use provseal_keyless::{
     acquire_token, choose_services, CiEnvironment, Http, HttpOptions, KeylessError, KeylessSigner,
     SignedBundle, SigningConfigSource, TokenArg, TokenSources,
 };
 use provseal_sigstore::{FulcioField, SignerIdentity};
 
-use crate::args::KeylessArgs;
+use crate::args::{KeylessArgs, OutputArgs};
 use crate::Failure;
+
+/// The keyless producer: a Fulcio certificate, a log entry and a bundle per signature, the
+/// identity printed each time.
+struct KeylessProducer(KeylessSigner);
+
+impl BundleSigner for KeylessProducer {
+    fn sign_statement(
+        &self,
+        statement: &[u8],
+    ) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
+        let signed = self.0.sign_statement(statement, jiff::Timestamp::now())?;
+        print_identity(&signed, &self.0);
+        Ok(signed.json)
+    }
+}
+
+/// Opens the keyless producer (token fetched and checked, services chosen) before any work, with
+/// the `provseal attest --keyless …` command that signs the same `subjects` into the same
+/// `output` again, for when signing fails after the build.
+pub fn open_producer(
+    args: &KeylessArgs,
+    subjects: &[String],
+    output: &OutputArgs,
+) -> Result<(Producer, String), Failure> {
+    let signer = open(args)?;
+    let mut out = String::new();
+    if let Some(dir) = &output.batch {
+        out.push_str(&format!(" --batch {}", dir.display()));
+    } else if output.per_subject {
+        out.push_str(" --per-subject");
+    } else if let Some(o) = &output.out {
+        out.push_str(&format!(" --out {}", o.display()));
+    }
+    Ok((
+        Producer::Keyless(Box::new(KeylessProducer(signer))),
+        resign_command(args, subjects, &out),
+    ))
+}
 
 /// Gets and checks the identity token and chooses the services — before any build.
 pub fn open(args: &KeylessArgs) -> Result<KeylessSigner, Failure> {
@@ -57,8 +98,11 @@ pub fn failure(e: KeylessError) -> Failure {
 
 /// A signing failure after a successful build: nothing is written, the products are untouched,
 /// and `resign` is the command that signs them again.
-pub fn failure_after_build(e: KeylessError, resign: &str) -> Failure {
-    let mut f = failure(e);
+pub fn failure_after_build(e: Box<dyn std::error::Error + Send + Sync>, resign: &str) -> Failure {
+    let mut f = match e.downcast::<KeylessError>() {
+        Ok(e) => failure(*e),
+        Err(e) => Failure::from(anyhow::Error::from_boxed(e)),
+    };
     f.hint = Some(format!(
         "nothing was written; the build products are untouched. Sign them again with:\n  {resign}"
     ));

@@ -22,32 +22,6 @@ pub fn passphrase_from_env(var: Option<&str>) -> Result<Option<Zeroizing<Vec<u8>
     }
 }
 
-/// Opens what signs — the key named by `--key`, or the CI identity with `--keyless` (token
-/// fetched and checked) — before any work is done (a bad key or token costs no build).
-/// `subjects` and `output` make the `attest --keyless` command a failed signing suggests.
-pub fn open_producer(
-    args: &SigningArgs,
-    subjects: &[String],
-    output: &crate::args::OutputArgs,
-) -> Result<crate::emit::Producer, Failure> {
-    if !args.keyless.keyless {
-        return Ok(crate::emit::Producer::Key(open_signer(args)?));
-    }
-    let signer = crate::keyless::open(&args.keyless)?;
-    let mut out = String::new();
-    if let Some(dir) = &output.batch {
-        out.push_str(&format!(" --batch {}", dir.display()));
-    } else if output.per_subject {
-        out.push_str(" --per-subject");
-    } else if let Some(o) = &output.out {
-        out.push_str(&format!(" --out {}", o.display()));
-    }
-    Ok(crate::emit::Producer::Keyless {
-        signer: Box::new(signer),
-        resign: crate::keyless::resign_command(&args.keyless, subjects, &out),
-    })
-}
-
 /// Opens the signing key named by `--key` before any work is done (a bad key costs no build).
 /// The backends are provseal-crypto's [`SignerRegistry`]; this only resolves the secrets and the
 /// environment lookup they may need.
