@@ -7,11 +7,20 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// The PKCS#11 module used when a `pkcs11:` URI names none (Debian's SoftHSM2).
 pub const DEFAULT_PKCS11_MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 
-/// `provseal --version`: the version and the date of the Sigstore trusted-root snapshot inside.
+/// `provseal --version`: the version and the date of the Sigstore trusted-root snapshot inside
+/// (and of the built-in signing config, when keyless signing is built in).
+#[cfg(feature = "keyless")]
 const LONG_VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     "\nSigstore production trusted root snapshot: 2025-10-21 (refresh: see docs/sigstore.md; override with --trusted-root)",
     "\nSigstore public signing config (keyless): built in, services valid from 2025-07-04 (override with --signing-config)"
+);
+/// `provseal --version`: the version and the date of the Sigstore trusted-root snapshot inside.
+#[cfg(not(feature = "keyless"))]
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    "\nSigstore production trusted root snapshot: 2025-10-21 (refresh: see docs/sigstore.md; override with --trusted-root)",
+    "\nkeyless signing: not built in (feature `keyless`)"
 );
 
 /// provseal: record, sign and verify build provenance (in-toto, SLSA, DSSE, Sigstore).
@@ -746,6 +755,7 @@ pub enum QueryCommand {
 #[cfg(test)]
 mod tests {
     /// `--version` names the built-in signing config by the date of its newest service.
+    #[cfg(feature = "keyless")]
     #[test]
     fn version_shows_the_built_in_signing_config_date() {
         let date = provseal_keyless::builtin_signing_config_date().unwrap_or_default();

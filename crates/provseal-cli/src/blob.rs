@@ -22,6 +22,7 @@ fn open_data(path: &Path) -> Result<fs_err::File, Failure> {
 
 /// `provseal sign-blob --keyless`: a message signature in a Sigstore bundle v0.3, as
 /// `cosign sign-blob --bundle` writes it.
+#[cfg(feature = "keyless")]
 fn sign_keyless(args: &SignBlobArgs) -> Result<ExitStatus, Failure> {
     let out = args
         .out
@@ -134,6 +135,7 @@ fn verify_bundle(args: &VerifyBlobArgs, bundle: &Path) -> Result<ExitStatus, Fai
 
 /// `provseal sign-blob`.
 pub fn sign(args: SignBlobArgs) -> Result<ExitStatus, Failure> {
+    #[cfg(feature = "keyless")]
     if args.signing.keyless.keyless {
         return sign_keyless(&args);
     }

@@ -28,11 +28,20 @@ pub fn open_producer(
     output: &OutputArgs,
 ) -> Result<OpenedProducer, Failure> {
     if args.keyless.keyless {
-        let (producer, resign) = crate::keyless::open_producer(&args.keyless, subjects, output)?;
-        return Ok(OpenedProducer {
-            producer,
-            resign: Some(resign),
-        });
+        #[cfg(feature = "keyless")]
+        {
+            let (producer, resign) =
+                crate::keyless::open_producer(&args.keyless, subjects, output)?;
+            return Ok(OpenedProducer {
+                producer,
+                resign: Some(resign),
+            });
+        }
+        #[cfg(not(feature = "keyless"))]
+        {
+            let _ = (subjects, output);
+            return Err(crate::keyless_unavailable());
+        }
     }
     Ok(OpenedProducer {
         producer: Producer::Key(crate::keys::open_signer(args)?),
@@ -69,6 +78,7 @@ pub fn output_settings(out: &OutputArgs) -> OutputSettings {
 /// says that nothing was written and how to sign again.
 pub fn failure(e: AttestError, opened: &OpenedProducer) -> Failure {
     match (e, &opened.resign) {
+        #[cfg(feature = "keyless")]
         (AttestError::Keyless(e), Some(resign)) => crate::keyless::failure_after_build(e, resign),
         (e, _) => e.into(),
     }

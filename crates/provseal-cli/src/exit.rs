@@ -135,6 +135,7 @@ pub fn verify_hint(e: &provseal_verify::VerifyError) -> Option<&'static str> {
 }
 
 /// What the user can do next about a keyless signing error.
+#[cfg(feature = "keyless")]
 pub fn keyless_hint(e: &provseal_keyless::KeylessError) -> Option<String> {
     use provseal_keyless::KeylessError as E;
     match e {
@@ -160,6 +161,7 @@ pub fn hint_of(error: &anyhow::Error) -> Option<String> {
         if let Some(e) = e.downcast_ref::<provseal_crypto::CryptoError>() {
             return hint(e);
         }
+        #[cfg(feature = "keyless")]
         if let Some(e) = e.downcast_ref::<provseal_keyless::KeylessError>() {
             return keyless_hint(e);
         }

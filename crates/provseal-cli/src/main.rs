@@ -18,6 +18,7 @@ mod index;
 mod inspect;
 mod inspect_views;
 mod install;
+#[cfg(feature = "keyless")]
 mod keyless;
 mod keys;
 mod materials;
@@ -71,7 +72,7 @@ impl<T, E: Into<Failure>> WithHint<T> for Result<T, E> {
 fn main() -> ExitCode {
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let result = secrets::check_argv(&argv).and_then(|()| match Cli::try_parse_from(&argv) {
-        Ok(cli) => dispatch(cli),
+        Ok(cli) => check_usage(&cli).and_then(|()| dispatch(cli)),
         Err(e) => Ok(usage_error(&e, &argv)),
     });
     let status = match result {
@@ -83,6 +84,35 @@ fn main() -> ExitCode {
         }
     };
     status.into()
+}
+
+/// Usage errors clap cannot express: `--keyless` in a build without keyless signing.
+fn check_usage(cli: &Cli) -> Result<(), Failure> {
+    let keyless = match &cli.command {
+        Command::Attest(a) => a.signing.keyless.keyless,
+        Command::Run(a) => a.signing.keyless.keyless,
+        Command::SignBlob(a) => a.signing.keyless.keyless,
+        _ => return Ok(()),
+    };
+    if !keyless {
+        return Ok(());
+    }
+    #[cfg(not(feature = "keyless"))]
+    return Err(keyless_unavailable());
+    #[cfg(feature = "keyless")]
+    Ok(())
+}
+
+/// `--keyless` in a build without the `keyless` feature (no HTTP stack).
+#[cfg(not(feature = "keyless"))]
+pub fn keyless_unavailable() -> Failure {
+    Failure {
+        error: anyhow::anyhow!("this provseal was built without keyless signing"),
+        hint: Some(
+            "sign with --key, or use a provseal built with the default `keyless` feature".into(),
+        ),
+        status: ExitStatus::Error,
+    }
 }
 
 /// Prints a clap error (help and version exit 0 from here), with a hint where we have one.
