@@ -5,7 +5,8 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches};
 
 #[macro_use]
 mod output;
@@ -27,7 +28,7 @@ mod run;
 mod secrets;
 mod verify;
 
-use args::{Cli, Command, KeyCommand, PolicyCommand};
+use args::{Cli, Command, KeyCommand, OutputFormat, PolicyCommand};
 
 use exit::ExitStatus;
 
@@ -71,8 +72,8 @@ impl<T, E: Into<Failure>> WithHint<T> for Result<T, E> {
 
 fn main() -> ExitCode {
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let result = secrets::check_argv(&argv).and_then(|()| match Cli::try_parse_from(&argv) {
-        Ok(cli) => check_usage(&cli).and_then(|()| dispatch(cli)),
+    let result = secrets::check_argv(&argv).and_then(|()| match parse(&argv) {
+        Ok((cli, matches)) => check_usage(&cli, &matches).and_then(|()| dispatch(cli)),
         Err(e) => Ok(usage_error(&e, &argv)),
     });
     let status = match result {
@@ -86,16 +87,35 @@ fn main() -> ExitCode {
     status.into()
 }
 
-/// Usage errors clap cannot express: `--keyless` in a build without keyless signing.
-fn check_usage(cli: &Cli) -> Result<(), Failure> {
-    let keyless = match &cli.command {
-        Command::Attest(a) => a.signing.keyless.keyless,
-        Command::Run(a) => a.signing.keyless.keyless,
-        Command::SignBlob(a) => a.signing.keyless.keyless,
+/// Parses the command line; the matches say which values were given (not defaulted).
+fn parse(argv: &[std::ffi::OsString]) -> Result<(Cli, ArgMatches), clap::Error> {
+    let matches = Cli::command().try_get_matches_from(argv)?;
+    let cli = Cli::from_arg_matches_mut(&mut matches.clone())?;
+    Ok((cli, matches))
+}
+
+/// Usage errors clap cannot express: `--keyless` with `--format intoto-jsonl` (a keyless
+/// signature needs its certificate and log entry, which only a Sigstore bundle carries), and
+/// `--keyless` in a build without keyless signing.
+fn check_usage(cli: &Cli, matches: &ArgMatches) -> Result<(), Failure> {
+    let (keyless, format) = match &cli.command {
+        Command::Attest(a) => (a.signing.keyless.keyless, Some(a.output.format)),
+        Command::Run(a) => (a.signing.keyless.keyless, Some(a.output.format)),
+        Command::SignBlob(a) => (a.signing.keyless.keyless, None),
         _ => return Ok(()),
     };
     if !keyless {
         return Ok(());
+    }
+    let format_given = matches
+        .subcommand()
+        .is_some_and(|(_, m)| m.value_source("format") == Some(ValueSource::CommandLine));
+    if format_given && format == Some(OutputFormat::IntotoJsonl) {
+        return Err(anyhow::anyhow!(
+            "`--keyless` cannot write `--format intoto-jsonl`: a keyless signature is usable only \
+             with its certificate and log entry, which only a Sigstore bundle carries"
+        ))
+        .hint("drop `--format` (keyless writes a Sigstore bundle, `.sigstore.json`), or sign with --key");
     }
     #[cfg(not(feature = "keyless"))]
     return Err(keyless_unavailable());

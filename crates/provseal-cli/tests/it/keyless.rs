@@ -936,3 +936,36 @@ fn keyless_run_checks_the_bundle_output_name_before_the_build() {
         "earlier\n"
     );
 }
+
+/// `--keyless` with an explicit `--format intoto-jsonl` is a usage error before anything runs (a
+/// keyless signature needs its certificate and log entry, which only a bundle carries); it used
+/// to write a bundle silently. No token is needed to be told.
+#[test]
+fn keyless_with_intoto_jsonl_is_a_usage_error() {
+    let prj = Project::with_git();
+    let mut c = prj.cmd(&[
+        "run",
+        "--keyless",
+        "--format",
+        "intoto-jsonl",
+        "--subject",
+        "dist/*",
+        "--",
+        "sh",
+        "-c",
+        "touch build-ran",
+    ]);
+    for v in AMBIENT {
+        c.env_remove(v);
+    }
+    let text = prj.transcript_of(&mut c);
+    provseal_testsupport::insta::with_settings!({
+        filters => provseal_testsupport::project::snapshot_filters(),
+        prepend_module_to_snapshot => false,
+    }, {
+        provseal_testsupport::insta::assert_snapshot!("keyless_format_intoto_jsonl", text);
+    });
+    assert!(!prj.file("build-ran").exists(), "the build ran");
+    assert!(!prj.file("provenance.sigstore.json").exists());
+    assert!(!prj.file("provenance.intoto.jsonl").exists());
+}
