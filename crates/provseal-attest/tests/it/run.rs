@@ -115,18 +115,24 @@ fn sha256_of(path: &std::path::Path) -> String {
 }
 
 /// An existing output stops the run before the build: the build's side effect never happens.
-/// Checked for the single file, a per-subject output of a product a previous build left, and
-/// the SBOM.
+/// Checked for the single file, a per-subject output and a batch entry of a product a previous
+/// build left, and the SBOM.
 #[test]
 fn an_existing_output_is_refused_before_the_build_runs() {
-    let cases: [(&str, Shape, Option<&str>); 3] = [
+    let cases: [(&str, Shape, Option<&str>); 4] = [
         ("provenance.intoto.jsonl", Shape::Single { out: None }, None),
         ("dist/tool-1.0.whl.intoto.jsonl", Shape::PerSubject, None),
         ("sbom.json", Shape::Single { out: None }, Some("sbom.json")),
+        (
+            "att/tool-1.0.whl.provseal.json",
+            Shape::Batch { dir: "att".into() },
+            None,
+        ),
     ];
     for (existing, shape, sbom) in cases {
         let prj = Project::with_git();
         let (producer, _) = key();
+        std::fs::create_dir_all(prj.file(existing).parent().unwrap()).unwrap();
         std::fs::write(prj.file(existing), b"earlier").unwrap();
         let mut req = run_request(&prj, &["dist/*"], "touch side-effect");
         req.sbom = sbom.map(Into::into);
@@ -239,5 +245,79 @@ fn a_missing_build_command_is_named() {
         e.to_string()
             .starts_with("cannot start the build command `provseal-no-such-command`: "),
         "{e}"
+    );
+}
+
+/// A build that changes the tracked source is attested under `DriftPolicy::Record`, with the
+/// drift inside the signed payload.
+#[test]
+fn drift_is_recorded_in_the_signed_payload() {
+    let prj = Project::with_git();
+    let (producer, public) = key();
+    let req = run_request(&prj, &["dist/*.whl"], "echo changed >> tool.py");
+    let outcome = pipeline::run(
+        &req,
+        &single("p.intoto.jsonl"),
+        &producer,
+        &mut Recorded::default(),
+    )
+    .unwrap();
+    let RunOutcome::Attested(report) = outcome else {
+        panic!("{outcome:?}")
+    };
+    assert!(!report.drift_empty);
+    let v = verify(
+        &prj.file("p.intoto.jsonl"),
+        &prj.file("dist/tool-1.0.whl"),
+        &public,
+    )
+    .unwrap();
+    let prov = v.provenance.as_ref().unwrap();
+    let drift = prov
+        .run_details
+        .byproducts
+        .iter()
+        .find(|b| b.name.as_deref() == Some(provseal_model::vocab::byproduct::DRIFT))
+        .expect("the drift byproduct");
+    assert_eq!(drift.annotations["empty"], serde_json::json!(false));
+    let recorded =
+        drift.annotations[provseal_model::vocab::byproduct::DRIFT_ANNOTATION].to_string();
+    assert!(recorded.contains("tool.py"), "{recorded}");
+}
+
+/// The SBOM is written with the attestations or not at all: when one per-subject output cannot
+/// be replaced, neither the SBOM nor any attestation appears (and the build did run).
+#[test]
+fn the_sbom_is_written_with_the_attestations_or_not_at_all() {
+    let prj = Project::with_git();
+    let (producer, _) = key();
+    std::fs::create_dir(prj.file("dist/tool-1.0.whl.intoto.jsonl")).unwrap();
+    let mut req = run_request(&prj, &["dist/*.gz", "dist/*.whl"], "touch dist/built");
+    req.sbom = Some("sbom.cdx.json".into());
+    let e = pipeline::run(
+        &req,
+        &out(
+            Shape::PerSubject,
+            OutputFormat::IntotoJsonl,
+            Overwrite::Allow,
+        ),
+        &producer,
+        &mut Recorded::default(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "refusing to replace `dist/tool-1.0.whl.intoto.jsonl`: it is a directory"
+    );
+    assert!(prj.file("dist/built").exists(), "the build ran");
+    assert_eq!(
+        tree(prj.path()),
+        [
+            ".gitignore",
+            "dist/built",
+            "dist/tool-1.0.tar.gz",
+            "dist/tool-1.0.whl",
+            "tool.py"
+        ]
     );
 }
