@@ -5,7 +5,7 @@ use provseal_attest::observer::Recorded;
 use provseal_attest::{pipeline, AttestError, OutputFormat, Overwrite, Shape, Written};
 use provseal_testsupport::Project;
 
-use crate::{events, key, out, request, tree, verify};
+use crate::{block_whl_output, events, key, out, per_subject, request, tree, verify};
 
 /// One statement over both products, in each format; each verifies with provseal-verify and
 /// names the right subjects; nothing but the output appears in the project.
@@ -63,11 +63,7 @@ fn per_subject_and_batch_write_exactly_their_files() {
     let (producer, public) = key();
     let emitted = pipeline::attest(
         &request(&prj, &["dist/*"]),
-        &out(
-            Shape::PerSubject,
-            OutputFormat::IntotoJsonl,
-            Overwrite::Refuse,
-        ),
+        &per_subject(Overwrite::Refuse),
         &producer,
         &mut Recorded::default(),
     )
@@ -132,7 +128,6 @@ fn existing_outputs_force_and_own_outputs() {
     std::fs::write(prj.file("dist/tool-1.0.whl.intoto.jsonl"), b"earlier").unwrap();
     std::fs::write(prj.file("dist/tool-1.0.tar.gz.intoto.jsonl"), b"earlier").unwrap();
     let mut rec = Recorded::default();
-    let per_subject = |overwrite| out(Shape::PerSubject, OutputFormat::IntotoJsonl, overwrite);
     let e = pipeline::attest(
         &request(&prj, &["dist/*"]),
         &per_subject(Overwrite::Refuse),
@@ -193,23 +188,16 @@ fn existing_outputs_force_and_own_outputs() {
 fn per_subject_outputs_are_all_or_nothing() {
     let prj = Project::with_git();
     let (producer, _) = key();
-    std::fs::create_dir(prj.file("dist/tool-1.0.whl.intoto.jsonl")).unwrap();
+    let blocked = block_whl_output(&prj);
     let before = tree(prj.path());
     let e = pipeline::attest(
         &request(&prj, &["dist/tool-1.0.tar.gz", "dist/tool-1.0.whl"]),
-        &out(
-            Shape::PerSubject,
-            OutputFormat::IntotoJsonl,
-            Overwrite::Allow,
-        ),
+        &per_subject(Overwrite::Allow),
         &producer,
         &mut Recorded::default(),
     )
     .unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "refusing to replace `dist/tool-1.0.whl.intoto.jsonl`: it is a directory"
-    );
+    assert_eq!(e.to_string(), blocked);
     assert_eq!(tree(prj.path()), before);
 }
 

@@ -35,6 +35,29 @@ pub(crate) fn out(shape: Shape, format: OutputFormat, overwrite: Overwrite) -> O
     }
 }
 
+/// One statement in `name` (`.intoto.jsonl`), refusing an existing file.
+pub(crate) fn single(name: &str) -> OutputSettings {
+    out(
+        Shape::Single {
+            out: Some(name.into()),
+        },
+        OutputFormat::IntotoJsonl,
+        Overwrite::Refuse,
+    )
+}
+
+/// One `.intoto.jsonl` per subject.
+pub(crate) fn per_subject(overwrite: Overwrite) -> OutputSettings {
+    out(Shape::PerSubject, OutputFormat::IntotoJsonl, overwrite)
+}
+
+/// Makes the per-subject output of `dist/tool-1.0.whl` a directory, which replacing may not
+/// touch; returns the error that names it.
+pub(crate) fn block_whl_output(prj: &Project) -> &'static str {
+    std::fs::create_dir(prj.file("dist/tool-1.0.whl.intoto.jsonl")).unwrap();
+    "refusing to replace `dist/tool-1.0.whl.intoto.jsonl`: it is a directory"
+}
+
 /// An attest request for `subjects` in the project.
 pub(crate) fn request(prj: &Project, subjects: &[&str]) -> AttestRequest {
     AttestRequest::new(

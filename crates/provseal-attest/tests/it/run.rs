@@ -6,16 +6,15 @@ use provseal_attest::{
 };
 use provseal_testsupport::{git, Project};
 
-use crate::{key, out, run_request, tree, verify};
+use crate::{block_whl_output, key, out, per_subject, run_request, single, tree, verify};
 
-fn single(name: &str) -> provseal_attest::OutputSettings {
-    out(
-        Shape::Single {
-            out: Some(name.into()),
-        },
-        OutputFormat::IntotoJsonl,
-        Overwrite::Refuse,
-    )
+/// Runs `req` into one statement in `name`, signed by `producer`, its events ignored.
+fn run_into(
+    req: &provseal_attest::RunRequest,
+    producer: &provseal_attest::Producer,
+    name: &str,
+) -> Result<RunOutcome, AttestError> {
+    pipeline::run(req, &single(name), producer, &mut Recorded::default())
 }
 
 /// The build makes a product; the statement names it with the right digest, records the git
@@ -201,11 +200,10 @@ fn failed_or_drifting_builds_write_nothing() {
     let prj = Project::with_git();
     let (producer, _) = key();
     let before = tree(prj.path());
-    let outcome = pipeline::run(
+    let outcome = run_into(
         &run_request(&prj, &["dist/*"], "exit 7"),
-        &single("p.intoto.jsonl"),
         &producer,
-        &mut Recorded::default(),
+        "p.intoto.jsonl",
     )
     .unwrap();
     assert!(
@@ -234,13 +232,7 @@ fn a_missing_build_command_is_named() {
     let (producer, _) = key();
     let mut req = run_request(&prj, &["dist/*"], "");
     req.command = vec!["provseal-no-such-command".into()];
-    let e = pipeline::run(
-        &req,
-        &single("p.intoto.jsonl"),
-        &producer,
-        &mut Recorded::default(),
-    )
-    .unwrap_err();
+    let e = run_into(&req, &producer, "p.intoto.jsonl").unwrap_err();
     assert!(
         e.to_string()
             .starts_with("cannot start the build command `provseal-no-such-command`: "),
@@ -255,13 +247,7 @@ fn drift_is_recorded_in_the_signed_payload() {
     let prj = Project::with_git();
     let (producer, public) = key();
     let req = run_request(&prj, &["dist/*.whl"], "echo changed >> tool.py");
-    let outcome = pipeline::run(
-        &req,
-        &single("p.intoto.jsonl"),
-        &producer,
-        &mut Recorded::default(),
-    )
-    .unwrap();
+    let outcome = run_into(&req, &producer, "p.intoto.jsonl").unwrap();
     let RunOutcome::Attested(report) = outcome else {
         panic!("{outcome:?}")
     };
@@ -291,24 +277,17 @@ fn drift_is_recorded_in_the_signed_payload() {
 fn the_sbom_is_written_with_the_attestations_or_not_at_all() {
     let prj = Project::with_git();
     let (producer, _) = key();
-    std::fs::create_dir(prj.file("dist/tool-1.0.whl.intoto.jsonl")).unwrap();
+    let blocked = block_whl_output(&prj);
     let mut req = run_request(&prj, &["dist/*.gz", "dist/*.whl"], "touch dist/built");
     req.sbom = Some("sbom.cdx.json".into());
     let e = pipeline::run(
         &req,
-        &out(
-            Shape::PerSubject,
-            OutputFormat::IntotoJsonl,
-            Overwrite::Allow,
-        ),
+        &per_subject(Overwrite::Allow),
         &producer,
         &mut Recorded::default(),
     )
     .unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "refusing to replace `dist/tool-1.0.whl.intoto.jsonl`: it is a directory"
-    );
+    assert_eq!(e.to_string(), blocked);
     assert!(prj.file("dist/built").exists(), "the build ran");
     assert_eq!(
         tree(prj.path()),
