@@ -84,9 +84,15 @@ impl Observer for Silent {
     fn event(&mut self, _: Event<'_>) {}
 }
 
-/// An observer that keeps a one-line description of each event (tests, logs).
-#[derive(Debug, Default, Clone)]
-pub struct Recorded(pub Vec<String>);
+/// An observer that keeps a one-line description of each event, and counts the bytes the
+/// hashing reported (tests, logs).
+#[derive(Debug, Default)]
+pub struct Recorded {
+    /// One line per event, in order.
+    pub events: Vec<String>,
+    /// The bytes reported hashed through [`Observer::hash_progress`].
+    pub hashed_bytes: std::sync::atomic::AtomicU64,
+}
 
 impl Observer for Recorded {
     fn event(&mut self, event: Event<'_>) {
@@ -106,6 +112,13 @@ impl Observer for Recorded {
             Event::LeftoverRemoved { path } => format!("leftover removed: {}", path.display()),
             Event::Written { emitted } => format!("written: {:?}", emitted.written),
         };
-        self.0.push(line);
+        self.events.push(line);
+    }
+
+    fn hash_progress(&self, progress: HashProgress) {
+        if let HashProgress::Bytes(n) = progress {
+            self.hashed_bytes
+                .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        }
     }
 }

@@ -45,6 +45,11 @@ fn single_statement_in_both_formats_verifies() {
             &public
         )
         .is_err());
+        // Every byte of both products was reported to the observer while hashing.
+        assert_eq!(
+            rec.hashed_bytes.load(std::sync::atomic::Ordering::Relaxed),
+            (b"tarball bytes".len() + b"wheel bytes".len()) as u64
+        );
         assert_eq!(
             events(&rec),
             format!(
@@ -139,7 +144,7 @@ fn existing_outputs_force_and_own_outputs() {
         matches!(&e, AttestError::OutputExists { path } if path.to_str() == Some("dist/tool-1.0.tar.gz.intoto.jsonl")),
         "{e}"
     );
-    assert!(rec.0.is_empty(), "nothing hashed: {:?}", rec.0);
+    assert!(rec.events.is_empty(), "nothing hashed: {:?}", rec.events);
     assert_eq!(
         std::fs::read(prj.file("dist/tool-1.0.whl.intoto.jsonl")).unwrap(),
         b"earlier"
@@ -155,7 +160,7 @@ fn existing_outputs_force_and_own_outputs() {
     let names: Vec<&str> = emitted.subjects.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["dist/tool-1.0.tar.gz", "dist/tool-1.0.whl"]);
     assert_eq!(
-        rec.0[0],
+        rec.events[0],
         "own outputs skipped: [\"dist/tool-1.0.tar.gz.intoto.jsonl\", \"dist/tool-1.0.whl.intoto.jsonl\"]"
     );
     verify(
@@ -220,7 +225,11 @@ fn outside_git_the_source_is_absent() {
         &mut rec,
     )
     .unwrap();
-    assert!(rec.0.contains(&"source absent".to_string()), "{:?}", rec.0);
+    assert!(
+        rec.events.contains(&"source absent".to_string()),
+        "{:?}",
+        rec.events
+    );
     let v = verify(
         &prj.file("p.intoto.jsonl"),
         &prj.file("dist/tool-1.0.whl"),

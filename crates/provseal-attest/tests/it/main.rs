@@ -138,5 +138,5 @@ pub(crate) fn tree(dir: &Path) -> Vec<String> {
 
 /// The events an observer saw, as one text.
 pub(crate) fn events(rec: &Recorded) -> String {
-    rec.0.join("\n")
+    rec.events.join("\n")
 }

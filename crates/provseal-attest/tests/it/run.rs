@@ -93,7 +93,7 @@ fn a_real_build_is_attested_with_its_source_and_materials() {
         .iter()
         .any(|b| b.digest.get("sha256") == Some(sbom_digest.as_str())));
     assert_eq!(
-        rec.0,
+        rec.events,
         [
             "snapshot: 1 materials",
             "build: [\"sh\", \"-c\", \"printf 'built by sh' > dist/app.bin\"] after 1 materials",
@@ -148,7 +148,7 @@ fn an_existing_output_is_refused_before_the_build_runs() {
             "{e}"
         );
         assert!(!prj.file("side-effect").exists(), "the build must not run");
-        assert!(rec.0.is_empty(), "{:?}", rec.0);
+        assert!(rec.events.is_empty(), "{:?}", rec.events);
         assert_eq!(std::fs::read(prj.file(existing)).unwrap(), b"earlier");
     }
 }
@@ -218,9 +218,9 @@ fn failed_or_drifting_builds_write_nothing() {
     let outcome = pipeline::run(&req, &single("p.intoto.jsonl"), &producer, &mut rec).unwrap();
     assert!(matches!(outcome, RunOutcome::Drifted), "{outcome:?}");
     assert!(
-        rec.0.contains(&"drift: empty=false".to_string()),
+        rec.events.contains(&"drift: empty=false".to_string()),
         "{:?}",
-        rec.0
+        rec.events
     );
     assert!(!prj.file("p.intoto.jsonl").exists());
 }
