@@ -2,16 +2,40 @@
 
 use std::path::PathBuf;
 
+/// Why a keyless batch's root bundle is unusable.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RootBundleError {
+    /// The bundle is not strict JSON.
+    #[error("not JSON")]
+    NotJson(#[source] provseal_model::ModelError),
+    /// The bundle has no `dsseEnvelope`.
+    #[error("it holds no `dsseEnvelope`")]
+    NoEnvelope,
+    /// The bundle's `dsseEnvelope` is malformed.
+    #[error("`dsseEnvelope` is malformed")]
+    Envelope(#[source] provseal_model::ModelError),
+    /// The bundle's envelope signs something else than the batch's root statement.
+    #[error("its DSSE envelope does not sign this batch's root statement")]
+    OtherRoot,
+    /// The root is signed keyless, and a key was given to verify it.
+    #[error(
+        "the root is signed keyless (a Sigstore bundle): verify it against a trusted root and a certificate identity, not a key"
+    )]
+    Keyless,
+}
+
 /// Everything that can go wrong while building, writing, reading or verifying a batch.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BatchError {
     /// A keyless batch's root bundle is unusable (not JSON, no DSSE envelope, or an envelope
     /// over something other than the root statement).
-    #[error("the batch root bundle is unusable: {reason}")]
+    #[error("the batch root bundle is unusable")]
     RootBundle {
         /// What is wrong.
-        reason: String,
+        #[source]
+        source: RootBundleError,
     },
 
     /// A batch (and a Merkle tree) needs at least one statement.
@@ -81,12 +105,13 @@ pub enum BatchError {
     EmptyPayloadType,
 
     /// `createdOn` is not an RFC 3339 date-time.
-    #[error("createdOn {value:?} is not an RFC 3339 date-time: {reason}")]
+    #[error("createdOn {value:?} is not an RFC 3339 date-time")]
     CreatedOn {
         /// The value given.
         value: String,
         /// Why it was rejected.
-        reason: String,
+        #[source]
+        source: jiff::Error,
     },
 
     /// The one signing operation of the batch failed.
@@ -190,12 +215,13 @@ pub enum BatchError {
     },
 
     /// Something could not be serialized as JSON.
-    #[error("cannot serialize {what} as JSON: {message}")]
+    #[error("cannot serialize {what} as JSON")]
     Serialize {
         /// What was being serialized.
         what: &'static str,
         /// What the serializer reported.
-        message: String,
+        #[source]
+        source: serde_json::Error,
     },
 
     /// An entry file exists already and overwriting was not allowed.

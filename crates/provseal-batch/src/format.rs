@@ -4,6 +4,8 @@
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use provseal_model::dsse::Envelope;
+
+use crate::RootBundleError;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -77,7 +79,7 @@ impl EntryPrefix {
             (Err(e), _) | (_, Err(e)) => {
                 return Err(BatchError::Serialize {
                     what: "batch entry",
-                    message: e.to_string(),
+                    source: e,
                 })
             }
         };
@@ -352,7 +354,7 @@ pub(crate) fn root_statement_json(root: &Hash, p: &RootPredicate) -> Result<Vec<
     };
     serde_json::to_vec(&json).map_err(|e| BatchError::Serialize {
         what: "root statement",
-        message: e.to_string(),
+        source: e,
     })
 }
 
@@ -514,10 +516,8 @@ pub(crate) fn parse_root_statement(bytes: &[u8]) -> Result<(Hash, RootPredicate)
 }
 
 /// Checks an RFC 3339 date-time (`2026-11-25T22:00:00Z`, offsets allowed).
-pub(crate) fn validate_created_on(s: &str) -> Result<(), String> {
-    s.parse::<jiff::Timestamp>()
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+pub(crate) fn validate_created_on(s: &str) -> Result<(), jiff::Error> {
+    s.parse::<jiff::Timestamp>().map(|_| ())
 }
 
 /// 64 lowercase hex digits → a hash.
@@ -639,7 +639,7 @@ fn only_keys_root(
 /// A root bundle as compact JSON and the DSSE envelope inside it.
 pub(crate) fn parse_root_bundle(bytes: &[u8]) -> Result<(String, Envelope), BatchError> {
     let value = provseal_model::json::parse_strict(bytes).map_err(|e| BatchError::RootBundle {
-        reason: format!("not JSON: {e}"),
+        source: RootBundleError::NotJson(e),
     })?;
     let envelope = root_bundle_envelope(&value)?;
     Ok((value.to_string(), envelope))
@@ -647,12 +647,10 @@ pub(crate) fn parse_root_bundle(bytes: &[u8]) -> Result<(String, Envelope), Batc
 
 /// The DSSE envelope of a bundle value.
 pub(crate) fn root_bundle_envelope(value: &serde_json::Value) -> Result<Envelope, BatchError> {
-    let env = value
-        .get("dsseEnvelope")
-        .ok_or_else(|| BatchError::RootBundle {
-            reason: "it holds no `dsseEnvelope`".into(),
-        })?;
+    let env = value.get("dsseEnvelope").ok_or(BatchError::RootBundle {
+        source: RootBundleError::NoEnvelope,
+    })?;
     Envelope::from_value(env).map_err(|e| BatchError::RootBundle {
-        reason: format!("`dsseEnvelope`: {e}"),
+        source: RootBundleError::Envelope(e),
     })
 }

@@ -113,9 +113,9 @@ pub fn prepare_batch(
     if payload_type.is_empty() {
         return Err(BatchError::EmptyPayloadType);
     }
-    validate_created_on(&options.created_on).map_err(|reason| BatchError::CreatedOn {
+    validate_created_on(&options.created_on).map_err(|source| BatchError::CreatedOn {
         value: options.created_on.clone(),
-        reason,
+        source,
     })?;
     let mut statements = statements;
     // Serializers grow buffers by doubling; give the slack back before holding 100,000 of them.
@@ -183,7 +183,7 @@ impl UnsignedBatch {
             || root_envelope.payload_type != provseal_model::IN_TOTO_PAYLOAD_TYPE
         {
             return Err(BatchError::RootBundle {
-                reason: "its DSSE envelope does not sign this batch's root statement".into(),
+                source: crate::RootBundleError::OtherRoot,
             });
         }
         Ok(self.into_batch(root_envelope, Some(bundle)))

@@ -47,7 +47,7 @@ pub struct VerifiedEntry {
 pub fn verify_entry(entry: &BatchEntry, keys: &[PublicKey]) -> Result<VerifiedEntry, BatchError> {
     if entry.root_bundle.is_some() {
         return Err(BatchError::RootBundle {
-            reason: "the root is signed keyless (a Sigstore bundle): verify it against a trusted root and a certificate identity, not a key".into(),
+            source: crate::RootBundleError::Keyless,
         });
     }
     let verified = provseal_crypto::dsse::verify(&entry.root_envelope, keys)

@@ -127,7 +127,12 @@ fn verify_bundle(args: &VerifyBlobArgs, bundle: &Path) -> Result<ExitStatus, Fai
             anyhow::Error::new(e).context(format!("`{name}` cannot be checked")),
         )),
         Err(e) => {
-            println!("{}: error[{}]: {e}", args.file.display(), e.code());
+            println!(
+                "{}: error[{}]: {}",
+                args.file.display(),
+                e.code(),
+                provseal_model::one_line(&e)
+            );
             Ok(ExitStatus::Failure)
         }
     }
@@ -230,7 +235,7 @@ pub fn verify(args: VerifyBlobArgs) -> Result<ExitStatus, Failure> {
             anyhow::Error::new(e).context(format!("`{}` is malformed", signature.display())),
         )),
         Err(e) => {
-            outln!("{}: {e}", args.file.display());
+            outln!("{}: {}", args.file.display(), provseal_model::one_line(&e));
             Ok(e.exit_status())
         }
     }
@@ -300,7 +305,7 @@ fn verify_key_signed_bundle(
         Ok(_) => verified(&args.file, key, &format!("Sigstore bundle `{name}`")),
         Err(e) if e.exit_status() == ExitStatus::Error => Err(Failure::from(anyhow::Error::new(e))),
         Err(e) => {
-            outln!("{}: {e}", args.file.display());
+            outln!("{}: {}", args.file.display(), provseal_model::one_line(&e));
             Ok(e.exit_status())
         }
     }

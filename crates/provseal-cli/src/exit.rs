@@ -119,6 +119,13 @@ pub fn hint(e: &provseal_crypto::CryptoError) -> Option<String> {
             Some(format!("put the PEM (or base64 DER) private key in `{var}`"))
         }
         E::NoKeys => Some("pass --key PUB (the signer's public key)".to_owned()),
+        E::SigningDevice(device) => match device.downcast_ref() {
+            Some(provseal_crypto::pkcs11::Pkcs11Error::PinRequired { .. }) => Some(
+                "pass --pin-env VAR (the variable that holds the PIN), or add `pin-source` to the URI"
+                    .to_owned(),
+            ),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -130,6 +137,10 @@ pub fn verify_hint(e: &provseal_verify::VerifyError) -> Option<&'static str> {
             "pass --key PUB (the signer's public key), or --certificate-identity and \
              --certificate-oidc-issuer for Sigstore bundles",
         ),
+        provseal_verify::VerifyError::SlsaVerifier {
+            code: provseal_verify::diag::Code::SlsaUntrustedBuilder,
+            ..
+        } => Some("pass --builder-id (the builder you trust; required for GitHub attestations)"),
         _ => None,
     }
 }
@@ -177,6 +188,17 @@ pub fn hint_of(error: &anyhow::Error) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The library says "a PIN"; the flag that gives one is the CLI's to name.
+    #[test]
+    fn pin_required_hint_names_the_flag() {
+        let device = provseal_crypto::pkcs11::Pkcs11Error::PinRequired {
+            uri: "pkcs11:token=t".into(),
+        };
+        assert!(!device.to_string().contains("--"), "{device}");
+        let e = provseal_crypto::CryptoError::SigningDevice(std::sync::Arc::new(device));
+        assert!(hint(&e).is_some_and(|h| h.starts_with("pass --pin-env VAR")));
+    }
 
     #[test]
     fn classes_map_to_codes() {

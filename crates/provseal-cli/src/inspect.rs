@@ -152,7 +152,10 @@ fn summarize(doc: &LoadedDoc, listed: Option<usize>) -> Value {
     let statement = match Statement::parse(&payload) {
         Ok(s) => s,
         Err(e) => {
-            out["error"] = json!(format!("the payload is not a valid in-toto statement: {e}"));
+            out["error"] = json!(format!(
+                "the payload is not a valid in-toto statement: {}",
+                provseal_model::one_line(&e)
+            ));
             return out;
         }
     };

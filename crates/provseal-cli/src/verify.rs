@@ -409,7 +409,12 @@ fn run_vsa_check(
         }
         Err(e) if e.exit_status() == ExitStatus::Error => Err(anyhow::Error::new(e).into()),
         Err(e) => {
-            outln!("{}: [{}] {e}", file.display(), e.code());
+            outln!(
+                "{}: [{}] {}",
+                file.display(),
+                e.code(),
+                provseal_model::one_line(&e)
+            );
             Ok(e.exit_status())
         }
     }
@@ -699,7 +704,7 @@ pub fn verify_bundle(args: crate::args::VerifyBundleArgs) -> Result<ExitStatus, 
             Ok(ExitStatus::Success)
         }
         Err(e) => {
-            eprintln!("error[{}]: {e}", e.code());
+            eprintln!("error[{}]: {}", e.code(), provseal_model::one_line(&e));
             Ok(e.exit_status())
         }
     }
@@ -810,7 +815,7 @@ fn run_slsa_verifier(args: &VerifyArgs, sigstore: &SigstoreTrust) -> Result<Exit
                 Err(e) => Err(VerifyError::SlsaVerifier {
                     code: e.code(),
                     class: e.class(),
-                    message: format!("`{origin}`: {e}"),
+                    message: format!("`{origin}`: {}", provseal_model::one_line(&e)),
                 }),
             },
         };

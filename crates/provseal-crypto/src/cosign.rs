@@ -95,6 +95,21 @@ fn malformed(input: &str, reason: impl Into<String>) -> CryptoError {
         input: input.to_owned(),
         format: FORMAT,
         reason: reason.into(),
+        source: None,
+    }
+}
+
+/// [`malformed`], with the decoder's error as the cause.
+fn malformed_by(
+    input: &str,
+    reason: impl Into<String>,
+    source: impl std::fmt::Display + std::fmt::Debug + Send + Sync + 'static,
+) -> CryptoError {
+    CryptoError::MalformedKey {
+        input: input.to_owned(),
+        format: FORMAT,
+        reason: reason.into(),
+        source: Some(provseal_model::Cause::from_display(source)),
     }
 }
 
@@ -109,7 +124,7 @@ pub fn decrypt_cosign_key(
     input: &str,
 ) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     let text = std::str::from_utf8(pem_text).map_err(|_| malformed(input, "not UTF-8 PEM text"))?;
-    let blocks = pem::parse_blocks(text).map_err(|e| malformed(input, e.to_string()))?;
+    let blocks = pem::parse_blocks(text).map_err(|e| malformed_by(input, "not PEM", e))?;
     let block = blocks
         .iter()
         .find(|b| b.label == SIGSTORE_LABEL || b.label == COSIGN_LABEL)
@@ -120,7 +135,7 @@ pub fn decrypt_cosign_key(
             )
         })?;
     let doc: Encrypted = serde_json::from_slice(&block.der)
-        .map_err(|e| malformed(input, format!("the PEM body is not the expected JSON: {e}")))?;
+        .map_err(|e| malformed_by(input, "the PEM body is not the expected JSON", e))?;
     if doc.kdf.name != "scrypt" {
         return Err(CryptoError::UnsupportedKeyFormat {
             input: input.to_owned(),
@@ -147,10 +162,10 @@ pub fn decrypt_cosign_key(
     }
     let salt = STANDARD
         .decode(&doc.kdf.salt)
-        .map_err(|e| malformed(input, format!("`kdf.salt` is not base64: {e}")))?;
+        .map_err(|e| malformed_by(input, "`kdf.salt` is not base64", e))?;
     let nonce = STANDARD
         .decode(&doc.cipher.nonce)
-        .map_err(|e| malformed(input, format!("`cipher.nonce` is not base64: {e}")))?;
+        .map_err(|e| malformed_by(input, "`cipher.nonce` is not base64", e))?;
     let nonce: [u8; 24] = nonce.as_slice().try_into().map_err(|_| {
         malformed(
             input,
@@ -159,14 +174,14 @@ pub fn decrypt_cosign_key(
     })?;
     let ciphertext = STANDARD
         .decode(&doc.ciphertext)
-        .map_err(|e| malformed(input, format!("`ciphertext` is not base64: {e}")))?;
+        .map_err(|e| malformed_by(input, "`ciphertext` is not base64", e))?;
 
     let log_n = u8::try_from(n.trailing_zeros()).map_err(|_| malformed(input, "bad scrypt N"))?;
     let params = scrypt::Params::new(log_n, r, p, 32)
-        .map_err(|e| malformed(input, format!("scrypt parameters: {e}")))?;
+        .map_err(|e| malformed_by(input, "bad scrypt parameters", e))?;
     let mut key = Zeroizing::new([0u8; 32]);
     scrypt::scrypt(passphrase, &salt, &params, key.as_mut())
-        .map_err(|e| malformed(input, format!("scrypt: {e}")))?;
+        .map_err(|e| malformed_by(input, "scrypt failed", e))?;
     let cipher = XSalsa20Poly1305::new(&(*key).into());
     let plain = cipher
         .decrypt(&nonce.into(), ciphertext.as_slice())

@@ -2,6 +2,10 @@
 
 use std::path::PathBuf;
 
+use provseal_model::Cause;
+
+use crate::diag::Code;
+
 /// Everything that can go wrong in provseal-crypto.
 ///
 /// Variants never carry key material: a key input is named by its `input` (a path, `env://VAR`,
@@ -47,6 +51,9 @@ pub enum CryptoError {
         input: String,
         /// Why it was rejected.
         reason: String,
+        /// The decoder's error, when one reported it.
+        #[source]
+        source: Option<Cause>,
     },
     /// The key uses an algorithm (or curve) that provseal does not support for this operation.
     #[error("unsupported key algorithm in {input}: {algorithm}")]
@@ -85,6 +92,9 @@ pub enum CryptoError {
         format: &'static str,
         /// Why it was rejected (never contains key bytes).
         reason: String,
+        /// The decoder's error, when one reported it.
+        #[source]
+        source: Option<Cause>,
     },
     /// The input is not a key in any format provseal reads.
     #[error(
@@ -159,14 +169,18 @@ pub enum CryptoError {
     SigningFailed {
         /// The key id of the signer.
         key_id: String,
-        /// Why.
+        /// What went wrong.
         reason: String,
+        /// The backend's or device's error, when one reported it.
+        #[source]
+        source: Option<Cause>,
     },
     /// Key generation or key encoding failed.
-    #[error("key generation failed: {reason}")]
+    #[error("key generation failed")]
     KeyGeneration {
-        /// Why.
-        reason: String,
+        /// The backend's error.
+        #[source]
+        source: Cause,
     },
     /// An unknown hash algorithm name.
     #[error("unknown hash algorithm `{name}` (expected sha256, sha384 or sha512)")]
@@ -181,32 +195,32 @@ pub enum CryptoError {
 
 impl CryptoError {
     /// A stable kebab-case diagnostic code for this error (for `--json` output and docs).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            CryptoError::Io { .. } => "io-error",
-            CryptoError::NotAFile { .. } => "not-a-file",
-            CryptoError::TooLarge { .. } => "input-too-large",
-            CryptoError::FileExists { .. } => "file-exists",
-            CryptoError::InvalidPublicKey { .. } => "public-key-invalid",
-            CryptoError::UnsupportedAlgorithm { .. } => "key-algorithm-unsupported",
-            CryptoError::PassphraseRequired { .. } => "key-passphrase-required",
-            CryptoError::WrongPassphrase { .. } => "key-passphrase-wrong",
-            CryptoError::NotAPrivateKey { .. } => "key-not-private",
-            CryptoError::MalformedKey { .. } => "key-malformed",
-            CryptoError::UnrecognizedKeyFormat { .. } => "key-format-unrecognized",
-            CryptoError::UnsupportedKeyFormat { .. } => "key-format-unsupported",
-            CryptoError::InvalidKeyRef { .. } => "key-ref-invalid",
-            CryptoError::KeyUnreadable { .. } => "key-unreadable",
-            CryptoError::KeyVariableUnset { .. } => "key-variable-unset",
-            CryptoError::SigningDevice(_) => "signing-device-error",
+            CryptoError::Io { .. } => Code::Io,
+            CryptoError::NotAFile { .. } => Code::NotAFile,
+            CryptoError::TooLarge { .. } => Code::TooLarge,
+            CryptoError::FileExists { .. } => Code::FileExists,
+            CryptoError::InvalidPublicKey { .. } => Code::PublicKeyInvalid,
+            CryptoError::UnsupportedAlgorithm { .. } => Code::KeyAlgorithmUnsupported,
+            CryptoError::PassphraseRequired { .. } => Code::KeyPassphraseRequired,
+            CryptoError::WrongPassphrase { .. } => Code::KeyPassphraseWrong,
+            CryptoError::NotAPrivateKey { .. } => Code::KeyNotPrivate,
+            CryptoError::MalformedKey { .. } => Code::KeyMalformed,
+            CryptoError::UnrecognizedKeyFormat { .. } => Code::KeyFormatUnrecognized,
+            CryptoError::UnsupportedKeyFormat { .. } => Code::KeyFormatUnsupported,
+            CryptoError::InvalidKeyRef { .. } => Code::KeyRefInvalid,
+            CryptoError::KeyUnreadable { .. } => Code::KeyUnreadable,
+            CryptoError::KeyVariableUnset { .. } => Code::KeyVariableUnset,
+            CryptoError::SigningDevice(_) => Code::SigningDeviceError,
             CryptoError::BadSignature { .. }
             | CryptoError::NoSignatures
-            | CryptoError::NoValidSignature { .. } => "signature-invalid",
-            CryptoError::NoKeys => "key-missing",
-            CryptoError::SigningFailed { .. } => "signing-failed",
-            CryptoError::KeyGeneration { .. } => "key-generation-failed",
-            CryptoError::UnknownHashAlgorithm { .. } => "hash-algorithm-unknown",
-            CryptoError::NoHashAlgorithm => "hash-algorithm-missing",
+            | CryptoError::NoValidSignature { .. } => Code::SignatureInvalid,
+            CryptoError::NoKeys => Code::KeyMissing,
+            CryptoError::SigningFailed { .. } => Code::SigningFailed,
+            CryptoError::KeyGeneration { .. } => Code::KeyGenerationFailed,
+            CryptoError::UnknownHashAlgorithm { .. } => Code::HashAlgorithmUnknown,
+            CryptoError::NoHashAlgorithm => Code::HashAlgorithmMissing,
         }
     }
 

@@ -35,9 +35,9 @@ impl std::fmt::Debug for GeneratedKey {
 /// scrypt cost for new encrypted keys: N = 2^14, r = 8, p = 1 (openssl's `-scrypt` default).
 const SCRYPT_LOG_N: u8 = 14;
 
-fn gen_err(e: impl std::fmt::Display) -> CryptoError {
+fn gen_err(e: impl std::fmt::Display + std::fmt::Debug + Send + Sync + 'static) -> CryptoError {
     CryptoError::KeyGeneration {
-        reason: e.to_string(),
+        source: provseal_model::Cause::from_display(e),
     }
 }
 

@@ -96,6 +96,20 @@ fn invalid(input: &str, reason: impl Into<String>) -> CryptoError {
     CryptoError::InvalidPublicKey {
         input: input.to_owned(),
         reason: reason.into(),
+        source: None,
+    }
+}
+
+/// [`invalid`], with the decoder's error as the cause.
+fn invalid_by(
+    input: &str,
+    reason: impl Into<String>,
+    source: impl std::fmt::Display + std::fmt::Debug + Send + Sync + 'static,
+) -> CryptoError {
+    CryptoError::InvalidPublicKey {
+        input: input.to_owned(),
+        reason: reason.into(),
+        source: Some(provseal_model::Cause::from_display(source)),
     }
 }
 
@@ -109,7 +123,7 @@ impl PublicKey {
     pub fn from_pem_named(pem_text: impl AsRef<[u8]>, input: &str) -> Result<Self, CryptoError> {
         let text = std::str::from_utf8(pem_text.as_ref())
             .map_err(|_| invalid(input, "not UTF-8 PEM text"))?;
-        let blocks = pem::parse_blocks(text).map_err(|e| invalid(input, e.to_string()))?;
+        let blocks = pem::parse_blocks(text).map_err(|e| invalid_by(input, "not PEM", e))?;
         let block = blocks
             .iter()
             .find(|b| b.label == "PUBLIC KEY")
@@ -134,7 +148,7 @@ impl PublicKey {
     /// Like [`PublicKey::from_spki_der`], naming the input in errors.
     pub fn from_spki_der_named(der: &[u8], input: &str) -> Result<Self, CryptoError> {
         let info = spki::SubjectPublicKeyInfoRef::from_der(der)
-            .map_err(|e| invalid(input, format!("not a SubjectPublicKeyInfo: {e}")))?;
+            .map_err(|e| invalid_by(input, "not a SubjectPublicKeyInfo", e))?;
         let raw = info
             .subject_public_key
             .as_bytes()
@@ -174,11 +188,11 @@ impl PublicKey {
             KeyAlgorithm::Rsa => &sig::RSA_PKCS1_2048_8192_SHA256,
         };
         sig::ParsedPublicKey::new(check, &raw)
-            .map_err(|e| invalid(input, format!("{} key rejected: {e}", algorithm.name())))?;
+            .map_err(|e| invalid_by(input, format!("{} key rejected", algorithm.name()), e))?;
         // Store the canonical DER re-encoding so that key ids do not depend on input quirks.
         let spki_der = info
             .to_der()
-            .map_err(|e| invalid(input, format!("cannot re-encode: {e}")))?;
+            .map_err(|e| invalid_by(input, "cannot re-encode", e))?;
         Ok(PublicKey {
             algorithm,
             spki_der,
@@ -200,18 +214,18 @@ impl PublicKey {
         let params = params
             .map(|p| der::Any::encode_from(&p))
             .transpose()
-            .map_err(|e| invalid("key pair", e.to_string()))?;
+            .map_err(|e| invalid_by("key pair", "cannot encode the curve", e))?;
         let info = spki::SubjectPublicKeyInfoOwned {
             algorithm: spki::AlgorithmIdentifierOwned {
                 oid,
                 parameters: params,
             },
             subject_public_key: der::asn1::BitString::from_bytes(raw)
-                .map_err(|e| invalid("key pair", e.to_string()))?,
+                .map_err(|e| invalid_by("key pair", "cannot encode the public key", e))?,
         };
         let der = info
             .to_der()
-            .map_err(|e| invalid("key pair", e.to_string()))?;
+            .map_err(|e| invalid_by("key pair", "cannot encode the public key", e))?;
         Self::from_spki_der_named(&der, "key pair")
     }
 

@@ -22,6 +22,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod diag;
 pub mod dsse;
 mod error;
 mod generate;

@@ -74,6 +74,9 @@ pub enum MinisignError {
         what: &'static str,
         /// Why.
         reason: String,
+        /// The base64 decoder's error, when it reported one.
+        #[source]
+        source: Option<base64::DecodeError>,
     },
     /// A comment contains a line break (it would break the file format).
     #[error("the {which} comment must be one line")]
@@ -180,7 +183,8 @@ fn ed25519_raw(key: &PublicKey) -> Result<[u8; 32], MinisignError> {
     let info = spki::SubjectPublicKeyInfoRef::from_der(key.spki_der()).map_err(|e| {
         CryptoError::InvalidPublicKey {
             input: key.key_id(),
-            reason: e.to_string(),
+            reason: "not a SubjectPublicKeyInfo".to_owned(),
+            source: Some(provseal_model::Cause::new(e)),
         }
     })?;
     info.subject_public_key
@@ -189,6 +193,7 @@ fn ed25519_raw(key: &PublicKey) -> Result<[u8; 32], MinisignError> {
         .ok_or_else(|| MinisignError::Malformed {
             what: "public key",
             reason: "Ed25519 key is not 32 bytes".to_owned(),
+            source: None,
         })
 }
 
@@ -214,6 +219,7 @@ impl MinisignPublicKey {
         let bad = |reason: &str| MinisignError::Malformed {
             what: "public key",
             reason: reason.to_owned(),
+            source: None,
         };
         if text.len() > MAX_TEXT {
             return Err(bad("longer than 64 KiB"));
@@ -230,7 +236,11 @@ impl MinisignPublicKey {
         }
         let bytes = STANDARD
             .decode(line.trim())
-            .map_err(|e| bad(&format!("key line is not base64: {e}")))?;
+            .map_err(|e| MinisignError::Malformed {
+                what: "public key",
+                reason: "key line is not base64".to_owned(),
+                source: Some(e),
+            })?;
         let (alg, rest) = bytes.split_at_checked(2).ok_or_else(|| bad("too short"))?;
         if alg != b"Ed" {
             return Err(bad("unsupported signature algorithm (expected `Ed`)"));
@@ -331,6 +341,7 @@ pub fn sign(
         return Err(MinisignError::Malformed {
             what: "signature",
             reason: format!("the signer returned {} bytes, not 64", signature.len()),
+            source: None,
         });
     }
     let mut global_msg = Vec::with_capacity(64 + trusted_comment.len());
@@ -375,6 +386,12 @@ fn parse_sig(text: &str) -> Result<ParsedSig, MinisignError> {
     let bad = |reason: String| MinisignError::Malformed {
         what: "signature",
         reason,
+        source: None,
+    };
+    let not_base64 = |line: &str, e: base64::DecodeError| MinisignError::Malformed {
+        what: "signature",
+        reason: format!("{line} is not base64"),
+        source: Some(e),
     };
     if text.len() > MAX_TEXT {
         return Err(bad("longer than 64 KiB".to_owned()));
@@ -398,7 +415,7 @@ fn parse_sig(text: &str) -> Result<ParsedSig, MinisignError> {
         .ok_or_else(|| bad("line 3 does not start with `trusted comment: `".to_owned()))?;
     let sig = STANDARD
         .decode(sig_b64.trim())
-        .map_err(|e| bad(format!("line 2 is not base64: {e}")))?;
+        .map_err(|e| not_base64("line 2", e))?;
     if sig.len() != 74 {
         return Err(bad(format!(
             "line 2 decodes to {} bytes, expected 74",
@@ -420,7 +437,7 @@ fn parse_sig(text: &str) -> Result<ParsedSig, MinisignError> {
     let keynum = <[u8; 8]>::try_from(keynum).map_err(|_| bad("bad key number".to_owned()))?;
     let global = STANDARD
         .decode(global_b64.trim())
-        .map_err(|e| bad(format!("line 4 is not base64: {e}")))?;
+        .map_err(|e| not_base64("line 4", e))?;
     if global.len() != 64 {
         return Err(bad(format!(
             "line 4 decodes to {} bytes, expected 64",

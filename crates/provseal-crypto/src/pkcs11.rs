@@ -123,7 +123,7 @@ pub enum Pkcs11Error {
     },
     /// The token needs a login and no PIN was given.
     #[error(
-        "the token of `{uri}` needs a PIN (give one with `--pin-env`, `pin-source` or `pin-value`)"
+        "the token of `{uri}` needs a PIN (give one with the signer's PIN variable, or `pin-source` or `pin-value` in the URI)"
     )]
     PinRequired {
         /// The URI (PIN redacted).
@@ -793,6 +793,16 @@ impl Pkcs11Signer {
         CryptoError::SigningFailed {
             key_id: self.key_id.clone(),
             reason,
+            source: None,
+        }
+    }
+
+    /// A `C_Sign` call that the token refused, with the token's error as the cause.
+    fn sign_refused(&self, mechanism: &str, source: CkError) -> CryptoError {
+        CryptoError::SigningFailed {
+            key_id: self.key_id.clone(),
+            reason: format!("C_Sign ({mechanism}) failed"),
+            source: Some(provseal_model::Cause::new(source)),
         }
     }
 }
@@ -817,7 +827,7 @@ impl Signer for Pkcs11Signer {
                 self.sign_calls.fetch_add(1, Ordering::SeqCst);
                 let raw = session
                     .sign(&Mechanism::Ecdsa, self.key, digest.as_ref())
-                    .map_err(|e| self.failed(format!("C_Sign (CKM_ECDSA): {e}")))?;
+                    .map_err(|e| self.sign_refused("CKM_ECDSA", e))?;
                 if raw.len() != 2 * field_len {
                     return Err(self.failed(format!(
                         "the token returned a {}-byte ECDSA signature, expected {}",
@@ -833,7 +843,7 @@ impl Signer for Pkcs11Signer {
                 let mechanism = Mechanism::Eddsa(EddsaParams::new(EddsaSignatureScheme::Pure));
                 session
                     .sign(&mechanism, self.key, msg)
-                    .map_err(|e| self.failed(format!("C_Sign (CKM_EDDSA): {e}")))?
+                    .map_err(|e| self.sign_refused("CKM_EDDSA", e))?
             }
         };
         drop(session);

@@ -78,11 +78,26 @@ fn ecdsa_signing_alg(
     }
 }
 
-fn malformed(input: &str, format: &'static str, reason: impl fmt::Display) -> CryptoError {
+fn malformed(input: &str, format: &'static str, reason: &str) -> CryptoError {
     CryptoError::MalformedKey {
         input: input.to_owned(),
         format,
-        reason: reason.to_string(),
+        reason: reason.to_owned(),
+        source: None,
+    }
+}
+
+/// A key the decoder rejected, with the decoder's error as the cause.
+fn undecodable(
+    input: &str,
+    format: &'static str,
+    source: impl std::fmt::Display + std::fmt::Debug + Send + Sync + 'static,
+) -> CryptoError {
+    CryptoError::MalformedKey {
+        input: input.to_owned(),
+        format,
+        reason: "cannot decode it".to_owned(),
+        source: Some(provseal_model::Cause::from_display(source)),
     }
 }
 
@@ -100,7 +115,7 @@ impl KeyPairSigner {
     /// Generates a fresh key pair (Ed25519, ECDSA P-256 or ECDSA P-384).
     pub fn generate(algorithm: KeyAlgorithm) -> Result<Self, CryptoError> {
         let gen_err = |e: aws_lc_rs::error::Unspecified| CryptoError::KeyGeneration {
-            reason: e.to_string(),
+            source: provseal_model::Cause::new(e),
         };
         let inner = match algorithm {
             KeyAlgorithm::Ed25519 => Inner::Ed25519(Ed25519KeyPair::generate().map_err(gen_err)?),
@@ -124,18 +139,23 @@ impl KeyPairSigner {
             }
             Inner::Ecdsa(kp, alg) => PublicKey::from_raw(*alg, kp.public_key().as_ref()),
         }
-        .map_err(|e| malformed(input, "key pair", e))?;
+        .map_err(|e| CryptoError::MalformedKey {
+            input: input.to_owned(),
+            format: "key pair",
+            reason: "its public key is unusable".to_owned(),
+            source: Some(provseal_model::Cause::new(e)),
+        })?;
         Ok(KeyPairSigner { inner, public })
     }
 
     /// Parses an unencrypted PKCS#8 `PrivateKeyInfo` (DER). `input` names it in errors.
     pub fn from_pkcs8_der(der: &[u8], input: &str) -> Result<Self, CryptoError> {
         let info =
-            pkcs8::PrivateKeyInfo::try_from(der).map_err(|e| malformed(input, "PKCS#8", e))?;
+            pkcs8::PrivateKeyInfo::try_from(der).map_err(|e| undecodable(input, "PKCS#8", e))?;
         let oid = info.algorithm.oid;
         if oid == OID_ED25519 {
             let kp = Ed25519KeyPair::from_pkcs8(der)
-                .map_err(|e| malformed(input, "PKCS#8 Ed25519 key", e))?;
+                .map_err(|e| undecodable(input, "PKCS#8 Ed25519 key", e))?;
             return Self::from_inner(Inner::Ed25519(kp), input);
         }
         if oid != OID_EC_PUBLIC_KEY {
@@ -158,13 +178,13 @@ impl KeyPairSigner {
             .ok_or_else(|| malformed(input, "PKCS#8 EC key", "unsupported curve"))?;
         let kp = EcdsaKeyPair::from_pkcs8(signing, der)
             .or_else(|_| EcdsaKeyPair::from_private_key_der(signing, info.private_key))
-            .map_err(|e| malformed(input, "PKCS#8 EC key", e))?;
+            .map_err(|e| undecodable(input, "PKCS#8 EC key", e))?;
         Self::from_inner(Inner::Ecdsa(kp, alg), input)
     }
 
     /// Parses a SEC1 `ECPrivateKey` (DER), what `openssl ecparam -genkey` writes.
     pub fn from_sec1_der(der: &[u8], input: &str) -> Result<Self, CryptoError> {
-        let key = sec1::EcPrivateKey::from_der(der).map_err(|e| malformed(input, "SEC1", e))?;
+        let key = sec1::EcPrivateKey::from_der(der).map_err(|e| undecodable(input, "SEC1", e))?;
         let alg = match key.parameters.and_then(|p| p.named_curve()) {
             Some(curve) => curve_algorithm(curve, input)?,
             None => match key.private_key.len() {
@@ -181,7 +201,7 @@ impl KeyPairSigner {
         let signing =
             ecdsa_signing_alg(alg).ok_or_else(|| malformed(input, "SEC1", "unsupported curve"))?;
         let kp = EcdsaKeyPair::from_private_key_der(signing, der)
-            .map_err(|e| malformed(input, "SEC1 EC key", e))?;
+            .map_err(|e| undecodable(input, "SEC1 EC key", e))?;
         Self::from_inner(Inner::Ecdsa(kp, alg), input)
     }
 
@@ -192,7 +212,7 @@ impl KeyPairSigner {
             Inner::Ecdsa(kp, _) => kp.to_pkcs8v1(),
         }
         .map_err(|e| CryptoError::KeyGeneration {
-            reason: e.to_string(),
+            source: provseal_model::Cause::new(e),
         })?;
         Ok(Zeroizing::new(doc.as_ref().to_vec()))
     }
@@ -211,7 +231,8 @@ impl Signer for KeyPairSigner {
                 .map(|s| s.as_ref().to_vec())
                 .map_err(|e| CryptoError::SigningFailed {
                     key_id: self.public.key_id(),
-                    reason: e.to_string(),
+                    reason: "the ECDSA signer failed".to_owned(),
+                    source: Some(provseal_model::Cause::new(e)),
                 }),
         }
     }
@@ -244,7 +265,7 @@ fn decrypt_pkcs8(
     input: &str,
 ) -> Result<KeyPairSigner, CryptoError> {
     let enc = pkcs8::EncryptedPrivateKeyInfo::try_from(der)
-        .map_err(|e| malformed(input, "encrypted PKCS#8", e))?;
+        .map_err(|e| undecodable(input, "encrypted PKCS#8", e))?;
     let Some(passphrase) = passphrase else {
         return Err(CryptoError::PassphraseRequired {
             input: input.to_owned(),
@@ -379,7 +400,7 @@ fn load_pem(
     input: &str,
 ) -> Result<KeyPairSigner, CryptoError> {
     let text = std::str::from_utf8(bytes).map_err(|_| malformed(input, "PEM", "not UTF-8 text"))?;
-    let blocks = pem::parse_blocks(text).map_err(|e| malformed(input, "PEM", e))?;
+    let blocks = pem::parse_blocks(text).map_err(|e| undecodable(input, "PEM", e))?;
     let mut first_other: Option<&str> = None;
     for block in &blocks {
         match block.label.as_str() {

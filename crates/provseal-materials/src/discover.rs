@@ -390,7 +390,7 @@ fn walk(root: &Path, start: &Path, depth: usize, found: &mut Vec<PathBuf>, set: 
             Ok(e) => e,
             Err(e) => {
                 set.warnings.push(Warning {
-                    code: "walk-error".into(),
+                    code: crate::diag::WarningCode::WalkError,
                     subject: display_name(root, start),
                     message: format!("cannot read directory entry: {e}"),
                 });
@@ -428,7 +428,7 @@ fn consider(
             return;
         }
         set.warnings.push(Warning {
-            code: "non-utf8-path".into(),
+            code: crate::diag::WarningCode::NonUtf8Path,
             subject: display_name(root, path),
             message: "lockfile path is not valid UTF-8; skipped".into(),
         });
@@ -440,7 +440,7 @@ fn consider(
     match ft {
         Some(ft) if is_regular_file(path, ft) => found.push(path.to_path_buf()),
         _ => set.warnings.push(Warning {
-            code: "lockfile-not-a-file".into(),
+            code: crate::diag::WarningCode::LockfileNotAFile,
             subject: display_name(root, path),
             message: "a lockfile name that is not a regular file; skipped".into(),
         }),

@@ -128,9 +128,9 @@ pub fn select(
                 out.insert(name.to_string(), sanitize(v));
             }
             None if extra.iter().any(|e| e == name) => warnings.push(Warning {
-                code: "env-var-unset".into(),
+                code: crate::diag::WarningCode::EnvVarUnset,
                 subject: name.to_string(),
-                message: "requested with --env but not set; not recorded".into(),
+                message: "requested but not set; not recorded".into(),
             }),
             None => {}
         }

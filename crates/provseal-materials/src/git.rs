@@ -183,7 +183,7 @@ pub fn work_tree_root(dir: &Path) -> Result<Option<PathBuf>, MaterialsError> {
                 Ok(None)
             };
         }
-        Err(GitRunError::Other(reason)) => return Err(git_err(dir, reason)),
+        Err(e @ GitRunError::Spawn(_)) => return Err(e.into_error(dir)),
     };
     if !probe.status.success() {
         let stderr = String::from_utf8_lossy(&probe.stderr);
@@ -229,7 +229,7 @@ pub fn source_info(dir: &Path) -> Result<Option<SourceInfo>, MaterialsError> {
             "--ignore-submodules=none",
         ],
     )
-    .map_err(|e| git_err(&root, e.reason()))?;
+    .map_err(|e| e.into_error(&root))?;
     if !status.status.success() {
         return Err(git_err(
             &root,
@@ -385,8 +385,7 @@ fn submodules(root: &Path) -> Result<Vec<Submodule>, MaterialsError> {
     if !root.join(".gitmodules").exists() {
         return Ok(Vec::new());
     }
-    let out = git(root, &["submodule", "status", "--recursive"])
-        .map_err(|e| git_err(root, e.reason()))?;
+    let out = git(root, &["submodule", "status", "--recursive"]).map_err(|e| e.into_error(root))?;
     if !out.status.success() {
         return Err(git_err(
             root,
@@ -449,14 +448,18 @@ fn parse_porcelain_z(out: &[u8]) -> Vec<String> {
 
 enum GitRunError {
     NotFound,
-    Other(String),
+    Spawn(std::io::Error),
 }
 
 impl GitRunError {
-    fn reason(self) -> String {
+    fn into_error(self, dir: &Path) -> MaterialsError {
         match self {
-            GitRunError::NotFound => "the `git` program is not installed".into(),
-            GitRunError::Other(r) => r,
+            GitRunError::NotFound => git_err(dir, "the `git` program is not installed".into()),
+            GitRunError::Spawn(e) => MaterialsError::Git {
+                dir: dir.to_path_buf(),
+                reason: "cannot run `git`".into(),
+                source: Some(e),
+            },
         }
     }
 }
@@ -497,7 +500,7 @@ fn git(dir: &Path, args: &[&str]) -> Result<Output, GitRunError> {
         if e.kind() == std::io::ErrorKind::NotFound {
             GitRunError::NotFound
         } else {
-            GitRunError::Other(format!("cannot run `git`: {e}"))
+            GitRunError::Spawn(e)
         }
     })
 }
@@ -514,6 +517,7 @@ fn git_err(dir: &Path, reason: String) -> MaterialsError {
     MaterialsError::Git {
         dir: dir.to_path_buf(),
         reason,
+        source: None,
     }
 }
 

@@ -22,6 +22,7 @@ use std::path::PathBuf;
 
 use provseal_model::ResourceDescriptor;
 
+pub mod diag;
 pub mod discover;
 pub mod env_vars;
 pub mod files;
@@ -71,7 +72,7 @@ pub enum UnbornHead {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Warning {
     /// Stable kebab-case diagnostic code.
-    pub code: String,
+    pub code: diag::WarningCode,
     /// The file or item the warning is about.
     pub subject: String,
     /// Human-readable reason.
@@ -156,8 +157,11 @@ pub enum MaterialsError {
     Git {
         /// Where git ran.
         dir: PathBuf,
-        /// Why.
+        /// Why (git's first line of error output, or what could not be done).
         reason: String,
+        /// The operating system's error, when git could not be started.
+        #[source]
+        source: Option<std::io::Error>,
     },
     /// The git repository has no commit yet, so there is no source commit to record.
     #[error("git repository `{root}` has no commits yet{}; commit the source first", branch.as_deref().map(|b| format!(" (branch `{b}` is unborn)")).unwrap_or_default())]
@@ -174,13 +178,34 @@ pub enum MaterialsError {
         name: String,
     },
     /// The Python environment or interpreter could not be inspected.
-    #[error("cannot inspect Python environment `{path}`: {reason}")]
+    #[error("cannot inspect Python environment `{path}`{}", colon(reason))]
     PythonEnv {
         /// The interpreter or environment path.
         path: PathBuf,
-        /// Why.
+        /// Why (empty when the cause says it all).
         reason: String,
+        /// The error that stopped the inspection, when there is one.
+        #[source]
+        source: Option<provseal_model::Cause>,
     },
+    /// Something could not be serialized as JSON.
+    #[error("cannot serialize {what} as JSON")]
+    Serialize {
+        /// What was being serialized.
+        what: &'static str,
+        /// What the serializer reported.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// `: reason`, or nothing when the reason is empty (the cause then says it all).
+fn colon(reason: &str) -> String {
+    if reason.is_empty() {
+        String::new()
+    } else {
+        format!(": {reason}")
+    }
 }
 
 /// Why a requirements include is refused.

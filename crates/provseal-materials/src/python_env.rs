@@ -152,9 +152,9 @@ impl Collector for PythonEnvCollector {
             Err(e) if ctx.python.is_none() => {
                 // VIRTUAL_ENV pointing nowhere is worth a warning, not a failed snapshot.
                 out.warnings.push(Warning {
-                    code: "python-env-unreadable".into(),
+                    code: crate::diag::WarningCode::PythonEnvUnreadable,
                     subject: "VIRTUAL_ENV".into(),
-                    message: e.to_string(),
+                    message: provseal_model::one_line(&e),
                 });
                 return Ok(out);
             }
@@ -193,11 +193,25 @@ fn env_err(path: &Path, reason: impl Into<String>) -> MaterialsError {
     MaterialsError::PythonEnv {
         path: path.to_path_buf(),
         reason: reason.into(),
+        source: None,
+    }
+}
+
+/// [`env_err`] with the error that stopped the inspection as the cause.
+fn env_err_by(
+    path: &Path,
+    reason: &str,
+    source: impl std::error::Error + Send + Sync + 'static,
+) -> MaterialsError {
+    MaterialsError::PythonEnv {
+        path: path.to_path_buf(),
+        reason: reason.to_owned(),
+        source: Some(provseal_model::Cause::new(source)),
     }
 }
 
 fn from_path(p: &Path, selected_by: &str) -> Result<PythonEnv, MaterialsError> {
-    let meta = std::fs::metadata(p).map_err(|e| env_err(p, e.to_string()))?;
+    let meta = std::fs::metadata(p).map_err(|e| env_err_by(p, "", e))?;
     if meta.is_dir() {
         if p.join("pyvenv.cfg").is_file() {
             return venv_env(p, p, selected_by);
@@ -305,7 +319,7 @@ fn interpreter_sys_path(py: &Path) -> Result<Vec<PathBuf>, MaterialsError> {
         .stdin(Stdio::null())
         .stderr(Stdio::piped())
         .output()
-        .map_err(|e| env_err(py, format!("cannot run the interpreter: {e}")))?;
+        .map_err(|e| env_err_by(py, "cannot run the interpreter", e))?;
     if !out.status.success() {
         return Err(env_err(
             py,
@@ -317,7 +331,7 @@ fn interpreter_sys_path(py: &Path) -> Result<Vec<PathBuf>, MaterialsError> {
         ));
     }
     let list: Vec<String> = serde_json::from_slice(&out.stdout)
-        .map_err(|e| env_err(py, format!("unexpected `sys.path` output: {e}")))?;
+        .map_err(|e| env_err_by(py, "unexpected `sys.path` output", e))?;
     Ok(list
         .into_iter()
         .map(PathBuf::from)
@@ -398,7 +412,7 @@ pub fn installed_distributions(env: &PythonEnv) -> (Vec<InstalledDist>, Vec<Warn
                     }
                 }
                 Err(reason) => warnings.push(Warning {
-                    code: "python-dist-unreadable".into(),
+                    code: crate::diag::WarningCode::PythonDistUnreadable,
                     subject: meta.display().to_string(),
                     message: format!("{reason}; skipped (pip skips it too)"),
                 }),

@@ -420,9 +420,9 @@ pub fn cyclonedx_json(
     let serial = match &metadata.serial_number {
         Some(s) => s.clone(),
         None => {
-            let body = serde_json::to_vec(&bom).map_err(|e| MaterialsError::Parse {
-                path: std::path::PathBuf::from("<sbom>"),
-                reason: e.to_string(),
+            let body = serde_json::to_vec(&bom).map_err(|source| MaterialsError::Serialize {
+                what: "the SBOM",
+                source,
             })?;
             format!(
                 "urn:uuid:{}",
@@ -431,9 +431,9 @@ pub fn cyclonedx_json(
         }
     };
     bom.serial_number = serial;
-    let mut out = serde_json::to_vec_pretty(&bom).map_err(|e| MaterialsError::Parse {
-        path: std::path::PathBuf::from("<sbom>"),
-        reason: e.to_string(),
+    let mut out = serde_json::to_vec_pretty(&bom).map_err(|source| MaterialsError::Serialize {
+        what: "the SBOM",
+        source,
     })?;
     out.push(b'\n');
     Ok(out)

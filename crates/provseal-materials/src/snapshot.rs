@@ -77,7 +77,7 @@ pub fn snapshot(
     let source = match source_info(&ctx.root) {
         Err(e @ MaterialsError::GitNoCommit { .. }) if ctx.unborn == UnbornHead::Warn => {
             warnings.push(Warning {
-                code: "source-no-commit".into(),
+                code: crate::diag::WarningCode::SourceNoCommit,
                 subject: ".".into(),
                 message: e.to_string(),
             });

@@ -17,13 +17,13 @@ const URL_LENIENT: GeneralPurpose = GeneralPurpose::new(&alphabet::URL_SAFE, LEN
 
 /// Decodes standard or URL-safe base64, with or without padding. Mixing both alphabets in one
 /// value is rejected; the error text says why.
-pub(crate) fn decode(text: &str) -> Result<Vec<u8>, String> {
+pub(crate) fn decode(text: &str) -> Result<Vec<u8>, crate::error::Base64Error> {
     let url = text.contains(['-', '_']);
     if url && text.contains(['+', '/']) {
-        return Err("mixes the standard and URL-safe base64 alphabets".to_string());
+        return Err(crate::error::Base64Error::MixedAlphabets);
     }
     let engine = if url { &URL_LENIENT } else { &STD_LENIENT };
-    engine.decode(text).map_err(|e| e.to_string())
+    Ok(engine.decode(text)?)
 }
 
 /// Standard, padded base64.

@@ -265,9 +265,9 @@ fn str_field<'a>(value: Option<&'a Value>, path: &str, name: &str) -> Result<&'a
 
 fn b64_field(value: Option<&Value>, path: &str, name: &str) -> Result<Vec<u8>, ModelError> {
     let text = str_field(value, path, name)?;
-    crate::b64::decode(text).map_err(|reason| ModelError::Base64 {
+    crate::b64::decode(text).map_err(|source| ModelError::Base64 {
         path: format!("{path}.{name}"),
-        reason,
+        source,
     })
 }
 
@@ -438,7 +438,7 @@ mod tests {
         ];
         for (input, want) in cases {
             let e = Envelope::from_json(input.as_bytes()).unwrap_err();
-            assert_eq!(e.to_string(), *want, "{input}");
+            assert_eq!(crate::one_line(&e), *want, "{input}");
         }
     }
 

@@ -14,6 +14,127 @@ pub(crate) fn excerpt(s: &str) -> String {
     }
 }
 
+/// A foreign error kept as a cause: shared, so that the errors holding it stay `Clone` (as rustls
+/// keeps foreign errors), and compared by message, so that they stay `PartialEq`.
+#[derive(Clone)]
+pub struct Cause(std::sync::Arc<dyn std::error::Error + Send + Sync + 'static>);
+
+impl Cause {
+    /// Keeps `error` as a cause.
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Cause(std::sync::Arc::new(error))
+    }
+
+    /// Keeps a foreign error that implements `Display` and `Debug` but not
+    /// [`std::error::Error`] (crates built without `std`).
+    pub fn from_display(
+        error: impl std::fmt::Display + std::fmt::Debug + Send + Sync + 'static,
+    ) -> Self {
+        Cause(std::sync::Arc::new(DisplayOnly(error)))
+    }
+
+    /// The error kept.
+    pub fn get(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
+        &*self.0
+    }
+}
+
+/// A foreign error without a [`std::error::Error`] implementation.
+#[derive(Debug)]
+struct DisplayOnly<E>(E);
+
+impl<E: std::fmt::Display> std::fmt::Display for DisplayOnly<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<E: std::fmt::Display + std::fmt::Debug> std::error::Error for DisplayOnly<E> {}
+
+impl std::fmt::Debug for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&*self.0, f)
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl PartialEq for Cause {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_string() == other.to_string()
+    }
+}
+
+impl Eq for Cause {}
+
+/// An error and its causes on one line, `: `-separated (`cannot read key: no such file`), for
+/// the places where an error becomes one line of a report.
+pub fn one_line(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        let next = c.to_string();
+        if !next.is_empty() && !text.ends_with(&next) {
+            text.push_str(": ");
+            text.push_str(&next);
+        }
+        cause = c.source();
+    }
+    text
+}
+
+/// Why a timestamp is not an RFC 3339 date-time.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TimestampError {
+    /// The date and the time are not separated by `T` (RFC 3339 asks for it).
+    #[error("date and time must be separated by `T`")]
+    NoSeparator,
+    /// The date-time parser rejected it.
+    #[error(transparent)]
+    Parse(Cause),
+}
+
+/// Why a base64 field does not decode.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Base64Error {
+    /// Both `+/` and `-_` occur.
+    #[error("mixes the standard and URL-safe base64 alphabets")]
+    MixedAlphabets,
+    /// The decoder rejected it.
+    #[error(transparent)]
+    Decode(#[from] base64::DecodeError),
+}
+
+/// Why a value has no RFC 8785 form.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CanonicalizeError {
+    /// An integer that an IEEE 754 double cannot hold exactly.
+    #[error("integer {value} cannot be represented exactly as an IEEE 754 double")]
+    InexactInteger {
+        /// The integer as written.
+        value: String,
+    },
+    /// The canonical writer failed (NaN, an infinity).
+    #[error(transparent)]
+    Writer(Cause),
+    /// The canonical writer produced text that is not UTF-8.
+    #[error(transparent)]
+    Utf8(#[from] std::string::FromUtf8Error),
+}
+
 /// Everything that can go wrong while parsing, validating or serializing the data model.
 ///
 /// Every variant names the offending place in the document as a JSON path (`$.subject[0].digest`)
@@ -132,22 +253,24 @@ pub enum ModelError {
         actual: usize,
     },
     /// A timestamp is not an RFC 3339 date-time.
-    #[error("invalid timestamp at {path}: {value:?} is not an RFC 3339 date-time ({reason})")]
+    #[error("invalid timestamp at {path}: {value:?} is not an RFC 3339 date-time")]
     InvalidTimestamp {
         /// JSON path of the timestamp.
         path: String,
         /// The value found (shortened).
         value: String,
         /// Why it was rejected.
-        reason: String,
+        #[source]
+        source: TimestampError,
     },
     /// A field that holds base64 does not decode.
-    #[error("invalid base64 in {path}: {reason}")]
+    #[error("invalid base64 in {path}")]
     Base64 {
         /// JSON path of the field.
         path: String,
         /// Why it does not decode.
-        reason: String,
+        #[source]
+        source: Base64Error,
     },
     /// A predicate type that the called function does not handle.
     #[error("unsupported predicate type {actual:?}: expected {expected}")]
@@ -159,19 +282,21 @@ pub enum ModelError {
     },
     /// A value cannot be written as RFC 8785 canonical JSON (NaN, infinity, an integer that does
     /// not fit an IEEE 754 double exactly).
-    #[error("cannot canonicalize JSON at {path}: {reason}")]
+    #[error("cannot canonicalize JSON at {path}")]
     Canonicalize {
         /// JSON path of the value (`$` when not known).
         path: String,
         /// Why.
-        reason: String,
+        #[source]
+        source: CanonicalizeError,
     },
     /// A value cannot be serialized as JSON.
-    #[error("cannot serialize {what} as JSON: {message}")]
+    #[error("cannot serialize {what} as JSON")]
     Serialize {
         /// What was being serialized.
         what: &'static str,
         /// What the serializer reported.
-        message: String,
+        #[source]
+        source: Cause,
     },
 }

@@ -13,7 +13,7 @@ use serde::de::{self, DeserializeOwned, DeserializeSeed, MapAccess, SeqAccess, V
 use serde_json::{Map, Number, Value};
 
 use crate::error::excerpt;
-use crate::ModelError;
+use crate::{CanonicalizeError, Cause, ModelError};
 
 /// Nesting limit: a document whose arrays and objects nest this deep (or deeper) is rejected.
 ///
@@ -162,7 +162,7 @@ pub fn canonicalize(value: &Value) -> Result<Vec<u8>, ModelError> {
     check_numbers(value, &mut path)?;
     serde_json_canonicalizer::to_vec(value).map_err(|e| ModelError::Canonicalize {
         path: "$".to_string(),
-        reason: e.to_string(),
+        source: CanonicalizeError::Writer(Cause::new(e)),
     })
 }
 
@@ -184,11 +184,11 @@ pub fn canonicalize_bytes(bytes: &[u8]) -> Result<Vec<u8>, ModelError> {
 pub fn canonical_number(value: f64) -> Result<String, ModelError> {
     let bytes = serde_json_canonicalizer::to_vec(&value).map_err(|e| ModelError::Canonicalize {
         path: "$".to_string(),
-        reason: e.to_string(),
+        source: CanonicalizeError::Writer(Cause::new(e)),
     })?;
     String::from_utf8(bytes).map_err(|e| ModelError::Canonicalize {
         path: "$".to_string(),
-        reason: e.to_string(),
+        source: e.into(),
     })
 }
 
@@ -231,7 +231,9 @@ fn check_number(n: &Number, path: &str) -> Result<(), ModelError> {
     } else {
         Err(ModelError::Canonicalize {
             path: path.to_string(),
-            reason: format!("integer {n} cannot be represented exactly as an IEEE 754 double"),
+            source: CanonicalizeError::InexactInteger {
+                value: n.to_string(),
+            },
         })
     }
 }

@@ -73,12 +73,15 @@ mod error;
 pub mod json;
 pub mod purl;
 pub mod slsa;
+mod stable_ids;
 mod statement;
 pub mod vocab;
 
 pub use descriptor::ResourceDescriptor;
 pub use digest::DigestSet;
-pub use error::ModelError;
+pub use error::{one_line, Base64Error, CanonicalizeError, Cause, ModelError, TimestampError};
+#[doc(hidden)]
+pub use serde as __serde;
 pub use statement::Statement;
 
 /// `_type` of an in-toto Statement v1.

@@ -68,15 +68,16 @@ pub fn package_url_with_qualifiers(
 }
 
 /// Why the purl rules reject a package.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid package URL for {purl_type} package `{name}`: {reason}")]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid package URL for {purl_type} package `{name}`")]
 pub struct PurlError {
     /// The purl type (`pypi`, `npm`, …).
     pub purl_type: String,
     /// The package name as given.
     pub name: String,
     /// Why the purl rules reject it.
-    pub reason: String,
+    #[source]
+    pub source: packageurl::Error,
 }
 
 /// Builds a purl string, or explains why the purl rules reject the input.
@@ -90,7 +91,7 @@ pub fn try_package_url(
     let err = |e: packageurl::Error| PurlError {
         purl_type: ptype.to_string(),
         name: name.to_string(),
-        reason: e.to_string(),
+        source: e,
     };
     let ptype_l = ptype.to_ascii_lowercase();
     let name = if ptype_l == "pypi" {

@@ -124,11 +124,12 @@ pub fn format_timestamp(ts: jiff::Timestamp) -> String {
 }
 
 /// Parses an RFC 3339 timestamp (any offset; `Z` is what provseal writes).
-pub fn parse_timestamp(text: &str) -> Result<jiff::Timestamp, String> {
+pub fn parse_timestamp(text: &str) -> Result<jiff::Timestamp, crate::TimestampError> {
     if !text.contains(['T', 't']) {
-        return Err("date and time must be separated by `T`".into());
+        return Err(crate::TimestampError::NoSeparator);
     }
-    text.parse::<jiff::Timestamp>().map_err(|e| e.to_string())
+    text.parse::<jiff::Timestamp>()
+        .map_err(|e| crate::TimestampError::Parse(crate::Cause::new(e)))
 }
 
 fn check_timestamp(v: &Option<String>, path: String) -> Result<(), ModelError> {
@@ -136,10 +137,10 @@ fn check_timestamp(v: &Option<String>, path: String) -> Result<(), ModelError> {
         None | Some("") => Ok(()),
         Some(t) => parse_timestamp(t)
             .map(|_| ())
-            .map_err(|reason| ModelError::InvalidTimestamp {
+            .map_err(|source| ModelError::InvalidTimestamp {
                 path,
                 value: crate::error::excerpt(t),
-                reason,
+                source,
             }),
     }
 }
@@ -161,10 +162,10 @@ fn ts_of(v: &Option<String>, path: &str) -> Result<Option<jiff::Timestamp>, Mode
         None | Some("") => Ok(None),
         Some(t) => parse_timestamp(t)
             .map(Some)
-            .map_err(|reason| ModelError::InvalidTimestamp {
+            .map_err(|source| ModelError::InvalidTimestamp {
                 path: path.to_string(),
                 value: crate::error::excerpt(t),
-                reason,
+                source,
             }),
     }
 }
@@ -280,7 +281,7 @@ impl ProvenanceV1 {
     pub fn to_value(&self) -> Result<Value, ModelError> {
         serde_json::to_value(self).map_err(|e| ModelError::Serialize {
             what: "SLSA provenance v1",
-            message: e.to_string(),
+            source: crate::Cause::new(e),
         })
     }
 }

@@ -140,7 +140,7 @@ impl Statement {
     pub fn to_json_vec(&self) -> Result<Vec<u8>, ModelError> {
         serde_json::to_vec(self).map_err(|e| ModelError::Serialize {
             what: "statement",
-            message: e.to_string(),
+            source: crate::Cause::new(e),
         })
     }
 }

@@ -2,6 +2,10 @@
 
 use std::path::PathBuf;
 
+use provseal_model::Cause;
+
+use crate::diag::Code;
+
 /// Which step of bundle verification failed (for reports and exit-code classes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -26,23 +30,23 @@ pub enum Check {
 
 impl Check {
     /// Stable kebab-case code for reports.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> Code {
         match self {
-            Check::Signature => "sigstore-signature",
-            Check::Certificate => "sigstore-certificate",
-            Check::Sct => "sigstore-sct",
-            Check::TransparencyLog => "sigstore-tlog",
-            Check::Timestamp => "sigstore-timestamp",
-            Check::Artifact => "sigstore-artifact-mismatch",
-            Check::TrustRoot => "sigstore-trust-root",
-            Check::Bundle => "sigstore-bundle",
+            Check::Signature => Code::Signature,
+            Check::Certificate => Code::Certificate,
+            Check::Sct => Code::Sct,
+            Check::TransparencyLog => Code::Tlog,
+            Check::Timestamp => Code::Timestamp,
+            Check::Artifact => Code::ArtifactMismatch,
+            Check::TrustRoot => Code::TrustRoot,
+            Check::Bundle => Code::Bundle,
         }
     }
 }
 
 impl std::fmt::Display for Check {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.code())
+        f.write_str(self.code().as_str())
     }
 }
 
@@ -57,7 +61,7 @@ pub enum SigstoreError {
     #[error(transparent)]
     Read(provseal_crypto::CryptoError),
     /// A file could not be read or written.
-    #[error("cannot access `{path}`: {source}")]
+    #[error("cannot access `{path}`")]
     Io {
         /// The file.
         path: PathBuf,
@@ -66,14 +70,17 @@ pub enum SigstoreError {
         source: std::io::Error,
     },
     /// The input is not well-formed (JSON, base64, required field, unknown media type).
-    #[error("{what} `{source_name}` is malformed: {reason}")]
+    #[error("{what} `{source_name}` is malformed{}", colon(reason))]
     Malformed {
         /// What kind of document (`bundle`, `trusted root`, `npm attestations`, …).
         what: &'static str,
         /// The input's name (a path, or a label such as `<stdin>`).
         source_name: String,
-        /// Why it was rejected.
+        /// Why it was rejected (empty when the cause says it all).
         reason: String,
+        /// The parser's or decoder's error, when one reported it.
+        #[source]
+        source: Option<Cause>,
     },
     /// A media type this version does not read.
     #[error("{what} `{source_name}` has unsupported media type `{media_type}`")]
@@ -86,14 +93,17 @@ pub enum SigstoreError {
         media_type: String,
     },
     /// The bundle is well-formed but a verification step failed.
-    #[error("bundle `{source_name}`: {check} check failed: {reason}")]
+    #[error("bundle `{source_name}`: {check} check failed{}", colon(reason))]
     Verification {
         /// The input's name.
         source_name: String,
         /// The failed step.
         check: Check,
-        /// What was wrong.
+        /// What was wrong (empty when the cause says it all).
         reason: String,
+        /// The verifier's error, when one reported it.
+        #[source]
+        source: Option<Cause>,
     },
     /// The signer's certificate does not satisfy the identity policy.
     #[error("certificate {field} mismatch: expected {expected}, found {}", actual.as_deref().unwrap_or("<absent>"))]
@@ -123,12 +133,13 @@ pub enum SigstoreError {
         reason: String,
     },
     /// A malformed regular expression in an identity policy.
-    #[error("invalid regular expression for {field}: {reason}")]
+    #[error("invalid regular expression for {field}")]
     InvalidRegex {
         /// The field it was meant for.
         field: String,
         /// The regex error.
-        reason: String,
+        #[source]
+        source: regex::Error,
     },
     /// An unknown Fulcio extension name.
     #[error("unknown Fulcio certificate field `{0}`")]
@@ -168,21 +179,25 @@ impl SigstoreError {
     }
 
     /// Stable kebab-case code for reports.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> Code {
         match self {
-            SigstoreError::Io { .. } => "io",
-            SigstoreError::Read(e) => e.code(),
-            SigstoreError::Malformed { .. } => "sigstore-malformed",
-            SigstoreError::UnsupportedMediaType { .. } => "sigstore-unsupported-media-type",
+            SigstoreError::Io { .. } => Code::Io,
+            SigstoreError::Read(e) => match e.code() {
+                provseal_crypto::diag::Code::TooLarge => Code::InputTooLarge,
+                provseal_crypto::diag::Code::NotAFile => Code::NotAFile,
+                _ => Code::ReadError,
+            },
+            SigstoreError::Malformed { .. } => Code::Malformed,
+            SigstoreError::UnsupportedMediaType { .. } => Code::UnsupportedMediaType,
             SigstoreError::Verification { check, .. } => check.code(),
-            SigstoreError::IdentityMismatch { .. } => "sigstore-identity-mismatch",
-            SigstoreError::ArtifactMismatch { .. } => "sigstore-artifact-mismatch",
-            SigstoreError::WrongVerificationMaterial { .. } => "sigstore-wrong-material",
-            SigstoreError::InvalidRegex { .. } => "sigstore-invalid-regex",
-            SigstoreError::UnknownField(_) => "sigstore-unknown-field",
-            SigstoreError::Usage(_) => "usage",
-            SigstoreError::NpmMismatch { .. } => "npm-provenance-mismatch",
-            SigstoreError::Output(_) => "sigstore-output",
+            SigstoreError::IdentityMismatch { .. } => Code::IdentityMismatch,
+            SigstoreError::ArtifactMismatch { .. } => Code::ArtifactMismatch,
+            SigstoreError::WrongVerificationMaterial { .. } => Code::WrongMaterial,
+            SigstoreError::InvalidRegex { .. } => Code::InvalidRegex,
+            SigstoreError::UnknownField(_) => Code::UnknownField,
+            SigstoreError::Usage(_) => Code::Usage,
+            SigstoreError::NpmMismatch { .. } => Code::NpmProvenanceMismatch,
+            SigstoreError::Output(_) => Code::Output,
         }
     }
 
@@ -195,6 +210,39 @@ impl SigstoreError {
             what,
             source_name: source_name.to_string(),
             reason: reason.into(),
+            source: None,
+        }
+    }
+
+    /// [`SigstoreError::malformed`] with the parser's error as the cause; `reason` says where
+    /// (empty when the cause says it all).
+    pub(crate) fn malformed_by(
+        what: &'static str,
+        source_name: &str,
+        reason: impl Into<String>,
+        source: impl std::fmt::Display + std::fmt::Debug + Send + Sync + 'static,
+    ) -> Self {
+        SigstoreError::Malformed {
+            what,
+            source_name: source_name.to_string(),
+            reason: reason.into(),
+            source: Some(Cause::from_display(source)),
+        }
+    }
+
+    /// [`SigstoreError::malformed_by`] for a cause that is a [`std::error::Error`] (its own causes
+    /// are kept).
+    pub(crate) fn malformed_because(
+        what: &'static str,
+        source_name: &str,
+        reason: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        SigstoreError::Malformed {
+            what,
+            source_name: source_name.to_string(),
+            reason: reason.into(),
+            source: Some(Cause::new(source)),
         }
     }
 
@@ -203,6 +251,22 @@ impl SigstoreError {
             source_name: source_name.to_string(),
             check,
             reason: reason.into(),
+            source: None,
+        }
+    }
+
+    /// [`SigstoreError::verification`] with the verifier's error as the cause.
+    pub(crate) fn verification_because(
+        source_name: &str,
+        check: Check,
+        reason: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        SigstoreError::Verification {
+            source_name: source_name.to_string(),
+            check,
+            reason: reason.into(),
+            source: Some(Cause::new(source)),
         }
     }
 
@@ -217,7 +281,6 @@ impl SigstoreError {
 /// Map an error of the wrapped `sigstore-verify` crate to ours.
 pub(crate) fn from_upstream(source_name: &str, e: sigstore_verify::Error) -> SigstoreError {
     use sigstore_verify::Error as E;
-    let reason = e.to_string();
     let check = match &e {
         E::IdentityMismatch { .. } | E::IssuerMismatch { .. } => Check::Certificate,
         E::SignatureInvalid(_) => Check::Signature,
@@ -230,5 +293,14 @@ pub(crate) fn from_upstream(source_name: &str, e: sigstore_verify::Error) -> Sig
         E::Crypto(_) => Check::Signature,
         _ => Check::Bundle,
     };
-    SigstoreError::verification(source_name, check, reason)
+    SigstoreError::verification_because(source_name, check, "", e)
+}
+
+/// `: reason`, or nothing when the reason is empty (the cause then says it all).
+fn colon(reason: &str) -> String {
+    if reason.is_empty() {
+        String::new()
+    } else {
+        format!(": {reason}")
+    }
 }

@@ -200,9 +200,9 @@ impl Matcher {
     pub fn regex(field: &str, pattern: &str) -> Result<Matcher, SigstoreError> {
         regex::Regex::new(&format!("^(?:{pattern})$"))
             .map(Matcher::Regex)
-            .map_err(|e| SigstoreError::InvalidRegex {
+            .map_err(|source| SigstoreError::InvalidRegex {
                 field: field.to_string(),
-                reason: e.to_string(),
+                source,
             })
     }
 

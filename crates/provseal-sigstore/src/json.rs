@@ -2,8 +2,8 @@
 //! excessive nesting rejected), with the error as text for our error variants.
 
 /// Parses `bytes` as one JSON value, strictly.
-pub(crate) fn parse_strict(bytes: &[u8]) -> Result<serde_json::Value, String> {
-    provseal_model::json::parse_strict(bytes).map_err(|e| e.to_string())
+pub(crate) fn parse_strict(bytes: &[u8]) -> Result<serde_json::Value, provseal_model::ModelError> {
+    provseal_model::json::parse_strict(bytes)
 }
 
 #[cfg(test)]

@@ -32,6 +32,7 @@
 
 mod artifact;
 mod conformance;
+pub mod diag;
 mod error;
 mod identity;
 mod json;
@@ -75,7 +76,7 @@ pub fn spki_der_from_pem(pem: &str, source: &str) -> Result<Vec<u8>, SigstoreErr
     use base64::Engine as _;
     let der = base64::engine::general_purpose::STANDARD
         .decode(body.as_bytes())
-        .map_err(|e| SigstoreError::malformed("public key", source, e.to_string()))?;
+        .map_err(|e| SigstoreError::malformed_because("public key", source, "not base64", e))?;
     if der.is_empty() {
         return Err(SigstoreError::malformed(
             "public key",

@@ -203,8 +203,9 @@ fn signed_statement(
     let payload = b
         .dsse_payload()
         .ok_or_else(|| SigstoreError::malformed(NPM, &b.source_name, "not a DSSE bundle"))?;
-    let v = crate::json::parse_strict(payload)
-        .map_err(|e| SigstoreError::malformed("in-toto statement", &b.source_name, e))?;
+    let v = crate::json::parse_strict(payload).map_err(|e| {
+        SigstoreError::malformed_because("in-toto statement", &b.source_name, "", e)
+    })?;
     let got = str_at(&v, "/predicateType").unwrap_or_default();
     if got != predicate_type {
         return Err(mismatch("predicate-type", predicate_type, got));

@@ -162,7 +162,7 @@ impl TrustedRoot {
         source_name: &str,
     ) -> Result<TrustedRoot, SigstoreError> {
         let verifier = sigstore_verify::Verifier::new(&root)
-            .map_err(|e| SigstoreError::malformed(TR, source_name, e.to_string()))?;
+            .map_err(|e| SigstoreError::malformed_because(TR, source_name, "", e))?;
         Ok(TrustedRoot {
             inner: root,
             verifier,
@@ -221,7 +221,8 @@ pub(crate) fn strict_json(
     what: &'static str,
     source_name: &str,
 ) -> Result<serde_json::Value, SigstoreError> {
-    crate::json::parse_strict(bytes).map_err(|e| SigstoreError::malformed(what, source_name, e))
+    crate::json::parse_strict(bytes)
+        .map_err(|e| SigstoreError::malformed_because(what, source_name, "", e))
 }
 
 fn parse_root_value(
@@ -241,7 +242,7 @@ fn parse_root_value(
     }
     check_validity_windows(value, source_name)?;
     serde_json::from_value::<upstream::TrustedRoot>(value.clone())
-        .map_err(|e| SigstoreError::malformed(TR, source_name, e.to_string()))
+        .map_err(|e| SigstoreError::malformed_because(TR, source_name, "", e))
 }
 
 /// Every `validFor` present must have a `start` (TimeRange.start is required).
@@ -366,10 +367,11 @@ pub fn parse_trust_material(
                         )
                     })?;
                 x509_cert::Certificate::from_der(&der).map_err(|e| {
-                    SigstoreError::malformed(
+                    SigstoreError::malformed_by(
                         "certificate authority",
                         source_name,
-                        format!("certificate {i}: {e}"),
+                        format!("certificate {i}"),
+                        e,
                     )
                 })?;
             }
@@ -387,5 +389,5 @@ fn parse_signing_config(v: &serde_json::Value, source_name: &str) -> Result<(), 
     let text = v.to_string();
     upstream::SigningConfig::from_json(&text)
         .map(|_| ())
-        .map_err(|e| SigstoreError::malformed("signing config", source_name, e.to_string()))
+        .map_err(|e| SigstoreError::malformed_because("signing config", source_name, "", e))
 }

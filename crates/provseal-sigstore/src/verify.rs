@@ -135,7 +135,7 @@ impl ParsedBundle {
             }
         }
         let bundle: st::Bundle = serde_json::from_value(normalized)
-            .map_err(|e| SigstoreError::malformed(BUNDLE, source_name, e.to_string()))?;
+            .map_err(|e| SigstoreError::malformed_because(BUNDLE, source_name, "", e))?;
         let subjects = match &bundle.content {
             st::SignatureContent::DsseEnvelope(env) if env.payload_type == IN_TOTO_PAYLOAD_TYPE => {
                 Some(statement_subjects(env.payload.as_bytes(), source_name)?)
@@ -189,7 +189,7 @@ fn preflight(
         for (i, c) in certs.iter().enumerate() {
             let der = decode_b64_field(c.get("rawBytes"), source_name, "certificate")?;
             x509_cert::Certificate::from_der(&der).map_err(|e| {
-                SigstoreError::malformed(BUNDLE, source_name, format!("certificate {i}: {e}"))
+                SigstoreError::malformed_by(BUNDLE, source_name, format!("certificate {i}"), e)
             })?;
         }
     }
@@ -283,7 +283,7 @@ pub(crate) fn statement_subjects(
     source_name: &str,
 ) -> Result<Vec<SignedSubject>, SigstoreError> {
     let v = crate::json::parse_strict(payload)
-        .map_err(|e| SigstoreError::malformed("in-toto statement", source_name, e))?;
+        .map_err(|e| SigstoreError::malformed_because("in-toto statement", source_name, "", e))?;
     let subjects = v.get("subject").and_then(|s| s.as_array()).ok_or_else(|| {
         SigstoreError::malformed("in-toto statement", source_name, "no `subject` array")
     })?;
@@ -465,7 +465,7 @@ pub fn verify_parsed(
                 SigstoreError::malformed(BUNDLE, name, "no `messageDigest`: the artifact is needed")
             })?;
             owned_digest = st::ArtifactDigest::new(md.algorithm, md.digest.clone())
-                .map_err(|e| SigstoreError::malformed(BUNDLE, name, e.to_string()))?;
+                .map_err(|e| SigstoreError::malformed_because(BUNDLE, name, "", e))?;
             st::Artifact::Digest(owned_digest)
         }
         (st::SignatureContent::DsseEnvelope(_), _) => {
@@ -802,12 +802,13 @@ fn verify_key_only(
 ) -> Result<VerifiedBundle, SigstoreError> {
     let name = parsed.source_name.as_str();
     let key = provseal_crypto::PublicKey::from_spki_der_named(spki_der, "public key")
-        .map_err(|e| SigstoreError::malformed("public key", name, e.to_string()))?;
+        .map_err(|e| SigstoreError::malformed_because("public key", name, "", e))?;
     let bad_sig = |e: provseal_crypto::CryptoError| {
-        SigstoreError::verification(
+        SigstoreError::verification_because(
             name,
             Check::Signature,
-            format!("signature does not verify with key {}: {e}", key.key_id()),
+            format!("signature does not verify with key {}", key.key_id()),
+            e,
         )
     };
     let content = match &parsed.bundle.content {

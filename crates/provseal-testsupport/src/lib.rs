@@ -59,6 +59,39 @@ pub fn testdata_dir(test_name: &str) -> Option<PathBuf> {
     None
 }
 
+/// Asserts that every stable code or rule id in `texts` is unique, kebab-case, and written as
+/// `` `text` `` in `doc` (a path relative to the workspace root).
+pub fn assert_unique_and_documented(texts: impl IntoIterator<Item = &'static str>, doc: &str) {
+    let docs = std::fs::read_to_string(workspace_root().join(doc)).unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for text in texts {
+        assert!(seen.insert(text), "`{text}` is used twice");
+        assert!(
+            text.split('-').all(|w| !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())),
+            "`{text}` is not kebab-case"
+        );
+        assert!(
+            docs.contains(&format!("`{text}`")),
+            "`{text}` is not documented in {doc}"
+        );
+    }
+}
+
+/// Declares the test that every value of a stable-id enum (`provseal_model::stable_ids!`) is
+/// unique, kebab-case and documented in `doc`:
+/// `provseal_testsupport::documented_ids_test!(Code, "docs/diagnostics.md");`
+#[macro_export]
+macro_rules! documented_ids_test {
+    ($ids:ty, $doc:literal) => {
+        #[test]
+        fn ids_are_unique_kebab_case_and_documented() {
+            $crate::assert_unique_and_documented(<$ids>::ALL.iter().map(|c| c.as_str()), $doc);
+        }
+    };
+}
+
 /// Whether tests run under CI, where peer tools must be present and nothing may be skipped.
 pub fn in_ci() -> bool {
     std::env::var_os("CI").is_some()

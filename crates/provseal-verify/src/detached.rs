@@ -247,6 +247,7 @@ fn verify_minisign(input: &DetachedInput<'_>, opts: &VerifyOptions) -> Result<St
             key_list(&ed25519),
             minisign::keynum_hex(keynum),
         ),
+        source: None,
     })
 }
 
@@ -271,6 +272,7 @@ fn verify_raw(input: &DetachedInput<'_>, opts: &VerifyOptions) -> Result<String,
             input.statement_origin,
             key_list(&opts.keys.iter().collect::<Vec<_>>())
         ),
+        source: None,
     })
 }
 
@@ -316,9 +318,19 @@ pub fn verify_detached(input: &DetachedInput<'_>, opts: &VerifyOptions) -> DocRe
     };
     let origin = Origin::file(statement_origin);
     crate::parse_signed_statement(&origin, input.statement, signer).map_err(|e| match e {
-        VerifyError::Statement { origin, reason } => VerifyError::Malformed {
+        VerifyError::Statement {
             origin,
-            reason: format!("not a valid in-toto statement: {reason}"),
+            reason,
+            source,
+        } => VerifyError::Malformed {
+            origin,
+            reason: match source {
+                Some(cause) if reason.is_empty() => format!(
+                    "not a valid in-toto statement: {}",
+                    provseal_model::one_line(&cause)
+                ),
+                _ => format!("not a valid in-toto statement: {reason}"),
+            },
         },
         other => other,
     })

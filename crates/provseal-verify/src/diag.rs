@@ -2,80 +2,7 @@
 //! failures, VSA checks, slsa-verifier mode, policy-file diagnostics), as one enum. Each code is
 //! documented in `docs/diagnostics.md`; a test below keeps the two in step.
 
-/// Declares a stable-id enum: each variant with its kebab-case text, `ALL`, `as_str`, and
-/// `Display`, `Serialize` and `PartialEq<&str>` through the text.
-macro_rules! stable_ids {
-    ($(#[doc = $edoc:literal])* $name:ident {
-        $($(#[doc = $doc:literal])* $variant:ident = $text:literal,)*
-    }) => {
-        $(#[doc = $edoc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        #[non_exhaustive]
-        pub enum $name {
-            $($(#[doc = $doc])* $variant,)*
-        }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
-
-            /// The kebab-case text as printed and serialized.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text,)*
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl serde::Serialize for $name {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl PartialEq<&str> for $name {
-            fn eq(&self, other: &&str) -> bool {
-                self.as_str() == *other
-            }
-        }
-    };
-}
-pub(crate) use stable_ids;
-
-/// Asserts that every text is unique, kebab-case, and written as `` `text` `` in `doc`
-/// (a path relative to the workspace root).
-#[cfg(test)]
-pub(crate) fn assert_unique_and_documented(
-    texts: impl IntoIterator<Item = &'static str>,
-    doc: &str,
-) {
-    let docs = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../..")
-            .join(doc),
-    )
-    .unwrap();
-    let mut seen = std::collections::BTreeSet::new();
-    for text in texts {
-        assert!(seen.insert(text), "`{text}` is used twice");
-        assert!(
-            text.split('-').all(|w| !w.is_empty()
-                && w.chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())),
-            "`{text}` is not kebab-case"
-        );
-        assert!(
-            docs.contains(&format!("`{text}`")),
-            "`{text}` is not documented in {doc}"
-        );
-    }
-}
+pub(crate) use provseal_model::stable_ids;
 
 stable_ids! {
     /// A stable diagnostic code (kebab-case in output: [`Code::as_str`]).
@@ -200,11 +127,4 @@ stable_ids! {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_are_unique_kebab_case_and_documented() {
-        assert_unique_and_documented(Code::ALL.iter().map(|c| c.as_str()), "docs/diagnostics.md");
-    }
-}
+provseal_testsupport::documented_ids_test!(Code, "docs/diagnostics.md");

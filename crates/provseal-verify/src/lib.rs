@@ -26,7 +26,7 @@ use std::sync::Arc;
 use crate::diag::Code;
 use provseal_crypto::PublicKey;
 use provseal_model::slsa::ProvenanceV1;
-use provseal_model::{DigestSet, Statement};
+use provseal_model::{Cause, DigestSet, Statement};
 use serde::Serialize;
 
 pub mod detached;
@@ -67,12 +67,15 @@ pub enum VerifyError {
         reason: String,
     },
     /// No signature verified with the trusted keys.
-    #[error("`{origin}`: signature does not verify: {reason}")]
+    #[error("`{origin}`: signature does not verify{}", colon(reason))]
     Signature {
         /// File (and line).
         origin: String,
-        /// Why (which keys were tried).
+        /// Why (which keys were tried; empty when the cause says it all).
         reason: String,
+        /// The verifier's error, when one reported it.
+        #[source]
+        source: Option<Cause>,
     },
     /// The signed payload is not an in-toto statement.
     #[error("`{origin}`: payloadType `{actual}` is not supported (expected `{expected}`)")]
@@ -85,12 +88,15 @@ pub enum VerifyError {
         actual: String,
     },
     /// The signed statement is invalid.
-    #[error("`{origin}`: the signed statement is invalid: {reason}")]
+    #[error("`{origin}`: the signed statement is invalid{}", colon(reason))]
     Statement {
         /// File (and line).
         origin: String,
-        /// Why.
+        /// Why (empty when the cause says it all).
         reason: String,
+        /// The parser's error, when one reported it.
+        #[source]
+        source: Option<Cause>,
     },
     /// This kind of attestation cannot be verified with the options given.
     #[error("`{origin}`: {reason}")]
@@ -182,7 +188,37 @@ pub enum VerifyError {
     },
 }
 
+/// `: reason`, or nothing when the reason is empty (the cause then says it all).
+pub(crate) fn colon(reason: &str) -> String {
+    if reason.is_empty() {
+        String::new()
+    } else {
+        format!(": {reason}")
+    }
+}
+
 impl VerifyError {
+    /// A signature that does not verify, with the verifier's error as the cause.
+    fn signature_because(
+        origin: &Origin,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        VerifyError::Signature {
+            origin: origin.to_string(),
+            reason: String::new(),
+            source: Some(Cause::new(source)),
+        }
+    }
+
+    /// A signed statement that does not parse, with the parser's error as the cause.
+    fn statement_because(origin: &Origin, source: provseal_model::ModelError) -> Self {
+        VerifyError::Statement {
+            origin: origin.to_string(),
+            reason: String::new(),
+            source: Some(Cause::new(source)),
+        }
+    }
+
     /// The failure class (exit code 2 for input, 1 otherwise).
     pub fn class(&self) -> FailureClass {
         match self {
@@ -320,11 +356,8 @@ fn verify_dsse(
             reason: "a DSSE envelope needs a trusted public key to verify".into(),
         });
     }
-    let verified =
-        provseal_crypto::dsse::verify(env, &opts.keys).map_err(|e| VerifyError::Signature {
-            origin: origin.to_string(),
-            reason: e.to_string(),
-        })?;
+    let verified = provseal_crypto::dsse::verify(env, &opts.keys)
+        .map_err(|e| VerifyError::signature_because(origin, e))?;
     statement_from_signed(
         origin,
         &verified.payload_type,
@@ -363,20 +396,15 @@ fn parse_statement(
     payload: &[u8],
     signer: SignerIdentity,
 ) -> Result<VerifiedStatement, VerifyError> {
-    let statement = Statement::parse(payload).map_err(|e| VerifyError::Statement {
-        origin: origin.to_string(),
-        reason: e.to_string(),
-    })?;
+    let statement =
+        Statement::parse(payload).map_err(|e| VerifyError::statement_because(origin, e))?;
     let provenance = match statement.predicate_type.as_str() {
         provseal_model::SLSA_PROVENANCE_V1 | provseal_model::SLSA_PROVENANCE_V02 => {
             let empty = serde_json::Value::Object(Default::default());
             let predicate = statement.predicate.as_ref().unwrap_or(&empty);
             Some(
                 provseal_model::slsa::provenance_v1_from(&statement.predicate_type, predicate)
-                    .map_err(|e| VerifyError::Statement {
-                        origin: origin.to_string(),
-                        reason: e.to_string(),
-                    })?,
+                    .map_err(|e| VerifyError::statement_because(origin, e))?,
             )
         }
         _ => None,
@@ -433,10 +461,7 @@ fn verify_batch_entry(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> DocR
             payload,
             signer.describe(),
         )
-        .map_err(|e| VerifyError::Signature {
-            origin: origin.to_string(),
-            reason: e.to_string(),
-        })?;
+        .map_err(|e| VerifyError::signature_because(origin, e))?;
         let mut st = statement_from_signed(origin, &v.payload_type, &v.payload, String::new())?;
         st.signer = signer;
         return Ok(Arc::new(st));
@@ -447,11 +472,8 @@ fn verify_batch_entry(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> DocR
             reason: "a batch entry needs a trusted public key to verify".into(),
         });
     }
-    let v =
-        provseal_batch::verify_entry(&entry, &opts.keys).map_err(|e| VerifyError::Signature {
-            origin: origin.to_string(),
-            reason: e.to_string(),
-        })?;
+    let v = provseal_batch::verify_entry(&entry, &opts.keys)
+        .map_err(|e| VerifyError::signature_because(origin, e))?;
     statement_from_signed(origin, &v.payload_type, &v.payload, v.key_id).map(Arc::new)
 }
 
@@ -460,7 +482,7 @@ fn verify_batch_entry(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> DocR
 pub const MESSAGE_SIGNATURE_TYPE: &str = "https://provseal.dev/sigstore/message-signature/v1";
 
 fn sigstore_error(origin: &Origin, e: provseal_sigstore::SigstoreError) -> VerifyError {
-    let reason = e.to_string();
+    let reason = provseal_model::one_line(&e);
     if e.is_input_error() {
         VerifyError::Malformed {
             origin: origin.to_string(),
@@ -472,10 +494,7 @@ fn sigstore_error(origin: &Origin, e: provseal_sigstore::SigstoreError) -> Verif
             reason,
         }
     } else {
-        VerifyError::Signature {
-            origin: origin.to_string(),
-            reason,
-        }
+        VerifyError::signature_because(origin, e)
     }
 }
 
@@ -676,7 +695,7 @@ impl ArtifactVerdict {
                     .map(|p| format!(", builder {}", p.run_details.builder.id))
                     .unwrap_or_default()
             ),
-            Err(e) => format!("{}: {}", self.artifact.name, e),
+            Err(e) => format!("{}: {}", self.artifact.name, provseal_model::one_line(e)),
         }
     }
 }

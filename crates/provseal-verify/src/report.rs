@@ -97,7 +97,7 @@ impl From<&ArtifactVerdict> for ArtifactReport {
                 r.error = Some(ErrorReport {
                     code: e.code(),
                     class: e.class(),
-                    message: e.to_string(),
+                    message: provseal_model::one_line(e),
                 })
             }
         }

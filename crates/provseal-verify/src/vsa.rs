@@ -96,10 +96,13 @@ pub struct VsaInput {
 #[non_exhaustive]
 pub enum VsaError {
     /// The envelope or its payload is not a valid in-toto statement.
-    #[error("the VSA is malformed: {reason}")]
+    #[error("the VSA is malformed{}", crate::colon(reason))]
     Malformed {
-        /// Why.
+        /// Why (empty when the cause says it all).
         reason: String,
+        /// The parser's error, when one reported it.
+        #[source]
+        source: Option<provseal_model::Cause>,
     },
     /// No signature verified with a given key under the expected key id.
     #[error("no valid signature: {reason}")]
@@ -162,10 +165,11 @@ pub enum VsaError {
         level: String,
     },
     /// The statement could not be serialised.
-    #[error("cannot build the VSA: {reason}")]
+    #[error("cannot build the VSA")]
     Build {
-        /// Why.
-        reason: String,
+        /// The serializer's error.
+        #[source]
+        source: provseal_model::Cause,
     },
 }
 
@@ -247,13 +251,13 @@ pub fn vsa_statement(input: &VsaInput) -> Result<Vec<u8>, VsaError> {
     }
     let st = Statement::new(subject, VSA_PREDICATE_TYPE, predicate);
     st.to_json_vec().map_err(|e| VsaError::Build {
-        reason: e.to_string(),
+        source: provseal_model::Cause::new(e),
     })
 }
 
 fn build_err(e: serde_json::Error) -> VsaError {
     VsaError::Build {
-        reason: e.to_string(),
+        source: provseal_model::Cause::new(e),
     }
 }
 
@@ -336,6 +340,7 @@ pub fn verify_vsa_bytes(
 ) -> Result<VerifiedVsa, VsaError> {
     let text = std::str::from_utf8(bytes).map_err(|_| VsaError::Malformed {
         reason: "the VSA file is not UTF-8".into(),
+        source: None,
     })?;
     let first = text
         .lines()
@@ -343,11 +348,13 @@ pub fn verify_vsa_bytes(
         .find(|l| !l.is_empty())
         .ok_or_else(|| VsaError::Malformed {
             reason: "the VSA file is empty".into(),
+            source: None,
         })?;
     let env = Envelope::from_json(text.trim().as_bytes())
         .or_else(|_| Envelope::from_json(first.as_bytes()))
         .map_err(|e| VsaError::Malformed {
-            reason: format!("not a DSSE envelope: {e}"),
+            reason: "not a DSSE envelope".into(),
+            source: Some(provseal_model::Cause::new(e)),
         })?;
     verify_vsa(&env, keys, expected)
 }
@@ -416,10 +423,12 @@ pub fn verify_vsa(
                 envelope.payload_type,
                 provseal_model::IN_TOTO_PAYLOAD_TYPE
             ),
+            source: None,
         });
     }
     let statement = Statement::parse(&envelope.payload).map_err(|e| VsaError::Malformed {
-        reason: e.to_string(),
+        reason: String::new(),
+        source: Some(provseal_model::Cause::new(e)),
     })?;
     if statement.predicate_type != VSA_PREDICATE_TYPE {
         return Err(VsaError::PredicateType {
@@ -430,7 +439,8 @@ pub fn verify_vsa(
         statement.predicate.clone().unwrap_or(Value::Null),
     )
     .map_err(|e| VsaError::Malformed {
-        reason: format!("predicate: {e}"),
+        reason: "predicate".into(),
+        source: Some(provseal_model::Cause::new(e)),
     })?;
     // 2. Subject digests.
     if expected.subject_digests.is_empty() {
@@ -447,12 +457,14 @@ pub fn verify_vsa(
     if all.is_empty() {
         return Err(VsaError::Malformed {
             reason: "no subject digests in the VSA".into(),
+            source: None,
         });
     }
     for d in &expected.subject_digests {
         let Some((alg, value)) = d.split_once(':') else {
             return Err(VsaError::Malformed {
                 reason: format!("expected digest `{d}` is not `<type>:<value>`"),
+                source: None,
             });
         };
         if !all.get(alg).is_some_and(|vs| vs.contains(&value)) {

@@ -411,7 +411,7 @@ fn load_errors_are_distinct_and_name_the_input() {
         .collect();
     kinds.dedup();
     assert_eq!(kinds.len(), errors.len());
-    let codes: Vec<&str> = errors.iter().map(|(_, e)| e.code()).collect();
+    let codes: Vec<&str> = errors.iter().map(|(_, e)| e.code().as_str()).collect();
     assert_eq!(
         codes,
         [

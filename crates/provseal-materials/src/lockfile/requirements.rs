@@ -94,7 +94,7 @@ impl ReqWalk<'_> {
         let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         if stack.contains(&canonical) {
             parsed.warnings.push(Warning {
-                code: "requirements-include-cycle".into(),
+                code: crate::diag::WarningCode::RequirementsIncludeCycle,
                 subject: name,
                 message: format!(
                     "include cycle: {} → {}",
@@ -134,7 +134,7 @@ impl ReqWalk<'_> {
                 } => {
                     if file.contains("://") {
                         parsed.warnings.push(Warning {
-                            code: "requirements-remote-include".into(),
+                            code: crate::diag::WarningCode::RequirementsRemoteInclude,
                             subject: format!("{name}:{lineno}"),
                             message: format!(
                                 "remote include `{}` not followed",

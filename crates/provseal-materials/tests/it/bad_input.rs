@@ -20,7 +20,7 @@ fn data(rel: &str) -> Vec<u8> {
 fn codes(w: &[Warning]) -> Vec<(String, String)> {
     let mut v: Vec<_> = w
         .iter()
-        .map(|w| (w.code.clone(), w.subject.clone()))
+        .map(|w| (w.code.to_string(), w.subject.clone()))
         .collect();
     v.sort();
     v

@@ -175,21 +175,25 @@ fn derived_bad_envelopes_are_rejected_with_the_right_error() {
             text.replace("aGVsbG8gd29ybGQ=", "aGVsbG8gd29ybGQ=!"),
             ModelError::Base64 {
                 path: "$.payload".into(),
-                reason: "Invalid symbol 33, offset 16.".into(),
+                source: provseal_model::Base64Error::Decode(base64::DecodeError::InvalidByte(
+                    16, b'!',
+                )),
             },
         ),
         (
             text.replace("aGVsbG8gd29ybGQ=", "aGVsbG8-d29ybGQ+"),
             ModelError::Base64 {
                 path: "$.payload".into(),
-                reason: "mixes the standard and URL-safe base64 alphabets".into(),
+                source: provseal_model::Base64Error::MixedAlphabets,
             },
         ),
         (
             text.replace(&sig_b64, &format!("*{}", &sig_b64[1..])),
             ModelError::Base64 {
                 path: "$.signatures[0].sig".into(),
-                reason: "Invalid symbol 42, offset 0.".into(),
+                source: provseal_model::Base64Error::Decode(base64::DecodeError::InvalidByte(
+                    0, b'*',
+                )),
             },
         ),
         (

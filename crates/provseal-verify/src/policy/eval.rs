@@ -471,7 +471,7 @@ impl Policy {
                     format!("lockfile `{l}` recorded"),
                     format!("recorded: {}", list_or(&lock_names, "no lockfile")),
                 ),
-                "pass `--lockfile PATH` to `provseal run`",
+                "have `provseal run` record it (its lockfile selection, or `[materials]` in `provseal.toml`)",
             ));
         }
         for ld in &self.lockfile_digests {

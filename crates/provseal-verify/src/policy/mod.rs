@@ -697,7 +697,10 @@ fn matcher(
                 cx.err(
                     Code::PolicyBadRegexp,
                     r,
-                    format!("`{field}_regexp`: {}", one_line(&e.to_string())),
+                    format!(
+                        "`{field}_regexp`: {}",
+                        one_line(&provseal_model::one_line(&e))
+                    ),
                 );
                 None
             }
@@ -1062,7 +1065,11 @@ fn compile_signer(cx: &mut Ctx<'_>, i: usize, s: &S<RawSigner>) -> Option<Truste
                             cx.err(
                                 Code::PolicyBadRegexp,
                                 v,
-                                format!("`{}`: {}", k.get_ref(), one_line(&e.to_string())),
+                                format!(
+                                    "`{}`: {}",
+                                    k.get_ref(),
+                                    one_line(&provseal_model::one_line(&e))
+                                ),
                             );
                             ok = false;
                             continue;

@@ -34,14 +34,4 @@ crate::diag::stable_ids! {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rule_ids_are_unique_and_documented() {
-        crate::diag::assert_unique_and_documented(
-            RuleId::ALL.iter().map(|r| r.as_str()),
-            "docs/policy.md",
-        );
-    }
-}
+provseal_testsupport::documented_ids_test!(RuleId, "docs/policy.md");

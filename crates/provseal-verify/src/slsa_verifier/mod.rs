@@ -428,7 +428,7 @@ impl BuilderId {
 
     /// `MatchesLoose`: names equal; a version given must equal ours (or `refs/tags/` + it).
     fn matches_loose(&self, expected: &str, field: &str) -> Result<(), E> {
-        let want = BuilderId::parse(expected, false, "--builder-id")?;
+        let want = BuilderId::parse(expected, false, "expected builder id")?;
         self.compare(&want, expected, field, false)
     }
 
@@ -591,7 +591,7 @@ fn normalize_git_uri(uri: &str) -> String {
 fn verify_versioned_tag(prov_tag: &str, expected: &str) -> Result<(), E> {
     if !semver::is_valid(expected) {
         return Err(E::InvalidSemver {
-            field: "--source-versioned-tag".into(),
+            field: "expected source tag".into(),
             value: expected.into(),
         });
     }
@@ -890,7 +890,8 @@ fn verify_artifact_identity(
         None => {
             if !TRUSTED_ARTIFACT_BUILDERS.contains(&id.workflow_name.as_str()) && !byob {
                 return Err(E::UntrustedReusableWorkflow {
-                    expected: "one of slsa-verifier's trusted builders (pass --builder-id)".into(),
+                    expected: "one of slsa-verifier's trusted builders (or an expected builder id)"
+                        .into(),
                     actual: id.san.clone(),
                 });
             }
@@ -937,7 +938,7 @@ fn verify_artifact_identity(
                 if !pb.name.starts_with(&prefix) {
                     return Err(E::InvalidBuilderId {
                         field: "provenance builder.id".into(),
-                        expected: format!("a builder under `{prefix}` (or pass --builder-id)"),
+                        expected: format!("a builder under `{prefix}` (or an expected builder id)"),
                         actual: prov_id.into(),
                     });
                 }
@@ -969,7 +970,7 @@ fn verify_github_attestation_identity(
         Some(w) => w,
         None => {
             return Err(E::UntrustedReusableWorkflow {
-                expected: "a --builder-id (required for GitHub attestations)".into(),
+                expected: "an expected builder id (required for GitHub attestations)".into(),
                 actual: id.san.clone(),
             })
         }
@@ -1014,7 +1015,7 @@ fn verify_source_uri(prov: &Prov<'_>, expected: &str) -> Result<String, E> {
     let source = normalize_git_uri(expected);
     if !source.starts_with("git+https://github.com/") {
         return Err(E::MalformedUri {
-            field: "--source-uri".into(),
+            field: "expected source URI".into(),
             value: expected.into(),
             reason: "not a github.com repository".into(),
         });
