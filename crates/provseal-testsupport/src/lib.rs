@@ -21,7 +21,9 @@ pub mod project;
 pub mod secrets;
 
 pub use insta;
-pub use project::{git, git_init, provseal_bin, Project};
+pub use project::{
+    attest_args, git, git_init, provseal_bin, verify_args, verify_blob_args, Project,
+};
 
 use std::path::{Path, PathBuf};
 

@@ -204,6 +204,45 @@ impl Project {
     }
 }
 
+/// `attest --key KEY --subject 'dist/*' --out OUT` followed by `extra`: the attestation most CLI
+/// tests start from.
+pub fn attest_args<'a>(key: &'a str, out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["attest", "--key", key, "--subject", "dist/*", "--out", out];
+    args.extend_from_slice(extra);
+    args
+}
+
+/// `verify ARTIFACT --attestation ATTESTATION --key KEY` followed by `extra`.
+pub fn verify_args<'a>(
+    artifact: &'a str,
+    attestation: &'a str,
+    key: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec![
+        "verify",
+        artifact,
+        "--attestation",
+        attestation,
+        "--key",
+        key,
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
+/// `verify-blob FILE --signature SIGNATURE --key KEY` followed by `extra`.
+pub fn verify_blob_args<'a>(
+    file: &'a str,
+    signature: &'a str,
+    key: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec!["verify-blob", file, "--signature", signature, "--key", key];
+    args.extend_from_slice(extra);
+    args
+}
+
 /// Filters for CLI transcripts: temp paths, hex digests, key ids, base64 signatures, times.
 pub fn snapshot_filters() -> Vec<(&'static str, &'static str)> {
     vec![
@@ -248,6 +287,15 @@ macro_rules! provseal_snapshot {
     }};
     ($name:expr, $prj:expr, [$($arg:expr),* $(,)?]) => {{
         let text = $prj.transcript(&[$($arg),*]);
+        $crate::insta::with_settings!({
+            filters => $crate::project::snapshot_filters(),
+            prepend_module_to_snapshot => false,
+        }, {
+            $crate::insta::assert_snapshot!($name, text);
+        });
+    }};
+    ($name:expr, $prj:expr, $args:expr) => {{
+        let text = $prj.transcript(&$args);
         $crate::insta::with_settings!({
             filters => $crate::project::snapshot_filters(),
             prepend_module_to_snapshot => false,

@@ -2,6 +2,7 @@
 //! never a panic, never a partial output file, never an "OK".
 
 use crate::Project;
+use provseal_testsupport::{attest_args, verify_args};
 
 fn attested() -> Project {
     let prj = Project::with_git();
@@ -50,20 +51,7 @@ fn attest_bad_subjects_and_keys_leave_nothing_behind() {
         ("garbage.key", "garbage.key"),
         ("env://PROVSEAL_KEY", "PROVSEAL_KEY"),
     ] {
-        assert_fails(
-            &prj,
-            &[
-                "attest",
-                "--key",
-                key,
-                "--subject",
-                "dist/*",
-                "--out",
-                "o.jsonl",
-            ],
-            2,
-            needle,
-        );
+        assert_fails(&prj, &attest_args(key, "o.jsonl", &[]), 2, needle);
     }
     // nothing written but the key file the test itself made
     let mut want = before;
@@ -82,15 +70,7 @@ fn wrong_or_missing_passphrase() {
         .output()
         .unwrap();
     assert!(out.status.success());
-    let (c, _, err) = prj.run(&[
-        "attest",
-        "--key",
-        "enc.key",
-        "--subject",
-        "dist/*",
-        "--out",
-        "o.jsonl",
-    ]);
+    let (c, _, err) = prj.run(&attest_args("enc.key", "o.jsonl", &[]));
     assert_eq!(c, 2, "{err}");
     assert!(err.contains("enc.key") && err.contains("hint:"), "{err}");
     let out = prj
@@ -122,31 +102,9 @@ fn wrong_or_missing_passphrase() {
 fn existing_output_is_refused_unless_forced() {
     let prj = attested();
     let before = std::fs::read(prj.file("att.jsonl")).unwrap();
-    assert_fails(
-        &prj,
-        &[
-            "attest",
-            "--key",
-            "ci.key",
-            "--subject",
-            "dist/*",
-            "--out",
-            "att.jsonl",
-        ],
-        2,
-        "--force",
-    );
+    assert_fails(&prj, &attest_args("ci.key", "att.jsonl", &[]), 2, "--force");
     assert_eq!(std::fs::read(prj.file("att.jsonl")).unwrap(), before);
-    let (c, _, err) = prj.run(&[
-        "attest",
-        "--key",
-        "ci.key",
-        "--subject",
-        "dist/*",
-        "--out",
-        "att.jsonl",
-        "--force",
-    ]);
+    let (c, _, err) = prj.run(&attest_args("ci.key", "att.jsonl", &["--force"]));
     assert_eq!(c, 0, "{err}");
     assert_ne!(std::fs::read(prj.file("att.jsonl")).unwrap(), before);
     // key generate never overwrites
@@ -164,69 +122,37 @@ fn verify_rejects_modified_artifact_and_other_key() {
     prj.keygen("other", "ecdsa-p256");
     assert_fails(
         &prj,
-        &[
-            "verify",
-            "dist/tool-1.0.whl",
-            "--attestation",
-            "att.jsonl",
-            "--key",
-            "other.pub",
-        ],
+        &verify_args("dist/tool-1.0.whl", "att.jsonl", "other.pub", &[]),
         1,
         "signature does not verify",
     );
     std::fs::write(prj.file("dist/tool-1.0.whl"), b"wheel bytes, modified").unwrap();
     assert_fails(
         &prj,
-        &[
-            "verify",
-            "dist/tool-1.0.whl",
-            "--attestation",
-            "att.jsonl",
-            "--key",
-            "ci.pub",
-        ],
+        &verify_args("dist/tool-1.0.whl", "att.jsonl", "ci.pub", &[]),
         1,
         "`dist/tool-1.0.whl` is a subject of the statement, but with another digest",
     );
     assert_fails(
         &prj,
-        &[
-            "verify",
+        &verify_args(
             "dist/tool-1.0.tar.gz",
-            "--attestation",
             "att.jsonl",
-            "--key",
             "ci.pub",
-            "--builder-id",
-            "https://x/y",
-        ],
+            &["--builder-id", "https://x/y"],
+        ),
         1,
         "builder.id: expected `https://x/y`, found `https://provseal.dev/builders/cli/v1`",
     );
     assert_fails(
         &prj,
-        &[
-            "verify",
-            "dist/nope",
-            "--attestation",
-            "att.jsonl",
-            "--key",
-            "ci.pub",
-        ],
+        &verify_args("dist/nope", "att.jsonl", "ci.pub", &[]),
         2,
         "dist/nope",
     );
     assert_fails(
         &prj,
-        &[
-            "verify",
-            "dist",
-            "--attestation",
-            "att.jsonl",
-            "--key",
-            "ci.pub",
-        ],
+        &verify_args("dist", "att.jsonl", "ci.pub", &[]),
         2,
         "not a file",
     );
@@ -243,14 +169,7 @@ fn verify_rejects_modified_artifact_and_other_key() {
     );
     assert_fails(
         &prj,
-        &[
-            "verify",
-            "dist/tool-1.0.tar.gz",
-            "--attestation",
-            "missing.jsonl",
-            "--key",
-            "ci.pub",
-        ],
+        &verify_args("dist/tool-1.0.tar.gz", "missing.jsonl", "ci.pub", &[]),
         2,
         "missing.jsonl",
     );
@@ -269,14 +188,7 @@ fn verify_rejects_malformed_envelopes_and_payloads() {
     let prj = attested();
     let good = std::fs::read_to_string(prj.file("att.jsonl")).unwrap();
     fn v(f: &str) -> Vec<&str> {
-        vec![
-            "verify",
-            "dist/tool-1.0.whl",
-            "--attestation",
-            f,
-            "--key",
-            "ci.pub",
-        ]
+        verify_args("dist/tool-1.0.whl", f, "ci.pub", &[])
     }
     // truncated, garbled, empty
     std::fs::write(prj.file("trunc.jsonl"), &good[..good.len() / 2]).unwrap();
@@ -343,14 +255,7 @@ fn every_flipped_byte_of_the_envelope_fails() {
         let mut m = line.clone();
         m[i] ^= 0x01;
         std::fs::write(prj.file("m.jsonl"), &m).unwrap();
-        let (c, out, err) = prj.run(&[
-            "verify",
-            "dist/tool-1.0.whl",
-            "--attestation",
-            "m.jsonl",
-            "--key",
-            "ci.pub",
-        ]);
+        let (c, out, err) = prj.run(&verify_args("dist/tool-1.0.whl", "m.jsonl", "ci.pub", &[]));
         assert!(!format!("{out}{err}").contains("panicked"));
         if (keyid_at..keyid_at + keyid_len).contains(&i) && line[i].is_ascii_alphanumeric() {
             // keyid is an unauthenticated hint: changing it must not change the verdict

@@ -1,6 +1,7 @@
 //! Detached signatures through the CLI, checked by the real peers (minisign, openssl), and a
 //! PKCS#11 (SoftHSM2) key signing an attestation.
 
+use provseal_testsupport::{verify_args, verify_blob_args};
 use std::process::Command;
 
 use crate::Project;
@@ -43,14 +44,12 @@ fn minisign_both_ways() {
     );
     // … and so do we, with either key form
     for key in ["ci.pub", "ci.minisign.pub"] {
-        let (c, out, err) = prj.run(&[
-            "verify-blob",
+        let (c, out, err) = prj.run(&verify_blob_args(
             "dist/tool-1.0.whl",
-            "--signature",
             "dist/tool-1.0.whl.minisig",
-            "--key",
             key,
-        ]);
+            &[],
+        ));
         assert_eq!(c, 0, "{out}{err}");
     }
     // a modified file fails in both
@@ -61,14 +60,12 @@ fn minisign_both_ways() {
         .output()
         .unwrap();
     assert!(!st.status.success());
-    let (c, out, _) = prj.run(&[
-        "verify-blob",
+    let (c, out, _) = prj.run(&verify_blob_args(
         "dist/tool-1.0.whl",
-        "--signature",
         "dist/tool-1.0.whl.minisig",
-        "--key",
         "ci.pub",
-    ]);
+        &[],
+    ));
     assert_eq!(c, 1, "{out}");
 
     // a signature made by minisign itself verifies with provseal
@@ -82,23 +79,19 @@ fn minisign_both_ways() {
             .args(["-S", "-s", "m.key", "-m", "dist/tool-1.0.tar.gz"])
             .current_dir(prj.path()),
     );
-    let (c, out, err) = prj.run(&[
-        "verify-blob",
+    let (c, out, err) = prj.run(&verify_blob_args(
         "dist/tool-1.0.tar.gz",
-        "--signature",
         "dist/tool-1.0.tar.gz.minisig",
-        "--key",
         "m.pub",
-    ]);
+        &[],
+    ));
     assert_eq!(c, 0, "{out}{err}");
-    let (c, out, _) = prj.run(&[
-        "verify-blob",
+    let (c, out, _) = prj.run(&verify_blob_args(
         "dist/tool-1.0.tar.gz",
-        "--signature",
         "dist/tool-1.0.tar.gz.minisig",
-        "--key",
         "ci.pub",
-    ]);
+        &[],
+    ));
     assert_eq!(c, 1, "another key must not verify: {out}");
 }
 
@@ -152,23 +145,19 @@ fn raw_signatures_verify_with_openssl() {
                 .args(&verify)
                 .current_dir(prj.path()),
         );
-        let (c, out, err) = prj.run(&[
-            "verify-blob",
+        let (c, out, err) = prj.run(&verify_blob_args(
             "dist/tool-1.0.whl",
-            "--signature",
             "dist/tool-1.0.whl.sig",
-            "--key",
             "k.pub",
-        ]);
+            &[],
+        ));
         assert_eq!(c, 0, "{alg}: {out}{err}");
-        let (c, _, _) = prj.run(&[
-            "verify-blob",
+        let (c, _, _) = prj.run(&verify_blob_args(
             "dist/tool-1.0.tar.gz",
-            "--signature",
             "dist/tool-1.0.whl.sig",
-            "--key",
             "k.pub",
-        ]);
+            &[],
+        ));
         assert_eq!(c, 1, "{alg}: a signature of another file must not verify");
     }
     // garbage signature file / missing file: input errors
@@ -177,23 +166,14 @@ fn raw_signatures_verify_with_openssl() {
         "untrusted comment: x\nnot base64\n",
     )
     .unwrap();
-    let (c, _, err) = prj.run(&[
-        "verify-blob",
+    let (c, _, err) = prj.run(&verify_blob_args(
         "dist/tool-1.0.whl",
-        "--signature",
         "bad.minisig",
-        "--key",
         "k.pub",
-    ]);
+        &[],
+    ));
     assert_eq!(c, 2, "{err}");
-    let (c, _, err) = prj.run(&[
-        "verify-blob",
-        "dist/none",
-        "--signature",
-        "bad.minisig",
-        "--key",
-        "k.pub",
-    ]);
+    let (c, _, err) = prj.run(&verify_blob_args("dist/none", "bad.minisig", "k.pub", &[]));
     assert_eq!(c, 2, "{err}");
     assert!(err.contains("dist/none"), "{err}");
 }
@@ -310,14 +290,12 @@ fn pkcs11_token_signs_an_attestation() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(!String::from_utf8_lossy(&out.stderr).contains("5678"));
-    let (c, out, err) = prj.run(&[
-        "verify",
+    let (c, out, err) = prj.run(&verify_args(
         "dist/tool-1.0.whl",
-        "--attestation",
         "hsm.jsonl",
-        "--key",
         "hsm.pub",
-    ]);
+        &[],
+    ));
     assert_eq!(c, 0, "{out}{err}");
     // wrong PIN: a clear error, no output
     let out = prj

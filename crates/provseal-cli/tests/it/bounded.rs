@@ -2,6 +2,7 @@
 //! modes, private key modes, bounded key reads, globs and a FAILED VSA.
 
 use crate::Project;
+use provseal_testsupport::{attest_args, verify_args, verify_blob_args};
 
 /// Issue 14: SIGTERM (and SIGINT) to `provseal run` reach the build's whole process group;
 /// provseal waits for it, writes nothing and exits 128 + the signal.
@@ -81,16 +82,7 @@ fn issue_14_force_refuses_special_files_and_outputs_follow_the_umask() {
     assert!(st.success());
     std::fs::create_dir(prj.file("dir.jsonl")).unwrap();
     for (out, kind) in [("fifo.jsonl", "a FIFO"), ("dir.jsonl", "a directory")] {
-        let (c, _, err) = prj.run(&[
-            "attest",
-            "--key",
-            "ci.key",
-            "--subject",
-            "dist/*",
-            "--out",
-            out,
-            "--force",
-        ]);
+        let (c, _, err) = prj.run(&attest_args("ci.key", out, &["--force"]));
         assert_eq!(c, 2, "{err}");
         assert!(
             err.contains(&format!("refusing to replace `{out}`: it is {kind}")),
@@ -102,15 +94,7 @@ fn issue_14_force_refuses_special_files_and_outputs_follow_the_umask() {
         .file_type()
         .is_fifo());
     assert!(prj.file("dir.jsonl").is_dir());
-    let (c, _, err) = prj.run(&[
-        "attest",
-        "--key",
-        "ci.key",
-        "--subject",
-        "dist/*",
-        "--out",
-        "a.jsonl",
-    ]);
+    let (c, _, err) = prj.run(&attest_args("ci.key", "a.jsonl", &[]));
     assert_eq!(c, 0, "{err}");
     let mode = std::fs::metadata(prj.file("a.jsonl"))
         .unwrap()
@@ -139,43 +123,25 @@ fn issue_14_key_modes_and_bounded_key_reads() {
     let prj = Project::new();
     prj.keygen("ci", "ed25519");
     std::fs::set_permissions(prj.file("ci.key"), std::fs::Permissions::from_mode(0o644)).unwrap();
-    let (c, _, err) = prj.run(&[
-        "attest",
-        "--key",
-        "ci.key",
-        "--subject",
-        "dist/*",
-        "--out",
-        "a.jsonl",
-    ]);
+    let (c, _, err) = prj.run(&attest_args("ci.key", "a.jsonl", &[]));
     assert_eq!(c, 0, "{err}");
     assert!(
         err.contains("warning: private key `ci.key` has mode 0644: group or others can read it (expected 0600)"),
         "{err}"
     );
-    let (c, _, err) = prj.run(&[
-        "attest",
-        "--key",
-        "/dev/zero",
-        "--subject",
-        "dist/*",
-        "--out",
-        "b.jsonl",
-    ]);
+    let (c, _, err) = prj.run(&attest_args("/dev/zero", "b.jsonl", &[]));
     assert_eq!(c, 2, "{err}");
     assert!(
         err.contains("private key `/dev/zero` is larger than the limit of 65536 bytes"),
         "{err}"
     );
     assert!(!prj.file("b.jsonl").exists());
-    let (c, _, err) = prj.run(&[
-        "verify-blob",
+    let (c, _, err) = prj.run(&verify_blob_args(
         "dist/tool-1.0.whl",
-        "--signature",
         "/dev/zero",
-        "--key",
         "ci.pub",
-    ]);
+        &[],
+    ));
     assert_eq!(c, 2, "{err}");
     assert!(
         err.contains("signature `/dev/zero` is larger than the limit of 67108864 bytes"),
@@ -296,14 +262,7 @@ fn issue_14_control_characters_in_names_are_escaped() {
         "e.jsonl",
     ]);
     assert_eq!(c, 0, "{err}");
-    let (c, out, err) = prj.run(&[
-        "verify",
-        evil,
-        "--attestation",
-        "e.jsonl",
-        "--key",
-        "ci.pub",
-    ]);
+    let (c, out, err) = prj.run(&verify_args(evil, "e.jsonl", "ci.pub", &[]));
     assert_eq!(c, 0, "{err}");
     assert_eq!(out.lines().count(), 1, "{out}");
     assert!(

@@ -9,6 +9,7 @@
 //!
 //! Each also says no to another artifact, on both sides.
 
+use provseal_testsupport::{verify_args, verify_blob_args};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -188,25 +189,19 @@ fn cosign_attest_blob_bundle_verifies_with_provseal() {
     let (c, out) = p.cosign(&args);
     assert_eq!(c, 0, "{out}");
     for (artifact, expect) in [("app.tar.gz", 0), ("other.tar.gz", 1)] {
-        let (c, out) = p.provseal(&[
-            "verify",
+        let (c, out) = p.provseal(&verify_args(
             artifact,
-            "--attestation",
             "cosign.sigstore.json",
-            "--key",
             "cosign.pub",
-            "--builder-id",
-            "https://example.invalid/builder",
-        ]);
+            &["--builder-id", "https://example.invalid/builder"],
+        ));
         assert_eq!(c, expect, "verify {artifact}: {out}");
-        let (c, out) = p.provseal(&[
-            "verify-blob",
+        let (c, out) = p.provseal(&verify_blob_args(
             artifact,
-            "--signature",
             "cosign.sigstore.json",
-            "--key",
             "cosign.pub",
-        ]);
+            &[],
+        ));
         assert_eq!(c, expect, "verify-blob {artifact}: {out}");
     }
 }
@@ -242,14 +237,7 @@ fn cosign_sign_blob_outputs_verify_with_provseal() {
     assert_eq!(c, 0, "{out}");
     for (artifact, expect) in [("app.tar.gz", 0), ("other.tar.gz", 1)] {
         for sig in ["app.sigstore.json", "app.sig"] {
-            let (c, out) = p.provseal(&[
-                "verify-blob",
-                artifact,
-                "--signature",
-                sig,
-                "--key",
-                "cosign.pub",
-            ]);
+            let (c, out) = p.provseal(&verify_blob_args(artifact, sig, "cosign.pub", &[]));
             assert_eq!(c, expect, "verify-blob {artifact} {sig}: {out}");
         }
         let (c, out) = p.provseal(&[
@@ -289,28 +277,24 @@ fn cosign_sign_blob_outputs_verify_with_provseal() {
         out.contains("artifact digest does not match message digest"),
         "{out}"
     );
-    let (c, out) = p.provseal(&[
-        "verify-blob",
+    let (c, out) = p.provseal(&verify_blob_args(
         "app.tar.gz",
-        "--signature",
         "mixed.json",
-        "--key",
         "cosign.pub",
-    ]);
+        &[],
+    ));
     assert_eq!(c, 1, "{out}");
     assert!(out.contains("does not match the bundle"), "{out}");
 
     // A truncated bundle is malformed input (exit 2, named), not a raw signature that fails.
     let text = std::fs::read(p.path().join("app.sigstore.json")).unwrap();
     std::fs::write(p.path().join("truncated.json"), &text[..text.len() / 2]).unwrap();
-    let (c, out) = p.provseal(&[
-        "verify-blob",
+    let (c, out) = p.provseal(&verify_blob_args(
         "app.tar.gz",
-        "--signature",
         "truncated.json",
-        "--key",
         "cosign.pub",
-    ]);
+        &[],
+    ));
     assert_eq!(c, 2, "{out}");
     assert!(out.contains("`truncated.json` is not valid JSON"), "{out}");
 }

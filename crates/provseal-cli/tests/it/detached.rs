@@ -2,6 +2,7 @@
 //! command. The seed-flow scripts (`examples/seed-flows/`) run with the real peers; the other
 //! tests sign with provseal itself and check every failure class.
 
+use provseal_testsupport::verify_args;
 use std::path::Path;
 use std::process::Command;
 
@@ -212,14 +213,12 @@ fn provseal_made_detached_signatures_minisign_and_raw() {
 
     // found beside the statement when --signature is omitted
     std::fs::copy(prj.file("p.ec.sig"), prj.file("provenance.json.sig")).unwrap();
-    let (c, out, err) = prj.run(&[
-        "verify",
+    let (c, out, err) = prj.run(&verify_args(
         "dist/tool-1.0.whl",
-        "--attestation",
         "provenance.json",
-        "--key",
         "ec.pub",
-    ]);
+        &[],
+    ));
     assert_eq!(c, 0, "{out}{err}");
     // … and a policy may name a minisign public key as a signer
     std::fs::write(
@@ -415,20 +414,19 @@ fn no_writer_writes_an_unsigned_statement() {
             assert_eq!(c, 0, "{args:?}: {err}");
         }
     }
-    let (c, _, err) = prj.run(&[
-        "verify",
+    let (c, _, err) = prj.run(&verify_args(
         "dist/tool-1.0.whl",
-        "--attestation",
         "o/key.intoto.jsonl",
-        "--key",
         "ci.pub",
-        "--vsa-out",
-        "o/vsa.intoto.jsonl",
-        "--vsa-key",
-        "ci.key",
-        "--resource-uri",
-        "pkg:pypi/tool@1.0",
-    ]);
+        &[
+            "--vsa-out",
+            "o/vsa.intoto.jsonl",
+            "--vsa-key",
+            "ci.key",
+            "--resource-uri",
+            "pkg:pypi/tool@1.0",
+        ],
+    ));
     assert_eq!(c, 0, "{err}");
     let mut files = Vec::new();
     let mut stack = vec![prj.path().to_path_buf()];

@@ -1,6 +1,7 @@
 //! The quick start, end to end.
 
 use crate::Project;
+use provseal_testsupport::{attest_args, verify_args};
 
 #[test]
 fn quickstart_attest_verify_inspect() {
@@ -10,15 +11,7 @@ fn quickstart_attest_verify_inspect() {
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(meta.permissions().mode() & 0o777, 0o600);
 
-    let (code, _, err) = prj.run(&[
-        "attest",
-        "--key",
-        "ci.key",
-        "--subject",
-        "dist/*",
-        "--out",
-        "dist/provenance.intoto.jsonl",
-    ]);
+    let (code, _, err) = prj.run(&attest_args("ci.key", "dist/provenance.intoto.jsonl", &[]));
     assert_eq!(code, 0, "{err}");
     let jsonl = std::fs::read_to_string(prj.file("dist/provenance.intoto.jsonl")).unwrap();
     assert_eq!(jsonl.lines().count(), 1);
@@ -49,15 +42,12 @@ fn quickstart_attest_verify_inspect() {
     );
 
     // JSON report
-    let (code, out, _) = prj.run(&[
-        "verify",
+    let (code, out, _) = prj.run(&verify_args(
         "dist/tool-1.0.whl",
-        "--attestation",
         "dist/provenance.intoto.jsonl",
-        "--key",
         "ci.pub",
-        "--json",
-    ]);
+        &["--json"],
+    ));
     assert_eq!(code, 0);
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["version"], 1);
@@ -146,26 +136,15 @@ fn p256_sha512_env_key_outside_git() {
     assert_eq!(d["sha256"].as_str().unwrap().len(), 64);
     assert_eq!(d["sha512"].as_str().unwrap().len(), 128);
     assert!(v[0].get("source").is_none());
-    let (code, out, _) = prj.run(&[
-        "verify",
-        "dist/tool-1.0.whl",
-        "--attestation",
-        att,
-        "--key",
-        "k.pub",
-    ]);
+    let (code, out, _) = prj.run(&verify_args("dist/tool-1.0.whl", att, "k.pub", &[]));
     assert_eq!(code, 0, "{out}");
     // --source-uri cannot match when no source was recorded
-    let (code, out, _) = prj.run(&[
-        "verify",
+    let (code, out, _) = prj.run(&verify_args(
         "dist/tool-1.0.whl",
-        "--attestation",
         att,
-        "--key",
         "k.pub",
-        "--source-uri",
-        "github.com/x/y",
-    ]);
+        &["--source-uri", "github.com/x/y"],
+    ));
     assert_eq!(code, 1);
     assert!(
         out.contains("source: expected `github.com/x/y`, found `none`"),

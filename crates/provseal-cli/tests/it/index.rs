@@ -3,6 +3,7 @@
 //! and exported envelopes that `provseal verify` accepts.
 
 use crate::Project;
+use provseal_testsupport::attest_args;
 
 fn indexed_project() -> Project {
     let prj = Project::with_git();
@@ -13,8 +14,7 @@ fn indexed_project() -> Project {
         ("k.key", "att/a.intoto.jsonl"),
         ("other.key", "att/b.intoto.jsonl"),
     ] {
-        let (code, _, err) =
-            prj.run(&["attest", "--key", key, "--subject", "dist/*", "--out", out]);
+        let (code, _, err) = prj.run(&attest_args(key, out, &[]));
         assert_eq!(code, 0, "{err}");
     }
     prj

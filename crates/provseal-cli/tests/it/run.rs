@@ -1,6 +1,7 @@
 //! `provseal run`: the snapshot is taken before the build and bound into the signed payload;
 //! drift, failed builds and secrets.
 
+use provseal_testsupport::verify_args;
 use std::process::Command;
 
 use crate::Project;
@@ -150,14 +151,7 @@ fn run_binds_snapshot_and_reports_drift() {
         .find(|b| b["name"] == "provseal-drift")
         .unwrap();
     assert_eq!(drift["annotations"]["empty"], true);
-    let (c, out, _) = prj.run(&[
-        "verify",
-        "dist/out.bin",
-        "--attestation",
-        "out.jsonl",
-        "--key",
-        "ci.pub",
-    ]);
+    let (c, out, _) = prj.run(&verify_args("dist/out.bin", "out.jsonl", "ci.pub", &[]));
     assert_eq!(c, 0, "{out}");
 
     // A build that pip-installs a package: drift, recorded in the signed byproducts.

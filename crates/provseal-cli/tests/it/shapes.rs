@@ -2,6 +2,7 @@
 //! key-signed Sigstore bundles, through the binary.
 
 use crate::Project;
+use provseal_testsupport::verify_args;
 
 fn many(prj: &Project, n: usize) {
     std::fs::create_dir_all(prj.file("out/sub")).unwrap();
@@ -32,14 +33,12 @@ fn batch_one_signature_entries_verify_alone() {
     assert_eq!(summary["treeSize"], 26);
     assert_eq!(summary["entries"].as_array().unwrap().len(), 26);
     // one entry alone
-    let (c, out, err) = prj.run(&[
-        "verify",
+    let (c, out, err) = prj.run(&verify_args(
         "out/pkg-3.whl",
-        "--attestation",
         "att/pkg-3.whl.provseal.json",
-        "--key",
         "ci.pub",
-    ]);
+        &[],
+    ));
     assert_eq!(c, 0, "{out}{err}");
     // inspect reads an entry: its own statement, one subject
     let (c, out, err) = prj.run(&["inspect", "att/pkg-3.whl.provseal.json", "--json"]);
@@ -61,14 +60,12 @@ fn batch_one_signature_entries_verify_alone() {
     let report: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["results"].as_array().unwrap().len(), 26);
     // an entry presented for another artifact fails; a tampered entry fails
-    let (c, out, _) = prj.run(&[
-        "verify",
+    let (c, out, _) = prj.run(&verify_args(
         "out/pkg-4.whl",
-        "--attestation",
         "att/pkg-3.whl.provseal.json",
-        "--key",
         "ci.pub",
-    ]);
+        &[],
+    ));
     assert_eq!(c, 1, "{out}");
     assert!(out.contains("is not a subject"), "{out}");
     let entry = std::fs::read_to_string(prj.file("att/pkg-3.whl.provseal.json")).unwrap();
@@ -76,14 +73,12 @@ fn batch_one_signature_entries_verify_alone() {
     let idx = v["proof"]["leafIndex"].as_u64().unwrap();
     v["proof"]["leafIndex"] = serde_json::json!(idx ^ 1);
     std::fs::write(prj.file("bad.provseal.json"), v.to_string()).unwrap();
-    let (c, out, _) = prj.run(&[
-        "verify",
+    let (c, out, _) = prj.run(&verify_args(
         "out/pkg-3.whl",
-        "--attestation",
         "bad.provseal.json",
-        "--key",
         "ci.pub",
-    ]);
+        &[],
+    ));
     assert_eq!(c, 1, "{out}");
     // entries are refused over existing files without --force
     let (c, _, err) = prj.run(&[
@@ -173,23 +168,19 @@ fn per_subject_and_sigstore_bundle_shapes() {
     assert!(bundle["dsseEnvelope"]["signatures"][0]
         .get("keyid")
         .is_none());
-    let (c, out, err) = prj.run(&[
-        "verify",
+    let (c, out, err) = prj.run(&verify_args(
         "dist/tool-1.0.whl",
-        "--attestation",
         "provenance.sigstore.json",
-        "--key",
         "ci.pub",
-    ]);
+        &[],
+    ));
     assert_eq!(c, 0, "{out}{err}");
     prj.keygen("other", "ed25519");
-    let (c, out, _) = prj.run(&[
-        "verify",
+    let (c, out, _) = prj.run(&verify_args(
         "dist/tool-1.0.whl",
-        "--attestation",
         "provenance.sigstore.json",
-        "--key",
         "other.pub",
-    ]);
+        &[],
+    ));
     assert_eq!(c, 1, "{out}");
 }

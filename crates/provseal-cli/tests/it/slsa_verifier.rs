@@ -6,6 +6,7 @@
 //! - the shared corpus's `vsa-verify` cases and mutations of them: both give the same verdict;
 //! - a VSA written by `provseal verify --vsa-out` (P-256 and Ed25519) verifies with slsa-verifier.
 
+use provseal_testsupport::verify_args;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -251,20 +252,19 @@ fn provseal_vsa_verifies_with_slsa_verifier() {
         let vsa = format!("app.{alg}.vsa.jsonl");
         let key = format!("vsa-{alg}");
         provseal(&["key", "generate", "--algorithm", alg, "--out", &key]);
-        provseal(&[
-            "verify",
+        provseal(&verify_args(
             "app.tar.gz",
-            "--attestation",
             "app.intoto.jsonl",
-            "--key",
             "build.pub",
-            "--vsa-out",
-            &vsa,
-            "--vsa-key",
-            &format!("{key}.key"),
-            "--resource-uri",
-            "https://downloads.example.invalid/app.tar.gz",
-        ]);
+            &[
+                "--vsa-out",
+                &vsa,
+                "--vsa-key",
+                &format!("{key}.key"),
+                "--resource-uri",
+                "https://downloads.example.invalid/app.tar.gz",
+            ],
+        ));
         let line = std::fs::read_to_string(d.join(&vsa)).unwrap();
         let env: serde_json::Value = serde_json::from_str(line.lines().next().unwrap()).unwrap();
         let key_id = env["signatures"][0]["keyid"].as_str().unwrap().to_string();

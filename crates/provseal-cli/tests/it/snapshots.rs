@@ -2,7 +2,8 @@
 //! ids, signatures and times filtered): every `--help`, each subcommand's success output and its
 //! main failures. A change to any transcript shows up as a snapshot diff.
 
-use provseal_testsupport::provseal_snapshot;
+use provseal_testsupport::{attest_args, verify_args};
+use provseal_testsupport::{provseal_snapshot, verify_blob_args};
 
 use crate::Project;
 
@@ -152,16 +153,7 @@ fn attest_shapes_and_failures() {
     provseal_snapshot!(
         "attest_json",
         prj,
-        [
-            "attest",
-            "--key",
-            "ci.key",
-            "--subject",
-            "dist/*",
-            "--out",
-            "a.jsonl",
-            "--json"
-        ]
+        attest_args("ci.key", "a.jsonl", &["--json"])
     );
     provseal_snapshot!(
         "attest_per_subject",
@@ -220,41 +212,17 @@ fn attest_shapes_and_failures() {
     provseal_snapshot!(
         "attest_missing_key",
         prj,
-        [
-            "attest",
-            "--key",
-            "nope.key",
-            "--subject",
-            "dist/*",
-            "--out",
-            "n.jsonl"
-        ]
+        attest_args("nope.key", "n.jsonl", &[])
     );
     provseal_snapshot!(
         "attest_public_key_as_signer",
         prj,
-        [
-            "attest",
-            "--key",
-            "ci.pub",
-            "--subject",
-            "dist/*",
-            "--out",
-            "n.jsonl"
-        ]
+        attest_args("ci.pub", "n.jsonl", &[])
     );
     provseal_snapshot!(
         "attest_env_key_unset",
         prj,
-        [
-            "attest",
-            "--key",
-            "env://PROVSEAL_NO_SUCH_VAR",
-            "--subject",
-            "dist/*",
-            "--out",
-            "n.jsonl"
-        ]
+        attest_args("env://PROVSEAL_NO_SUCH_VAR", "n.jsonl", &[])
     );
     provseal_snapshot!(
         "attest_bad_digest",
@@ -307,86 +275,54 @@ fn verify_success_and_failures() {
     provseal_snapshot!(
         "verify_ok_json",
         prj,
-        [
-            "verify",
-            "dist/tool-1.0.whl",
-            "--attestation",
-            att,
-            "--key",
-            "ci.pub",
-            "--json"
-        ]
+        verify_args("dist/tool-1.0.whl", att, "ci.pub", &["--json"])
     );
     provseal_snapshot!(
         "verify_expectations_met",
         prj,
-        [
-            "verify",
+        verify_args(
             "dist/tool-1.0.whl",
-            "--attestation",
             att,
-            "--key",
             "ci.pub",
-            "--source-uri",
-            "github.com/example/tool",
-            "--builder-id",
-            "https://provseal.dev/builders/cli/v1",
-            "--source-branch",
-            "main"
-        ]
+            &[
+                "--source-uri",
+                "github.com/example/tool",
+                "--builder-id",
+                "https://provseal.dev/builders/cli/v1",
+                "--source-branch",
+                "main"
+            ]
+        )
     );
     provseal_snapshot!(
         "verify_wrong_source",
         prj,
-        [
-            "verify",
+        verify_args(
             "dist/tool-1.0.whl",
-            "--attestation",
             att,
-            "--key",
             "ci.pub",
-            "--source-uri",
-            "github.com/example/other"
-        ]
+            &["--source-uri", "github.com/example/other"]
+        )
     );
     provseal_snapshot!(
         "verify_wrong_builder",
         prj,
-        [
-            "verify",
+        verify_args(
             "dist/tool-1.0.whl",
-            "--attestation",
             att,
-            "--key",
             "ci.pub",
-            "--builder-id",
-            "https://example.invalid/builder"
-        ]
+            &["--builder-id", "https://example.invalid/builder"]
+        )
     );
     provseal_snapshot!(
         "verify_other_key",
         prj,
-        [
-            "verify",
-            "dist/tool-1.0.whl",
-            "--attestation",
-            att,
-            "--key",
-            "other.pub"
-        ]
+        verify_args("dist/tool-1.0.whl", att, "other.pub", &[])
     );
     provseal_snapshot!(
         "verify_other_key_json",
         prj,
-        [
-            "verify",
-            "dist/tool-1.0.whl",
-            "--attestation",
-            att,
-            "--key",
-            "other.pub",
-            "--json"
-        ]
+        verify_args("dist/tool-1.0.whl", att, "other.pub", &["--json"])
     );
     provseal_snapshot!(
         "verify_no_trust",
@@ -410,90 +346,41 @@ fn verify_success_and_failures() {
     provseal_snapshot!(
         "verify_missing_artifact",
         prj,
-        [
-            "verify",
-            "dist/nope.whl",
-            "--attestation",
-            att,
-            "--key",
-            "ci.pub"
-        ]
+        verify_args("dist/nope.whl", att, "ci.pub", &[])
     );
     provseal_snapshot!(
         "verify_missing_attestation",
         prj,
-        [
-            "verify",
-            "dist/tool-1.0.whl",
-            "--attestation",
-            "nope.jsonl",
-            "--key",
-            "ci.pub"
-        ]
+        verify_args("dist/tool-1.0.whl", "nope.jsonl", "ci.pub", &[])
     );
     std::fs::write(prj.file("other.bin"), b"not a subject").unwrap();
     provseal_snapshot!(
         "verify_not_a_subject",
         prj,
-        [
-            "verify",
-            "other.bin",
-            "--attestation",
-            att,
-            "--key",
-            "ci.pub"
-        ]
+        verify_args("other.bin", att, "ci.pub", &[])
     );
     std::fs::write(prj.file("bad.jsonl"), b"{\"payloadType\": ").unwrap();
     provseal_snapshot!(
         "verify_truncated_attestation",
         prj,
-        [
-            "verify",
-            "dist/tool-1.0.whl",
-            "--attestation",
-            "bad.jsonl",
-            "--key",
-            "ci.pub"
-        ]
+        verify_args("dist/tool-1.0.whl", "bad.jsonl", "ci.pub", &[])
     );
     std::fs::write(prj.file("empty.jsonl"), b"").unwrap();
     provseal_snapshot!(
         "verify_empty_attestation",
         prj,
-        [
-            "verify",
-            "dist/tool-1.0.whl",
-            "--attestation",
-            "empty.jsonl",
-            "--key",
-            "ci.pub"
-        ]
+        verify_args("dist/tool-1.0.whl", "empty.jsonl", "ci.pub", &[])
     );
     provseal_snapshot!(
         "verify_bad_digest_argument",
         prj,
-        [
-            "verify",
-            "sha256:zz",
-            "--attestation",
-            att,
-            "--key",
-            "ci.pub"
-        ]
+        verify_args("sha256:zz", att, "ci.pub", &[])
     );
     std::fs::write(prj.file("dist/tool-1.0.whl"), b"modified wheel").unwrap();
     provseal_snapshot!(
         "verify_modified_artifact",
         prj,
-        [
-            "verify",
-            "dist/tool-1.0.whl",
-            "--attestation",
-            att,
-            "--key",
-            "ci.pub"
-        ]
+        verify_args("dist/tool-1.0.whl", att, "ci.pub", &[])
     );
 }
 
@@ -685,14 +572,7 @@ fn materials_and_run() {
     provseal_snapshot!(
         "verify_run_attestation",
         prj,
-        [
-            "verify",
-            "dist/tool-1.0.whl",
-            "--attestation",
-            "run.jsonl",
-            "--key",
-            "ci.pub"
-        ]
+        verify_args("dist/tool-1.0.whl", "run.jsonl", "ci.pub", &[])
     );
 }
 
@@ -734,51 +614,23 @@ fn blob_sign_verify_and_bundles() {
     provseal_snapshot!(
         "verify_blob_ok",
         prj,
-        [
-            "verify-blob",
-            "blob.txt",
-            "--signature",
-            "blob.txt.minisig",
-            "--key",
-            "ci.pub"
-        ]
+        verify_blob_args("blob.txt", "blob.txt.minisig", "ci.pub", &[])
     );
     provseal_snapshot!(
         "verify_blob_other_key",
         prj,
-        [
-            "verify-blob",
-            "blob.txt",
-            "--signature",
-            "blob.txt.minisig",
-            "--key",
-            "other.pub"
-        ]
+        verify_blob_args("blob.txt", "blob.txt.minisig", "other.pub", &[])
     );
     std::fs::write(prj.file("blob.txt"), b"hellO\n").unwrap();
     provseal_snapshot!(
         "verify_blob_tampered",
         prj,
-        [
-            "verify-blob",
-            "blob.txt",
-            "--signature",
-            "blob.txt.minisig",
-            "--key",
-            "ci.pub"
-        ]
+        verify_blob_args("blob.txt", "blob.txt.minisig", "ci.pub", &[])
     );
     provseal_snapshot!(
         "verify_blob_missing_signature",
         prj,
-        [
-            "verify-blob",
-            "blob.txt",
-            "--signature",
-            "nope.minisig",
-            "--key",
-            "ci.pub"
-        ]
+        verify_blob_args("blob.txt", "nope.minisig", "ci.pub", &[])
     );
 
     let (c, _, err) = prj.run(&[

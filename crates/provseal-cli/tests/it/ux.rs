@@ -1,6 +1,7 @@
 //! Issue 13, a newcomer's first hour: key material never echoed, a closed stdout survived, and
 //! the messages that teach (their transcripts locked by snapshots).
 
+use provseal_testsupport::verify_args;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
@@ -251,23 +252,8 @@ fn issue_13_every_printing_command_survives_a_closed_stdout() {
         &["materials", "--json"],
         &["inspect", "a.intoto.jsonl"],
         &["inspect", "a.intoto.jsonl", "--json"],
-        &[
-            "verify",
-            "dist/tool-1.0.whl",
-            "--attestation",
-            "a.intoto.jsonl",
-            "--key",
-            "ci.pub",
-        ],
-        &[
-            "verify",
-            "dist/tool-1.0.whl",
-            "--attestation",
-            "a.intoto.jsonl",
-            "--key",
-            "ci.pub",
-            "--json",
-        ],
+        &verify_args("dist/tool-1.0.whl", "a.intoto.jsonl", "ci.pub", &[]),
+        &verify_args("dist/tool-1.0.whl", "a.intoto.jsonl", "ci.pub", &["--json"]),
         &["key", "export", "ci.pub", "--format", "minisign"],
     ] {
         // stdout closed before provseal writes a byte
@@ -433,15 +419,7 @@ fn issue_13_errors_that_teach() {
     provseal_snapshot!(
         "verify_print_provenance_with_key",
         prj,
-        [
-            "verify",
-            "dist/tool-1.0.whl",
-            "--attestation",
-            att,
-            "--key",
-            "ci.pub",
-            "--print-provenance"
-        ]
+        verify_args("dist/tool-1.0.whl", att, "ci.pub", &["--print-provenance"])
     );
     std::fs::write(prj.file("extra.bin"), b"not attested").unwrap();
     provseal_snapshot!(
@@ -499,26 +477,17 @@ fn issue_13_verify_by_git_commit_id() {
     provseal_snapshot!(
         "verify_other_git_commit",
         prj,
-        [
-            "verify",
+        verify_args(
             "sha1:0000000000000000000000000000000000000000",
-            "--attestation",
             "release.intoto.jsonl",
-            "--key",
-            "ci.pub"
-        ]
+            "ci.pub",
+            &[]
+        )
     );
     provseal_snapshot!(
         "verify_short_git_commit",
         prj,
-        [
-            "verify",
-            "sha1:7d3c1b4f",
-            "--attestation",
-            "release.intoto.jsonl",
-            "--key",
-            "ci.pub"
-        ]
+        verify_args("sha1:7d3c1b4f", "release.intoto.jsonl", "ci.pub", &[])
     );
 }
 
