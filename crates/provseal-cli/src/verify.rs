@@ -317,6 +317,7 @@ fn docs_of(path: &Path, opts: &VerifyOptions, cache: &mut DocCache) -> Rc<Vec<Do
         Err(f) => vec![Err(VerifyError::Malformed {
             origin: origin.clone(),
             reason: format!("{:#}", f.error),
+            source: None,
         })],
     };
     let rc = Rc::new(results);
@@ -799,6 +800,7 @@ fn run_slsa_verifier(args: &VerifyArgs, sigstore: &SigstoreTrust) -> Result<Exit
             Err(f) => Err(VerifyError::Malformed {
                 origin: origin.clone(),
                 reason: format!("{:#}", f.error),
+                source: None,
             }),
             Ok(bytes) => match slsa_verifier::verify(
                 &bytes,

@@ -168,7 +168,7 @@ fn reject(path: &Path, e: &VerifyError) -> Rejection {
     Rejection {
         path: path.to_path_buf(),
         code: e.code(),
-        message: e.to_string(),
+        message: provseal_model::one_line(e),
     }
 }
 
@@ -244,6 +244,7 @@ fn read_file(
             &VerifyError::Malformed {
                 origin: origin.clone(),
                 reason,
+                source: None,
             },
         ))
     };

@@ -657,6 +657,7 @@ impl Index {
                             .ok_or_else(|| provseal_verify::VerifyError::Malformed {
                                 origin: origin.clone(),
                                 reason: "no document".into(),
+                                source: None,
                             })?;
                     verify_doc(doc, trust, now)
                 });
@@ -664,7 +665,7 @@ impl Index {
                     payload_digest: pd.string(),
                     origin: origin.clone(),
                     code: result.as_ref().err().map(|e| e.code()),
-                    message: result.err().map(|e| e.to_string()),
+                    message: result.err().map(|e| provseal_model::one_line(&e)),
                 })
             })
             .collect()

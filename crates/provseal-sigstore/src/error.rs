@@ -158,8 +158,14 @@ pub enum SigstoreError {
         actual: String,
     },
     /// Signing a bundle failed, or the key does not fit the envelope.
-    #[error("cannot write bundle: {0}")]
-    Output(String),
+    #[error("cannot write bundle{}", colon(reason))]
+    Output {
+        /// What does not fit (empty when the cause says it all).
+        reason: String,
+        /// The verifier's or serializer's error, when one reported it.
+        #[source]
+        source: Option<Cause>,
+    },
 }
 
 impl SigstoreError {
@@ -197,7 +203,7 @@ impl SigstoreError {
             SigstoreError::UnknownField(_) => Code::UnknownField,
             SigstoreError::Usage(_) => Code::Usage,
             SigstoreError::NpmMismatch { .. } => Code::NpmProvenanceMismatch,
-            SigstoreError::Output(_) => Code::Output,
+            SigstoreError::Output { .. } => Code::Output,
         }
     }
 

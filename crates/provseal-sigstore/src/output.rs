@@ -62,17 +62,22 @@ struct Sig {
 /// Returns one line of JSON (no trailing newline).
 pub fn key_signed_bundle(envelope: &Envelope, key: &PublicKey) -> Result<Vec<u8>, SigstoreError> {
     let [signature] = envelope.signatures.as_slice() else {
-        return Err(SigstoreError::Output(format!(
-            "a bundle holds an envelope with exactly one signature, this one has {}",
-            envelope.signatures.len()
-        )));
+        return Err(SigstoreError::Output {
+            reason: format!(
+                "a bundle holds an envelope with exactly one signature, this one has {}",
+                envelope.signatures.len()
+            ),
+            source: None,
+        });
     };
-    key.verify(&envelope.pae(), &signature.sig).map_err(|e| {
-        SigstoreError::Output(format!(
-            "the envelope's signature does not verify with key {}: {e}",
-            key.key_id()
-        ))
-    })?;
+    key.verify(&envelope.pae(), &signature.sig)
+        .map_err(|e| SigstoreError::Output {
+            reason: format!(
+                "the envelope's signature does not verify with key {}",
+                key.key_id()
+            ),
+            source: Some(provseal_model::Cause::new(e)),
+        })?;
     let b64 = base64::engine::general_purpose::STANDARD;
     let hint = public_key_hint(key);
     let bundle = Bundle {
@@ -89,5 +94,8 @@ pub fn key_signed_bundle(envelope: &Envelope, key: &PublicKey) -> Result<Vec<u8>
             }],
         },
     };
-    serde_json::to_vec(&bundle).map_err(|e| SigstoreError::Output(e.to_string()))
+    serde_json::to_vec(&bundle).map_err(|e| SigstoreError::Output {
+        reason: String::new(),
+        source: Some(provseal_model::Cause::new(e)),
+    })
 }

@@ -207,9 +207,10 @@ impl Project {
 /// `attest --key KEY --subject 'dist/*' --out OUT` followed by `extra`: the attestation most CLI
 /// tests start from.
 pub fn attest_args<'a>(key: &'a str, out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec!["attest", "--key", key, "--subject", "dist/*", "--out", out];
-    args.extend_from_slice(extra);
-    args
+    joined(
+        &["attest", "--key", key, "--subject", "dist/*", "--out", out],
+        extra,
+    )
 }
 
 /// `verify ARTIFACT --attestation ATTESTATION --key KEY` followed by `extra`.
@@ -219,7 +220,7 @@ pub fn verify_args<'a>(
     key: &'a str,
     extra: &[&'a str],
 ) -> Vec<&'a str> {
-    let mut args = vec![
+    let head = [
         "verify",
         artifact,
         "--attestation",
@@ -227,8 +228,7 @@ pub fn verify_args<'a>(
         "--key",
         key,
     ];
-    args.extend_from_slice(extra);
-    args
+    joined(&head, extra)
 }
 
 /// `verify-blob FILE --signature SIGNATURE --key KEY` followed by `extra`.
@@ -238,9 +238,14 @@ pub fn verify_blob_args<'a>(
     key: &'a str,
     extra: &[&'a str],
 ) -> Vec<&'a str> {
-    let mut args = vec!["verify-blob", file, "--signature", signature, "--key", key];
-    args.extend_from_slice(extra);
-    args
+    joined(
+        &["verify-blob", file, "--signature", signature, "--key", key],
+        extra,
+    )
+}
+
+fn joined<'a>(head: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+    head.iter().chain(extra).copied().collect()
 }
 
 /// Filters for CLI transcripts: temp paths, hex digests, key ids, base64 signatures, times.

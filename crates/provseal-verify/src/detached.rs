@@ -102,6 +102,20 @@ fn malformed(origin: &str, reason: impl Into<String>) -> VerifyError {
     VerifyError::Malformed {
         origin: origin.to_string(),
         reason: reason.into(),
+        source: None,
+    }
+}
+
+/// [`malformed`], with the reader's error as the cause.
+fn malformed_by(
+    origin: &str,
+    reason: &str,
+    source: impl std::error::Error + Send + Sync + 'static,
+) -> VerifyError {
+    VerifyError::Malformed {
+        origin: origin.to_string(),
+        reason: reason.to_owned(),
+        source: Some(provseal_model::Cause::new(source)),
     }
 }
 
@@ -141,7 +155,7 @@ pub fn signature_kind(bytes: &[u8], origin: &str) -> Result<SignatureKind, Verif
     }
     if bytes.trim_ascii_start().starts_with(b"{") {
         let value = provseal_model::json::parse_strict(bytes)
-            .map_err(|e| malformed(origin, format!("not a signature: {e}")))?;
+            .map_err(|e| malformed_by(origin, "not a signature", e))?;
         if value.get("dsseEnvelope").is_some() || value.get("payloadType").is_some() {
             return Err(malformed(
                 origin,
@@ -181,18 +195,14 @@ pub fn parse_public_key(
     source: &str,
 ) -> Result<(PublicKey, Option<MinisignPublicKey>), VerifyError> {
     if bytes.windows(10).any(|w| w == b"-----BEGIN") {
-        let key = PublicKey::from_pem_named(bytes, source)
-            .map_err(|e| malformed(source, e.to_string()))?;
+        let key =
+            PublicKey::from_pem_named(bytes, source).map_err(|e| malformed_by(source, "", e))?;
         return Ok((key, None));
     }
     let text = std::str::from_utf8(bytes)
         .map_err(|_| malformed(source, "neither a PEM nor a minisign public key"))?;
-    let mk = MinisignPublicKey::parse(text).map_err(|e| {
-        malformed(
-            source,
-            format!("neither a PEM nor a minisign public key: {e}"),
-        )
-    })?;
+    let mk = MinisignPublicKey::parse(text)
+        .map_err(|e| malformed_by(source, "neither a PEM nor a minisign public key", e))?;
     Ok((mk.key.clone(), Some(mk)))
 }
 
@@ -214,7 +224,7 @@ fn verify_minisign(input: &DetachedInput<'_>, opts: &VerifyOptions) -> Result<St
     let origin = input.signature_origin;
     let text = std::str::from_utf8(input.signature)
         .map_err(|_| malformed(origin, "a minisign signature that is not UTF-8"))?;
-    let keynum = minisign::signature_keynum(text).map_err(|e| malformed(origin, e.to_string()))?;
+    let keynum = minisign::signature_keynum(text).map_err(|e| malformed_by(origin, "", e))?;
     let ed25519: Vec<&PublicKey> = opts
         .keys
         .iter()
@@ -234,7 +244,7 @@ fn verify_minisign(input: &DetachedInput<'_>, opts: &VerifyOptions) -> Result<St
     // The key number only says which key signed; the signatures decide.
     for key in &ed25519 {
         let pk = MinisignPublicKey::new((*key).clone(), keynum)
-            .map_err(|e| malformed(origin, e.to_string()))?;
+            .map_err(|e| malformed_by(origin, "", e))?;
         if minisign::verify(input.statement, text, &pk).is_ok() {
             return Ok(key.key_id());
         }
@@ -299,7 +309,7 @@ pub fn verify_detached(input: &DetachedInput<'_>, opts: &VerifyOptions) -> DocRe
     let statement_origin = input.statement_origin;
     // Refuse what cannot be a statement before the signature step (nothing is trusted from it).
     let value = provseal_model::json::parse_strict(input.statement)
-        .map_err(|e| malformed(statement_origin, format!("not JSON: {e}")))?;
+        .map_err(|e| malformed_by(statement_origin, "not JSON", e))?;
     if !is_statement_object(&value) {
         return Err(malformed(
             statement_origin,
@@ -324,13 +334,12 @@ pub fn verify_detached(input: &DetachedInput<'_>, opts: &VerifyOptions) -> DocRe
             source,
         } => VerifyError::Malformed {
             origin,
-            reason: match source {
-                Some(cause) if reason.is_empty() => format!(
-                    "not a valid in-toto statement: {}",
-                    provseal_model::one_line(&cause)
-                ),
-                _ => format!("not a valid in-toto statement: {reason}"),
+            reason: if reason.is_empty() {
+                "not a valid in-toto statement".into()
+            } else {
+                format!("not a valid in-toto statement: {reason}")
             },
+            source,
         },
         other => other,
     })

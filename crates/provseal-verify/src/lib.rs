@@ -59,12 +59,15 @@ pub enum FailureClass {
 #[non_exhaustive]
 pub enum VerifyError {
     /// The attestation could not be parsed.
-    #[error("`{origin}` is malformed: {reason}")]
+    #[error("`{origin}` is malformed{}", colon(reason))]
     Malformed {
         /// File (and line).
         origin: String,
-        /// Why.
+        /// Why (empty when the cause says it all).
         reason: String,
+        /// The parser's or reader's error, when one reported it.
+        #[source]
+        source: Option<Cause>,
     },
     /// No signature verified with the trusted keys.
     #[error("`{origin}`: signature does not verify{}", colon(reason))]
@@ -198,6 +201,19 @@ pub(crate) fn colon(reason: &str) -> String {
 }
 
 impl VerifyError {
+    /// A malformed input, with the parser's error as the cause.
+    fn malformed_because(
+        origin: &Origin,
+        reason: &str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        VerifyError::Malformed {
+            origin: origin.to_string(),
+            reason: reason.to_owned(),
+            source: Some(Cause::new(source)),
+        }
+    }
+
     /// A signature that does not verify, with the verifier's error as the cause.
     fn signature_because(
         origin: &Origin,
@@ -436,10 +452,8 @@ pub fn verify_document(doc: &LoadedDoc, opts: &VerifyOptions) -> DocResult {
 }
 
 fn verify_batch_entry(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> DocResult {
-    let entry = provseal_batch::BatchEntry::from_json(raw).map_err(|e| VerifyError::Malformed {
-        origin: origin.to_string(),
-        reason: e.to_string(),
-    })?;
+    let entry = provseal_batch::BatchEntry::from_json(raw)
+        .map_err(|e| VerifyError::malformed_because(origin, "", e))?;
     if let Some(bundle) = &entry.root_bundle {
         // Keyless root: the bundle is verified like any Sigstore bundle (trusted root, identity),
         // then the entry's proof leads from its statement to the root the bundle signs.
@@ -453,6 +467,7 @@ fn verify_batch_entry(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> DocR
             return Err(VerifyError::Malformed {
                 origin: origin.to_string(),
                 reason: "the batch root bundle holds no DSSE envelope".into(),
+                source: None,
             });
         };
         let v = provseal_batch::verify_entry_with_root(
@@ -482,13 +497,10 @@ fn verify_batch_entry(origin: &Origin, raw: &[u8], opts: &VerifyOptions) -> DocR
 pub const MESSAGE_SIGNATURE_TYPE: &str = "https://provseal.dev/sigstore/message-signature/v1";
 
 fn sigstore_error(origin: &Origin, e: provseal_sigstore::SigstoreError) -> VerifyError {
-    let reason = provseal_model::one_line(&e);
     if e.is_input_error() {
-        VerifyError::Malformed {
-            origin: origin.to_string(),
-            reason,
-        }
+        VerifyError::malformed_because(origin, "", e)
     } else if matches!(e, provseal_sigstore::SigstoreError::IdentityMismatch { .. }) {
+        let reason = provseal_model::one_line(&e);
         VerifyError::Identity {
             origin: origin.to_string(),
             reason,
@@ -836,6 +848,7 @@ pub fn verify_artifact(
             None => Err(VerifyError::Malformed {
                 origin: "(none)".into(),
                 reason: "no attestation given".into(),
+                source: None,
             }),
         }
     } else {

@@ -101,25 +101,29 @@ pub struct LoadedDoc {
     pub doc: AttestationDoc,
 }
 
+/// A malformed document, with the parser's error as the cause.
+fn malformed_because(
+    origin: &Origin,
+    source: impl std::error::Error + Send + Sync + 'static,
+) -> VerifyError {
+    VerifyError::Malformed {
+        origin: origin.to_string(),
+        reason: String::new(),
+        source: Some(provseal_model::Cause::new(source)),
+    }
+}
+
 /// Largest attestation file provseal reads (64 MiB): larger input is refused, not buffered.
 pub const MAX_ATTESTATION_BYTES: u64 = 64 * 1024 * 1024;
 
 fn bundle_doc(value: &Value, origin: &Origin) -> Result<(Origin, AttestationDoc), VerifyError> {
-    let bytes = serde_json::to_vec(value).map_err(|e| VerifyError::Malformed {
-        origin: origin.to_string(),
-        reason: e.to_string(),
-    })?;
+    let bytes = serde_json::to_vec(value).map_err(|e| malformed_because(origin, e))?;
     Ok((origin.clone(), AttestationDoc::SigstoreBundle(bytes)))
 }
 
 fn pep740_doc(value: &Value, origin: &Origin) -> Result<(Origin, AttestationDoc), VerifyError> {
-    let bundle =
-        provseal_sigstore::pep740_to_bundle_json(value, &origin.to_string()).map_err(|e| {
-            VerifyError::Malformed {
-                origin: origin.to_string(),
-                reason: e.to_string(),
-            }
-        })?;
+    let bundle = provseal_sigstore::pep740_to_bundle_json(value, &origin.to_string())
+        .map_err(|e| malformed_because(origin, e))?;
     bundle_doc(&bundle, origin)
 }
 
@@ -232,8 +236,9 @@ fn classify(raw: &[u8], origin: &Origin) -> Result<Vec<(Origin, AttestationDoc)>
     let malformed = |reason: String| VerifyError::Malformed {
         origin: origin.to_string(),
         reason,
+        source: None,
     };
-    let shape: Shape = serde_json::from_slice(raw).map_err(|e| malformed(e.to_string()))?;
+    let shape: Shape = serde_json::from_slice(raw).map_err(|e| malformed_because(origin, e))?;
     if let Some(mt) = &shape.media_type {
         if is_bundle_media_type(mt) {
             return Ok(vec![(
@@ -248,7 +253,7 @@ fn classify(raw: &[u8], origin: &Origin) -> Result<Vec<(Origin, AttestationDoc)>
             )]);
         }
     }
-    let tree = || provseal_model::json::parse_strict(raw).map_err(|e| malformed(e.to_string()));
+    let tree = || provseal_model::json::parse_strict(raw).map_err(|e| malformed_because(origin, e));
     if shape.has("verification_material") && shape.has("envelope") {
         return Ok(vec![pep740_doc(&tree()?, origin)?]);
     }
@@ -284,7 +289,7 @@ fn classify(raw: &[u8], origin: &Origin) -> Result<Vec<(Origin, AttestationDoc)>
         }
     }
     if shape.has("payloadType") || shape.has("payload") || shape.has("signatures") {
-        let env = Envelope::from_json(raw).map_err(|e| malformed(e.to_string()))?;
+        let env = Envelope::from_json(raw).map_err(|e| malformed_because(origin, e))?;
         return Ok(vec![(origin.clone(), AttestationDoc::Dsse(env))]);
     }
     if shape
@@ -310,6 +315,7 @@ pub fn load_attestations(bytes: &[u8], source: &str) -> Result<Vec<LoadedDoc>, V
         return Err(VerifyError::Malformed {
             origin: source.to_string(),
             reason: "the file is empty".into(),
+            source: None,
         });
     }
     let mut docs = Vec::new();
@@ -330,10 +336,7 @@ pub fn load_attestations(bytes: &[u8], source: &str) -> Result<Vec<LoadedDoc>, V
             } else {
                 Origin::file(source)
             };
-            provseal_model::json::check_strict(line).map_err(|e| VerifyError::Malformed {
-                origin: origin.to_string(),
-                reason: e.to_string(),
-            })?;
+            provseal_model::json::check_strict(line).map_err(|e| malformed_because(&origin, e))?;
             for (origin, doc) in classify(line, &origin)? {
                 docs.push(LoadedDoc { origin, doc });
             }
@@ -343,6 +346,7 @@ pub fn load_attestations(bytes: &[u8], source: &str) -> Result<Vec<LoadedDoc>, V
         return Err(VerifyError::Malformed {
             origin: source.to_string(),
             reason: "no attestation found (expected a DSSE envelope, a Sigstore bundle or a provseal batch entry)".into(),
+            source: None,
         });
     }
     Ok(docs)

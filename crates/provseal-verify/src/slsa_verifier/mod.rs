@@ -152,12 +152,15 @@ impl SlsaVerified {
 #[non_exhaustive]
 pub enum SlsaVerifierError {
     /// The provenance file could not be read as a Sigstore bundle or statement.
-    #[error("`{source_name}` is malformed: {reason}")]
+    #[error("`{source_name}` is malformed{}", crate::colon(reason))]
     Malformed {
         /// The input.
         source_name: String,
         /// Why.
         reason: String,
+        /// The parser's error, when one reported it.
+        #[source]
+        source: Option<provseal_model::Cause>,
     },
     /// The provenance file (or its first line) is not strict JSON.
     #[error("`{source_name}` is malformed: not JSON")]
@@ -674,6 +677,7 @@ pub fn verify(
     let text = std::str::from_utf8(provenance_bytes).map_err(|_| E::Malformed {
         source_name: source_name.into(),
         reason: "not UTF-8".into(),
+        source: None,
     })?;
     // Strictly parsed, as the main loader does: duplicate keys are rejected.
     let value: serde_json::Value = match provseal_model::json::parse_strict(text.as_bytes()) {
@@ -698,6 +702,7 @@ pub fn verify(
         return Err(E::Malformed {
             source_name: source_name.into(),
             reason: "neither a Sigstore bundle nor a DSSE envelope".into(),
+            source: None,
         });
     }
     let sig_err = |error| E::Sigstore {
@@ -729,6 +734,7 @@ pub fn verify(
     let payload = verified.dsse_payload().ok_or_else(|| E::Malformed {
         source_name: source_name.into(),
         reason: "the bundle signs a message, not a DSSE statement".into(),
+        source: None,
     })?;
     let (statement, builder_id, source_uri, san) =
         check_claims(cert, payload, source_name, artifact_digests, opts)?;
@@ -762,7 +768,8 @@ fn check_claims(
 ) -> Result<(Statement, String, String, String), E> {
     let statement = Statement::parse(payload).map_err(|e| E::Malformed {
         source_name: source_name.into(),
-        reason: format!("the signed statement is invalid: {e}"),
+        reason: "the signed statement is invalid".into(),
+        source: Some(provseal_model::Cause::new(e)),
     })?;
     let empty = serde_json::Value::Object(Default::default());
     let predicate = statement.predicate.as_ref().unwrap_or(&empty);

@@ -155,9 +155,10 @@ fn malformed_files() {
         (b"{\"payloadType\":\"t\"}", "payload"),
     ] {
         let e = load_attestations(bytes, "x").unwrap_err();
+        let text = provseal_model::one_line(&e);
         assert!(
-            e.to_string().contains(needle),
-            "{:?}: {e}",
+            text.contains(needle),
+            "{:?}: {text}",
             String::from_utf8_lossy(bytes)
         );
         assert_eq!(e.class(), FailureClass::Input);
@@ -204,7 +205,7 @@ fn issue_14_signature_and_array_limits_on_load() {
     let e = load_attestations(doc.as_bytes(), "many.json").unwrap_err();
     assert_eq!(e.class(), FailureClass::Input);
     assert_eq!(
-        e.to_string(),
+        provseal_model::one_line(&e),
         "`many.json` is malformed: DSSE envelope has 17 signatures, more than the limit of 16"
     );
     let zeros = format!(
@@ -213,9 +214,9 @@ fn issue_14_signature_and_array_limits_on_load() {
     );
     let e = load_attestations(zeros.as_bytes(), "zeros.json").unwrap_err();
     assert_eq!(e.class(), FailureClass::Input);
+    let text = provseal_model::one_line(&e);
     assert!(
-        e.to_string()
-            .contains("array at $.x has more than 1048576 items"),
-        "{e}"
+        text.contains("array at $.x has more than 1048576 items"),
+        "{text}"
     );
 }

@@ -70,7 +70,7 @@ fn compile_signer(cx: &mut Ctx<'_>, i: usize, s: &S<RawSigner>) -> Option<Truste
                             key = Some(pk);
                         }
                         Err(e) => {
-                            cx.err(Code::PolicyKeyUnreadable, k, e.to_string());
+                            cx.err(Code::PolicyKeyUnreadable, k, provseal_model::one_line(&e));
                             ok = false;
                         }
                     }
