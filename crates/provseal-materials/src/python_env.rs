@@ -53,14 +53,28 @@ use crate::{CollectContext, Collected, Collector, MaterialsError, Warning};
 /// Largest metadata file read (bytes).
 const MAX_META: u64 = 16 * 1024 * 1024;
 
+/// How the Python environment to inspect was chosen (see [`locate`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum PythonSelection {
+    /// The interpreter or environment the caller asked for ([`crate::CollectContext::python`]).
+    #[serde(rename = "requested")]
+    Requested,
+    /// The `VIRTUAL_ENV` variable.
+    #[serde(rename = "VIRTUAL_ENV")]
+    VirtualEnv,
+    /// `.venv` at the work-tree root.
+    #[serde(rename = ".venv")]
+    DotVenv,
+}
+
 /// A located Python environment.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PythonEnv {
     /// The venv directory or interpreter the environment was found from.
     pub location: PathBuf,
-    /// How it was chosen: `--python`, `VIRTUAL_ENV` or `.venv`.
-    pub selected_by: String,
+    /// How it was chosen.
+    pub selected_by: PythonSelection,
     /// The directories searched for distributions, in import order.
     pub paths: Vec<PathBuf>,
     /// Whether the interpreter was run to get `sys.path`.
@@ -177,14 +191,14 @@ pub fn locate(ctx: &CollectContext) -> Result<Option<PythonEnv>, MaterialsError>
         } else {
             ctx.root.join(p)
         };
-        return from_path(&p, "--python").map(Some);
+        return from_path(&p, PythonSelection::Requested).map(Some);
     }
     if let Some(v) = ctx.env.get("VIRTUAL_ENV").filter(|v| !v.is_empty()) {
-        return from_path(Path::new(v), "VIRTUAL_ENV").map(Some);
+        return from_path(Path::new(v), PythonSelection::VirtualEnv).map(Some);
     }
     let dot = ctx.root.join(".venv");
     if dot.join("pyvenv.cfg").is_file() {
-        return from_path(&dot, ".venv").map(Some);
+        return from_path(&dot, PythonSelection::DotVenv).map(Some);
     }
     Ok(None)
 }
@@ -210,7 +224,7 @@ fn env_err_by(
     }
 }
 
-fn from_path(p: &Path, selected_by: &str) -> Result<PythonEnv, MaterialsError> {
+fn from_path(p: &Path, selected_by: PythonSelection) -> Result<PythonEnv, MaterialsError> {
     let meta = std::fs::metadata(p).map_err(|e| env_err_by(p, "", e))?;
     if meta.is_dir() {
         if p.join("pyvenv.cfg").is_file() {
@@ -223,7 +237,7 @@ fn from_path(p: &Path, selected_by: &str) -> Result<PythonEnv, MaterialsError> {
             let paths = with_pth_dirs(vec![p.to_path_buf()]);
             return Ok(PythonEnv {
                 location: p.to_path_buf(),
-                selected_by: selected_by.into(),
+                selected_by,
                 paths,
                 ran_interpreter: false,
             });
@@ -242,13 +256,17 @@ fn from_path(p: &Path, selected_by: &str) -> Result<PythonEnv, MaterialsError> {
     let paths = with_pth_dirs(interpreter_sys_path(p)?);
     Ok(PythonEnv {
         location: p.to_path_buf(),
-        selected_by: selected_by.into(),
+        selected_by,
         paths,
         ran_interpreter: true,
     })
 }
 
-fn venv_env(venv: &Path, location: &Path, selected_by: &str) -> Result<PythonEnv, MaterialsError> {
+fn venv_env(
+    venv: &Path,
+    location: &Path,
+    selected_by: PythonSelection,
+) -> Result<PythonEnv, MaterialsError> {
     let cfg = fs_err::read_to_string(venv.join("pyvenv.cfg")).unwrap_or_default();
     let system_site = cfg.lines().any(|l| {
         l.split_once('=').is_some_and(|(k, v)| {
@@ -263,7 +281,7 @@ fn venv_env(venv: &Path, location: &Path, selected_by: &str) -> Result<PythonEnv
         let paths = with_pth_dirs(interpreter_sys_path(&py)?);
         return Ok(PythonEnv {
             location: location.to_path_buf(),
-            selected_by: selected_by.into(),
+            selected_by,
             paths,
             ran_interpreter: true,
         });
@@ -295,7 +313,7 @@ fn venv_env(venv: &Path, location: &Path, selected_by: &str) -> Result<PythonEnv
     }
     Ok(PythonEnv {
         location: location.to_path_buf(),
-        selected_by: selected_by.into(),
+        selected_by,
         paths: with_pth_dirs(dirs),
         ran_interpreter: false,
     })

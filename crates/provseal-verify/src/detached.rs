@@ -6,7 +6,7 @@
 //! pkeyutl` / `openssl dgst -sign` write it; base64 text of one is accepted too), or a Sigstore
 //! bundle holding a message signature over those bytes (`cosign sign-blob --bundle`, keyless or
 //! with a key, bundle v0.1–v0.3). Only then are the bytes parsed, strictly, as an in-toto
-//! Statement (v1 or v0.1; SLSA v1 or v0.2). The result is a [`VerifiedStatement`] like any
+//! Statement (v1 or v0.1; SLSA v1 or v0.2). The result is a [`VerifiedStatement`](crate::VerifiedStatement) like any
 //! other, so artifacts are matched to its subjects and policies apply as for DSSE.
 //!
 //! ```no_run
