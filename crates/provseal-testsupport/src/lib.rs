@@ -22,7 +22,7 @@ pub mod secrets;
 
 pub use insta;
 pub use project::{
-    attest_args, git, git_init, provseal_bin, verify_args, verify_blob_args, Project,
+    attest_args, git, git_init, provseal_bin, run_args, verify_args, verify_blob_args, Project,
 };
 
 use std::path::{Path, PathBuf};

@@ -213,6 +213,14 @@ pub fn attest_args<'a>(key: &'a str, out: &'a str, extra: &[&'a str]) -> Vec<&'a
     )
 }
 
+/// `run --key KEY --subject 'dist/*' --out OUT` followed by `extra` (which holds `-- BUILD…`).
+pub fn run_args<'a>(key: &'a str, out: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    joined(
+        &["run", "--key", key, "--subject", "dist/*", "--out", out],
+        extra,
+    )
+}
+
 /// `verify ARTIFACT --attestation ATTESTATION --key KEY` followed by `extra`.
 pub fn verify_args<'a>(
     artifact: &'a str,

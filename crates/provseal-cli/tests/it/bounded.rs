@@ -2,7 +2,7 @@
 //! modes, private key modes, bounded key reads, globs and a FAILED VSA.
 
 use crate::Project;
-use provseal_testsupport::{attest_args, verify_args, verify_blob_args};
+use provseal_testsupport::{attest_args, run_args, verify_args, verify_blob_args};
 
 /// Issue 14: SIGTERM (and SIGINT) to `provseal run` reach the build's whole process group;
 /// provseal waits for it, writes nothing and exits 128 + the signal.
@@ -15,19 +15,16 @@ fn issue_14_signals_are_forwarded_to_the_build() {
         prj.keygen("ci", "ed25519");
         // The build starts a grandchild (sleep) and would write dist/late.bin after it.
         let mut child = prj
-            .cmd(&[
-                "run",
-                "--key",
+            .cmd(&run_args(
                 "ci.key",
-                "--subject",
-                "dist/*",
-                "--out",
                 "att.intoto.jsonl",
-                "--",
-                "sh",
-                "-c",
-                "touch started; sleep 5; touch dist/late.bin",
-            ])
+                &[
+                    "--",
+                    "sh",
+                    "-c",
+                    "touch started; sleep 5; touch dist/late.bin",
+                ],
+            ))
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();

@@ -2,6 +2,7 @@
 //! directory, strict parsing before the build, and planted secrets that reach no output.
 
 use crate::Project;
+use provseal_testsupport::run_args;
 use provseal_testsupport::secrets::{plant, ENV, MARK, RECORDED};
 
 fn commit(prj: &Project) {
@@ -46,18 +47,7 @@ fn a_malformed_lockfile_stops_run_before_the_build() {
         "{\"lockfileVersion\": 3, \"packages\": {\"node_modules/a\": {\"version\": 3}}}\n",
     )
     .unwrap();
-    let (code, _, err) = prj.run(&[
-        "run",
-        "--key",
-        "ci.key",
-        "--subject",
-        "dist/*",
-        "--out",
-        "out.jsonl",
-        "--",
-        "touch",
-        "built",
-    ]);
+    let (code, _, err) = prj.run(&run_args("ci.key", "out.jsonl", &["--", "touch", "built"]));
     assert_eq!(code, 2, "{err}");
     assert!(
         err.contains("package-lock.json:1:67`: `packages.node_modules/a.version`: invalid type: integer `3`, expected a string"),

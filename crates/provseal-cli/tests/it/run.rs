@@ -1,7 +1,7 @@
 //! `provseal run`: the snapshot is taken before the build and bound into the signed payload;
 //! drift, failed builds and secrets.
 
-use provseal_testsupport::verify_args;
+use provseal_testsupport::{run_args, verify_args};
 use std::process::Command;
 
 use crate::Project;
@@ -221,21 +221,11 @@ fn failed_build_writes_nothing_and_passes_its_code() {
     let prj = Project::with_git();
     prj.keygen("ci", "ed25519");
     let before = prj.listing();
-    let (c, _, err) = prj.run(&[
-        "run",
-        "--key",
+    let (c, _, err) = prj.run(&run_args(
         "ci.key",
-        "--subject",
-        "dist/*",
-        "--out",
         "o.jsonl",
-        "--sbom",
-        "o.cdx.json",
-        "--",
-        "sh",
-        "-c",
-        "exit 3",
-    ]);
+        &["--sbom", "o.cdx.json", "--", "sh", "-c", "exit 3"],
+    ));
     assert_eq!(c, 3, "{err}");
     assert!(err.contains("the build failed (exit 3)"), "{err}");
     assert_eq!(prj.listing(), before);
@@ -277,16 +267,7 @@ fn secrets_never_reach_the_outputs() {
         ),
     ];
     let run = |extra: &[&str], out: &str| {
-        let mut args = vec![
-            "run",
-            "--key",
-            "env://PROVSEAL_KEY",
-            "--subject",
-            "dist/*",
-            "--out",
-            out,
-            "--sbom",
-        ];
+        let mut args = run_args("env://PROVSEAL_KEY", out, &["--sbom"]);
         let sbom = format!("{out}.cdx.json");
         args.push(&sbom);
         args.extend_from_slice(extra);

@@ -2,7 +2,7 @@
 //! ids, signatures and times filtered): every `--help`, each subcommand's success output and its
 //! main failures. A change to any transcript shows up as a snapshot diff.
 
-use provseal_testsupport::{attest_args, verify_args};
+use provseal_testsupport::{attest_args, run_args, verify_args};
 use provseal_testsupport::{provseal_snapshot, verify_blob_args};
 
 use crate::Project;
@@ -509,64 +509,22 @@ fn materials_and_run() {
     provseal_snapshot!(
         "run_ok",
         prj,
-        [
-            "run",
-            "--key",
-            "ci.key",
-            "--subject",
-            "dist/*",
-            "--out",
-            "run.jsonl",
-            "--",
-            "true"
-        ]
+        run_args("ci.key", "run.jsonl", &["--", "true"])
     );
     provseal_snapshot!(
         "run_build_fails",
         prj,
-        [
-            "run",
-            "--key",
-            "ci.key",
-            "--subject",
-            "dist/*",
-            "--out",
-            "f.jsonl",
-            "--",
-            "sh",
-            "-c",
-            "exit 7"
-        ]
+        run_args("ci.key", "f.jsonl", &["--", "sh", "-c", "exit 7"])
     );
     provseal_snapshot!(
         "run_command_not_found",
         prj,
-        [
-            "run",
-            "--key",
-            "ci.key",
-            "--subject",
-            "dist/*",
-            "--out",
-            "f.jsonl",
-            "--",
-            "provseal-no-such-command"
-        ]
+        run_args("ci.key", "f.jsonl", &["--", "provseal-no-such-command"])
     );
     provseal_snapshot!(
         "run_missing_key",
         prj,
-        [
-            "run",
-            "--key",
-            "nope.key",
-            "--subject",
-            "dist/*",
-            "--out",
-            "f.jsonl",
-            "--",
-            "true"
-        ]
+        run_args("nope.key", "f.jsonl", &["--", "true"])
     );
     assert!(!prj.file("f.jsonl").exists());
     provseal_snapshot!(

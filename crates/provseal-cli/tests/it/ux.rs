@@ -1,7 +1,7 @@
 //! Issue 13, a newcomer's first hour: key material never echoed, a closed stdout survived, and
 //! the messages that teach (their transcripts locked by snapshots).
 
-use provseal_testsupport::verify_args;
+use provseal_testsupport::{run_args, verify_args};
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
@@ -495,17 +495,11 @@ fn issue_13_verify_by_git_commit_id() {
 fn issue_13_inspect_views_quiet_and_policy_json() {
     let prj = keyed();
     std::fs::write(prj.file("Cargo.lock"), big_cargo_lock(3)).unwrap();
-    let (code, _, err) = prj.run(&[
-        "run",
-        "--key",
+    let (code, _, err) = prj.run(&run_args(
         "ci.key",
-        "--subject",
-        "dist/*",
-        "--out",
         "dist/provenance.intoto.jsonl",
-        "--",
-        "true",
-    ]);
+        &["--", "true"],
+    ));
     assert_eq!(code, 0, "{err}");
     let att = "dist/provenance.intoto.jsonl";
     provseal_snapshot!("inspect_materials", prj, ["inspect", att, "--materials"]);
