@@ -157,6 +157,9 @@ pub enum BatchError {
         path: String,
         /// What is wrong (expected and found).
         reason: String,
+        /// The parser's error, when one reported it (`createdOn`).
+        #[source]
+        source: Option<provseal_model::Cause>,
     },
 
     /// The signed root statement names a leaf scheme this version does not know.
@@ -203,6 +206,9 @@ pub enum BatchError {
         path: String,
         /// What is wrong (expected and found).
         reason: String,
+        /// The decoder's error, when one reported it (base64).
+        #[source]
+        source: Option<provseal_model::Cause>,
     },
 
     /// The entry has another media type.

@@ -201,12 +201,13 @@ impl BatchEntry {
             return Err(field_error("$.statement.payloadType", "it is empty"));
         }
         let payload_b64 = string(st, "$.statement", "payload")?;
-        let statement = STANDARD.decode(payload_b64).map_err(|e| {
-            field_error(
-                "$.statement.payload",
-                &format!("not standard padded base64: {e}"),
-            )
-        })?;
+        let statement = STANDARD
+            .decode(payload_b64)
+            .map_err(|e| BatchError::EntryField {
+                path: "$.statement.payload".to_owned(),
+                reason: "not standard padded base64".to_owned(),
+                source: Some(provseal_model::Cause::new(e)),
+            })?;
 
         let pr = object(field(top, "$", "proof")?, "$.proof")?;
         only_keys(pr, "$.proof", &["leafIndex", "treeSize", "hashes"])?;
@@ -476,11 +477,10 @@ pub(crate) fn parse_root_statement(bytes: &[u8]) -> Result<(Hash, RootPredicate)
     let leaf_scheme = text("leafScheme")?;
     let leaf_payload_type = text("leafPayloadType")?;
     let created_on = text("createdOn")?;
-    validate_created_on(&created_on).map_err(|reason| {
-        root_error(
-            "$.predicate.createdOn",
-            &format!("{created_on:?} is not an RFC 3339 date-time: {reason}"),
-        )
+    validate_created_on(&created_on).map_err(|e| BatchError::RootStatement {
+        path: "$.predicate.createdOn".to_owned(),
+        reason: format!("{created_on:?} is not an RFC 3339 date-time"),
+        source: Some(provseal_model::Cause::new(e)),
     })?;
     let builder_id = match pred.get("builder") {
         None => None,
@@ -560,6 +560,7 @@ fn field_error(path: &str, reason: &str) -> BatchError {
     BatchError::EntryField {
         path: path.to_owned(),
         reason: reason.to_owned(),
+        source: None,
     }
 }
 
@@ -567,6 +568,7 @@ fn root_error(path: &str, reason: &str) -> BatchError {
     BatchError::RootStatement {
         path: path.to_owned(),
         reason: reason.to_owned(),
+        source: None,
     }
 }
 
