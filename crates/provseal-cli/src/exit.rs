@@ -189,6 +189,19 @@ pub fn hint_of(error: &anyhow::Error) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// slsa-verifier mode says "an expected builder id"; the hint names the flag.
+    #[test]
+    fn untrusted_builder_hint_names_the_flag() {
+        let e = provseal_verify::VerifyError::SlsaVerifier {
+            code: provseal_verify::diag::Code::SlsaUntrustedBuilder,
+            class: FailureClass::Policy,
+            message: "builder workflow (certificate SAN): expected one of slsa-verifier's trusted \
+                      builders (or an expected builder id), found `x`"
+                .into(),
+        };
+        assert!(verify_hint(&e).is_some_and(|h| h.starts_with("pass --builder-id")));
+    }
+
     /// The library says "a PIN"; the flag that gives one is the CLI's to name.
     #[test]
     fn pin_required_hint_names_the_flag() {

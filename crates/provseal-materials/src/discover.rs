@@ -155,7 +155,7 @@ fn glob_set(patterns: &[&String]) -> Result<GlobSet, MaterialsError> {
             .build()
             .map_err(|e| MaterialsError::Selection {
                 pattern: (*p).clone(),
-                reason: e.kind().to_string(),
+                reason: crate::SelectionRefusal::Glob(e.kind().clone()),
             })?;
         b.add(g);
     }
@@ -165,7 +165,7 @@ fn glob_set(patterns: &[&String]) -> Result<GlobSet, MaterialsError> {
             .map(|p| p.as_str())
             .collect::<Vec<_>>()
             .join(", "),
-        reason: e.to_string(),
+        reason: crate::SelectionRefusal::Glob(e.kind().clone()),
     })
 }
 
@@ -310,12 +310,12 @@ pub fn collect_lockfiles(ctx: &CollectContext) -> Result<LockfileSet, MaterialsE
         if !meta.is_file() {
             return Err(MaterialsError::Selection {
                 pattern: display_name(&root, &p),
-                reason: "not a regular file".into(),
+                reason: crate::SelectionRefusal::NotARegularFile,
             });
         }
         let reader = reader_for_named(&p).ok_or_else(|| MaterialsError::Selection {
             pattern: display_name(&root, &p),
-            reason: "no lockfile format has this file name".into(),
+            reason: crate::SelectionRefusal::UnknownFormat,
         })?;
         selected.insert(p, reader);
     }

@@ -150,7 +150,7 @@ pub enum MaterialsError {
         /// The pattern or setting.
         pattern: String,
         /// Why.
-        reason: String,
+        reason: SelectionRefusal,
     },
     /// The `git` command failed.
     #[error("git failed in `{dir}`: {reason}")]
@@ -206,6 +206,21 @@ fn colon(reason: &str) -> String {
     } else {
         format!(": {reason}")
     }
+}
+
+/// Why a lockfile selection (a pattern, or a path it names) is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SelectionRefusal {
+    /// The glob does not parse.
+    #[error("{0}")]
+    Glob(globset::ErrorKind),
+    /// A named path is a directory, device, FIFO or socket.
+    #[error("not a regular file")]
+    NotARegularFile,
+    /// No lockfile reader claims the file name.
+    #[error("no lockfile format has this file name")]
+    UnknownFormat,
 }
 
 /// Why a requirements include is refused.
