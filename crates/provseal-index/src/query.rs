@@ -189,6 +189,27 @@ fn ints(ids: &[i64]) -> Vec<Val> {
     ids.iter().map(|i| Val::Int(*i)).collect()
 }
 
+/// The signer row `id`, described (`key 1a2b…`, `SAN (issuer ISSUER)`); `None` when absent.
+fn signer_described(db: &mut Db, id: i64) -> Result<Option<String>, IndexError> {
+    let rows = db.query(
+        "SELECT kind, key_id, san, issuer FROM signers WHERE id = ?",
+        &[id.into()],
+    )?;
+    Ok(rows.first().and_then(|r| match r.as_slice() {
+        [kind, key_id, san, issuer] => Some(
+            SignerRow::identity(
+                &kind.string(),
+                key_id.opt_string(),
+                san.opt_string(),
+                issuer.opt_string(),
+                None,
+            )
+            .describe(),
+        ),
+        _ => None,
+    }))
+}
+
 /// The hits for envelope ids, in a stable order (finish time, then digest).
 fn hits(
     db: &mut Db,
@@ -199,6 +220,8 @@ fn hits(
     let mut sorted: Vec<i64> = ids.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
+    // Each signer is read and described once per call, not joined and described per hit.
+    let mut signers: HashMap<i64, Option<String>> = HashMap::new();
     for chunk in sorted.chunks(500) {
         let m = marks(chunk.len());
         let mut subjects: HashMap<i64, Vec<SubjectOut>> = HashMap::new();
@@ -220,33 +243,35 @@ fn hits(
         }
         let rows = db.query(
             &format!(
-                "SELECT e.id, e.payload_digest, e.origin, e.verified_by, s.kind, s.key_id, s.san, s.issuer, \
+                "SELECT e.id, e.payload_digest, e.origin, e.verified_by, e.signer_id, \
                  b.builder, b.repository, b.commit_sha, b.git_ref, b.finished_on \
-                 FROM envelopes e JOIN signers s ON s.id = e.signer_id \
-                 LEFT JOIN builds b ON b.envelope_id = e.id WHERE e.id IN ({m})"
+                 FROM envelopes e LEFT JOIN builds b ON b.envelope_id = e.id WHERE e.id IN ({m})"
             ),
             &ints(chunk),
         )?;
         for r in rows {
-            let [id, pd, origin, vb, kind, key_id, san, issuer, builder, repo, commit, git_ref, fin] =
-                r.as_slice()
+            let [id, pd, origin, vb, signer_id, builder, repo, commit, git_ref, fin] = r.as_slice()
             else {
                 continue;
             };
             let id = id.int().unwrap_or(0);
-            let signer = SignerRow::identity(
-                &kind.string(),
-                key_id.opt_string(),
-                san.opt_string(),
-                issuer.opt_string(),
-                None,
-            );
+            let signer_id = signer_id.int().unwrap_or(0);
+            let signer = match signers.entry(signer_id) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(signer_described(db, signer_id)?)
+                }
+            };
+            // An envelope without its signer row is not a hit (as the inner join had it).
+            let Some(signer) = signer else {
+                continue;
+            };
             let mut subs = subjects.remove(&id).unwrap_or_default();
             subs.sort();
             out.push(Hit {
                 payload_digest: pd.string(),
                 origin: origin.string(),
-                signer: signer.describe(),
+                signer: signer.clone(),
                 verified_by: vb.string(),
                 subjects: subs,
                 builder: builder.opt_string(),
