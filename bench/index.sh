@@ -2,14 +2,16 @@
 # Issue 15 benchmark: `provseal index` on SQLite and PostgreSQL side by side, in one run, on the
 # same corpus: 100,000 key-signed attestations (provseal batch entries written by
 # `provseal run --batch`, 2,000 runs x 50 subjects), ~200 dependencies each, 2,000 distinct
-# dependency sets, 20 signing keys. Measures: ingest, a rerun with nothing changed, index size,
-# and query p95 (each query run as a whole `provseal index query` process, output to /dev/null).
+# dependency sets, 20 signing keys. Measures: ingest (wall, and CPU user+sys per attestation,
+# which the machine's load distorts much less), a rerun with nothing changed, index size, and
+# query p95 twice: as whole `provseal index query` processes (output read and discarded), and
+# in-library (`examples/query_latency.rs`: the index opened once, the query run N times).
 #
 # Usage: bench/index.sh [QUERY_RUNS]
 #   BENCH_DIR (default /tmp/provseal-bench) holds the corpus (made once, ~5 GB) and the indexes.
 #   SETS/PER/DEPS/KEYS override the corpus shape (defaults 2000/50/200/20).
 #   PGPORT (default 54339): the throwaway PostgreSQL server started with scripts/postgres-test.
-#   PROVSEAL_BIN: a provseal binary to use instead of building the release one.
+#   PROVSEAL_BIN, QUERY_LATENCY_BIN: binaries to use instead of building the release ones.
 #   SKIP_GEN=1: measure the corpus as it is (an interrupted generation), generating nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,10 +20,13 @@ RUNS=${1:-20}
 SETS=${SETS:-2000} PER=${PER:-50} DEPS=${DEPS:-200} KEYS=${KEYS:-20}
 DIR=${BENCH_DIR:-/tmp/provseal-bench}/index-$SETS-$PER-$DEPS-$KEYS
 PGPORT=${PGPORT:-54339}
-if [ -z "${PROVSEAL_BIN:-}" ]; then
-  cargo build --release -q -p provseal-cli
+# One cargo invocation for both (built apart, their dependencies' features differ and everything
+# is compiled twice).
+if [ -z "${PROVSEAL_BIN:-}" ] || [ -z "${QUERY_LATENCY_BIN:-}" ]; then
+  cargo build --release -q -p provseal-cli -p provseal-index --example query_latency
 fi
 PS=${PROVSEAL_BIN:-$ROOT/target/release/provseal}
+QL=${QUERY_LATENCY_BIN:-$ROOT/target/release/examples/query_latency}
 mkdir -p "$DIR"
 echo "== corpus: $SETS runs x $PER subjects, $DEPS dependencies, $KEYS keys in $DIR"
 t0=$(date +%s)
@@ -40,18 +45,21 @@ PGDB="$PGURL?options=-csearch_path%3Dbench"
 SQLITE=$DIR/bench.db
 rm -f "$SQLITE" "$SQLITE-wal" "$SQLITE-shm"
 
+# Prints `WALL_S CPU_S` (CPU: user+sys of the process and its threads) and the load average.
 secs() { python3 - "$@" <<'PY'
-import subprocess, sys, time
+import os, resource, subprocess, sys, time
 t = time.perf_counter()
 r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-print(f"{time.perf_counter() - t:.2f}")
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"{time.perf_counter() - t:.2f} {u.ru_utime + u.ru_stime:.2f}")
 sys.stderr.write(r.stderr.splitlines()[-1] + "\n" if r.stderr else "")
+sys.stderr.write(f"  load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}\n")
 PY
 }
 declare -A R
 for be in sqlite postgres; do
   db=$SQLITE; [ $be = postgres ] && db=$PGDB
-  echo "== $be: ingest"
+  echo "== $be: ingest (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
   R[$be.ingest]=$(secs "$PS" index --db "$db" add "$DIR/att" "${KEYARGS[@]}")
   echo "== $be: rerun, nothing changed"
   R[$be.rerun]=$(secs "$PS" index --db "$db" add "$DIR/att" "${KEYARGS[@]}")
@@ -101,6 +109,9 @@ for be in sqlite postgres; do
     n=$RUNS; [ "$name" = policy ] && n=$(( RUNS < 5 ? RUNS : 5 ))
     # shellcheck disable=SC2086
     R[$be.$name]=$(RUNS=$n p95 "$PS" index --db "$db" query $args --jsonl)
+    # In-library: `signer` takes the key file, the others their CLI argument.
+    # shellcheck disable=SC2086
+    R[$be.lib.$name]=$("$QL" "$db" "$n" ${args/#signer --key/signer})
   done
 done
 
@@ -113,11 +124,16 @@ name, a, b, target = sys.argv[1:5]
 fa, fb = float(a.split()[0]), float(b.split()[0])
 print(f'{name:<22} {a.split()[0]:>14} {b.split()[0]:>14} {fb / fa if fa else 0:>10.2f} {target:>12}')" "$@"; }
 row "ingest (s)" "${R[sqlite.ingest]}" "${R[postgres.ingest]}" "120 / 180"
+N=$(find "$DIR/att" -type f | wc -l)
+cpu_ms() { python3 -c "import sys; print(f'{float(sys.argv[1].split()[1]) * 1000 / int(sys.argv[2]):.3f}')" "$1" "$N"; }
+row "ingest CPU (ms/att)" "$(cpu_ms "${R[sqlite.ingest]}")" "$(cpu_ms "${R[postgres.ingest]}")" "-"
 row "rerun unchanged (s)" "${R[sqlite.rerun]}" "${R[postgres.rerun]}" "3"
 row "index size (MB)" "$(( R[sqlite.size] / 1000000 ))" "$(( R[postgres.size] / 1000000 ))" "1000"
 for q in "${QUERIES[@]}"; do
   name=${q%%|*}
   case $name in exact-purl) t=20;; range) t=100;; policy) t=2000;; *) t=10;; esac
   row "p95 $name (ms)" "${R[sqlite.$name]}" "${R[postgres.$name]}" "$t"
-  echo "    hits: ${R[sqlite.$name]#* } (sqlite), ${R[postgres.$name]#* } (postgres)"
+  # The in-library line prints `p50 p95 hits`: the row shows the p95.
+  row "  in-library p95" "$(cut -d' ' -f2- <<<"${R[sqlite.lib.$name]}")" "$(cut -d' ' -f2- <<<"${R[postgres.lib.$name]}")" "$t"
+  echo "    hits: ${R[sqlite.$name]#* } (sqlite), ${R[postgres.$name]#* } (postgres); in-library ${R[sqlite.lib.$name]##* } / ${R[postgres.lib.$name]##* }"
 done

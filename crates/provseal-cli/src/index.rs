@@ -113,14 +113,18 @@ fn print_hits<T: serde::Serialize>(
 ) -> Result<ExitStatus, Failure> {
     if format.json {
         output::print_json(&items)?;
-    } else if format.jsonl {
-        for i in items {
-            println!("{}", serde_json::to_string(i)?);
-        }
     } else {
+        // One write for all the hits, not one per line.
+        let mut text = String::new();
         for i in items {
-            println!("{}", line(i));
+            if format.jsonl {
+                text.push_str(&serde_json::to_string(i)?);
+            } else {
+                text.push_str(&line(i));
+            }
+            text.push('\n');
         }
+        output::out(format_args!("{text}"))?;
     }
     if items.is_empty() {
         eprintln!("no match");

@@ -15,7 +15,7 @@ use provseal_verify::{AttestationDoc, LoadedDoc, VerifyError, VerifyOptions};
 use rayon::prelude::*;
 
 use crate::db::{is_retryable, Db, Val};
-use crate::record::{record, sha256_hex, Dictionaries, EnvelopeRecord};
+use crate::record::{record, sha256_hex, Dictionaries, EnvelopeRecord, RawDoc};
 use crate::{Index, IndexError};
 
 /// What an attestation must verify against to enter the index.
@@ -287,16 +287,21 @@ fn read_file(
             Ok(v) => {
                 let raw = raw_bytes(doc);
                 let payload = signed_payload(doc);
-                let digest = sha256_hex(payload.as_deref().unwrap_or(&raw));
-                match record(
-                    &v,
-                    &raw,
-                    payload.as_deref(),
-                    digest,
-                    doc.doc.format(),
-                    &trust.verified_by,
-                    dicts,
-                ) {
+                let payload_digest = sha256_hex(payload.as_deref().unwrap_or(&raw));
+                // A one-document file is stored as it is: its digest is already known.
+                let raw_digest = if raw == bytes {
+                    stamp.sha256.clone()
+                } else {
+                    sha256_hex(&raw)
+                };
+                let raw_doc = RawDoc {
+                    raw: &raw,
+                    raw_digest,
+                    payload: payload.as_deref(),
+                    payload_digest,
+                    format: doc.doc.format(),
+                };
+                match record(&v, raw_doc, &trust.verified_by, dicts) {
                     Ok(r) => records.push(r),
                     Err(e) => rejected.push(Rejection {
                         path: path.to_path_buf(),
@@ -701,6 +706,10 @@ impl Index {
             }
             result
         })?;
+        if report.envelopes_new > 0 {
+            // Fresh statistics, so the planners answer lookups from the covering indexes.
+            self.db.batch("ANALYZE")?;
+        }
         Ok(report)
     }
 }

@@ -2,7 +2,6 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
-use std::sync::Arc;
 
 use provseal_model::ResourceDescriptor;
 use provseal_verify::policy::purl::PackagePattern;
@@ -190,6 +189,27 @@ fn ints(ids: &[i64]) -> Vec<Val> {
     ids.iter().map(|i| Val::Int(*i)).collect()
 }
 
+/// The signer row `id`, described (`key 1a2b…`, `SAN (issuer ISSUER)`); `None` when absent.
+fn signer_described(db: &mut Db, id: i64) -> Result<Option<String>, IndexError> {
+    let rows = db.query(
+        "SELECT kind, key_id, san, issuer FROM signers WHERE id = ?",
+        &[id.into()],
+    )?;
+    Ok(rows.first().and_then(|r| match r.as_slice() {
+        [kind, key_id, san, issuer] => Some(
+            SignerRow::identity(
+                &kind.string(),
+                key_id.opt_string(),
+                san.opt_string(),
+                issuer.opt_string(),
+                None,
+            )
+            .describe(),
+        ),
+        _ => None,
+    }))
+}
+
 /// The hits for envelope ids, in a stable order (finish time, then digest).
 fn hits(
     db: &mut Db,
@@ -200,6 +220,8 @@ fn hits(
     let mut sorted: Vec<i64> = ids.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
+    // Each signer is read and described once per call, not joined and described per hit.
+    let mut signers: HashMap<i64, Option<String>> = HashMap::new();
     for chunk in sorted.chunks(500) {
         let m = marks(chunk.len());
         let mut subjects: HashMap<i64, Vec<SubjectOut>> = HashMap::new();
@@ -221,33 +243,35 @@ fn hits(
         }
         let rows = db.query(
             &format!(
-                "SELECT e.id, e.payload_digest, e.origin, e.verified_by, s.kind, s.key_id, s.san, s.issuer, \
+                "SELECT e.id, e.payload_digest, e.origin, e.verified_by, e.signer_id, \
                  b.builder, b.repository, b.commit_sha, b.git_ref, b.finished_on \
-                 FROM envelopes e JOIN signers s ON s.id = e.signer_id \
-                 LEFT JOIN builds b ON b.envelope_id = e.id WHERE e.id IN ({m})"
+                 FROM envelopes e LEFT JOIN builds b ON b.envelope_id = e.id WHERE e.id IN ({m})"
             ),
             &ints(chunk),
         )?;
         for r in rows {
-            let [id, pd, origin, vb, kind, key_id, san, issuer, builder, repo, commit, git_ref, fin] =
-                r.as_slice()
+            let [id, pd, origin, vb, signer_id, builder, repo, commit, git_ref, fin] = r.as_slice()
             else {
                 continue;
             };
             let id = id.int().unwrap_or(0);
-            let signer = SignerRow::identity(
-                &kind.string(),
-                key_id.opt_string(),
-                san.opt_string(),
-                issuer.opt_string(),
-                None,
-            );
+            let signer_id = signer_id.int().unwrap_or(0);
+            let signer = match signers.entry(signer_id) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(signer_described(db, signer_id)?)
+                }
+            };
+            // An envelope without its signer row is not a hit (as the inner join had it).
+            let Some(signer) = signer else {
+                continue;
+            };
             let mut subs = subjects.remove(&id).unwrap_or_default();
             subs.sort();
             out.push(Hit {
                 payload_digest: pd.string(),
                 origin: origin.string(),
-                signer: signer.describe(),
+                signer: signer.clone(),
                 verified_by: vb.string(),
                 subjects: subs,
                 builder: builder.opt_string(),
@@ -288,6 +312,56 @@ fn parse_digest(text: &str) -> Result<(String, String), IndexError> {
         return Err(bad(&format!("{alg} needs {len} hex digits")));
     }
     Ok((alg.to_string(), hex.to_ascii_lowercase()))
+}
+
+/// Rebuilds one stored statement (its skeleton, signer and dependency set) and evaluates
+/// `policy` on it; `Some` with the evaluation key and the failed rules when it fails.
+/// `row`: origin, skeleton, signer kind, key id, SAN, issuer, extensions, eval key, set id.
+fn evaluate_stored(
+    row: &[Val],
+    deps: Vec<ResourceDescriptor>,
+    policy: &Policy,
+    now: jiff::Timestamp,
+) -> Result<Option<Failing>, IndexError> {
+    let [origin, skel, kind, key_id, san, issuer, ext, key, _set] = row else {
+        return Ok(None);
+    };
+    let json = decompress(skel.blob(), "statement skeleton")?;
+    let sk: Skeleton = serde_json::from_slice(&json).map_err(|e| IndexError::Damaged {
+        what: format!("statement of `{}`", origin.string()),
+        source: Box::new(e),
+    })?;
+    let mut provenance = sk.provenance;
+    if let Some(p) = provenance.as_mut() {
+        p.build_definition.resolved_dependencies.extend(deps);
+    }
+    let v = VerifiedStatement {
+        origin: provseal_verify::Origin::file(origin.string()),
+        signer: SignerRow::identity(
+            &kind.string(),
+            key_id.opt_string(),
+            san.opt_string(),
+            issuer.opt_string(),
+            ext.opt_string(),
+        ),
+        statement: sk.statement,
+        provenance,
+    };
+    let report = policy.evaluate(&PolicyInput {
+        verified: &v,
+        artifact_name: &origin.string(),
+        now,
+        signed_at: None,
+    });
+    Ok((!report.passed).then(|| {
+        (
+            key.string(),
+            report
+                .failures()
+                .map(|f| format!("{}: expected {}, found {}", f.rule, f.expected, f.actual))
+                .collect(),
+        )
+    }))
 }
 
 impl Index {
@@ -399,15 +473,6 @@ impl Index {
         policy: &Policy,
         now: jiff::Timestamp,
     ) -> Result<Vec<PolicyHit>, IndexError> {
-        let mut sets: HashMap<i64, Arc<Vec<ResourceDescriptor>>> = HashMap::new();
-        for r in self.db.query("SELECT id, zstd FROM depsets", &[])? {
-            if let [id, z] = r.as_slice() {
-                sets.insert(
-                    id.int().unwrap_or(0),
-                    Arc::new(depset_descriptors(z.blob())?),
-                );
-            }
-        }
         // One evaluation per distinct (signer, dependency set, skeleton): builds that differ
         // only in their subjects share a verdict.
         let mut groups: HashMap<String, Vec<i64>> = HashMap::new();
@@ -423,73 +488,63 @@ impl Index {
             .values()
             .filter_map(|ids| ids.iter().min().copied())
             .collect();
-        let mut rows = Vec::new();
+        // The representatives by dependency set: each set is decoded once, on a worker thread,
+        // and handed to its builds (the last one takes it without a copy).
+        let mut by_set: HashMap<Option<i64>, Vec<Vec<Val>>> = HashMap::new();
         for chunk in reps.chunks(500) {
-            rows.extend(self.db.query(
+            for r in self.db.query(
                 &format!(
-                    "SELECT e.id, e.origin, e.skeleton, s.kind, s.key_id, s.san, s.issuer, s.extensions, b.depset_id, e.eval_key \
+                    "SELECT e.origin, e.skeleton, s.kind, s.key_id, s.san, s.issuer, s.extensions, e.eval_key, b.depset_id \
                      FROM envelopes e JOIN signers s ON s.id = e.signer_id LEFT JOIN builds b ON b.envelope_id = e.id \
                      WHERE e.id IN ({})",
                     marks(chunk.len())
                 ),
                 &ints(chunk),
-            )?);
+            )? {
+                by_set
+                    .entry(r.last().and_then(Val::int))
+                    .or_default()
+                    .push(r);
+            }
         }
-        let failing: Vec<Result<Option<Failing>, IndexError>> = rows
-            .par_iter()
-            .map(|r| {
-                let [_, origin, skel, kind, key_id, san, issuer, ext, set, key] = r.as_slice()
-                else {
-                    return Ok(None);
-                };
-                let json = decompress(skel.blob(), "statement skeleton")?;
-                let sk: Skeleton =
-                    serde_json::from_slice(&json).map_err(|e| IndexError::Damaged {
-                        what: format!("statement of `{}`", origin.string()),
-                        source: Box::new(e),
-                    })?;
-                let mut provenance = sk.provenance;
-                if let (Some(p), Some(deps)) =
-                    (provenance.as_mut(), set.int().and_then(|s| sets.get(&s)))
-                {
-                    p.build_definition
-                        .resolved_dependencies
-                        .extend(deps.iter().cloned());
+        let mut sets: HashMap<i64, Vec<u8>> = HashMap::new();
+        let wanted: Vec<i64> = by_set.keys().flatten().copied().collect();
+        for chunk in wanted.chunks(500) {
+            for r in self.db.query(
+                &format!(
+                    "SELECT id, zstd FROM depsets WHERE id IN ({})",
+                    marks(chunk.len())
+                ),
+                &ints(chunk),
+            )? {
+                if let [id, Val::Blob(z)] = r.as_slice() {
+                    sets.insert(id.int().unwrap_or(0), z.clone());
                 }
-                let v = VerifiedStatement {
-                    origin: provseal_verify::Origin::file(origin.string()),
-                    signer: SignerRow::identity(
-                        &kind.string(),
-                        key_id.opt_string(),
-                        san.opt_string(),
-                        issuer.opt_string(),
-                        ext.opt_string(),
-                    ),
-                    statement: sk.statement,
-                    provenance,
+            }
+        }
+        let failing: Vec<Result<Vec<Failing>, IndexError>> = by_set
+            .into_par_iter()
+            .map(|(set, rows)| {
+                let mut deps = match set.and_then(|s| sets.get(&s)) {
+                    Some(z) => depset_descriptors(z)?,
+                    None => Vec::new(),
                 };
-                let report = policy.evaluate(&PolicyInput {
-                    verified: &v,
-                    artifact_name: &origin.string(),
-                    now,
-                    signed_at: None,
-                });
-                Ok((!report.passed).then(|| {
-                    (
-                        key.string(),
-                        report
-                            .failures()
-                            .map(|f| {
-                                format!("{}: expected {}, found {}", f.rule, f.expected, f.actual)
-                            })
-                            .collect(),
-                    )
-                }))
+                let mut out = Vec::new();
+                let last = rows.len().saturating_sub(1);
+                for (i, r) in rows.iter().enumerate() {
+                    let deps = if i == last {
+                        std::mem::take(&mut deps)
+                    } else {
+                        deps.clone()
+                    };
+                    out.extend(evaluate_stored(r, deps, policy, now)?);
+                }
+                Ok(out)
             })
             .collect();
         let mut fails: HashMap<i64, Vec<String>> = HashMap::new();
         for f in failing {
-            if let Some((key, why)) = f? {
+            for (key, why) in f? {
                 for id in groups.get(&key).map(Vec::as_slice).unwrap_or_default() {
                     fails.insert(*id, why.clone());
                 }

@@ -299,21 +299,18 @@ pub(crate) struct BlobRow {
 impl BlobRow {
     fn of(
         raw: &[u8],
+        digest: String,
         payload: Option<&[u8]>,
         set: Option<&DepSetRow>,
         dicts: &Dictionaries,
     ) -> BlobRow {
         use base64::Engine;
-        let digest = sha256_hex(raw);
         let split = payload.and_then(|p| {
             let b64 = base64::engine::general_purpose::STANDARD.encode(p);
             // Find the base64 text by its head, then compare the rest (a searcher built for the
             // whole 40 KB needle would cost more than the search).
-            let text = std::str::from_utf8(raw).ok()?;
             let head = b64.get(..b64.len().min(64))?;
-            let at = text
-                .match_indices(head)
-                .map(|(i, _)| i)
+            let at = memchr::memmem::find_iter(raw, head.as_bytes())
                 .find(|&i| raw.get(i..i + b64.len()) == Some(b64.as_bytes()))?;
             let mut doc = Vec::with_capacity(raw.len() - b64.len());
             doc.extend_from_slice(raw.get(..at)?);
@@ -455,18 +452,30 @@ pub(crate) struct EnvelopeRecord {
     pub eval_key: String,
 }
 
-/// Builds the rows of one verified document. `raw` is the document as stored (and exported),
-/// `payload` the signed statement bytes inside it (when it has one), `payload_digest` the digest
-/// that makes ingestion idempotent.
+/// One document as read: its bytes as stored (and exported) and their SHA-256, the signed
+/// statement bytes inside it (when it has one), and the digest that makes ingestion idempotent.
+pub(crate) struct RawDoc<'a> {
+    pub raw: &'a [u8],
+    pub raw_digest: String,
+    pub payload: Option<&'a [u8]>,
+    pub payload_digest: String,
+    pub format: &'static str,
+}
+
+/// Builds the rows of one verified document.
 pub(crate) fn record(
     v: &VerifiedStatement,
-    raw: &[u8],
-    payload: Option<&[u8]>,
-    payload_digest: String,
-    format: &'static str,
+    doc: RawDoc<'_>,
     verified_by: &str,
     dicts: &Dictionaries,
 ) -> Result<EnvelopeRecord, IndexError> {
+    let RawDoc {
+        raw,
+        raw_digest,
+        payload,
+        payload_digest,
+        format,
+    } = doc;
     let mut subjects = Vec::new();
     for s in &v.statement.subject {
         for (alg, hex) in s.digest.iter() {
@@ -486,20 +495,23 @@ pub(crate) fn record(
     let (build, depset, provenance) = match &v.provenance {
         Some(p) => {
             let set = depset(&p.build_definition.resolved_dependencies);
-            let mut p = ProvenanceV1 {
+            // Field by field: cloning the whole definition would copy every package descriptor
+            // only to drop it.
+            let d = &p.build_definition;
+            let p = ProvenanceV1 {
                 build_definition: provseal_model::slsa::BuildDefinition {
-                    resolved_dependencies: Vec::new(),
-                    ..p.build_definition.clone()
+                    build_type: d.build_type.clone(),
+                    external_parameters: d.external_parameters.clone(),
+                    internal_parameters: d.internal_parameters.clone(),
+                    resolved_dependencies: d
+                        .resolved_dependencies
+                        .iter()
+                        .filter(|d| !is_package(d))
+                        .cloned()
+                        .collect(),
                 },
                 run_details: p.run_details.clone(),
             };
-            p.build_definition.resolved_dependencies = v
-                .provenance
-                .iter()
-                .flat_map(|q| q.build_definition.resolved_dependencies.iter())
-                .filter(|d| !is_package(d))
-                .cloned()
-                .collect();
             (Some(build_row(v, &p)), set, Some(p))
         }
         None => (None, None, None),
@@ -527,7 +539,7 @@ pub(crate) fn record(
         id: id_of("envelope", &payload_digest),
         eval_key,
         payload_digest,
-        blob: BlobRow::of(raw, payload, depset.as_ref(), dicts),
+        blob: BlobRow::of(raw, raw_digest, payload, depset.as_ref(), dicts),
         format,
         origin: v.origin.to_string(),
         signer,
