@@ -16,7 +16,8 @@
 # stack and apply to both clients alike; the bench prints the stack's settings.
 # Usage: PROVSEAL_SIGSTORE_STACK=DIR bench/keyless.sh [N]   (a stack is started in a temporary
 #        directory and stopped afterwards when PROVSEAL_SIGSTORE_STACK is unset; its flags, e.g.
-#        `--publish-interval 100ms --batch-max-age 5ms`, come from KEYLESS_BENCH_STACK_ARGS)
+#        `--publish-interval 100ms --batch-max-age 5ms`, come from KEYLESS_BENCH_STACK_ARGS);
+#        KEYLESS_BENCH_ONLY=single|batch runs one half)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-10000}
@@ -47,6 +48,8 @@ cat >predicate.json <<'JSON'
 {"buildDefinition":{"buildType":"https://example.com/t","externalParameters":{}},"runDetails":{"builder":{"id":"https://example.com/b"}}}
 JSON
 mkdir -p out
+ONLY=${KEYLESS_BENCH_ONLY:-}
+if [ "$ONLY" != batch ]; then
 echo "## stack: logs publish every ${SIGSTORE_STACK_PUBLISH_INTERVAL:-500ms}, batches wait up to ${SIGSTORE_STACK_BATCH_MAX_AGE:-250ms}; rekor-tiles polls for its checkpoint every 1s (fixed)"
 echo "## one keyless attestation (1 MiB artifact), Fulcio + Rekor v2 + TSA on loopback"
 python3 "$BENCH/compare.py" --runs 10 --baseline cosign-attest-blob \
@@ -72,6 +75,8 @@ if [ -n "${SIGNING_CONFIG_REKOR_V1:-}" ]; then
   phases "$SIGNING_CONFIG_REKOR_V1" rekor-v1
 fi
 rm -rf out/*
+fi
+[ "$ONLY" = single ] && exit 0
 
 D=n$N
 python3 "$BENCH/make-artifacts.py" "$D" "$N"
