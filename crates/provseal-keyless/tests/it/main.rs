@@ -29,7 +29,9 @@ fn signer(stack: &SigstoreStack, signing_config: &Path, options: &HttpOptions) -
 static COUNTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn counting() -> std::sync::MutexGuard<'static, ()> {
-    COUNTING.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    COUNTING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// What a signing changed in the stack's counters.
