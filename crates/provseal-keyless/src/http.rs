@@ -1,6 +1,7 @@
 //! The HTTP client every request goes through: one small runtime (the rest of provseal stays
-//! synchronous), a timeout on every request, and bounded retries with backoff for transient
-//! failures.
+//! synchronous) with one worker thread, so a request started in the background (the
+//! certificate prefetch) progresses while the caller hashes; one connection pool; a timeout on
+//! every request; and bounded retries with backoff for transient failures.
 
 use std::future::Future;
 use std::time::Duration;
@@ -56,12 +57,14 @@ pub(crate) fn transient_status(status: u16) -> bool {
 }
 
 impl Http {
-    /// A current-thread runtime and a client with `options`' timeouts.
+    /// A runtime with one worker thread and a client with `options`' timeouts.
     ///
     /// # Errors
     /// [`KeylessError::Setup`].
     pub fn new(options: &HttpOptions) -> Result<Http, KeylessError> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("provseal-keyless-http")
             .enable_all()
             .build()
             .map_err(|e| KeylessError::Setup(format!("async runtime: {e}")))?;
@@ -88,30 +91,26 @@ impl Http {
         self.runtime.block_on(f)
     }
 
-    /// Runs `op` up to `attempts` times while `transient` says its error is transient, waiting
-    /// `backoff`, `2 × backoff`, … in between. Returns the result and the attempts made.
+    /// Starts `f` on the worker thread; it runs while the caller does other things.
+    pub(crate) fn spawn<F>(&self, f: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.runtime.spawn(f)
+    }
+
+    /// [`retry_async`], waited for.
     pub(crate) fn retry<T, E, F, Fut>(
         &self,
-        mut op: F,
+        op: F,
         transient: impl Fn(&E) -> bool,
     ) -> (Result<T, E>, u32)
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        let mut wait = self.options.backoff;
-        let mut attempt = 1;
-        loop {
-            let result = self.block_on(op());
-            match result {
-                Err(e) if attempt < self.options.attempts && transient(&e) => {
-                    std::thread::sleep(wait);
-                    wait = wait.saturating_mul(2);
-                    attempt += 1;
-                }
-                other => return (other, attempt),
-            }
-        }
+        self.block_on(retry_async(&self.options, op, transient))
     }
 
     /// GitHub Actions' token request: `GET URL&audience=AUD` with the request token as bearer;
@@ -169,6 +168,32 @@ impl Http {
             attempts,
             message: f.message,
         })
+    }
+}
+
+/// Runs `op` up to `options.attempts` times while `transient` says its error is transient,
+/// waiting `backoff`, `2 × backoff`, … in between (only after a failure: nothing here waits on a
+/// fixed interval). Returns the result and the attempts made.
+pub(crate) async fn retry_async<T, E, F, Fut>(
+    options: &HttpOptions,
+    mut op: F,
+    transient: impl Fn(&E) -> bool,
+) -> (Result<T, E>, u32)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+{
+    let mut wait = options.backoff;
+    let mut attempt = 1;
+    loop {
+        match op().await {
+            Err(e) if attempt < options.attempts.max(1) && transient(&e) => {
+                tokio::time::sleep(wait).await;
+                wait = wait.saturating_mul(2);
+                attempt += 1;
+            }
+            other => return (other, attempt),
+        }
     }
 }
 

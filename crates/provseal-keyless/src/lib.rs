@@ -46,7 +46,7 @@ pub use services::{
     builtin_signing_config_date, builtin_signing_config_json, choose_services, Services,
     SigningConfigSource,
 };
-pub use sign::{KeylessSigner, SignedBundle};
+pub use sign::{KeylessSigner, SignedBundle, Timings};
 pub use token::{
     acquire_token, check_token, CheckedToken, CiEnvironment, Secret, TokenArg, TokenSource,
     TokenSources, SIGSTORE_AUDIENCE,

@@ -145,6 +145,30 @@ impl SigstoreStack {
             .unwrap_or_else(|e| panic!("minting a test token in `{}`: {e}", self.dir.display()))
     }
 
+    /// The services' own counters (`scripts/sigstore-stack stats DIR`): Fulcio's certificate
+    /// requests from its log, the CT and Rekor tree sizes from their checkpoints.
+    pub fn stats(&self) -> BTreeMap<String, u64> {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/sigstore-stack");
+        let out = std::process::Command::new(&script)
+            .arg("stats")
+            .arg(&self.dir)
+            .output()
+            .unwrap_or_else(|e| panic!("running `{}`: {e}", script.display()));
+        assert!(
+            out.status.success(),
+            "`{} stats` failed: {}",
+            script.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|line| {
+                let (k, v) = line.split_once(' ')?;
+                Some((k.to_owned(), v.trim().parse().ok()?))
+            })
+            .collect()
+    }
+
     /// Writes a ClientTrustConfig (`application/vnd.dev.sigstore.clienttrustconfig.v0.1+json`,
     /// what sigstore-python's `--trust-config` reads) from this stack's trusted root and the given
     /// signing config, to `out`.
