@@ -13,8 +13,8 @@ use serde_json::{json, Value};
 
 use crate::build::{run_build, BuildEnd, BuildStdout};
 use crate::emit::{
-    check_outputs_free, drop_own_outputs, emit, is_own_output, planned_outputs, ExtraOutput,
-    OutputSettings, Producer,
+    check_outputs_free, drop_own_outputs, emit, planned_outputs, ExtraOutput, OutputSettings,
+    OwnOutputs, Producer,
 };
 use crate::observer::{Event, Observer};
 use crate::run::{run_input, RunRecord};
@@ -53,6 +53,7 @@ fn products(
     if files.is_empty() {
         return Err(AttestError::NoSubjects);
     }
+    producer.prepare()?;
     Ok(files)
 }
 
@@ -278,10 +279,8 @@ fn dirty_only_from<'a>(
         return None;
     };
     let planned: Vec<PathBuf> = planned.iter().map(|p| cwd.join(p)).collect();
-    let own = !paths.is_empty()
-        && paths
-            .iter()
-            .all(|p| is_own_output(&source.root, Path::new(p), &planned));
+    let own_outputs = OwnOutputs::new(&source.root, &planned);
+    let own = !paths.is_empty() && paths.iter().all(|p| own_outputs.contains(Path::new(p)));
     own.then_some(paths.as_slice())
 }
 

@@ -37,6 +37,10 @@ fn sign_keyless(args: &SignBlobArgs) -> Result<ExitStatus, Failure> {
     }
     let signer = crate::keyless::open(&args.signing.keyless)?;
     let data = open_data(&args.file)?;
+    // The certificate does not depend on the file: fetch it while the file is hashed.
+    signer
+        .prefetch_certificate(jiff::Timestamp::now())
+        .map_err(crate::keyless::failure)?;
     let digests = provseal_crypto::hash::hash_reader(data, &[HashAlgorithm::Sha256])
         .with_context(|| format!("cannot read `{}`", args.file.display()))?;
     let mut sha256 = [0u8; 32];

@@ -26,6 +26,11 @@ impl BundleSigner for KeylessProducer {
         print_identity(&signed, &self.0);
         Ok(signed.json)
     }
+
+    /// The Fulcio certificate is requested in the background while the subjects are hashed.
+    fn prepare(&self) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        Ok(self.0.prefetch_certificate(jiff::Timestamp::now())?)
+    }
 }
 
 /// Opens the keyless producer (token fetched and checked, services chosen) before any work, with
