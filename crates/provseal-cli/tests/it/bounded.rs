@@ -272,3 +272,78 @@ fn issue_14_control_characters_in_names_are_escaped() {
     assert!(out.contains("dist/x\\n\\u{1b}[31mred.whl"), "{out}");
     assert!(!out.contains('\u{1b}'));
 }
+
+/// Issue 14: `verify` shows each verdict as it is decided, not after every artifact is read.
+/// The first verdict lines fill the stdout pipe (each names a ~2 KB path) while the test does
+/// not read it, so provseal blocks before it reaches the last artifacts; the test then removes
+/// the last file and reads on. Had every artifact been read before the first line was printed,
+/// the removed file would still verify.
+#[test]
+fn issue_14_verify_streams_its_verdicts() {
+    use std::io::Read as _;
+    let prj = Project::new();
+    prj.keygen("ci", "ed25519");
+    let mut dir = std::path::PathBuf::from("dist");
+    for i in 0..8 {
+        dir.push(format!("{i}{}", "d".repeat(240)));
+    }
+    std::fs::create_dir_all(prj.path().join(&dir)).unwrap();
+    let names: Vec<String> = (0..100)
+        .map(|i| {
+            let name = dir.join(format!("a{i:03}.bin"));
+            std::fs::write(prj.path().join(&name), format!("artifact {i}")).unwrap();
+            name.to_str().unwrap().to_owned()
+        })
+        .collect();
+    let (c, _, err) = prj.run(&[
+        "attest",
+        "--key",
+        "ci.key",
+        "--subject",
+        "dist/**/*.bin",
+        "--out",
+        "all.intoto.jsonl",
+    ]);
+    assert_eq!(c, 0, "{err}");
+    let mut args = vec![
+        "verify",
+        "--attestation",
+        "all.intoto.jsonl",
+        "--key",
+        "ci.pub",
+    ];
+    args.extend(names.iter().map(String::as_str));
+    let mut child = prj
+        .cmd(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    // The first line: provseal has started printing (and will block on the full pipe).
+    let mut first = [0u8; 1];
+    stdout.read_exact(&mut first).unwrap();
+    std::fs::remove_file(prj.path().join(names.last().unwrap())).unwrap();
+    let mut out = String::from_utf8(first.to_vec()).unwrap();
+    stdout.read_to_string(&mut out).unwrap();
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 100, "{err}");
+    for (line, name) in lines.iter().zip(&names).take(99) {
+        assert!(line.starts_with(&format!("{name}: verified: ")), "{line}");
+    }
+    let last = names.last().unwrap();
+    assert_eq!(
+        lines[99],
+        format!("{last}: cannot read artifact: `{last}`: no such file")
+    );
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(err.contains("99 verified, 1 failed"), "{err}");
+}
