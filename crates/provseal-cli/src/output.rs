@@ -108,9 +108,29 @@ fn safe_lines(text: &str) -> String {
 }
 
 /// Prints a JSON value on stdout, pretty.
+///
+/// The JSON is written as it is serialized (a statement of a million subjects is never one
+/// string); a closed stdout is handled as by [`out`].
 pub fn print_json(value: &impl serde::Serialize) -> Result<(), crate::Failure> {
-    let text = serde_json::to_string_pretty(value)?;
-    out(format_args!("{text}\n"))
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return Ok(());
+    }
+    let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let written = match serde_json::to_writer_pretty(&mut stdout, value) {
+        Ok(()) => stdout.write_all(b"\n").and_then(|()| stdout.flush()),
+        Err(e) if e.is_io() => Err(std::io::Error::from(e)),
+        Err(e) => return Err(anyhow::Error::new(e).into()),
+    };
+    match written {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+            Ok(())
+        }
+        Err(e) => Err(anyhow::Error::new(e)
+            .context("cannot write to stdout")
+            .into()),
+    }
 }
 
 /// `path` with `suffix` appended to its last component (`ci` + `.key` → `ci.key`).
