@@ -190,6 +190,37 @@ fn issue_14_per_subject_is_all_or_nothing() {
         ]);
         assert_eq!(c, 0, "{out}{err}");
     }
+    // A run killed while renaming its outputs into place (pid above Linux's pid_max) left a
+    // decided journal and one staged file: the next run into `dist` completes that set first.
+    let dist = prj.file("dist");
+    let target = dist.join("tool-1.0.whl.intoto.jsonl");
+    let staged = dist.join(".tool-1.0.whl.intoto.jsonl.provseal-staging-4194305-Ss");
+    std::fs::write(&staged, b"completed\n").unwrap();
+    let journal = serde_json::json!({"dirs": [dist], "files": [[staged, target]]});
+    std::fs::write(
+        dist.join(".provseal-outputs-4194305-Jj.commit"),
+        journal.to_string(),
+    )
+    .unwrap();
+    let (c, _, err) = prj.run(&[
+        "attest",
+        "--key",
+        "ci.key",
+        "--subject",
+        "dist/*.gz",
+        "--per-subject",
+        "--force",
+    ]);
+    assert_eq!(c, 0, "{err}");
+    assert!(
+        err.contains(&format!(
+            "note: completed `{}`: an earlier run was killed while moving its outputs into place",
+            target.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), b"completed\n");
+    assert!(prj.listing().iter().all(|f| !f.contains(".provseal-")));
 }
 
 /// Issue 14: `--follow-symlinks` is what lets `**` into a symlinked directory; a loop is an
