@@ -2,7 +2,7 @@
 
 use crate::exit::ExitStatus;
 use anyhow::anyhow;
-use provseal_model::Statement;
+use provseal_model::StatementOutline;
 use provseal_verify::{AttestationDoc, LoadedDoc};
 use serde_json::{json, Value};
 
@@ -128,8 +128,8 @@ struct Summary {
     /// The summary's fields (a JSON object), without `statement` and `subjects` when
     /// `statement` is set.
     fields: Value,
-    /// `--json`: the payload and its parsed statement.
-    statement: Option<(Vec<u8>, Statement)>,
+    /// `--json`: the payload, a valid statement.
+    statement: Option<Vec<u8>>,
 }
 
 /// Which view a summary is for.
@@ -160,13 +160,37 @@ impl serde::Serialize for SubjectView<'_> {
     }
 }
 
+/// The subjects of a valid statement's text, as `--json` lists them: read one at a time.
+struct PayloadSubjects<'a>(&'a str);
+
+impl serde::Serialize for PayloadSubjects<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq as _};
+        use serde_json::value::RawValue;
+        #[derive(serde::Deserialize)]
+        struct Subjects<'a> {
+            #[serde(borrow)]
+            subject: &'a RawValue,
+        }
+        let raw: Subjects<'_> = serde_json::from_str(self.0).map_err(S::Error::custom)?;
+        let items: Vec<&RawValue> =
+            serde_json::from_str(raw.subject.get()).map_err(S::Error::custom)?;
+        let mut seq = s.serialize_seq(Some(items.len()))?;
+        for item in items {
+            let rd: provseal_model::ResourceDescriptor =
+                serde_json::from_str(item.get()).map_err(S::Error::custom)?;
+            seq.serialize_element(&SubjectView(&rd))?;
+        }
+        seq.end()
+    }
+}
+
 impl serde::Serialize for Summary {
     /// The fields with `statement` and `subjects` in their sorted places: the same bytes as one
     /// JSON object holding them all, without building the statement twice as values.
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::{Error as _, SerializeMap as _};
-        let (Value::Object(fields), Some((payload, statement))) = (&self.fields, &self.statement)
-        else {
+        let (Value::Object(fields), Some(payload)) = (&self.fields, &self.statement) else {
             return self.fields.serialize(s);
         };
         let text = std::str::from_utf8(payload).map_err(S::Error::custom)?;
@@ -180,10 +204,7 @@ impl serde::Serialize for Summary {
         for key in keys {
             match key {
                 "statement" => m.serialize_entry(key, &provseal_model::json::SortedJson(text))?,
-                "subjects" => m.serialize_entry(
-                    key,
-                    &SerializeIter(|| statement.subject.iter().map(SubjectView)),
-                )?,
+                "subjects" => m.serialize_entry(key, &PayloadSubjects(text))?,
                 _ => m.serialize_entry(key, &fields[key])?,
             }
         }
@@ -239,7 +260,11 @@ fn summarize(doc: &LoadedDoc, listing: Listing) -> Summary {
         out["keyIds"] = json!(key_ids);
         out["payloadType"] = json!(payload_type);
     }
-    let statement = match Statement::parse(&payload) {
+    let keep = match listing {
+        Listing::First(n) => n,
+        Listing::Whole => 0,
+    };
+    let statement = match StatementOutline::parse(&payload, keep) {
         Ok(s) => s,
         Err(e) => {
             out["error"] = json!(format!(
@@ -254,14 +279,13 @@ fn summarize(doc: &LoadedDoc, listing: Listing) -> Summary {
     };
     out["statementType"] = json!(statement.type_);
     out["predicateType"] = json!(statement.predicate_type);
-    if let Listing::First(listed) = listing {
+    if let Listing::First(_) = listing {
         out["subjects"] = json!(statement
-            .subject
+            .first_subjects
             .iter()
-            .take(listed)
             .map(|s| json!({"name": s.name, "digest": s.digest}))
             .collect::<Vec<_>>());
-        out["subjectCount"] = json!(statement.subject.len());
+        out["subjectCount"] = json!(statement.subject_count);
     }
     if let Some(pred) = &statement.predicate {
         if let Ok(p) = provseal_model::slsa::provenance_v1_from(&statement.predicate_type, pred) {
@@ -290,7 +314,7 @@ fn summarize(doc: &LoadedDoc, listing: Listing) -> Summary {
     }
     Summary {
         fields: out,
-        statement: matches!(listing, Listing::Whole).then_some((payload, statement)),
+        statement: matches!(listing, Listing::Whole).then_some(payload),
     }
 }
 

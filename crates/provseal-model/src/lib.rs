@@ -71,6 +71,7 @@ mod digest;
 pub mod dsse;
 mod error;
 pub mod json;
+mod outline;
 pub mod purl;
 pub mod slsa;
 mod stable_ids;
@@ -82,6 +83,7 @@ pub use digest::DigestSet;
 pub use error::{one_line, Base64Error, CanonicalizeError, Cause, ModelError, TimestampError};
 #[doc(hidden)]
 pub use serde as __serde;
+pub use outline::StatementOutline;
 pub use statement::Statement;
 
 /// `_type` of an in-toto Statement v1.
