@@ -16,8 +16,9 @@ use provseal_verify::{
 };
 
 use crate::args::{IdentityArgs, VerifyArgs};
-use crate::progress::Stdout;
+use crate::progress::{Hashing, Stdout};
 use crate::{keys, output, Failure, WithHint};
+use provseal_crypto::hash::HashProgress;
 
 /// Reads an attestation file, refusing non-files and files over the size limit.
 pub fn read_attestation(path: &Path) -> Result<Vec<u8>, Failure> {
@@ -104,14 +105,28 @@ fn needed_algorithms(docs: &[DocResult]) -> Vec<HashAlgorithm> {
 const HASH_CHUNK: usize = 64;
 
 /// The artifacts named by `args`, in order, each with its name: resolved and hashed with `algs`
-/// lazily, a chunk at a time; unreadable ones are failures.
+/// lazily, a chunk at a time, the hashing shown by `progress`; unreadable ones are failures.
 fn artifacts(
     args: &[String],
     algs: Vec<HashAlgorithm>,
-    stdout: Stdout,
+    progress: std::rc::Rc<Hashing>,
 ) -> impl Iterator<Item = (&String, Result<Artifact, VerifyError>)> {
+    if progress.active() {
+        // One bar over every chunk: the total first (sizes as the file system reports them).
+        let sizes = args.iter().filter_map(|a| match fs_err::metadata(a) {
+            Ok(m) if m.is_file() => Some(m.len()),
+            _ => None,
+        });
+        let (files, bytes) = sizes.fold((0, 0), |(n, b), len| (n + 1, b + len));
+        progress.observe(HashProgress::Started { files, bytes });
+    }
     args.chunks(HASH_CHUNK)
-        .flat_map(move |chunk| chunk.iter().zip(hash_artifacts(chunk, &algs, stdout)))
+        .flat_map(move |chunk| chunk.iter().zip(hash_artifacts(chunk, &algs, &progress)))
+}
+
+/// The bar for hashing the artifacts of `args` (drawn only on a terminal, for long work).
+fn hashing_progress(args: &VerifyArgs) -> Hashing {
+    crate::progress::hashing(args.artifacts.len(), Stdout::of(args.json))
 }
 
 /// Adds the digests `results`' subjects use that `artifact` lacks (a file hashed with sha256
@@ -139,7 +154,7 @@ fn complete_digests(mut artifact: Artifact, name: &str, results: &[DocResult]) -
 fn hash_artifacts(
     args: &[String],
     algs: &[HashAlgorithm],
-    stdout: Stdout,
+    progress: &Hashing,
 ) -> Vec<Result<Artifact, VerifyError>> {
     let parsed: Vec<ArtifactArg> = args.iter().map(|a| parse_artifact(a)).collect();
     let files: Vec<PathBuf> = parsed
@@ -150,10 +165,12 @@ fn hash_artifacts(
         })
         .collect();
     // Hash all files in one parallel pass; on error fall back to one by one to name the culprit.
-    let hashed = {
-        let progress = crate::progress::hashing(files.len(), stdout);
-        provseal_crypto::hash::hash_files_observed(&files, algs, &|e| progress.observe(e))
-    };
+    // The chunk's own total is left out: the bar counts every chunk against the whole.
+    let hashed = provseal_crypto::hash::hash_files_observed(&files, algs, &|e| {
+        if !matches!(e, HashProgress::Started { .. }) {
+            progress.observe(e)
+        }
+    });
     let hashed: Vec<Result<DigestSet, String>> = match hashed {
         Ok(sets) => sets.into_iter().map(Ok).collect(),
         Err(_) => files
@@ -198,6 +215,9 @@ struct VerdictStream<'a> {
     policy_lines: Vec<String>,
     /// `--vsa-out`: what the VSA records of the verified artifacts.
     vsa: Option<VsaFacts>,
+    /// The hashing bar over every artifact (shared with [`artifacts`]); lines are printed with
+    /// it hidden.
+    progress: std::rc::Rc<Hashing>,
 }
 
 /// What a VSA records of the verdicts: each artifact, the build levels, the attestation files.
@@ -222,6 +242,7 @@ impl<'a> VerdictStream<'a> {
             hint: None,
             policy_lines: Vec::new(),
             vsa: args.vsa_out.is_some().then(VsaFacts::default),
+            progress: std::rc::Rc::new(hashing_progress(args)),
         }
     }
 
@@ -235,11 +256,15 @@ impl<'a> VerdictStream<'a> {
                 out!("{}\n", serde_json::to_string(&verified.statement)?);
             }
         }
-        if self.lines_to_stderr {
-            crate::output::errln!("{}", v.line());
-        } else {
-            outln!("{}", v.line());
-        }
+        let line = v.line();
+        self.progress.suspend(|| -> Result<(), Failure> {
+            if self.lines_to_stderr {
+                crate::output::errln!("{line}");
+            } else {
+                outln!("{line}");
+            }
+            Ok(())
+        })?;
         self.tally.add(&v);
         if self.hint.is_none() {
             self.hint = v.result.as_ref().err().and_then(crate::exit::verify_hint);
@@ -265,6 +290,8 @@ impl<'a> VerdictStream<'a> {
     /// The summary line, the hint, the `--json` report, the policy failures and the VSA; the exit
     /// status of all the verdicts (0 all verified; 2 if any failed on input; else 1).
     fn finish(self, args: &VerifyArgs, policy: Option<&Policy>) -> Result<ExitStatus, Failure> {
+        // The bar's closing line first (the iterators that shared it are gone).
+        drop(self.progress);
         let (verified, failed) = (self.tally.verified(), self.tally.failed());
         if verified + failed > 1 {
             note!("{verified} verified, {failed} failed");
@@ -602,7 +629,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, Failure> {
             for (name, a) in artifacts(
                 &args.artifacts,
                 needed_algorithms(&results),
-                Stdout::of(args.json),
+                std::rc::Rc::clone(&stream.progress),
             ) {
                 stream.show(verdict(a, name, &results, &opts))?;
             }
@@ -621,7 +648,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, Failure> {
             for (name, a) in artifacts(
                 &args.artifacts,
                 needed_algorithms(&[]),
-                Stdout::of(args.json),
+                std::rc::Rc::clone(&stream.progress),
             ) {
                 let v = match a {
                     Ok(artifact) => {
@@ -818,7 +845,7 @@ fn run_slsa_verifier(args: &VerifyArgs, sigstore: &SigstoreTrust) -> Result<Exit
     for (name, a) in artifacts(
         &args.artifacts,
         needed_algorithms(&[]),
-        Stdout::of(args.json),
+        std::rc::Rc::clone(&stream.progress),
     ) {
         let artifact = match a {
             Ok(a) => a,

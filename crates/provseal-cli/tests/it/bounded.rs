@@ -213,10 +213,10 @@ fn issue_14_per_subject_is_all_or_nothing() {
     ]);
     assert_eq!(c, 0, "{err}");
     assert!(
-        err.contains(&format!(
-            "note: completed `{}`: an earlier run was killed while moving its outputs into place",
-            target.display()
-        )),
+        err.contains(
+            "note: completed `dist/tool-1.0.whl.intoto.jsonl`: an earlier run was killed while \
+             moving its outputs into place"
+        ),
         "{err}"
     );
     assert_eq!(std::fs::read(&target).unwrap(), b"completed\n");
