@@ -4,12 +4,25 @@
 use crate::Project;
 use provseal_testsupport::{attest_args, run_args, verify_args, verify_blob_args};
 
+/// Waits for `child` and reads what it wrote on its (piped) stderr.
+fn wait_with_stderr(child: &mut std::process::Child) -> (std::process::ExitStatus, String) {
+    use std::io::Read as _;
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (status, err)
+}
+
 /// Issue 14: SIGTERM (and SIGINT) to `provseal run` reach the build's whole process group;
 /// provseal waits for it, writes nothing and exits 128 + the signal.
 #[cfg(unix)]
 #[test]
 fn issue_14_signals_are_forwarded_to_the_build() {
-    use std::io::Read;
     for (signal, code) in [("TERM", 143), ("INT", 130)] {
         let prj = Project::new();
         prj.keygen("ci", "ed25519");
@@ -38,14 +51,7 @@ fn issue_14_signals_are_forwarded_to_the_build() {
             .status()
             .unwrap();
         assert!(st.success());
-        let status = child.wait().unwrap();
-        let mut err = String::new();
-        child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut err)
-            .unwrap();
+        let (status, err) = wait_with_stderr(&mut child);
         assert_eq!(status.code(), Some(code), "{err}");
         assert!(
             err.contains(&format!(
@@ -357,14 +363,7 @@ fn issue_14_verify_streams_its_verdicts() {
     std::fs::remove_file(prj.path().join(names.last().unwrap())).unwrap();
     let mut out = String::from_utf8(first.to_vec()).unwrap();
     stdout.read_to_string(&mut out).unwrap();
-    let status = child.wait().unwrap();
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
+    let (status, err) = wait_with_stderr(&mut child);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 100, "{err}");
     for (line, name) in lines.iter().zip(&names).take(99) {
