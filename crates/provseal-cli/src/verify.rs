@@ -608,7 +608,8 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, Failure> {
         source_uri: args.source_uri.clone(),
         allow_failed_vsa: args.allow_failed_vsa,
     };
-    let mut stream = VerdictStream::new(&args, policy.as_ref());
+    // Made once the attestation is verified: its hashing bar counts from then.
+    let mut stream;
     match (&args.attestation, &args.attestation_dir) {
         (Some(file), _) => {
             let bytes = read_attestation(file)?;
@@ -626,6 +627,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, Failure> {
                 }
             };
             drop(bytes);
+            stream = VerdictStream::new(&args, policy.as_ref());
             for (name, a) in artifacts(
                 &args.artifacts,
                 needed_algorithms(&results),
@@ -643,6 +645,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, Failure> {
                 .into());
             }
             let mut cache = DocCache::new();
+            stream = VerdictStream::new(&args, policy.as_ref());
             // sha256 first (it also names `sha256:HEX.jsonl` files); other algorithms only when an
             // artifact's statements use them.
             for (name, a) in artifacts(
