@@ -81,9 +81,9 @@ pub mod vocab;
 pub use descriptor::ResourceDescriptor;
 pub use digest::DigestSet;
 pub use error::{one_line, Base64Error, CanonicalizeError, Cause, ModelError, TimestampError};
+pub use outline::StatementOutline;
 #[doc(hidden)]
 pub use serde as __serde;
-pub use outline::StatementOutline;
 pub use statement::Statement;
 
 /// `_type` of an in-toto Statement v1.
