@@ -5,11 +5,14 @@
 #   2. a 60 MB `"signatures":[0,0,…]` envelope given to verify            target ≤ 256 MiB
 #   3. inspect of a 1,000,000-subject statement                           target ≤ 512 MiB, ≤ 2 s
 #   4. a 600,000-signature envelope given to verify                        target refused ≤ 0.5 s
+#   5. inspect --json of the same 1,000,000-subject statement              target ≤ 512 MiB, ≤ 2 s
+#   6. verify of 200 `sha256:` digests against one 56 MB signed statement
+#      (the case that took 24 GB when every verdict cloned the statement)  target O(statement)
 # Each command runs under an address-space cap (LIMITS_CAP_MIB, default 8192) so that a
 # baseline that would grow without bound is stopped instead of taking the machine down; a
 # capped run is reported as such.
 # Usage: bench/limits.sh   (BASELINE=/path/to/provseal skips building main, NEW=… this tree;
-#        BENCH_DIR=…)
+#        BENCH_DIR=…; CASES="1 5 6" runs only those cases)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -76,7 +79,39 @@ if not os.path.exists("subjects1m.json"):
         json.dump(env, f)
 open("a.bin", "wb").write(b"a")
 PY
-ls -l sigarray.json sig600k.json subjects1m.json | awk '{printf "  input %-16s %6.1f MB\n", $9, $5/1e6}'
+
+# 6. a 56 MB envelope: one statement of 356,000 subjects, signed with k.key (openssl signs the
+# DSSE PAE), and 200 of its subjects' digests to verify
+if [ ! -f big56/.made ]; then
+  rm -rf big56 && mkdir -p big56
+  python3 - big56 <<'PY'
+import base64, hashlib, json, sys
+d = sys.argv[1]
+n = 356_000
+digests = [hashlib.sha256(b"artifact %d" % i).hexdigest() for i in range(n)]
+subjects = ",".join('{"name":"artifact-%06d.bin","digest":{"sha256":"%s"}}' % (i, h)
+                    for i, h in enumerate(digests))
+body = ('{"_type":"https://in-toto.io/Statement/v1","subject":[%s],'
+        '"predicateType":"https://example.com/p/v1","predicate":{}}' % subjects).encode()
+ptype = b"application/vnd.in-toto+json"
+pae = b"DSSEv1 %d %s %d " % (len(ptype), ptype, len(body)) + body
+open(f"{d}/pae.bin", "wb").write(pae)
+open(f"{d}/body.b64", "w").write(base64.b64encode(body).decode())
+open(f"{d}/digests.txt", "w").write("\n".join("sha256:" + digests[i * (n // 200)] for i in range(200)))
+PY
+  openssl pkeyutl -sign -inkey k.key -rawin -in big56/pae.bin -out big56/pae.sig
+  python3 - big56 <<'PY'
+import base64, sys
+d = sys.argv[1]
+sig = base64.b64encode(open(f"{d}/pae.sig", "rb").read()).decode()
+with open(f"{d}/big56.intoto.jsonl", "w") as f:
+    f.write('{"payload":"%s","payloadType":"application/vnd.in-toto+json","signatures":[{"keyid":"","sig":"%s"}]}\n'
+            % (open(f"{d}/body.b64").read(), sig))
+PY
+  rm big56/pae.bin big56/body.b64
+  touch big56/.made
+fi
+ls -l sigarray.json sig600k.json subjects1m.json big56/big56.intoto.jsonl | awk '{printf "  input %-28s %6.1f MB\n", $9, $5/1e6}'
 
 # Runs one command: prints exit code, wall seconds and peak RSS (MiB), or "capped".
 measure() {
@@ -98,7 +133,8 @@ PY
 
 printf '\n%-34s %-28s %-28s %s\n' "case" "main: exit  time  peak RSS" "new: exit  time  peak RSS" "new/main RSS, time"
 row() {
-  local name=$1 target=$2; shift 2
+  local name=$1 target=$2 case=$3; shift 3
+  case " ${CASES:-1 2 3 4 5 6} " in *" $case "*) ;; *) return 0 ;; esac
   local b n
   b=$(measure "${@/#@BIN@/$BASELINE}")
   n=$(measure "${@/#@BIN@/$NEW}")
@@ -109,8 +145,11 @@ row() {
     "$(python3 -c "print($nr/$br)")" "$(python3 -c "print($nt/$bt)")" "$target"
 }
 cd "$BASE/case1"
-row "verify 2000 x 2000-subject" "<= 64 MiB" @BIN@ verify files/*.bin --attestation all.intoto.jsonl --key ../k.pub
+row "verify 2000 x 2000-subject" "<= 64 MiB" 1 @BIN@ verify files/*.bin --attestation all.intoto.jsonl --key ../k.pub
 cd "$BASE"
-row "verify, 60 MB signature array" "<= 256 MiB" @BIN@ verify a.bin --attestation sigarray.json --key k.pub
-row "inspect, 1,000,000 subjects" "<= 512 MiB, <= 2 s" @BIN@ inspect subjects1m.json
-row "verify, 600,000 signatures" "refused <= 0.5 s" @BIN@ verify a.bin --attestation sig600k.json --key k.pub
+row "verify, 60 MB signature array" "<= 256 MiB" 2 @BIN@ verify a.bin --attestation sigarray.json --key k.pub
+row "inspect, 1,000,000 subjects" "<= 512 MiB, <= 2 s" 3 @BIN@ inspect subjects1m.json
+row "verify, 600,000 signatures" "refused <= 0.5 s" 4 @BIN@ verify a.bin --attestation sig600k.json --key k.pub
+row "inspect --json, 1,000,000 subjects" "<= 512 MiB, <= 2 s" 5 @BIN@ inspect subjects1m.json --json
+mapfile -t digests56 < big56/digests.txt
+row "verify 200 digests x 56 MB statement" "O(statement)" 6 @BIN@ verify "${digests56[@]}" --attestation big56/big56.intoto.jsonl --key k.pub

@@ -415,10 +415,14 @@ fn stage_all<'a>(
     Ok(())
 }
 
-/// Reports the staging files of killed runs that were removed, then renames everything in.
+/// Reports what killed runs left (staging files removed, outputs completed), then renames
+/// everything in.
 fn commit(staged: StagedOutputs, observer: &mut dyn Observer) -> Result<(), AttestError> {
     for left in staged.removed_leftovers() {
         observer.event(Event::LeftoverRemoved { path: left });
+    }
+    for done in staged.completed_leftovers() {
+        observer.event(Event::LeftoverCompleted { path: done });
     }
     staged.commit()
 }

@@ -57,6 +57,12 @@ pub enum Event<'a> {
         /// The file.
         path: &'a Path,
     },
+    /// An output of a killed earlier run was completed: the run was killed while renaming its
+    /// staged files into place, and its journal said to finish.
+    LeftoverCompleted {
+        /// The output.
+        path: &'a Path,
+    },
     /// The attestations are signed and in place.
     Written {
         /// What was written.
@@ -110,6 +116,9 @@ impl Observer for Recorded {
             Event::HashingFinished => "hashed".into(),
             Event::SourceAbsent => "source absent".into(),
             Event::LeftoverRemoved { path } => format!("leftover removed: {}", path.display()),
+            Event::LeftoverCompleted { path } => {
+                format!("leftover completed: {}", path.display())
+            }
             Event::Written { emitted } => format!("written: {:?}", emitted.written),
         };
         self.events.push(line);

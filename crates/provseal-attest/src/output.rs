@@ -68,9 +68,23 @@ pub fn write_atomic(path: &Path, bytes: &[u8], overwrite: Overwrite) -> Result<(
 /// Several outputs written all-or-nothing (`--per-subject`): each is first written in full to a
 /// staging file beside its target (`.<name>.provseal-staging-<pid>-<random>`); only when every
 /// one is staged are they renamed into place, one rename each. An error or a drop before
-/// [`StagedOutputs::commit`] removes every staged file; staging files that a killed run left in
-/// the same directories (their process is gone) are removed when the directory is first staged
-/// into, and listed by [`StagedOutputs::removed_leftovers`].
+/// [`StagedOutputs::commit`] removes every staged file.
+///
+/// The renames are journaled, so that a run killed between two of them leaves a set that the
+/// next run completes: [`StagedOutputs::commit`] first writes a journal listing every
+/// (staging file, target) pair into each target directory
+/// (`.provseal-outputs-<pid>-<random>.pending`), then turns each into
+/// `.provseal-outputs-<pid>-<random>.commit` (the decision), renames the files, and removes the
+/// journals. When a directory is first staged into, what killed runs (their process is gone)
+/// left there is resolved before anything else:
+/// - a `.commit` journal is rolled forward: every listed staging file still present is renamed
+///   onto its target, in every directory the journal names
+///   ([`StagedOutputs::completed_leftovers`]);
+/// - a `.pending` journal is rolled back: its staging files are removed (no target was touched);
+/// - a staging file without a journal is removed ([`StagedOutputs::removed_leftovers`]).
+///
+/// A reader therefore sees, once any later run has staged into one of the directories, all the
+/// old outputs or all the new ones.
 #[derive(Debug)]
 pub struct StagedOutputs {
     overwrite: Overwrite,
@@ -79,6 +93,7 @@ pub struct StagedOutputs {
     staged: Vec<(tempfile::TempPath, std::path::PathBuf, std::path::PathBuf)>,
     scanned: std::collections::HashSet<std::path::PathBuf>,
     removed: Vec<std::path::PathBuf>,
+    completed: Vec<std::path::PathBuf>,
 }
 
 impl StagedOutputs {
@@ -95,6 +110,7 @@ impl StagedOutputs {
             staged: Vec::new(),
             scanned: Default::default(),
             removed: Vec::new(),
+            completed: Vec::new(),
         }
     }
 
@@ -107,6 +123,22 @@ impl StagedOutputs {
         };
         let shown = path;
         let path = &self.base.join(path);
+        let dir = parent_dir(path);
+        // A killed run's leftovers first: completing its journal may create `path`.
+        if self.scanned.insert(dir.clone()) {
+            let (completed, removed) = resolve_journals(&dir).map_err(io)?;
+            let removed = removed
+                .into_iter()
+                .chain(remove_leftovers(&dir).map_err(io)?);
+            let shown_as = |p: std::path::PathBuf| match p.strip_prefix(&self.base) {
+                Ok(rel) if !self.base.as_os_str().is_empty() => rel.to_path_buf(),
+                _ => p,
+            };
+            let completed: Vec<_> = completed.into_iter().map(shown_as).collect();
+            let removed: Vec<_> = removed.map(shown_as).collect();
+            self.completed.extend(completed);
+            self.removed.extend(removed);
+        }
         if let Ok(meta) = std::fs::symlink_metadata(path) {
             if self.overwrite == Overwrite::Refuse {
                 return Err(AttestError::OutputExists {
@@ -114,21 +146,6 @@ impl StagedOutputs {
                 });
             }
             check_replaceable(shown, &meta)?;
-        }
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => std::path::PathBuf::from("."),
-        };
-        if self.scanned.insert(dir.clone()) {
-            let removed = remove_leftovers(&dir).map_err(io)?;
-            self.removed.extend(
-                removed
-                    .into_iter()
-                    .map(|p| match p.strip_prefix(&self.base) {
-                        Ok(rel) if !self.base.as_os_str().is_empty() => rel.to_path_buf(),
-                        _ => p,
-                    }),
-            );
         }
         let name = path
             .file_name()
@@ -149,20 +166,32 @@ impl StagedOutputs {
         Ok(())
     }
 
-    /// Staging files of killed runs removed so far.
+    /// Staging files of killed runs removed so far (rolled back).
     pub fn removed_leftovers(&self) -> &[std::path::PathBuf] {
         &self.removed
     }
 
-    /// Renames every staged file into place.
+    /// Outputs of killed runs completed so far: a run killed while renaming its staged files
+    /// into place left a `.commit` journal, and its remaining files were renamed onto these.
+    pub fn completed_leftovers(&self) -> &[std::path::PathBuf] {
+        &self.completed
+    }
+
+    /// Renames every staged file into place, journaled (see [`StagedOutputs`]).
     pub fn commit(self) -> Result<(), AttestError> {
+        if self.staged.is_empty() {
+            return Ok(());
+        }
+        let journal = Journal::write(&self.staged)?;
+        journal.decide()?;
+        let mut placed: Vec<std::path::PathBuf> = Vec::new();
         for (tmp, path, shown) in self.staged {
             let io = |e: std::io::Error| AttestError::Io {
                 path: shown.clone(),
                 source: e,
             };
-            match self.overwrite {
-                Overwrite::Allow => tmp.persist(&path).map_err(|e| io(e.error))?,
+            let renamed = match self.overwrite {
+                Overwrite::Allow => tmp.persist(&path).map_err(|e| io(e.error)),
                 Overwrite::Refuse => tmp.persist_noclobber(&path).map_err(|e| {
                     if e.error.kind() == std::io::ErrorKind::AlreadyExists {
                         AttestError::OutputExists {
@@ -171,15 +200,204 @@ impl StagedOutputs {
                     } else {
                         io(e.error)
                     }
-                })?,
+                }),
+            };
+            if let Err(e) = renamed {
+                // Nothing existed at the targets placed so far (refused otherwise): removing
+                // them restores the old state; the staged files left are removed with their
+                // `TempPath`s. With `--force` the old content is gone, and the error says where.
+                if self.overwrite == Overwrite::Refuse {
+                    placed.iter().for_each(|p| drop(std::fs::remove_file(p)));
+                }
+                journal.remove();
+                return Err(e);
             }
+            placed.push(path);
         }
+        journal.remove();
         Ok(())
     }
 }
 
 /// What marks a staging file: `.<name>` + this + `<pid>-<random>`.
 const STAGING_MARK: &str = ".provseal-staging-";
+
+/// What marks a journal of renames: this + `<pid>-<random>` + [`PENDING`] or [`COMMIT`].
+const JOURNAL_MARK: &str = ".provseal-outputs-";
+/// A journal written before the decision: its run is rolled back.
+const PENDING: &str = ".pending";
+/// A journal after the decision: its run is rolled forward.
+const COMMIT: &str = ".commit";
+
+/// The directory of an output path (`.` for a bare name).
+fn parent_dir(path: &Path) -> std::path::PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    }
+}
+
+/// The journal of one commit, as written into every target directory.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct JournalText {
+    /// Every directory that holds a copy of the journal (absolute).
+    dirs: Vec<std::path::PathBuf>,
+    /// (staging file, target) pairs (absolute).
+    files: Vec<(std::path::PathBuf, std::path::PathBuf)>,
+}
+
+/// A written journal: its file name (without the state suffix) and its directories.
+struct Journal {
+    stem: String,
+    dirs: Vec<std::path::PathBuf>,
+}
+
+impl Journal {
+    /// Writes the `.pending` journal into every target directory.
+    fn write(
+        staged: &[(tempfile::TempPath, std::path::PathBuf, std::path::PathBuf)],
+    ) -> Result<Self, AttestError> {
+        let absolute = |p: &Path| {
+            std::path::absolute(p).map_err(|e| AttestError::Io {
+                path: p.to_path_buf(),
+                source: e,
+            })
+        };
+        let mut text = JournalText {
+            dirs: Vec::new(),
+            files: Vec::new(),
+        };
+        for (tmp, target, _) in staged {
+            text.files.push((absolute(tmp)?, absolute(target)?));
+            let dir = absolute(&parent_dir(target))?;
+            if !text.dirs.contains(&dir) {
+                text.dirs.push(dir);
+            }
+        }
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |e: std::io::Error| AttestError::Io { path, source: e }
+        };
+        let bytes = serde_json::to_vec(&text).map_err(|e| {
+            io(&text.dirs[0])(std::io::Error::new(std::io::ErrorKind::InvalidData, e))
+        })?;
+        let first = tempfile::Builder::new()
+            .prefix(&format!("{JOURNAL_MARK}{}-", std::process::id()))
+            .suffix(PENDING)
+            .tempfile_in(&text.dirs[0])
+            .map_err(io(&text.dirs[0]))?;
+        let name = first.path().file_name().map(|n| n.to_owned());
+        let stem = name
+            .as_ref()
+            .and_then(|n| n.to_str())
+            .and_then(|n| n.strip_suffix(PENDING))
+            .unwrap_or_default()
+            .to_owned();
+        let journal = Journal {
+            stem,
+            dirs: text.dirs.clone(),
+        };
+        let written = (|| {
+            let (mut file, path) = first.keep().map_err(|e| io(&text.dirs[0])(e.error))?;
+            file.write_all(&bytes).map_err(io(&path))?;
+            for dir in &text.dirs[1..] {
+                let path = dir.join(format!("{}{PENDING}", journal.stem));
+                std::fs::write(&path, &bytes).map_err(io(&path))?;
+            }
+            Ok(())
+        })();
+        if let Err(e) = written {
+            journal.remove();
+            return Err(e);
+        }
+        Ok(journal)
+    }
+
+    /// The decision: every `.pending` copy becomes `.commit`; from the first, a killed run is
+    /// completed rather than rolled back.
+    fn decide(&self) -> Result<(), AttestError> {
+        for dir in &self.dirs {
+            let from = dir.join(format!("{}{PENDING}", self.stem));
+            let to = dir.join(format!("{}{COMMIT}", self.stem));
+            if let Err(e) = std::fs::rename(&from, &to) {
+                self.remove();
+                return Err(AttestError::Io {
+                    path: from,
+                    source: e,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes every copy, in either state.
+    fn remove(&self) {
+        for dir in &self.dirs {
+            for state in [PENDING, COMMIT] {
+                let _ = std::fs::remove_file(dir.join(format!("{}{state}", self.stem)));
+            }
+        }
+    }
+}
+
+/// Whether the process `pid` (from a leftover's name) is gone: on Linux `/proc/<pid>` is
+/// missing; elsewhere every leftover is taken for a killed run's.
+fn writer_gone(pid: &str) -> bool {
+    !(cfg!(target_os = "linux") && !pid.is_empty() && Path::new("/proc").join(pid).exists())
+}
+
+/// Resolves the journals that killed runs left in `dir`: a `.commit` one is rolled forward, a
+/// `.pending` one rolled back (see [`StagedOutputs`]). Returns the targets completed and the
+/// staging files removed.
+#[allow(clippy::type_complexity)]
+fn resolve_journals(
+    dir: &Path,
+) -> std::io::Result<(Vec<std::path::PathBuf>, Vec<std::path::PathBuf>)> {
+    let (mut completed, mut removed) = (Vec::new(), Vec::new());
+    for entry in std::fs::read_dir(dir)?.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let Some(rest) = name.strip_prefix(JOURNAL_MARK) else {
+            continue;
+        };
+        let (stem, forward) = if let Some(stem) = name.strip_suffix(COMMIT) {
+            (stem, true)
+        } else if let Some(stem) = name.strip_suffix(PENDING) {
+            (stem, false)
+        } else {
+            continue;
+        };
+        if !writer_gone(rest.split('-').next().unwrap_or_default()) {
+            continue;
+        }
+        // A journal that cannot be read was never complete: it is a `.pending` one (a `.commit`
+        // journal is a renamed complete file), and the staging files are orphans.
+        let text: Option<JournalText> = std::fs::read(entry.path())
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        if let Some(text) = &text {
+            for (staging, target) in &text.files {
+                if !staging.exists() {
+                    continue;
+                }
+                if forward {
+                    std::fs::rename(staging, target)?;
+                    completed.push(target.clone());
+                } else {
+                    std::fs::remove_file(staging)?;
+                    removed.push(staging.clone());
+                }
+            }
+        }
+        let dirs = text.map(|t| t.dirs).unwrap_or_default();
+        for d in dirs.iter().map(|d| d.as_path()).chain([dir]) {
+            for state in [PENDING, COMMIT] {
+                let _ = std::fs::remove_file(d.join(format!("{stem}{state}")));
+            }
+        }
+    }
+    Ok((completed, removed))
+}
 
 /// Removes the staging files in `dir` whose writer is gone (on Linux, `/proc/<pid>` is missing;
 /// elsewhere every one found).
@@ -194,8 +412,7 @@ fn remove_leftovers(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
         if !name.starts_with('.') || !entry.file_type().is_ok_and(|t| t.is_file()) {
             continue;
         }
-        let pid = rest.split('-').next().unwrap_or_default();
-        if cfg!(target_os = "linux") && !pid.is_empty() && Path::new("/proc").join(pid).exists() {
+        if !writer_gone(rest.split('-').next().unwrap_or_default()) {
             continue;
         }
         std::fs::remove_file(entry.path())?;
@@ -362,5 +579,137 @@ mod tests {
         assert_eq!(std::fs::read(&a).unwrap(), b"A");
         assert_eq!(std::fs::read(&b).unwrap(), b"B");
         assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 2);
+    }
+
+    /// A journal of a killed run (pid above Linux's pid_max, never alive) in each of `dirs`,
+    /// listing `files`, in the state `state` (`.pending` or `.commit`).
+    fn leave_journal(
+        dirs: &[&Path],
+        files: &[(&Path, &Path)],
+        state: &str,
+    ) -> Vec<std::path::PathBuf> {
+        let text = JournalText {
+            dirs: dirs.iter().map(|d| d.to_path_buf()).collect(),
+            files: files
+                .iter()
+                .map(|(s, t)| (s.to_path_buf(), t.to_path_buf()))
+                .collect(),
+        };
+        dirs.iter()
+            .map(|d| {
+                let path = d.join(format!("{JOURNAL_MARK}4194305-Jj{state}"));
+                std::fs::write(&path, serde_json::to_vec(&text).unwrap()).unwrap();
+                path
+            })
+            .collect()
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut n: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        n.sort();
+        n
+    }
+
+    /// Issue 14: a run killed between two renames of its commit left a `.commit` journal; the
+    /// next run that stages into one of its directories completes every rename, in every
+    /// directory, and removes the journals.
+    #[test]
+    fn issue_14_a_commit_killed_between_renames_is_completed() {
+        let d = tempfile::tempdir().unwrap();
+        let (one, two) = (d.path().join("one"), d.path().join("two"));
+        std::fs::create_dir_all(&one).unwrap();
+        std::fs::create_dir_all(&two).unwrap();
+        let (a, b, c) = (
+            one.join("a.intoto.jsonl"),
+            one.join("b.intoto.jsonl"),
+            two.join("c.intoto.jsonl"),
+        );
+        let stage = |t: &Path| {
+            let name = t.file_name().unwrap().to_str().unwrap();
+            t.with_file_name(format!(".{name}{STAGING_MARK}4194305-Ss"))
+        };
+        // b was renamed before the kill; a and c were not.
+        std::fs::write(&a, b"A0").unwrap();
+        std::fs::write(stage(&a), b"A1").unwrap();
+        std::fs::write(&b, b"B1").unwrap();
+        std::fs::write(&c, b"C0").unwrap();
+        std::fs::write(stage(&c), b"C1").unwrap();
+        leave_journal(
+            &[&one, &two],
+            &[(&stage(&a), &a), (&stage(&b), &b), (&stage(&c), &c)],
+            COMMIT,
+        );
+        // The next run stages into `two` only; `one` is completed as well.
+        let mut s = StagedOutputs::new(Overwrite::Refuse);
+        s.stage(&two.join("d.intoto.jsonl"), b"D").unwrap();
+        assert_eq!(s.completed_leftovers(), [a.clone(), c.clone()]);
+        assert!(s.removed_leftovers().is_empty());
+        s.commit().unwrap();
+        for (p, want) in [(&a, "A1"), (&b, "B1"), (&c, "C1")] {
+            assert_eq!(std::fs::read_to_string(p).unwrap(), want);
+        }
+        assert_eq!(names(&one), ["a.intoto.jsonl", "b.intoto.jsonl"]);
+        assert_eq!(names(&two), ["c.intoto.jsonl", "d.intoto.jsonl"]);
+    }
+
+    /// Issue 14: a run killed before its decision (`.pending` journals, no target renamed) is
+    /// rolled back: its staged files and journals are removed, the old outputs stay.
+    #[test]
+    fn issue_14_a_commit_killed_before_its_decision_is_rolled_back() {
+        let d = tempfile::tempdir().unwrap();
+        let a = d.path().join("a.intoto.jsonl");
+        let staged = d
+            .path()
+            .join(format!(".a.intoto.jsonl{STAGING_MARK}4194305-Ss"));
+        std::fs::write(&a, b"A0").unwrap();
+        std::fs::write(&staged, b"A1").unwrap();
+        leave_journal(&[d.path()], &[(&staged, &a)], PENDING);
+        // An unreadable (torn) journal of another killed run is removed too.
+        std::fs::write(
+            d.path().join(format!("{JOURNAL_MARK}4194305-Kk{PENDING}")),
+            b"{\"di",
+        )
+        .unwrap();
+        let mut s = StagedOutputs::new(Overwrite::Allow);
+        s.stage(&d.path().join("b.intoto.jsonl"), b"B").unwrap();
+        assert!(s.completed_leftovers().is_empty());
+        assert_eq!(s.removed_leftovers(), [staged]);
+        drop(s);
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "A0");
+        assert_eq!(names(d.path()), ["a.intoto.jsonl"]);
+    }
+
+    /// Issue 14: a live run's journal and staging files are left alone, and a finished commit
+    /// leaves no journal.
+    #[test]
+    fn issue_14_live_journals_are_left_alone_and_commits_leave_none() {
+        let d = tempfile::tempdir().unwrap();
+        let a = d.path().join("a.intoto.jsonl");
+        let me = std::process::id();
+        let staged = d
+            .path()
+            .join(format!(".a.intoto.jsonl{STAGING_MARK}{me}-Ss"));
+        std::fs::write(&staged, b"A1").unwrap();
+        let live = d.path().join(format!("{JOURNAL_MARK}{me}-Ll{COMMIT}"));
+        let text = JournalText {
+            dirs: vec![d.path().to_path_buf()],
+            files: vec![(staged.clone(), a.clone())],
+        };
+        std::fs::write(&live, serde_json::to_vec(&text).unwrap()).unwrap();
+        let mut s = StagedOutputs::new(Overwrite::Refuse);
+        s.stage(&d.path().join("b.intoto.jsonl"), b"B").unwrap();
+        assert!(s.completed_leftovers().is_empty() && s.removed_leftovers().is_empty());
+        s.commit().unwrap();
+        assert!(!a.exists());
+        let mut want = vec![
+            "b.intoto.jsonl".to_owned(),
+            staged.file_name().unwrap().to_str().unwrap().to_owned(),
+            live.file_name().unwrap().to_str().unwrap().to_owned(),
+        ];
+        want.sort();
+        assert_eq!(names(d.path()), want);
     }
 }

@@ -133,6 +133,10 @@ impl Observer for Notes {
                 "note: removed `{}`, left by an earlier run that was killed before it finished",
                 path.display()
             ),
+            Event::LeftoverCompleted { path } => note!(
+                "note: completed `{}`: an earlier run was killed while moving its outputs into place",
+                path.display()
+            ),
             Event::Written { emitted } => print_written(emitted),
             _ => {}
         }

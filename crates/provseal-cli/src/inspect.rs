@@ -2,7 +2,7 @@
 
 use crate::exit::ExitStatus;
 use anyhow::anyhow;
-use provseal_model::Statement;
+use provseal_model::StatementOutline;
 use provseal_verify::{AttestationDoc, LoadedDoc};
 use serde_json::{json, Value};
 
@@ -122,10 +122,115 @@ fn message_digest(doc: &AttestationDoc) -> Option<String> {
     Some(format!("{alg}:{}", hex::encode(bytes)))
 }
 
-/// The document's summary. With `listed`, only that many subjects are built as values (the human
-/// view) and `subjectCount` holds the total: a million subjects cost their statement, not a
-/// million JSON objects more (nor the whole statement as a value, which only `--json` shows).
-fn summarize(doc: &LoadedDoc, listed: Option<usize>) -> Value {
+/// A document's summary: its fields and, for `--json`, the statement it carries, which is
+/// serialized straight from its payload (whole, and each subject) instead of as JSON values.
+struct Summary {
+    /// The summary's fields (a JSON object), without `statement` and `subjects` when
+    /// `statement` is set.
+    fields: Value,
+    /// `--json`: the payload, a valid statement.
+    statement: Option<Vec<u8>>,
+}
+
+/// Which view a summary is for.
+#[derive(Clone, Copy)]
+enum Listing {
+    /// The human view: this many subjects are built as values and `subjectCount` holds the total.
+    First(usize),
+    /// `--json`: every subject and the whole statement, serialized from the payload.
+    Whole,
+}
+
+impl Summary {
+    fn has_error(&self) -> bool {
+        self.fields.get("error").is_some()
+    }
+}
+
+/// One subject as `--json` shows it: `{"digest": …, "name": …}`.
+struct SubjectView<'a>(&'a provseal_model::ResourceDescriptor);
+
+impl serde::Serialize for SubjectView<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap as _;
+        let mut m = s.serialize_map(Some(2))?;
+        m.serialize_entry("digest", &self.0.digest)?;
+        m.serialize_entry("name", &self.0.name)?;
+        m.end()
+    }
+}
+
+/// The subjects of a valid statement's text, as `--json` lists them: read one at a time.
+struct PayloadSubjects<'a>(&'a str);
+
+impl serde::Serialize for PayloadSubjects<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeSeq as _};
+        use serde_json::value::RawValue;
+        #[derive(serde::Deserialize)]
+        struct Subjects<'a> {
+            #[serde(borrow)]
+            subject: &'a RawValue,
+        }
+        let raw: Subjects<'_> = serde_json::from_str(self.0).map_err(S::Error::custom)?;
+        let items: Vec<&RawValue> =
+            serde_json::from_str(raw.subject.get()).map_err(S::Error::custom)?;
+        let mut seq = s.serialize_seq(Some(items.len()))?;
+        for item in items {
+            let rd: provseal_model::ResourceDescriptor =
+                serde_json::from_str(item.get()).map_err(S::Error::custom)?;
+            seq.serialize_element(&SubjectView(&rd))?;
+        }
+        seq.end()
+    }
+}
+
+impl serde::Serialize for Summary {
+    /// The fields with `statement` and `subjects` in their sorted places: the same bytes as one
+    /// JSON object holding them all, without building the statement twice as values.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeMap as _};
+        let (Value::Object(fields), Some(payload)) = (&self.fields, &self.statement) else {
+            return self.fields.serialize(s);
+        };
+        let text = std::str::from_utf8(payload).map_err(S::Error::custom)?;
+        let mut keys: Vec<&str> = fields
+            .keys()
+            .map(String::as_str)
+            .chain(["statement", "subjects"])
+            .collect();
+        keys.sort_unstable();
+        let mut m = s.serialize_map(Some(keys.len()))?;
+        for key in keys {
+            match key {
+                "statement" => m.serialize_entry(key, &provseal_model::json::SortedJson(text))?,
+                "subjects" => m.serialize_entry(key, &PayloadSubjects(text))?,
+                _ => m.serialize_entry(key, &fields[key])?,
+            }
+        }
+        m.end()
+    }
+}
+
+/// A sequence serialized from a fresh iterator.
+struct SerializeIter<F>(F);
+
+impl<F, I> serde::Serialize for SerializeIter<F>
+where
+    F: Fn() -> I,
+    I: Iterator,
+    I::Item: serde::Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq((self.0)())
+    }
+}
+
+/// The document's summary. With [`Listing::First`], only that many subjects are built as values
+/// (the human view) and `subjectCount` holds the total: a million subjects cost their statement,
+/// not a million JSON objects more. With [`Listing::Whole`] nothing of the statement is built as
+/// values: [`Summary`]'s serialization writes it from the payload.
+fn summarize(doc: &LoadedDoc, listing: Listing) -> Summary {
     let mut out =
         json!({"origin": doc.origin, "format": doc.doc.format(), "signatureVerified": false});
     if let Some(cert) = certificate_of(&doc.doc) {
@@ -133,13 +238,19 @@ fn summarize(doc: &LoadedDoc, listed: Option<usize>) -> Value {
     }
     if let Some(digest) = message_digest(&doc.doc) {
         out["messageDigest"] = json!(digest);
-        return out;
+        return Summary {
+            fields: out,
+            statement: None,
+        };
     }
     let (payload_type, payload, key_ids) = match payload_of(&doc.doc) {
         Ok(p) => p,
         Err(e) => {
             out["error"] = json!(e.error.to_string());
-            return out;
+            return Summary {
+                fields: out,
+                statement: None,
+            };
         }
     };
     if matches!(doc.doc, AttestationDoc::UnsignedStatement(_)) {
@@ -149,31 +260,32 @@ fn summarize(doc: &LoadedDoc, listed: Option<usize>) -> Value {
         out["keyIds"] = json!(key_ids);
         out["payloadType"] = json!(payload_type);
     }
-    let statement = match Statement::parse(&payload) {
+    let keep = match listing {
+        Listing::First(n) => n,
+        Listing::Whole => 0,
+    };
+    let statement = match StatementOutline::parse(&payload, keep) {
         Ok(s) => s,
         Err(e) => {
             out["error"] = json!(format!(
                 "the payload is not a valid in-toto statement: {}",
                 provseal_model::one_line(&e)
             ));
-            return out;
+            return Summary {
+                fields: out,
+                statement: None,
+            };
         }
     };
-    if listed.is_none() {
-        if let Ok(whole) = provseal_model::json::parse_strict(&payload) {
-            out["statement"] = whole;
-        }
-    }
     out["statementType"] = json!(statement.type_);
     out["predicateType"] = json!(statement.predicate_type);
-    out["subjects"] = json!(statement
-        .subject
-        .iter()
-        .take(listed.unwrap_or(usize::MAX))
-        .map(|s| json!({"name": s.name, "digest": s.digest}))
-        .collect::<Vec<_>>());
-    if listed.is_some() {
-        out["subjectCount"] = json!(statement.subject.len());
+    if let Listing::First(_) = listing {
+        out["subjects"] = json!(statement
+            .first_subjects
+            .iter()
+            .map(|s| json!({"name": s.name, "digest": s.digest}))
+            .collect::<Vec<_>>());
+        out["subjectCount"] = json!(statement.subject_count);
     }
     if let Some(pred) = &statement.predicate {
         if let Ok(p) = provseal_model::slsa::provenance_v1_from(&statement.predicate_type, pred) {
@@ -200,7 +312,10 @@ fn summarize(doc: &LoadedDoc, listed: Option<usize>) -> Value {
             }
         }
     }
-    out
+    Summary {
+        fields: out,
+        statement: matches!(listing, Listing::Whole).then_some(payload),
+    }
 }
 
 fn print_human(s: &Value) -> Result<(), Failure> {
@@ -349,17 +464,24 @@ pub fn run(args: InspectArgs) -> Result<ExitStatus, Failure> {
         });
     }
     drop(bytes);
-    let listed = (!args.json).then_some(HUMAN_SUBJECTS);
-    let summaries: Vec<Value> = docs.iter().map(|d| summarize(d, listed)).collect();
-    drop(docs);
+    // Each document is summarized, shown and dropped in turn: `--json` writes one array whose
+    // elements are serialized as they are made.
+    let any_error = std::cell::Cell::new(false);
+    let summary = |d: &LoadedDoc, listing| {
+        let s = summarize(d, listing);
+        any_error.set(any_error.get() || s.has_error());
+        s
+    };
     if args.json {
-        output::print_json(&summaries)?;
+        output::print_json(&SerializeIter(|| {
+            docs.iter().map(|d| summary(d, Listing::Whole))
+        }))?;
     } else {
-        for s in &summaries {
-            print_human(s)?;
+        for d in &docs {
+            print_human(&summary(d, Listing::First(HUMAN_SUBJECTS)).fields)?;
         }
     }
-    Ok(if summaries.iter().any(|s| s.get("error").is_some()) {
+    Ok(if any_error.get() {
         ExitStatus::Error
     } else {
         ExitStatus::Success

@@ -33,11 +33,19 @@ macro_rules! note {
 /// rest of the output is dropped and the command ends with its normal exit status. Any other
 /// write error (a full disk behind a redirection) is.
 pub fn out(args: std::fmt::Arguments<'_>) -> Result<(), crate::Failure> {
+    write_stdout(|stdout| stdout.write_fmt(args))
+}
+
+/// Runs `write` on the locked stdout and flushes it, unless stdout is closed; a closed stdout
+/// ends the output quietly (see [`out`]).
+fn write_stdout(
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), crate::Failure> {
     if STDOUT_CLOSED.load(Ordering::Relaxed) {
         return Ok(());
     }
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_fmt(args).and_then(|()| stdout.flush()) {
+    match write(&mut stdout).and_then(|()| stdout.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
             STDOUT_CLOSED.store(true, Ordering::Relaxed);
@@ -108,9 +116,17 @@ fn safe_lines(text: &str) -> String {
 }
 
 /// Prints a JSON value on stdout, pretty.
+///
+/// The JSON is written as it is serialized (a statement of a million subjects is never one
+/// string); a closed stdout is handled as by [`out`].
 pub fn print_json(value: &impl serde::Serialize) -> Result<(), crate::Failure> {
-    let text = serde_json::to_string_pretty(value)?;
-    out(format_args!("{text}\n"))
+    // Serialization itself cannot fail for provseal's values; an I/O error is stdout's.
+    write_stdout(|stdout| {
+        let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, stdout);
+        serde_json::to_writer_pretty(&mut buffered, value).map_err(std::io::Error::from)?;
+        buffered.write_all(b"\n")?;
+        buffered.flush()
+    })
 }
 
 /// `path` with `suffix` appended to its last component (`ci` + `.key` → `ci.key`).

@@ -159,6 +159,19 @@ fn hashing_under(conditions: Conditions, files: usize) -> Hashing {
 }
 
 impl Hashing {
+    /// Whether a bar may be drawn (on a terminal, not turned off).
+    pub fn active(&self) -> bool {
+        self.bar.is_some()
+    }
+
+    /// Runs `f` with the bar hidden, so that a line it prints does not tangle with the bar.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        match &self.bar {
+            Some(bar) => bar.suspend(f),
+            None => f(),
+        }
+    }
+
     /// Takes one event from the hashing library (called from its threads).
     pub fn observe(&self, event: HashProgress) {
         let Some(bar) = &self.bar else { return };

@@ -9,15 +9,16 @@ use anyhow::{anyhow, Context};
 use provseal_crypto::hash::HashAlgorithm;
 use provseal_model::DigestSet;
 use provseal_verify::policy::Policy;
-use provseal_verify::report::Report;
+use provseal_verify::report::{KeepResults, Tally};
 use provseal_verify::{
     Artifact, ArtifactVerdict, DocResult, SigstoreTrust, VerifyError, VerifyOptions,
     MAX_ATTESTATION_BYTES,
 };
 
 use crate::args::{IdentityArgs, VerifyArgs};
-use crate::progress::Stdout;
+use crate::progress::{Hashing, Stdout};
 use crate::{keys, output, Failure, WithHint};
+use provseal_crypto::hash::HashProgress;
 
 /// Reads an attestation file, refusing non-files and files over the size limit.
 pub fn read_attestation(path: &Path) -> Result<Vec<u8>, Failure> {
@@ -99,14 +100,33 @@ fn needed_algorithms(docs: &[DocResult]) -> Vec<HashAlgorithm> {
     names.iter().filter_map(|n| n.parse().ok()).collect()
 }
 
-/// Resolves and hashes the artifacts (files in parallel, with a progress bar when that is long);
-/// unreadable ones become failures.
-pub fn artifacts_for(
+/// How many artifacts are hashed together (their files in parallel) before their verdicts are
+/// decided and shown: verdicts stream out a chunk at a time, and memory holds one chunk.
+const HASH_CHUNK: usize = 64;
+
+/// The artifacts named by `args`, in order, each with its name: resolved and hashed with `algs`
+/// lazily, a chunk at a time, the hashing shown by `progress`; unreadable ones are failures.
+fn artifacts(
     args: &[String],
-    docs: &[DocResult],
-    stdout: Stdout,
-) -> Vec<Result<Artifact, VerifyError>> {
-    artifacts_for_algs(args, docs, stdout)
+    algs: Vec<HashAlgorithm>,
+    progress: std::rc::Rc<Hashing>,
+) -> impl Iterator<Item = (&String, Result<Artifact, VerifyError>)> {
+    if progress.active() {
+        // One bar over every chunk: the total first (sizes as the file system reports them).
+        let sizes = args.iter().filter_map(|a| match fs_err::metadata(a) {
+            Ok(m) if m.is_file() => Some(m.len()),
+            _ => None,
+        });
+        let (files, bytes) = sizes.fold((0, 0), |(n, b), len| (n + 1, b + len));
+        progress.observe(HashProgress::Started { files, bytes });
+    }
+    args.chunks(HASH_CHUNK)
+        .flat_map(move |chunk| chunk.iter().zip(hash_artifacts(chunk, &algs, &progress)))
+}
+
+/// The bar for hashing the artifacts of `args` (drawn only on a terminal, for long work).
+fn hashing_progress(args: &VerifyArgs) -> Hashing {
+    crate::progress::hashing(args.artifacts.len(), Stdout::of(args.json))
 }
 
 /// Adds the digests `results`' subjects use that `artifact` lacks (a file hashed with sha256
@@ -129,13 +149,13 @@ fn complete_digests(mut artifact: Artifact, name: &str, results: &[DocResult]) -
     artifact
 }
 
-/// Resolves and hashes the artifacts with the algorithms `docs` need.
-fn artifacts_for_algs(
+/// Resolves and hashes the artifacts with `algs` (files in parallel, with a progress bar when
+/// that is long).
+fn hash_artifacts(
     args: &[String],
-    docs: &[DocResult],
-    stdout: Stdout,
+    algs: &[HashAlgorithm],
+    progress: &Hashing,
 ) -> Vec<Result<Artifact, VerifyError>> {
-    let algs = needed_algorithms(docs);
     let parsed: Vec<ArtifactArg> = args.iter().map(|a| parse_artifact(a)).collect();
     let files: Vec<PathBuf> = parsed
         .iter()
@@ -145,15 +165,17 @@ fn artifacts_for_algs(
         })
         .collect();
     // Hash all files in one parallel pass; on error fall back to one by one to name the culprit.
-    let hashed = {
-        let progress = crate::progress::hashing(files.len(), stdout);
-        provseal_crypto::hash::hash_files_observed(&files, &algs, &|e| progress.observe(e))
-    };
+    // The chunk's own total is left out: the bar counts every chunk against the whole.
+    let hashed = provseal_crypto::hash::hash_files_observed(&files, algs, &|e| {
+        if !matches!(e, HashProgress::Started { .. }) {
+            progress.observe(e)
+        }
+    });
     let hashed: Vec<Result<DigestSet, String>> = match hashed {
         Ok(sets) => sets.into_iter().map(Ok).collect(),
         Err(_) => files
             .iter()
-            .map(|f| provseal_crypto::hash::hash_file(f, &algs).map_err(|e| e.to_string()))
+            .map(|f| provseal_crypto::hash::hash_file(f, algs).map_err(|e| e.to_string()))
             .collect(),
     };
     let mut hashed = hashed.into_iter();
@@ -179,42 +201,120 @@ fn artifacts_for_algs(
         .collect()
 }
 
-/// The exit status for a set of verdicts: 0 all verified; 2 if any failed on input; else 1.
-pub fn exit_status(verdicts: &[ArtifactVerdict]) -> ExitStatus {
-    ExitStatus::worst(
-        verdicts
-            .iter()
-            .map(|v| v.result.as_ref().err().map(VerifyError::class)),
-    )
+/// Shows each verdict as it is decided and keeps only what the end of the output needs: the
+/// tally (and the `--json` report entries), the first hint, the policy failure lines and, for
+/// `--vsa-out`, the subjects. No verdict (nor the statement it holds) outlives its line.
+struct VerdictStream<'a> {
+    /// Verdict lines go to stderr (stdout carries the JSON report or the provenance).
+    lines_to_stderr: bool,
+    /// `--print-provenance`: each verified statement on stdout before its line.
+    print_provenance: bool,
+    policy: Option<(&'a Policy, jiff::Timestamp)>,
+    tally: Tally,
+    hint: Option<&'static str>,
+    policy_lines: Vec<String>,
+    /// `--vsa-out`: what the VSA records of the verified artifacts.
+    vsa: Option<VsaFacts>,
+    /// The hashing bar over every artifact (shared with [`artifacts`]); lines are printed with
+    /// it hidden.
+    progress: std::rc::Rc<Hashing>,
 }
 
-/// Prints verdict lines (on stderr when stdout carries data) and, with `report`, the JSON report.
-fn print_verdicts_to(
-    verdicts: &[ArtifactVerdict],
-    lines_to_stderr: bool,
-    report: bool,
-) -> Result<(), Failure> {
-    for v in verdicts {
-        if lines_to_stderr {
-            crate::output::errln!("{}", v.line());
-        } else {
-            outln!("{}", v.line());
+/// What a VSA records of the verdicts: each artifact, the build levels, the attestation files.
+#[derive(Default)]
+struct VsaFacts {
+    subjects: Vec<(String, DigestSet)>,
+    levels: BTreeSet<String>,
+    files: BTreeSet<String>,
+}
+
+impl<'a> VerdictStream<'a> {
+    fn new(args: &VerifyArgs, policy: Option<&'a Policy>) -> Self {
+        VerdictStream {
+            lines_to_stderr: args.json || args.print_provenance,
+            print_provenance: args.print_provenance,
+            policy: policy.map(|p| (p, jiff::Timestamp::now())),
+            tally: Tally::new(if args.json {
+                KeepResults::Yes
+            } else {
+                KeepResults::No
+            }),
+            hint: None,
+            policy_lines: Vec::new(),
+            vsa: args.vsa_out.is_some().then(VsaFacts::default),
+            progress: std::rc::Rc::new(hashing_progress(args)),
         }
     }
-    if verdicts.len() > 1 {
-        let failed = verdicts.iter().filter(|v| v.result.is_err()).count();
-        note!("{} verified, {failed} failed", verdicts.len() - failed);
+
+    /// Applies the policy to one verdict and shows it.
+    fn show(&mut self, mut v: ArtifactVerdict) -> Result<(), Failure> {
+        if let Some((p, now)) = self.policy {
+            v.apply_policy(p, now);
+        }
+        if self.print_provenance {
+            if let Ok(verified) = &v.result {
+                out!("{}\n", serde_json::to_string(&verified.statement)?);
+            }
+        }
+        let line = v.line();
+        self.progress.suspend(|| -> Result<(), Failure> {
+            if self.lines_to_stderr {
+                crate::output::errln!("{line}");
+            } else {
+                outln!("{line}");
+            }
+            Ok(())
+        })?;
+        self.tally.add(&v);
+        if self.hint.is_none() {
+            self.hint = v.result.as_ref().err().and_then(crate::exit::verify_hint);
+        }
+        if let Some(r) = &v.policy {
+            for line in r.failure_lines() {
+                self.policy_lines
+                    .push(format!("  {}: {line}", v.artifact.name));
+            }
+        }
+        if let Some(facts) = &mut self.vsa {
+            if let Ok(s) = &v.result {
+                facts
+                    .levels
+                    .insert(provseal_verify::vsa::build_level(s).to_string());
+                facts.files.insert(s.origin.path.clone());
+            }
+            facts.subjects.push((v.artifact.name, v.artifact.digests));
+        }
+        Ok(())
     }
-    if let Some(hint) = verdicts
-        .iter()
-        .find_map(|v| v.result.as_ref().err().and_then(crate::exit::verify_hint))
-    {
-        eprintln!("hint: {hint}");
+
+    /// The summary line, the hint, the `--json` report, the policy failures and the VSA; the exit
+    /// status of all the verdicts (0 all verified; 2 if any failed on input; else 1).
+    fn finish(self, args: &VerifyArgs, policy: Option<&Policy>) -> Result<ExitStatus, Failure> {
+        // The bar's closing line first (the iterators that shared it are gone).
+        drop(self.progress);
+        let (verified, failed) = (self.tally.verified(), self.tally.failed());
+        if verified + failed > 1 {
+            note!("{verified} verified, {failed} failed");
+        }
+        if let Some(hint) = self.hint {
+            eprintln!("hint: {hint}");
+        }
+        let status = ExitStatus::worst([self.tally.worst()]);
+        if args.json {
+            output::print_json(&self.tally.into_report())?;
+        }
+        for line in &self.policy_lines {
+            eprintln!("{line}");
+        }
+        if let Some(facts) = self.vsa {
+            if failed == 0 {
+                write_vsa(args, policy, facts)?;
+            } else {
+                eprintln!("note: verification failed: no VSA was written");
+            }
+        }
+        Ok(status)
     }
-    if report {
-        output::print_json(&Report::new(verdicts))?;
-    }
-    Ok(())
 }
 
 /// The GitHub Actions OIDC issuer, assumed when no issuer flag is given.
@@ -422,11 +522,7 @@ fn run_vsa_check(
 }
 
 /// Writes the VSA for the verified artifacts (`--vsa-out`).
-fn write_vsa(
-    args: &VerifyArgs,
-    policy: Option<&Policy>,
-    verdicts: &[ArtifactVerdict],
-) -> Result<(), Failure> {
+fn write_vsa(args: &VerifyArgs, policy: Option<&Policy>, facts: VsaFacts) -> Result<(), Failure> {
     use provseal_verify::vsa::{self, VerificationResult, VsaInput};
     let (Some(out), Some(key)) = (&args.vsa_out, &args.vsa_key) else {
         return Ok(());
@@ -439,15 +535,7 @@ fn write_vsa(
         pkcs11_module: std::path::PathBuf::from(crate::args::DEFAULT_PKCS11_MODULE),
     })?;
     let mut inputs = Vec::new();
-    let mut levels = BTreeSet::new();
-    let mut files: BTreeSet<String> = BTreeSet::new();
-    for v in verdicts {
-        if let Ok(s) = &v.result {
-            levels.insert(vsa::build_level(s).to_string());
-            files.insert(s.origin.path.clone());
-        }
-    }
-    for f in &files {
+    for f in &facts.files {
         let bytes = read_attestation(Path::new(f))?;
         inputs.push(vsa::attestation_descriptor(f, &bytes));
     }
@@ -458,16 +546,13 @@ fn write_vsa(
     let statement = vsa::vsa_statement(&VsaInput {
         verifier_id: vsa::PROVSEAL_VERIFIER_ID.to_string(),
         time_verified: jiff::Timestamp::now(),
-        subjects: verdicts
-            .iter()
-            .map(|v| (v.artifact.name.clone(), v.artifact.digests.clone()))
-            .collect(),
+        subjects: facts.subjects,
         resource_uri: args.resource_uri.clone().unwrap_or_default(),
         policy_uri,
         policy_digest,
         input_attestations: inputs,
         result: VerificationResult::Passed,
-        verified_levels: levels.into_iter().collect(),
+        verified_levels: facts.levels.into_iter().collect(),
         dependency_levels: Default::default(),
     })?;
     let envelope = provseal_attest::sign_statement(&statement, signer.as_ref())?;
@@ -523,7 +608,9 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, Failure> {
         source_uri: args.source_uri.clone(),
         allow_failed_vsa: args.allow_failed_vsa,
     };
-    let verdicts: Vec<ArtifactVerdict> = match (&args.attestation, &args.attestation_dir) {
+    // Made once the attestation is verified: its hashing bar counts from then.
+    let mut stream;
+    match (&args.attestation, &args.attestation_dir) {
         (Some(file), _) => {
             let bytes = read_attestation(file)?;
             let signature = args
@@ -539,11 +626,15 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, Failure> {
                     provseal_verify::verify_documents(&docs, &opts)
                 }
             };
-            artifacts_for(&args.artifacts, &results, Stdout::of(args.json))
-                .into_iter()
-                .zip(&args.artifacts)
-                .map(|(a, name)| verdict(a, name, &results, &opts))
-                .collect()
+            drop(bytes);
+            stream = VerdictStream::new(&args, policy.as_ref());
+            for (name, a) in artifacts(
+                &args.artifacts,
+                needed_algorithms(&results),
+                std::rc::Rc::clone(&stream.progress),
+            ) {
+                stream.show(verdict(a, name, &results, &opts))?;
+            }
         }
         (None, Some(dir)) => {
             if !dir.is_dir() {
@@ -554,17 +645,20 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, Failure> {
                 .into());
             }
             let mut cache = DocCache::new();
+            stream = VerdictStream::new(&args, policy.as_ref());
             // sha256 first (it also names `sha256:HEX.jsonl` files); other algorithms only when an
             // artifact's statements use them.
-            let artifacts = artifacts_for(&args.artifacts, &[], Stdout::of(args.json));
-            artifacts
-                .into_iter()
-                .zip(&args.artifacts)
-                .map(|(a, name)| match a {
+            for (name, a) in artifacts(
+                &args.artifacts,
+                needed_algorithms(&[]),
+                std::rc::Rc::clone(&stream.progress),
+            ) {
+                let v = match a {
                     Ok(artifact) => {
-                        let files = provseal_verify::attestation_candidates(dir, name, &artifact.digests);
+                        let files =
+                            provseal_verify::attestation_candidates(dir, name, &artifact.digests);
                         if files.is_empty() {
-                            return ArtifactVerdict::new(
+                            ArtifactVerdict::new(
                                 artifact,
                                 Err(VerifyError::ArtifactUnreadable {
                                     reason: format!(
@@ -572,53 +666,31 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, Failure> {
                                         dir.display()
                                     ),
                                 }),
-                            );
+                            )
+                        } else {
+                            let results: Vec<DocResult> = files
+                                .iter()
+                                .flat_map(|f| {
+                                    docs_of(f, &opts, &mut cache)
+                                        .iter()
+                                        .cloned()
+                                        .collect::<Vec<_>>()
+                                })
+                                .collect();
+                            let artifact = complete_digests(artifact, name, &results);
+                            provseal_verify::verify_artifact(&artifact, &results, &opts)
                         }
-                        let results: Vec<DocResult> = files
-                            .iter()
-                            .flat_map(|f| docs_of(f, &opts, &mut cache).iter().cloned().collect::<Vec<_>>())
-                            .collect();
-                        let artifact = complete_digests(artifact, name, &results);
-                        provseal_verify::verify_artifact(&artifact, &results, &opts)
                     }
                     Err(e) => unreadable(name, e),
-                })
-                .collect()
+                };
+                stream.show(v)?;
+            }
         }
         (None, None) => {
             return Err(anyhow!("pass --attestation FILE or --attestation-dir DIR").into())
         }
-    };
-    let mut verdicts = verdicts;
-    if let Some(p) = &policy {
-        let now = jiff::Timestamp::now();
-        for v in &mut verdicts {
-            v.apply_policy(p, now);
-        }
     }
-    if args.print_provenance {
-        for v in &verdicts {
-            if let Ok(verified) = &v.result {
-                out!("{}\n", serde_json::to_string(&verified.statement)?);
-            }
-        }
-    }
-    print_verdicts_to(&verdicts, args.json || args.print_provenance, args.json)?;
-    for v in &verdicts {
-        if let Some(r) = &v.policy {
-            for line in r.failure_lines() {
-                eprintln!("  {}: {line}", v.artifact.name);
-            }
-        }
-    }
-    if args.vsa_out.is_some() {
-        if verdicts.iter().all(|v| v.result.is_ok()) {
-            write_vsa(&args, policy.as_ref(), &verdicts)?;
-        } else {
-            eprintln!("note: verification failed: no VSA was written");
-        }
-    }
-    Ok(exit_status(&verdicts))
+    stream.finish(&args, policy.as_ref())
 }
 
 /// Verifies `statement` (its exact bytes) with the detached signature file `sig`.
@@ -769,13 +841,19 @@ fn run_slsa_verifier(args: &VerifyArgs, sigstore: &SigstoreTrust) -> Result<Exit
         },
         ..Default::default()
     };
-    let artifacts = artifacts_for(&args.artifacts, &[], Stdout::of(args.json));
-    let mut verdicts = Vec::new();
-    for (a, name) in artifacts.into_iter().zip(&args.artifacts) {
+    let mut stream = VerdictStream::new(args, None);
+    // This mode prints the signed statement bytes themselves, and writes no VSA.
+    stream.print_provenance = false;
+    stream.vsa = None;
+    for (name, a) in artifacts(
+        &args.artifacts,
+        needed_algorithms(&[]),
+        std::rc::Rc::clone(&stream.progress),
+    ) {
         let artifact = match a {
             Ok(a) => a,
             Err(e) => {
-                verdicts.push(verdict(Err(e), name, &[], &VerifyOptions::default()));
+                stream.show(unreadable(name, e))?;
                 continue;
             }
         };
@@ -787,12 +865,12 @@ fn run_slsa_verifier(args: &VerifyArgs, sigstore: &SigstoreTrust) -> Result<Exit
             (None, None) => Vec::new(),
         };
         let Some(file) = files.first() else {
-            verdicts.push(ArtifactVerdict::new(
+            stream.show(ArtifactVerdict::new(
                 artifact,
                 Err(VerifyError::ArtifactUnreadable {
                     reason: format!("no provenance found for `{name}`"),
                 }),
-            ));
+            ))?;
             continue;
         };
         let origin = file.display().to_string();
@@ -821,8 +899,7 @@ fn run_slsa_verifier(args: &VerifyArgs, sigstore: &SigstoreTrust) -> Result<Exit
                 }),
             },
         };
-        verdicts.push(ArtifactVerdict::new(artifact, result));
+        stream.show(ArtifactVerdict::new(artifact, result))?;
     }
-    print_verdicts_to(&verdicts, args.json || args.print_provenance, args.json)?;
-    Ok(exit_status(&verdicts))
+    stream.finish(args, None)
 }

@@ -15,6 +15,9 @@ use serde_json::{Map, Number, Value};
 use crate::error::excerpt;
 use crate::{CanonicalizeError, Cause, ModelError};
 
+mod sorted;
+pub use sorted::SortedJson;
+
 /// Nesting limit: a document whose arrays and objects nest this deep (or deeper) is rejected.
 ///
 /// This is also `serde_json`'s fixed recursion limit; the outermost container is level 1, so at

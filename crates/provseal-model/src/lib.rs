@@ -71,6 +71,7 @@ mod digest;
 pub mod dsse;
 mod error;
 pub mod json;
+mod outline;
 pub mod purl;
 pub mod slsa;
 mod stable_ids;
@@ -80,6 +81,7 @@ pub mod vocab;
 pub use descriptor::ResourceDescriptor;
 pub use digest::DigestSet;
 pub use error::{one_line, Base64Error, CanonicalizeError, Cause, ModelError, TimestampError};
+pub use outline::StatementOutline;
 #[doc(hidden)]
 pub use serde as __serde;
 pub use statement::Statement;

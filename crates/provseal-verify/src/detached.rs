@@ -66,8 +66,7 @@ pub fn signature_beside(statement: &Path) -> Option<PathBuf> {
 /// The signature beside a statement file ([`signature_beside`]), when the file's bytes are a
 /// bare in-toto statement; `None` for signed attestations and for anything unparsable.
 pub fn signature_for(statement: &Path, bytes: &[u8]) -> Option<PathBuf> {
-    let value = provseal_model::json::parse_strict(bytes).ok()?;
-    if is_statement_object(&value) {
+    if crate::load::is_statement_json(bytes) {
         signature_beside(statement)
     } else {
         None

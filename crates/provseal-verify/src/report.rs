@@ -108,10 +108,165 @@ impl From<&ArtifactVerdict> for ArtifactReport {
 impl Report {
     /// Builds the report from the verdicts.
     pub fn new(verdicts: &[ArtifactVerdict]) -> Self {
+        let mut tally = Tally::new(KeepResults::Yes);
+        verdicts.iter().for_each(|v| tally.add(v));
+        tally.into_report()
+    }
+}
+
+/// Whether a [`Tally`] keeps one [`ArtifactReport`] per verdict (for the `--json` report).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeepResults {
+    /// Keep them: [`Tally::into_report`] gives the whole report.
+    Yes,
+    /// Count only.
+    No,
+}
+
+/// What remains of a stream of verdicts once each has been shown: the counts, the worst failure
+/// class, and (with [`KeepResults::Yes`]) each artifact's report entry. It holds no statement,
+/// so a caller that prints each verdict as it is decided and drops it keeps memory
+/// O(statement + artifacts).
+///
+/// ```
+/// use provseal_verify::report::{KeepResults, Tally};
+/// let tally = Tally::new(KeepResults::No);
+/// assert_eq!((tally.verified(), tally.failed(), tally.worst()), (0, 0, None));
+/// ```
+#[derive(Debug)]
+pub struct Tally {
+    verified: usize,
+    failed: usize,
+    worst: Option<FailureClass>,
+    results: Option<Vec<ArtifactReport>>,
+}
+
+impl Tally {
+    /// Nothing counted yet.
+    pub fn new(keep: KeepResults) -> Self {
+        Tally {
+            verified: 0,
+            failed: 0,
+            worst: None,
+            results: (keep == KeepResults::Yes).then(Vec::new),
+        }
+    }
+
+    /// Counts one verdict (and keeps its report entry when asked).
+    pub fn add(&mut self, v: &ArtifactVerdict) {
+        match &v.result {
+            Ok(_) => self.verified += 1,
+            Err(e) => {
+                self.failed += 1;
+                let class = e.class();
+                // An input error outranks a definite "no" (exit 2 over 1).
+                if self.worst != Some(FailureClass::Input) {
+                    self.worst = Some(class);
+                }
+            }
+        }
+        if let Some(results) = &mut self.results {
+            results.push(ArtifactReport::from(v));
+        }
+    }
+
+    /// Verdicts that verified.
+    pub fn verified(&self) -> usize {
+        self.verified
+    }
+
+    /// Verdicts that failed.
+    pub fn failed(&self) -> usize {
+        self.failed
+    }
+
+    /// The worst class of failure so far: [`FailureClass::Input`] over any other; `None` when
+    /// every verdict verified.
+    pub fn worst(&self) -> Option<FailureClass> {
+        self.worst
+    }
+
+    /// The report of every verdict counted (empty results unless kept).
+    pub fn into_report(self) -> Report {
         Report {
             version: REPORT_VERSION,
-            verified: verdicts.iter().all(|v| v.result.is_ok()),
-            results: verdicts.iter().map(ArtifactReport::from).collect(),
+            verified: self.failed == 0,
+            results: self.results.unwrap_or_default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Artifact, Origin, SignerIdentity, VerifiedStatement, VerifyError};
+    use std::sync::Arc;
+
+    fn verdict(name: &str, result: Result<Arc<VerifiedStatement>, VerifyError>) -> ArtifactVerdict {
+        ArtifactVerdict::new(
+            Artifact {
+                name: name.into(),
+                digests: Default::default(),
+            },
+            result,
+        )
+    }
+
+    /// Issue 14: the tally of a stream of verdicts gives the counts, the worst class (input over
+    /// a definite no, whatever the order) and the same report as the whole list.
+    #[test]
+    fn tally_counts_a_stream_like_the_whole_list() {
+        let statement = Arc::new(VerifiedStatement {
+            origin: Origin::file("a.intoto.jsonl"),
+            signer: SignerIdentity::Key {
+                key_id: "ab".repeat(32),
+            },
+            statement: provseal_model::Statement::new(
+                Vec::new(),
+                "https://example.com/p",
+                serde_json::json!({}),
+            ),
+            provenance: None,
+        });
+        let no = || VerifyError::BuilderMismatch {
+            expected: "a".into(),
+            actual: "b".into(),
+        };
+        let bad = VerifyError::ArtifactUnreadable {
+            reason: "`x`: no such file".into(),
+        };
+        let verdicts = [
+            verdict("ok", Ok(Arc::clone(&statement))),
+            verdict("no", Err(no())),
+            verdict("x", Err(bad)),
+            verdict("no2", Err(no())),
+        ];
+        let mut tally = Tally::new(KeepResults::No);
+        let mut worst = Vec::new();
+        for v in &verdicts {
+            tally.add(v);
+            worst.push(tally.worst());
+        }
+        assert_eq!(
+            worst,
+            [
+                None,
+                Some(FailureClass::Policy),
+                Some(FailureClass::Input),
+                Some(FailureClass::Input)
+            ]
+        );
+        assert_eq!((tally.verified(), tally.failed()), (1, 3));
+        assert!(tally.into_report().results.is_empty());
+        let streamed = {
+            let mut t = Tally::new(KeepResults::Yes);
+            verdicts.iter().for_each(|v| t.add(v));
+            serde_json::to_string(&t.into_report()).unwrap()
+        };
+        let whole = Report::new(&verdicts);
+        assert!(!whole.verified);
+        assert_eq!(whole.results.len(), 4);
+        assert_eq!(streamed, serde_json::to_string(&whole).unwrap());
+        assert!(Report::new(&verdicts[..1]).verified);
     }
 }

@@ -4,12 +4,25 @@
 use crate::Project;
 use provseal_testsupport::{attest_args, run_args, verify_args, verify_blob_args};
 
+/// Waits for `child` and reads what it wrote on its (piped) stderr.
+fn wait_with_stderr(child: &mut std::process::Child) -> (std::process::ExitStatus, String) {
+    use std::io::Read as _;
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    (status, err)
+}
+
 /// Issue 14: SIGTERM (and SIGINT) to `provseal run` reach the build's whole process group;
 /// provseal waits for it, writes nothing and exits 128 + the signal.
 #[cfg(unix)]
 #[test]
 fn issue_14_signals_are_forwarded_to_the_build() {
-    use std::io::Read;
     for (signal, code) in [("TERM", 143), ("INT", 130)] {
         let prj = Project::new();
         prj.keygen("ci", "ed25519");
@@ -38,14 +51,7 @@ fn issue_14_signals_are_forwarded_to_the_build() {
             .status()
             .unwrap();
         assert!(st.success());
-        let status = child.wait().unwrap();
-        let mut err = String::new();
-        child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut err)
-            .unwrap();
+        let (status, err) = wait_with_stderr(&mut child);
         assert_eq!(status.code(), Some(code), "{err}");
         assert!(
             err.contains(&format!(
@@ -190,6 +196,37 @@ fn issue_14_per_subject_is_all_or_nothing() {
         ]);
         assert_eq!(c, 0, "{out}{err}");
     }
+    // A run killed while renaming its outputs into place (pid above Linux's pid_max) left a
+    // decided journal and one staged file: the next run into `dist` completes that set first.
+    let dist = prj.file("dist");
+    let target = dist.join("tool-1.0.whl.intoto.jsonl");
+    let staged = dist.join(".tool-1.0.whl.intoto.jsonl.provseal-staging-4194305-Ss");
+    std::fs::write(&staged, b"completed\n").unwrap();
+    let journal = serde_json::json!({"dirs": [dist], "files": [[staged, target]]});
+    std::fs::write(
+        dist.join(".provseal-outputs-4194305-Jj.commit"),
+        journal.to_string(),
+    )
+    .unwrap();
+    let (c, _, err) = prj.run(&[
+        "attest",
+        "--key",
+        "ci.key",
+        "--subject",
+        "dist/*.gz",
+        "--per-subject",
+        "--force",
+    ]);
+    assert_eq!(c, 0, "{err}");
+    assert!(
+        err.contains(
+            "note: completed `dist/tool-1.0.whl.intoto.jsonl`: an earlier run was killed while \
+             moving its outputs into place"
+        ),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&target).unwrap(), b"completed\n");
+    assert!(prj.listing().iter().all(|f| !f.contains(".provseal-")));
 }
 
 /// Issue 14: `--follow-symlinks` is what lets `**` into a symlinked directory; a loop is an
@@ -271,4 +308,72 @@ fn issue_14_control_characters_in_names_are_escaped() {
     assert_eq!(c, 0, "{err}");
     assert!(out.contains("dist/x\\n\\u{1b}[31mred.whl"), "{out}");
     assert!(!out.contains('\u{1b}'));
+}
+
+/// Issue 14: `verify` shows each verdict as it is decided, not after every artifact is read.
+/// The first verdict lines fill the stdout pipe (each names a ~2 KB path) while the test does
+/// not read it, so provseal blocks before it reaches the last artifacts; the test then removes
+/// the last file and reads on. Had every artifact been read before the first line was printed,
+/// the removed file would still verify.
+#[test]
+fn issue_14_verify_streams_its_verdicts() {
+    use std::io::Read as _;
+    let prj = Project::new();
+    prj.keygen("ci", "ed25519");
+    let mut dir = std::path::PathBuf::from("dist");
+    for i in 0..8 {
+        dir.push(format!("{i}{}", "d".repeat(240)));
+    }
+    std::fs::create_dir_all(prj.path().join(&dir)).unwrap();
+    let names: Vec<String> = (0..100)
+        .map(|i| {
+            let name = dir.join(format!("a{i:03}.bin"));
+            std::fs::write(prj.path().join(&name), format!("artifact {i}")).unwrap();
+            name.to_str().unwrap().to_owned()
+        })
+        .collect();
+    let (c, _, err) = prj.run(&[
+        "attest",
+        "--key",
+        "ci.key",
+        "--subject",
+        "dist/**/*.bin",
+        "--out",
+        "all.intoto.jsonl",
+    ]);
+    assert_eq!(c, 0, "{err}");
+    let mut args = vec![
+        "verify",
+        "--attestation",
+        "all.intoto.jsonl",
+        "--key",
+        "ci.pub",
+    ];
+    args.extend(names.iter().map(String::as_str));
+    let mut child = prj
+        .cmd(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    // The first line: provseal has started printing (and will block on the full pipe).
+    let mut first = [0u8; 1];
+    stdout.read_exact(&mut first).unwrap();
+    std::fs::remove_file(prj.path().join(names.last().unwrap())).unwrap();
+    let mut out = String::from_utf8(first.to_vec()).unwrap();
+    stdout.read_to_string(&mut out).unwrap();
+    let (status, err) = wait_with_stderr(&mut child);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 100, "{err}");
+    for (line, name) in lines.iter().zip(&names).take(99) {
+        assert!(line.starts_with(&format!("{name}: verified: ")), "{line}");
+    }
+    let last = names.last().unwrap();
+    assert_eq!(
+        lines[99],
+        format!("{last}: cannot read artifact: `{last}`: no such file")
+    );
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(err.contains("99 verified, 1 failed"), "{err}");
 }
