@@ -147,15 +147,19 @@ impl Summary {
     }
 }
 
-/// One subject as `--json` shows it: `{"digest": …, "name": …}`.
+/// One subject as `--json` shows it: `{"digest": …, "name": …}`, and its `uri` when it has one
+/// (a GitHub release names its commit by a purl, with no file name).
 struct SubjectView<'a>(&'a provseal_model::ResourceDescriptor);
 
 impl serde::Serialize for SubjectView<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap as _;
-        let mut m = s.serialize_map(Some(2))?;
+        let mut m = s.serialize_map(None)?;
         m.serialize_entry("digest", &self.0.digest)?;
         m.serialize_entry("name", &self.0.name)?;
+        if let Some(uri) = &self.0.uri {
+            m.serialize_entry("uri", uri)?;
+        }
         m.end()
     }
 }
@@ -283,7 +287,7 @@ fn summarize(doc: &LoadedDoc, listing: Listing) -> Summary {
         out["subjects"] = json!(statement
             .first_subjects
             .iter()
-            .map(|s| json!({"name": s.name, "digest": s.digest}))
+            .map(|s| serde_json::to_value(SubjectView(s)).unwrap_or_default())
             .collect::<Vec<_>>());
         out["subjectCount"] = json!(statement.subject_count);
     }
@@ -365,7 +369,10 @@ fn print_human(s: &Value) -> Result<(), Failure> {
         .map_or(subjects.len(), |n| n as usize);
     outln!("  subjects:       {count}");
     for sub in subjects.iter().take(HUMAN_SUBJECTS) {
-        let name = sub["name"].as_str().unwrap_or("_");
+        let name = sub["name"]
+            .as_str()
+            .or_else(|| sub["uri"].as_str())
+            .unwrap_or("_");
         let digest = sub["digest"]
             .as_object()
             .and_then(|d| {

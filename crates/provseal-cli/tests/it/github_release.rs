@@ -115,3 +115,15 @@ fn issue_13_github_release_attestation_other_commit_or_tampered_fails() {
         ]
     );
 }
+
+/// `inspect` names the release's commit subject by its `uri` (a purl; it has no file name), so
+/// the user sees what the `sha1:` they pass to `verify` stands for.
+#[test]
+fn issue_13_github_release_inspect_names_the_commit_by_its_uri() {
+    let prj = project();
+    provseal_snapshot!(
+        "github_release_inspect",
+        prj,
+        ["inspect", "release.sigstore.json"]
+    );
+}
