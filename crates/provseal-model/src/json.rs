@@ -149,6 +149,20 @@ pub(crate) fn from_value_at<T: DeserializeOwned>(
     serde_path_to_error::deserialize(value).map_err(|e| schema_error(e, what, root))
 }
 
+/// [`from_value_at`] without copying `value`: one pass that borrows it and tracks no path. Only
+/// when that pass fails, [`from_value_at`] runs on a copy, so the error (and its path) is the one
+/// [`from_value_at`] gives.
+pub(crate) fn from_value_ref_at<T: DeserializeOwned>(
+    value: &Value,
+    what: &'static str,
+    root: &str,
+) -> Result<T, ModelError> {
+    match T::deserialize(value) {
+        Ok(v) => Ok(v),
+        Err(_) => from_value_at(value.clone(), what, root),
+    }
+}
+
 /// Writes `value` as RFC 8785 (JCS) canonical JSON: no whitespace, members sorted by UTF-16 code
 /// units, ECMAScript number formatting, minimal string escapes.
 ///

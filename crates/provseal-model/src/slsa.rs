@@ -272,7 +272,7 @@ impl ProvenanceV1 {
     pub fn from_predicate(predicate: &Value) -> Result<Self, ModelError> {
         check_object(predicate, "$.predicate", true)?;
         let p: Self =
-            crate::json::from_value_at(predicate.clone(), "SLSA provenance v1", "$.predicate")?;
+            crate::json::from_value_ref_at(predicate, "SLSA provenance v1", "$.predicate")?;
         p.validate_at("$.predicate")?;
         Ok(p)
     }
@@ -575,11 +575,8 @@ pub fn provenance_v1_from(
         SLSA_PROVENANCE_V1 => ProvenanceV1::from_predicate(predicate),
         SLSA_PROVENANCE_V02 => {
             check_object(predicate, "$.predicate", true)?;
-            let p: ProvenanceV02 = crate::json::from_value_at(
-                predicate.clone(),
-                "SLSA provenance v0.2",
-                "$.predicate",
-            )?;
+            let p: ProvenanceV02 =
+                crate::json::from_value_ref_at(predicate, "SLSA provenance v0.2", "$.predicate")?;
             p.validate_at("$.predicate")?;
             let v1 = p.to_v1()?;
             v1.validate_at("$.predicate")?;
