@@ -8,6 +8,11 @@ use std::process::ExitCode;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, CommandFactory, FromArgMatches};
 
+/// mimalloc instead of the system allocator: parsing and verifying allocate many small values,
+/// and glibc's malloc/free took ~30% of `index add`'s CPU (`bench/index-ab.sh`, docs/index.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[macro_use]
 mod output;
 mod args;
