@@ -57,6 +57,9 @@ pub(crate) enum Val {
     Int(i64),
     Text(String),
     Blob(Vec<u8>),
+    /// A list of row ids: one `int8[]` parameter, for `= ANY(?)` (PostgreSQL only; SQLite has
+    /// no array type, and [`Db::id_filter`] writes an `IN` list there).
+    Ints(Vec<i64>),
 }
 
 impl Val {
@@ -120,6 +123,11 @@ impl rusqlite::ToSql for Val {
             Val::Int(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
             Val::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
             Val::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+            Val::Ints(_) => {
+                return Err(rusqlite::Error::ToSqlConversionFailure(
+                    "an id list is a PostgreSQL array parameter; SQLite takes an IN list".into(),
+                ))
+            }
         })
     }
 }
@@ -135,6 +143,7 @@ impl postgres::types::ToSql for Val {
             Val::Int(i) => i.to_sql(ty, out),
             Val::Text(s) => s.to_sql(ty, out),
             Val::Blob(b) => b.to_sql(ty, out),
+            Val::Ints(v) => v.to_sql(ty, out),
         }
     }
     fn accepts(_ty: &postgres::types::Type) -> bool {
@@ -232,6 +241,11 @@ fn copy_field(out: &mut String, v: &Val) {
             out.push_str("\\\\x");
             out.push_str(&hex::encode(b));
         }
+        Val::Ints(v) => {
+            out.push('{');
+            out.push_str(&v.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
+            out.push('}');
+        }
     }
 }
 
@@ -253,6 +267,19 @@ impl Db {
 
     pub(crate) fn is_postgres(&self) -> bool {
         matches!(self, Db::Postgres(_))
+    }
+
+    /// The condition "`column` is one of `ids`" and its parameters: `column = ANY(?)` with one
+    /// array parameter on PostgreSQL (one statement text, planned alike, whatever the count),
+    /// `column IN (?, …)` on SQLite.
+    pub(crate) fn id_filter(&self, column: &str, ids: &[i64]) -> (String, Vec<Val>) {
+        match self {
+            Db::Postgres(_) => (format!("{column} = ANY(?)"), vec![Val::Ints(ids.to_vec())]),
+            Db::Sqlite(_) => (
+                format!("{column} IN ({})", vec!["?"; ids.len()].join(",")),
+                ids.iter().map(|i| Val::Int(*i)).collect(),
+            ),
+        }
     }
 
     /// Runs one statement.

@@ -596,11 +596,10 @@ fn write_batch(
 fn count_existing(db: &mut Db, ids: &[i64]) -> Result<usize, IndexError> {
     let mut n = 0;
     for chunk in ids.chunks(500) {
-        let marks = vec!["?"; chunk.len()].join(",");
-        let params: Vec<Val> = chunk.iter().map(|i| Val::Int(*i)).collect();
+        let (cond, params) = db.id_filter("id", chunk);
         n += db
             .query(
-                &format!("SELECT COUNT(*) FROM envelopes WHERE id IN ({marks})"),
+                &format!("SELECT COUNT(*) FROM envelopes WHERE {cond}"),
                 &params,
             )?
             .first()

@@ -181,14 +181,6 @@ fn one_int(rows: &[Vec<Val>]) -> Vec<i64> {
         .collect()
 }
 
-fn marks(n: usize) -> String {
-    vec!["?"; n].join(",")
-}
-
-fn ints(ids: &[i64]) -> Vec<Val> {
-    ids.iter().map(|i| Val::Int(*i)).collect()
-}
-
 /// The signer row `id`, described (`key 1a2b…`, `SAN (issuer ISSUER)`); `None` when absent.
 fn signer_described(db: &mut Db, id: i64) -> Result<Option<String>, IndexError> {
     let rows = db.query(
@@ -223,13 +215,11 @@ fn hits(
     // Each signer is read and described once per call, not joined and described per hit.
     let mut signers: HashMap<i64, Option<String>> = HashMap::new();
     for chunk in sorted.chunks(500) {
-        let m = marks(chunk.len());
         let mut subjects: HashMap<i64, Vec<SubjectOut>> = HashMap::new();
+        let (cond, params) = db.id_filter("envelope_id", chunk);
         for r in db.query(
-            &format!(
-                "SELECT envelope_id, algorithm, digest, name FROM subjects WHERE envelope_id IN ({m})"
-            ),
-            &ints(chunk),
+            &format!("SELECT envelope_id, algorithm, digest, name FROM subjects WHERE {cond}"),
+            &params,
         )? {
             if let [id, alg, hex, name] = r.as_slice() {
                 subjects
@@ -241,13 +231,14 @@ fn hits(
                     });
             }
         }
+        let (cond, params) = db.id_filter("e.id", chunk);
         let rows = db.query(
             &format!(
                 "SELECT e.id, e.payload_digest, e.origin, e.verified_by, e.signer_id, \
                  b.builder, b.repository, b.commit_sha, b.git_ref, b.finished_on \
-                 FROM envelopes e LEFT JOIN builds b ON b.envelope_id = e.id WHERE e.id IN ({m})"
+                 FROM envelopes e LEFT JOIN builds b ON b.envelope_id = e.id WHERE {cond}"
             ),
-            &ints(chunk),
+            &params,
         )?;
         for r in rows {
             let [id, pd, origin, vb, signer_id, builder, repo, commit, git_ref, fin] = r.as_slice()
@@ -392,13 +383,13 @@ impl Index {
         let pkg_ids: Vec<i64> = purl_of.keys().copied().collect();
         let mut matched: HashMap<i64, BTreeSet<String>> = HashMap::new();
         for chunk in pkg_ids.chunks(500) {
+            let (cond, params) = self.db.id_filter("m.package_id", chunk);
             let rows = self.db.query(
                 &format!(
                     "SELECT b.envelope_id, m.package_id FROM depset_members m \
-                     JOIN builds b ON b.depset_id = m.depset_id WHERE m.package_id IN ({})",
-                    marks(chunk.len())
+                     JOIN builds b ON b.depset_id = m.depset_id WHERE {cond}"
                 ),
-                &ints(chunk),
+                &params,
             )?;
             for r in rows {
                 if let [e, p] = r.as_slice() {
@@ -492,14 +483,14 @@ impl Index {
         // and handed to its builds (the last one takes it without a copy).
         let mut by_set: HashMap<Option<i64>, Vec<Vec<Val>>> = HashMap::new();
         for chunk in reps.chunks(500) {
+            let (cond, params) = self.db.id_filter("e.id", chunk);
             for r in self.db.query(
                 &format!(
                     "SELECT e.origin, e.skeleton, s.kind, s.key_id, s.san, s.issuer, s.extensions, e.eval_key, b.depset_id \
                      FROM envelopes e JOIN signers s ON s.id = e.signer_id LEFT JOIN builds b ON b.envelope_id = e.id \
-                     WHERE e.id IN ({})",
-                    marks(chunk.len())
+                     WHERE {cond}"
                 ),
-                &ints(chunk),
+                &params,
             )? {
                 by_set
                     .entry(r.last().and_then(Val::int))
@@ -510,12 +501,10 @@ impl Index {
         let mut sets: HashMap<i64, Vec<u8>> = HashMap::new();
         let wanted: Vec<i64> = by_set.keys().flatten().copied().collect();
         for chunk in wanted.chunks(500) {
+            let (cond, params) = self.db.id_filter("id", chunk);
             for r in self.db.query(
-                &format!(
-                    "SELECT id, zstd FROM depsets WHERE id IN ({})",
-                    marks(chunk.len())
-                ),
-                &ints(chunk),
+                &format!("SELECT id, zstd FROM depsets WHERE {cond}"),
+                &params,
             )? {
                 if let [id, Val::Blob(z)] = r.as_slice() {
                     sets.insert(id.int().unwrap_or(0), z.clone());
@@ -735,19 +724,14 @@ impl Index {
             let sel = "SELECT e.id FROM envelopes e JOIN signers s ON s.id = e.signer_id WHERE s.key_id = ?";
             let ids = one_int(&db.query(sel, &[key_id.clone().into()])?);
             for chunk in ids.chunks(500) {
-                let m = marks(chunk.len());
-                db.exec(
-                    &format!("DELETE FROM subjects WHERE envelope_id IN ({m})"),
-                    &ints(chunk),
-                )?;
-                db.exec(
-                    &format!("DELETE FROM builds WHERE envelope_id IN ({m})"),
-                    &ints(chunk),
-                )?;
-                db.exec(
-                    &format!("DELETE FROM envelopes WHERE id IN ({m})"),
-                    &ints(chunk),
-                )?;
+                for (table, column) in [
+                    ("subjects", "envelope_id"),
+                    ("builds", "envelope_id"),
+                    ("envelopes", "id"),
+                ] {
+                    let (cond, params) = db.id_filter(column, chunk);
+                    db.exec(&format!("DELETE FROM {table} WHERE {cond}"), &params)?;
+                }
             }
             db.exec(
                 "DELETE FROM blobs WHERE digest NOT IN (SELECT blob_digest FROM envelopes)",
