@@ -23,7 +23,8 @@ PGPORT=${PGPORT:-54339}
 # One cargo invocation for both (built apart, their dependencies' features differ and everything
 # is compiled twice).
 if [ -z "${PROVSEAL_BIN:-}" ] || [ -z "${QUERY_LATENCY_BIN:-}" ]; then
-  cargo build --release -q -p provseal-cli -p provseal-index --example query_latency
+  # (Both target names: with `--example` alone cargo builds only the example, not the binary.)
+  cargo build --release -q -p provseal-cli -p provseal-index --bin provseal --example query_latency
 fi
 PS=${PROVSEAL_BIN:-$ROOT/target/release/provseal}
 QL=${QUERY_LATENCY_BIN:-$ROOT/target/release/examples/query_latency}
