@@ -22,16 +22,14 @@ for k in "$DIR"/keys/*.pub; do KEYARGS+=(--key "$k"); done
 SCRATCH=$(mktemp -d /tmp/provseal-index-ab.XXXXXX)
 trap 'rm -rf "$SCRATCH"' EXIT
 echo "corpus slice: ${#DIRS[@]} runs, $N attestations; $(nproc) cores"
-one() { python3 - "$N" "$@" <<'PY'
-import os, resource, subprocess, sys, time
-n = int(sys.argv[1]); cmd = sys.argv[2:]
-t = time.perf_counter()
-r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-u = resource.getrusage(resource.RUSAGE_CHILDREN)
-if r.returncode != 0:
-    sys.exit(f"ingest failed ({r.returncode}): {r.stderr.strip().splitlines()[-1:]}")
-print(f"{time.perf_counter() - t:.2f} {(u.ru_utime + u.ru_stime) * 1000 / n:.3f} {os.getloadavg()[0]:.1f}")
-PY
+CPUTIME=$(dirname "$0")/cpu-time.py
+# Prints `WALL_S CPU_MS_PER_ATTESTATION LOAD`.
+one() {
+  local wall cpu
+  read -r wall cpu < <(python3 "$CPUTIME" "$@")
+  [ -n "${cpu:-}" ] || exit 1
+  awk -v w="$wall" -v c="$cpu" -v n="$N" -v l="$(cut -d' ' -f1 /proc/loadavg)" \
+    'BEGIN { printf "%s %.3f %s\n", w, c * 1000 / n, l }'
 }
 declare -A CPU
 for i in $(seq "$REPEATS"); do

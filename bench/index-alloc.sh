@@ -8,6 +8,7 @@
 set -euo pipefail
 [ $# -eq 2 ] || { echo "usage: $0 BIN_A BIN_B" >&2; exit 2; }
 FILES=${FILES:-5000} SIZE=${SIZE:-4096} REPEATS=${REPEATS:-3}
+CPUTIME=$(cd "$(dirname "$0")" && pwd)/cpu-time.py
 W=$(mktemp -d /tmp/provseal-alloc.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 mkdir -p "$W/tree"
@@ -20,16 +21,7 @@ for i in range(n):
 PY
 "$1" key generate --out "$W/k" >/dev/null 2>&1
 cd "$W"
-one() { python3 - "$@" <<'PY'
-import resource, subprocess, sys, time
-t = time.perf_counter()
-r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-u = resource.getrusage(resource.RUSAGE_CHILDREN)
-if r.returncode != 0:
-    sys.exit(f"failed ({r.returncode}): {r.stderr.strip().splitlines()[-1:]}")
-print(f"{time.perf_counter() - t:.2f} {u.ru_utime + u.ru_stime:.2f}")
-PY
-}
+one() { python3 "$CPUTIME" "$@"; }
 declare -A CPU
 for i in $(seq "$REPEATS"); do
   for which in A B; do
@@ -37,6 +29,7 @@ for i in $(seq "$REPEATS"); do
     rm -f "$W/out.intoto.jsonl"
     read -r wa ca < <(one "$bin" attest --quiet --key "$W/k.key" --subject 'tree/*' --out "$W/out.intoto.jsonl")
     read -r wv cv < <(one "$bin" verify --quiet tree/* --attestation "$W/out.intoto.jsonl" --key "$W/k.pub")
+    [ -n "${ca:-}" ] && [ -n "${cv:-}" ] || exit 1
     echo "$which run $i: attest CPU ${ca} s (wall ${wa}), verify CPU ${cv} s (wall ${wv}); load $(cut -d' ' -f1 /proc/loadavg)"
     CPU[$which.attest]="${CPU[$which.attest]:-} $ca"
     CPU[$which.verify]="${CPU[$which.verify]:-} $cv"
