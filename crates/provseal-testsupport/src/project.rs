@@ -260,16 +260,18 @@ fn joined<'a>(head: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
 pub fn snapshot_filters() -> Vec<(&'static str, &'static str)> {
     vec![
         (r"/tmp/\.tmp[A-Za-z0-9]+", "[TEMP]"),
+        // before the key-id filters: a UUID whose last group is all digits looks like a
+        // minisign key id
+        (
+            r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",
+            "[UUID]",
+        ),
         (r"\b[0-9a-f]{128}\b", "[SHA512]"),
         (r"\b[0-9a-f]{64}\b", "[SHA256]"),
         (r"\b[0-9a-f]{40}\b", "[SHA1]"),
         (r"\b[0-9a-f]{16}\b", "[KEYID]"),
         // minisign key ids, printed without leading zeros
         (r"\b[0-9A-F]{12,16}\b", "[MINISIGN_KEYID]"),
-        (
-            r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",
-            "[UUID]",
-        ),
         (
             r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)",
             "[TIME]",
@@ -316,4 +318,19 @@ macro_rules! provseal_snapshot {
             $crate::insta::assert_snapshot!($name, text);
         });
     }};
+}
+
+#[cfg(test)]
+mod tests {
+    /// A UUID whose last group is all digits is a UUID, not a minisign key id (a flaky
+    /// transcript once in about 300 runs when the key-id filter came first).
+    #[test]
+    fn uuid_with_a_digits_only_last_group_is_filtered_as_a_uuid() {
+        insta::with_settings!({ filters => super::snapshot_filters() }, {
+            insta::assert_snapshot!(
+                "run urn:uuid:5b803311-fbc7-4a97-bb29-421265123456, key RWQ1A2B3C4D5E6F7",
+                @"run urn:uuid:[UUID], key RWQ1A2B3C4D5E6F7"
+            );
+        });
+    }
 }
