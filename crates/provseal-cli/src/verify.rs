@@ -627,13 +627,15 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, Failure> {
                 }
             };
             drop(bytes);
+            // Every artifact is checked against the same statements: index their subjects once.
+            let lookup = provseal_verify::SubjectLookup::new(&results);
             stream = VerdictStream::new(&args, policy.as_ref());
             for (name, a) in artifacts(
                 &args.artifacts,
                 needed_algorithms(&results),
                 std::rc::Rc::clone(&stream.progress),
             ) {
-                stream.show(verdict(a, name, &results, &opts))?;
+                stream.show(verdict(a, name, &results, &lookup, &opts))?;
             }
         }
         (None, Some(dir)) => {
@@ -730,10 +732,11 @@ fn verdict(
     a: Result<Artifact, VerifyError>,
     name: &str,
     results: &[DocResult],
+    lookup: &provseal_verify::SubjectLookup,
     opts: &VerifyOptions,
 ) -> ArtifactVerdict {
     match a {
-        Ok(artifact) => provseal_verify::verify_artifact(&artifact, results, opts),
+        Ok(artifact) => provseal_verify::verify_artifact_indexed(&artifact, results, lookup, opts),
         Err(e) => unreadable(name, e),
     }
 }

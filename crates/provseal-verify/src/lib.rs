@@ -840,6 +840,78 @@ pub fn verify_artifact(
     docs: &[DocResult],
     opts: &VerifyOptions,
 ) -> ArtifactVerdict {
+    artifact_verdict(artifact, docs, None, opts)
+}
+
+/// The subjects of a set of verified documents by digest, built once for many artifacts checked
+/// against the same documents: each artifact then looks up its digests instead of scanning every
+/// subject (40,000 artifacts against a 40,000-subject statement were 1.6 × 10^9 comparisons).
+#[derive(Debug, Default)]
+pub struct SubjectLookup {
+    /// `(algorithm, lower-case hex)` → `(index among the verified documents, subject index)`.
+    by_digest: std::collections::HashMap<(String, String), Vec<(usize, usize)>>,
+    documents: usize,
+}
+
+impl SubjectLookup {
+    /// Indexes the subjects of the documents of `docs` that verified.
+    pub fn new(docs: &[DocResult]) -> Self {
+        let mut by_digest: std::collections::HashMap<_, Vec<_>> = Default::default();
+        let verified = docs.iter().filter_map(|d| d.as_ref().ok());
+        for (d, v) in verified.enumerate() {
+            for (i, subject) in v.statement.subject.iter().enumerate() {
+                for (alg, hex) in subject.digest.iter() {
+                    by_digest
+                        .entry((alg.to_owned(), hex.to_ascii_lowercase()))
+                        .or_default()
+                        .push((d, i));
+                }
+            }
+        }
+        SubjectLookup {
+            by_digest,
+            documents: docs.len(),
+        }
+    }
+
+    /// The subjects of verified document `d` sharing a digest value with `artifact`: the only
+    /// ones [`DigestSet::matches`] can accept.
+    fn candidates<'a>(
+        &'a self,
+        d: usize,
+        artifact: &'a Artifact,
+    ) -> impl Iterator<Item = usize> + 'a {
+        artifact
+            .digests
+            .iter()
+            .filter_map(|(alg, hex)| {
+                self.by_digest
+                    .get(&(alg.to_owned(), hex.to_ascii_lowercase()))
+            })
+            .flatten()
+            .filter(move |(doc, _)| *doc == d)
+            .map(|(_, i)| *i)
+    }
+}
+
+/// [`verify_artifact`] with the subjects looked up in `lookup`, which must have been built from
+/// the same `docs`: the same verdict, without scanning every subject.
+pub fn verify_artifact_indexed(
+    artifact: &Artifact,
+    docs: &[DocResult],
+    lookup: &SubjectLookup,
+    opts: &VerifyOptions,
+) -> ArtifactVerdict {
+    debug_assert_eq!(lookup.documents, docs.len(), "a lookup of other documents");
+    artifact_verdict(artifact, docs, Some(lookup), opts)
+}
+
+fn artifact_verdict(
+    artifact: &Artifact,
+    docs: &[DocResult],
+    lookup: Option<&SubjectLookup>,
+    opts: &VerifyOptions,
+) -> ArtifactVerdict {
     let verified: Vec<&Arc<VerifiedStatement>> =
         docs.iter().filter_map(|d| d.as_ref().ok()).collect();
     let result = if verified.is_empty() {
@@ -869,8 +941,14 @@ pub fn verify_artifact(
             }
         };
         let mut found = None;
-        for v in &verified {
-            if v.statement.subject.iter().any(is_subject) {
+        for (d, v) in verified.iter().enumerate() {
+            let listed = match lookup {
+                Some(l) => l
+                    .candidates(d, artifact)
+                    .any(|i| is_subject(&v.statement.subject[i])),
+                None => v.statement.subject.iter().any(is_subject),
+            };
+            if listed {
                 match check_constraints(v, opts) {
                     Ok(()) => {
                         found = Some(Arc::clone(v));

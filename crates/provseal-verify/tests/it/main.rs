@@ -220,3 +220,63 @@ fn issue_14_signature_and_array_limits_on_load() {
         "{text}"
     );
 }
+
+/// Many artifacts against the same statements: the subject lookup built once gives exactly the
+/// verdicts of the scan, for a match (in either hex case), a digest no statement lists, a
+/// same-name-other-digest, and a subject listed only in an envelope that did not verify.
+#[test]
+fn indexed_subject_lookup_gives_the_verdicts_of_the_scan() {
+    use provseal_verify::{verify_artifact_indexed, SubjectLookup};
+    let (s1, p1) = key(KeyAlgorithm::Ed25519);
+    let (s2, _) = key(KeyAlgorithm::Ed25519);
+    let upper = "ABCDEF".repeat(10) + "ABCD";
+    let signed = |subjects: &[(&str, &str)], s: &dyn Signer| {
+        provseal_crypto::dsse::sign(
+            provseal_model::IN_TOTO_PAYLOAD_TYPE,
+            statement(subjects, "https://b/1", "https://github.com/o/r"),
+            s,
+        )
+        .unwrap()
+        .to_json()
+    };
+    let text = format!(
+        "{}\n{}\n{}\n",
+        signed(&[("a", A), ("u", &upper)], s1.as_ref()),
+        signed(&[("b", B)], s2.as_ref()),
+        signed(&[("c", C), ("a", A)], s1.as_ref()),
+    );
+    let docs = load_attestations(text.as_bytes(), "m.jsonl").unwrap();
+    let opts = VerifyOptions {
+        keys: vec![p1],
+        ..Default::default()
+    };
+    let results = verify_documents(&docs, &opts);
+    let lookup = SubjectLookup::new(&results);
+    let lower = upper.to_ascii_lowercase();
+    let cases = [
+        artifact("a", A),
+        artifact("c", C),
+        artifact("u", &lower),
+        artifact("b", B),
+        artifact("a", B),
+        artifact("z", "4".repeat(64).as_str()),
+    ];
+    let mut codes = Vec::new();
+    for a in &cases {
+        let scan = verify_artifact(a, &results, &opts);
+        let indexed = verify_artifact_indexed(a, &results, &lookup, &opts);
+        assert_eq!(format!("{scan:?}"), format!("{indexed:?}"), "{}", a.name);
+        codes.push(indexed.result.err().map(|e| e.code().as_str()));
+    }
+    assert_eq!(
+        codes,
+        [
+            None,
+            None,
+            None,
+            Some("subject-not-found"),
+            Some("subject-digest-mismatch"),
+            Some("subject-not-found")
+        ]
+    );
+}
