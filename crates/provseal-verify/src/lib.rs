@@ -874,13 +874,9 @@ impl SubjectLookup {
         }
     }
 
-    /// The subjects of verified document `d` sharing a digest value with `artifact`: the only
-    /// ones [`DigestSet::matches`] can accept.
-    fn candidates<'a>(
-        &'a self,
-        d: usize,
-        artifact: &'a Artifact,
-    ) -> impl Iterator<Item = usize> + 'a {
+    /// `(verified document, subject)` pairs sharing a digest value with `artifact`: the only
+    /// subjects [`DigestSet::matches`] can accept. Looked up once per artifact.
+    fn candidates(&self, artifact: &Artifact) -> Vec<(usize, usize)> {
         artifact
             .digests
             .iter()
@@ -889,8 +885,8 @@ impl SubjectLookup {
                     .get(&(alg.to_owned(), hex.to_ascii_lowercase()))
             })
             .flatten()
-            .filter(move |(doc, _)| *doc == d)
-            .map(|(_, i)| *i)
+            .copied()
+            .collect()
     }
 }
 
@@ -941,11 +937,12 @@ fn artifact_verdict(
             }
         };
         let mut found = None;
+        let candidates = lookup.map(|l| l.candidates(artifact));
         for (d, v) in verified.iter().enumerate() {
-            let listed = match lookup {
-                Some(l) => l
-                    .candidates(d, artifact)
-                    .any(|i| is_subject(&v.statement.subject[i])),
+            let listed = match &candidates {
+                Some(c) => c
+                    .iter()
+                    .any(|&(doc, i)| doc == d && is_subject(&v.statement.subject[i])),
                 None => v.statement.subject.iter().any(is_subject),
             };
             if listed {
