@@ -239,39 +239,25 @@ fn issue_14_globs_and_symlinked_directories() {
     std::fs::create_dir_all(prj.file("other")).unwrap();
     std::fs::write(prj.file("other/o.bin"), b"o").unwrap();
     std::os::unix::fs::symlink("../other", prj.file("dist/ext")).unwrap();
-    let (c, _, err) = prj.run(&[
-        "attest",
-        "--key",
-        "ci.key",
-        "--subject",
-        "dist/**/*.bin",
-        "--out",
-        "a.jsonl",
-    ]);
+    let attest = |out: &str, extra: &[&str]| {
+        let head = [
+            "attest",
+            "--key",
+            "ci.key",
+            "--subject",
+            "dist/**/*.bin",
+            "--out",
+            out,
+        ];
+        prj.run(&[&head[..], extra].concat())
+    };
+    let (c, _, err) = attest("a.jsonl", &[]);
     assert_eq!(c, 2, "{err}");
     assert!(err.contains("matched no file"), "{err}");
-    let (c, _, err) = prj.run(&[
-        "attest",
-        "--key",
-        "ci.key",
-        "--subject",
-        "dist/**/*.bin",
-        "--out",
-        "a.jsonl",
-        "--follow-symlinks",
-    ]);
+    let (c, _, err) = attest("a.jsonl", &["--follow-symlinks"]);
     assert_eq!(c, 0, "{err}");
     std::os::unix::fs::symlink("..", prj.file("other/up")).unwrap();
-    let (c, _, err) = prj.run(&[
-        "attest",
-        "--key",
-        "ci.key",
-        "--subject",
-        "dist/**/*.bin",
-        "--out",
-        "b.jsonl",
-        "--follow-symlinks",
-    ]);
+    let (c, _, err) = attest("b.jsonl", &["--follow-symlinks"]);
     assert_eq!(c, 2, "{err}");
     assert!(err.contains("symlink loop"), "{err}");
     assert!(!prj.file("b.jsonl").exists());

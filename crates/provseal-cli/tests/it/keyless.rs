@@ -72,19 +72,28 @@ impl Keyless {
         self.stack.signing_config.display().to_string()
     }
 
-    /// `attest --keyless` with the stack's token and signing config, plus `extra`.
-    fn attest(&self, extra: &[&str]) -> (i32, String, String) {
-        let (t, sc) = (self.token_arg(), self.sc());
-        let mut args = vec![
-            "attest",
-            "--keyless",
-            "--identity-token",
-            &t,
-            "--signing-config",
-            &sc,
-        ];
+    /// `HEAD --keyless` with the stack's token and `signing_config`, plus `extra`.
+    fn keyless(
+        &self,
+        head: &[&str],
+        signing_config: &str,
+        extra: &[&str],
+    ) -> (i32, String, String) {
+        let (t, sc) = (self.token_arg(), signing_config);
+        let mut args = head.to_vec();
+        args.extend_from_slice(&["--keyless", "--identity-token", &t, "--signing-config", sc]);
         args.extend_from_slice(extra);
         self.run(&args, &[])
+    }
+
+    /// `attest --keyless` with the stack's token and signing config, plus `extra`.
+    fn attest(&self, extra: &[&str]) -> (i32, String, String) {
+        self.keyless(&["attest"], &self.sc(), extra)
+    }
+
+    /// `sign-blob FILE --keyless` with the stack's token and `signing_config`.
+    fn sign_blob(&self, file: &str, signing_config: &str) -> (i32, String, String) {
+        self.keyless(&["sign-blob", file], signing_config, &[])
     }
 
     /// `provseal verify` with every identity flag the issue names.
@@ -333,19 +342,8 @@ fn keyless_sign_blob_verifies_with_cosign_and_provseal_and_cosign_bundles_verify
     let Some(k) = Keyless::new("keyless_sign_blob") else {
         return;
     };
-    let (t, sc) = (k.token_arg(), k.sc());
-    let (code, _, err) = k.run(
-        &[
-            "sign-blob",
-            "dist/tool-1.0.whl",
-            "--keyless",
-            "--identity-token",
-            &t,
-            "--signing-config",
-            &sc,
-        ],
-        &[],
-    );
+    let sc = k.sc();
+    let (code, _, err) = k.sign_blob("dist/tool-1.0.whl", &sc);
     assert_eq!(code, 0, "{err}");
     let bundle = "dist/tool-1.0.whl.sigstore.json";
     // inspect shows who signed a bundle with no provenance: SAN, issuer, extensions by name.
@@ -701,22 +699,11 @@ fn keyless_on_rekor_v1_without_a_tsa_verifies_with_provseal_cosign_and_sigstore_
     let Some((_, v1)) = k.stack.rekor_v1("keyless_on_rekor_v1") else {
         return;
     };
-    let (t, sc) = (k.token_arg(), v1.display().to_string());
-    let (code, _, err) = k.run(
-        &[
-            "attest",
-            "--keyless",
-            "-v",
-            "--identity-token",
-            &t,
-            "--signing-config",
-            &sc,
-            "--subject",
-            "dist/*",
-            "--out",
-            "v1.sigstore.json",
-        ],
-        &[],
+    let sc = v1.display().to_string();
+    let (code, _, err) = k.keyless(
+        &["attest"],
+        &sc,
+        &["-v", "--subject", "dist/*", "--out", "v1.sigstore.json"],
     );
     assert_eq!(code, 0, "{err}");
     assert!(err.contains(", Rekor v1 "), "{err}");
@@ -746,36 +733,11 @@ fn keyless_on_rekor_v1_without_a_tsa_verifies_with_provseal_cosign_and_sigstore_
     }
 
     // A keyless batch and a message signature on the same log.
-    let (code, _, err) = k.run(
-        &[
-            "attest",
-            "--keyless",
-            "--identity-token",
-            &t,
-            "--signing-config",
-            &sc,
-            "--subject",
-            "dist/*",
-            "--batch",
-            "att",
-        ],
-        &[],
-    );
+    let (code, _, err) = k.keyless(&["attest"], &sc, &["--subject", "dist/*", "--batch", "att"]);
     assert_eq!(code, 0, "{err}");
     let (code, out, err) = k.verify(&["dist/tool-1.0.whl"], &["--attestation-dir", "att"]);
     assert_eq!(code, 0, "{out}{err}");
-    let (code, _, err) = k.run(
-        &[
-            "sign-blob",
-            "dist/tool-1.0.whl",
-            "--keyless",
-            "--identity-token",
-            &t,
-            "--signing-config",
-            &sc,
-        ],
-        &[],
-    );
+    let (code, _, err) = k.sign_blob("dist/tool-1.0.whl", &sc);
     assert_eq!(code, 0, "{err}");
     if let Some((ok, err)) = k.cosign(&[
         "verify-blob",
