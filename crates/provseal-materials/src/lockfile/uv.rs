@@ -58,38 +58,29 @@ pub(super) fn parse_uv(text: &str) -> Result<Vec<LockedPackage>, TomlFault> {
             .collect()
     };
     let mut best: Vec<Option<Kind>> = vec![None; nodes.len()];
-    let mut queue: Vec<(usize, Kind, Vec<String>)> = Vec::new();
-    let push_deps =
-        |table: &toml::Table, kind: Kind, queue: &mut Vec<(usize, Kind, Vec<String>)>| {
-            for d in tarr(table, "dependencies") {
-                if let Some(d) = d.as_table() {
-                    let extras: Vec<String> = tarr(d, "extra")
-                        .iter()
-                        .filter_map(|e| e.as_str().map(str::to_string))
-                        .collect();
-                    for i in find(d) {
-                        queue.push((i, kind, extras.clone()));
-                    }
-                }
+    type Queue = Vec<(usize, Kind, Vec<String>)>;
+    // Each dependency table: the nodes it names, with the extras it asks of them.
+    let push_deps = |deps: &[toml::Value], kind: Kind, queue: &mut Queue| {
+        for d in deps.iter().filter_map(toml::Value::as_table) {
+            let extras: Vec<String> = tarr(d, "extra")
+                .iter()
+                .filter_map(|e| e.as_str().map(str::to_string))
+                .collect();
+            for i in find(d) {
+                queue.push((i, kind, extras.clone()));
             }
-        };
+        }
+    };
+    let mut queue: Queue = Vec::new();
     for node in nodes.iter().filter(|n| n.member) {
-        push_deps(node.table, Kind::Main, &mut queue);
+        push_deps(tarr(node.table, "dependencies"), Kind::Main, &mut queue);
         for (key, kind) in [
             ("optional-dependencies", Kind::Optional),
             ("dev-dependencies", Kind::Dev),
         ] {
             if let Some(t) = node.table.get(key).and_then(toml::Value::as_table) {
                 for deps in t.values().filter_map(toml::Value::as_array) {
-                    for d in deps.iter().filter_map(toml::Value::as_table) {
-                        let extras: Vec<String> = tarr(d, "extra")
-                            .iter()
-                            .filter_map(|e| e.as_str().map(str::to_string))
-                            .collect();
-                        for i in find(d) {
-                            queue.push((i, kind, extras.clone()));
-                        }
-                    }
+                    push_deps(deps, kind, &mut queue);
                 }
             }
         }
@@ -105,22 +96,14 @@ pub(super) fn parse_uv(text: &str) -> Result<Vec<LockedPackage>, TomlFault> {
                 *slot = Some(kind);
             }
         }
-        push_deps(node.table, kind, &mut queue);
+        push_deps(tarr(node.table, "dependencies"), kind, &mut queue);
         if let Some(t) = node
             .table
             .get("optional-dependencies")
             .and_then(toml::Value::as_table)
         {
             for e in &extras {
-                for d in tarr(t, e).iter().filter_map(toml::Value::as_table) {
-                    let sub: Vec<String> = tarr(d, "extra")
-                        .iter()
-                        .filter_map(|x| x.as_str().map(str::to_string))
-                        .collect();
-                    for j in find(d) {
-                        queue.push((j, kind, sub.clone()));
-                    }
-                }
+                push_deps(tarr(t, e), kind, &mut queue);
             }
         }
     }
