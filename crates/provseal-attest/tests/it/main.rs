@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod attest;
+mod kill;
 mod run;
 
 use std::path::{Path, PathBuf};
