@@ -21,6 +21,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-10000}
+ROOT=$PWD
 cargo build --release -q -p provseal-cli
 PS=$PWD/target/release/provseal
 BENCH=$PWD/bench
@@ -31,7 +32,7 @@ if [ -z "$STACK" ]; then
   STACK=$(mktemp -d /tmp/provseal-bench-stack.XXXXXX)
   # shellcheck disable=SC2086
   scripts/sigstore-stack start "$STACK" ${KEYLESS_BENCH_STACK_ARGS:-}
-  trap 'scripts/sigstore-stack stop "$STACK" || true' EXIT
+  trap '"$ROOT/scripts/sigstore-stack" stop "$STACK" && rm -rf "$STACK" || true' EXIT
 fi
 # shellcheck disable=SC1091
 source "$STACK/env"
