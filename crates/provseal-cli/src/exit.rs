@@ -176,6 +176,12 @@ pub fn hint_of(error: &anyhow::Error) -> Option<String> {
         if let Some(e) = e.downcast_ref::<provseal_keyless::KeylessError>() {
             return keyless_hint(e);
         }
+        if let Some(provseal_verify::VerifyError::Unsigned { path }) = e.downcast_ref() {
+            let name = path.display();
+            return Some(format!(
+                "pass its detached signature with --signature SIG (minisign, raw Ed25519/ECDSA, or a Sigstore bundle), or put it beside the statement as `{name}.minisig`, `.sig`, `.sigstore` or `.sigstore.json` (or with `.json` replaced by one of them)"
+            ));
+        }
         match e.downcast_ref::<provseal_attest::AttestError>() {
             Some(provseal_attest::AttestError::OutputExists { .. }) => {
                 Some("pass --force to replace it".to_owned())

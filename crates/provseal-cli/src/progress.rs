@@ -176,10 +176,13 @@ impl Hashing {
     pub fn observe(&self, event: HashProgress) {
         let Some(bar) = &self.bar else { return };
         match event {
+            // A later pass (a digest algorithm a statement needs, computed afterwards) adds its
+            // files to the total.
             HashProgress::Started { files, bytes } => {
-                self.counts.files.store(files, Ordering::Relaxed);
-                bar.set_length(bytes);
-                bar.set_message(format!("0/{files} files"));
+                let total = self.counts.files.fetch_add(files, Ordering::Relaxed) + files;
+                let done = self.counts.files_done.load(Ordering::Relaxed);
+                bar.inc_length(bytes);
+                bar.set_message(format!("{done}/{total} files"));
             }
             HashProgress::Bytes(n) => {
                 self.counts.bytes.fetch_add(n, Ordering::Relaxed);
@@ -257,6 +260,31 @@ mod tests {
         assert_eq!(
             summary(1, 10, Duration::ZERO),
             "hashed 1 file(s), 10 B in 0.0s"
+        );
+    }
+
+    /// A second hashing pass (`verify` computing a digest algorithm a statement needs) adds its
+    /// file to the total, so that the closing line still counts every file.
+    #[test]
+    fn a_later_start_adds_to_the_total() {
+        let tty = Conditions {
+            terminal: true,
+            quiet: false,
+            json: false,
+            no_color: false,
+        };
+        let h = hashing_under(tty, 2);
+        h.observe(HashProgress::Started {
+            files: 2,
+            bytes: 10,
+        });
+        h.observe(HashProgress::FileDone);
+        h.observe(HashProgress::Started { files: 1, bytes: 5 });
+        assert_eq!(h.counts.files.load(Ordering::Relaxed), 3);
+        assert_eq!(h.bar.as_ref().and_then(|b| b.length()), Some(15));
+        assert_eq!(
+            h.bar.as_ref().map(|b| b.message()).as_deref(),
+            Some("1/3 files")
         );
     }
 

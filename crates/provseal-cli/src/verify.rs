@@ -1,271 +1,80 @@
-//! `provseal verify`.
+//! `provseal verify`: flags resolved into a [`VerifyRequest`], one call to
+//! [`provseal_verify::session::verify`], each verdict printed as the session decides it, then
+//! the summary, the `--json` report and the VSA.
 
 use crate::exit::{Classify, ExitStatus};
-use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::ops::ControlFlow;
+use std::path::Path;
 
-use anyhow::{anyhow, Context};
-use provseal_crypto::hash::HashAlgorithm;
-use provseal_model::DigestSet;
+use anyhow::anyhow;
+use provseal_crypto::hash::HashProgress;
 use provseal_verify::policy::Policy;
-use provseal_verify::report::{KeepResults, Tally};
-use provseal_verify::{
-    Artifact, ArtifactVerdict, DocResult, SigstoreTrust, VerifyError, VerifyOptions,
-    MAX_ATTESTATION_BYTES,
+use provseal_verify::report::KeepResults;
+use provseal_verify::session::{
+    self, Attestations, Check, VerifyObserver, VerifyRequest, VsaRecord, VsaSettings,
 };
+use provseal_verify::{ArtifactVerdict, InputKind, SigstoreTrust, VerifyOptions};
 
 use crate::args::{IdentityArgs, VerifyArgs};
 use crate::progress::{Hashing, Stdout};
 use crate::{keys, output, Failure, WithHint};
-use provseal_crypto::hash::HashProgress;
 
 /// Reads an attestation file, refusing non-files and files over the size limit.
 pub fn read_attestation(path: &Path) -> Result<Vec<u8>, Failure> {
-    read_limited(path, "attestation")
+    Ok(provseal_verify::read_input(path, InputKind::Attestation)?)
 }
 
-/// Reads an input file (`what`: attestation, signature), refusing non-files and files over the
-/// size limit.
-fn read_limited(path: &Path, what: &str) -> Result<Vec<u8>, Failure> {
-    let meta = fs_err::metadata(path).with_context(|| format!("cannot read the {what}"))?;
-    if !meta.is_file() {
-        return Err(anyhow!("{what} `{}` is not a file", path.display()).into());
-    }
-    if meta.len() > MAX_ATTESTATION_BYTES {
-        return Err(anyhow!(
-            "{what} `{}` is {} bytes, over the {} byte limit",
-            path.display(),
-            meta.len(),
-            MAX_ATTESTATION_BYTES
-        )
-        .into());
-    }
-    Ok(fs_err::read(path).with_context(|| format!("cannot read the {what}"))?)
-}
-
-/// An artifact argument: a file, or a digest given as `alg:hex`.
-enum ArtifactArg {
-    File(PathBuf),
-    Digest(DigestSet),
-    Bad(String),
-}
-
-fn parse_artifact(arg: &str) -> ArtifactArg {
-    let path = Path::new(arg);
-    match fs_err::metadata(path) {
-        Ok(m) if m.is_file() => return ArtifactArg::File(path.to_path_buf()),
-        Ok(_) => return ArtifactArg::Bad(format!("`{arg}` is not a file")),
-        Err(_) => {}
-    }
-    if let Some((alg, hex)) = arg.split_once(':') {
-        let want = match alg {
-            "sha1" | "gitCommit" => Some(40),
-            "sha256" => Some(64),
-            "sha384" => Some(96),
-            "sha512" => Some(128),
-            _ => None,
-        };
-        if let Some(len) = want {
-            if hex.len() == len && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
-                let mut d = DigestSet::new();
-                let hex = hex.to_ascii_lowercase();
-                if len == 40 {
-                    // a git commit id: GitHub release attestations record it as `sha1`, in-toto
-                    // resource descriptors as `gitCommit`; either names the same commit
-                    d.insert("sha1".to_string(), hex.clone());
-                    d.insert("gitCommit".to_string(), hex);
-                } else {
-                    d.insert(alg.to_string(), hex);
-                }
-                return ArtifactArg::Digest(d);
-            }
-            return ArtifactArg::Bad(format!(
-                "`{arg}` is neither a file nor a valid {alg} digest ({len} hex digits)"
-            ));
-        }
-    }
-    ArtifactArg::Bad(format!("`{arg}`: no such file"))
-}
-
-/// The digest algorithms to compute for the artifacts: sha256 plus every SHA-2 algorithm used
-/// by a verified subject.
-fn needed_algorithms(docs: &[DocResult]) -> Vec<HashAlgorithm> {
-    let mut names: BTreeSet<String> = BTreeSet::from(["sha256".to_string()]);
-    for v in docs.iter().flatten() {
-        for s in &v.statement.subject {
-            names.extend(s.digest.iter().map(|(a, _)| a.to_string()));
-        }
-    }
-    names.iter().filter_map(|n| n.parse().ok()).collect()
-}
-
-/// How many artifacts are hashed together (their files in parallel) before their verdicts are
-/// decided and shown: verdicts stream out a chunk at a time, and memory holds one chunk.
-const HASH_CHUNK: usize = 64;
-
-/// The artifacts named by `args`, in order, each with its name: resolved and hashed with `algs`
-/// lazily, a chunk at a time, the hashing shown by `progress`; unreadable ones are failures.
-fn artifacts(
-    args: &[String],
-    algs: Vec<HashAlgorithm>,
-    progress: std::rc::Rc<Hashing>,
-) -> impl Iterator<Item = (&String, Result<Artifact, VerifyError>)> {
-    if progress.active() {
-        // One bar over every chunk: the total first (sizes as the file system reports them).
-        let sizes = args.iter().filter_map(|a| match fs_err::metadata(a) {
-            Ok(m) if m.is_file() => Some(m.len()),
-            _ => None,
-        });
-        let (files, bytes) = sizes.fold((0, 0), |(n, b), len| (n + 1, b + len));
-        progress.observe(HashProgress::Started { files, bytes });
-    }
-    args.chunks(HASH_CHUNK)
-        .flat_map(move |chunk| chunk.iter().zip(hash_artifacts(chunk, &algs, &progress)))
-}
-
-/// The bar for hashing the artifacts of `args` (drawn only on a terminal, for long work).
-fn hashing_progress(args: &VerifyArgs) -> Hashing {
-    crate::progress::hashing(args.artifacts.len(), Stdout::of(args.json))
-}
-
-/// Adds the digests `results`' subjects use that `artifact` lacks (a file hashed with sha256
-/// only, whose statement lists sha512 only).
-fn complete_digests(mut artifact: Artifact, name: &str, results: &[DocResult]) -> Artifact {
-    let missing: Vec<HashAlgorithm> = needed_algorithms(results)
-        .into_iter()
-        .filter(|a| artifact.digests.get(a.name()).is_none())
-        .collect();
-    if missing.is_empty() {
-        return artifact;
-    }
-    if let ArtifactArg::File(path) = parse_artifact(name) {
-        if let Ok(more) = provseal_crypto::hash::hash_file(&path, &missing) {
-            for (alg, hex) in more.iter() {
-                artifact.digests.insert(alg, hex);
-            }
-        }
-    }
-    artifact
-}
-
-/// Resolves and hashes the artifacts with `algs` (files in parallel, with a progress bar when
-/// that is long).
-fn hash_artifacts(
-    args: &[String],
-    algs: &[HashAlgorithm],
-    progress: &Hashing,
-) -> Vec<Result<Artifact, VerifyError>> {
-    let parsed: Vec<ArtifactArg> = args.iter().map(|a| parse_artifact(a)).collect();
-    let files: Vec<PathBuf> = parsed
-        .iter()
-        .filter_map(|p| match p {
-            ArtifactArg::File(f) => Some(f.clone()),
-            _ => None,
-        })
-        .collect();
-    // Hash all files in one parallel pass; on error fall back to one by one to name the culprit.
-    // The chunk's own total is left out: the bar counts every chunk against the whole.
-    let hashed = provseal_crypto::hash::hash_files_observed(&files, algs, &|e| {
-        if !matches!(e, HashProgress::Started { .. }) {
-            progress.observe(e)
-        }
-    });
-    let hashed: Vec<Result<DigestSet, String>> = match hashed {
-        Ok(sets) => sets.into_iter().map(Ok).collect(),
-        Err(_) => files
-            .iter()
-            .map(|f| provseal_crypto::hash::hash_file(f, algs).map_err(|e| e.to_string()))
-            .collect(),
-    };
-    let mut hashed = hashed.into_iter();
-    args.iter()
-        .zip(parsed)
-        .map(|(name, p)| match p {
-            ArtifactArg::File(_) => match hashed.next() {
-                Some(Ok(d)) => Ok(Artifact {
-                    name: name.clone(),
-                    digests: d,
-                }),
-                Some(Err(reason)) => Err(VerifyError::ArtifactUnreadable { reason }),
-                None => Err(VerifyError::ArtifactUnreadable {
-                    reason: format!("`{name}` was not hashed"),
-                }),
-            },
-            ArtifactArg::Digest(d) => Ok(Artifact {
-                name: name.clone(),
-                digests: d,
-            }),
-            ArtifactArg::Bad(reason) => Err(VerifyError::ArtifactUnreadable { reason }),
-        })
-        .collect()
-}
-
-/// Shows each verdict as it is decided and keeps only what the end of the output needs: the
-/// tally (and the `--json` report entries), the first hint, the policy failure lines and, for
-/// `--vsa-out`, the subjects. No verdict (nor the statement it holds) outlives its line.
-struct VerdictStream<'a> {
+/// Prints each verdict as the session decides it, and keeps what the end of the output needs:
+/// the first hint and the policy failure lines. No verdict outlives its line.
+struct Printer {
     /// Verdict lines go to stderr (stdout carries the JSON report or the provenance).
     lines_to_stderr: bool,
     /// `--print-provenance`: each verified statement on stdout before its line.
     print_provenance: bool,
-    policy: Option<(&'a Policy, jiff::Timestamp)>,
-    tally: Tally,
+    /// `--json` (the bar is drawn only when stdout is not the report).
+    json: bool,
     hint: Option<&'static str>,
     policy_lines: Vec<String>,
-    /// `--vsa-out`: what the VSA records of the verified artifacts.
-    vsa: Option<VsaFacts>,
-    /// The hashing bar over every artifact (shared with [`artifacts`]); lines are printed with
-    /// it hidden.
-    progress: std::rc::Rc<Hashing>,
+    /// The hashing bar over every artifact; lines are printed with it hidden.
+    progress: Option<Hashing>,
+    /// Why printing stopped the verification.
+    failure: Option<Failure>,
 }
 
-/// What a VSA records of the verdicts: each artifact, the build levels, the attestation files.
-#[derive(Default)]
-struct VsaFacts {
-    subjects: Vec<(String, DigestSet)>,
-    levels: BTreeSet<String>,
-    files: BTreeSet<String>,
-}
-
-impl<'a> VerdictStream<'a> {
-    fn new(args: &VerifyArgs, policy: Option<&'a Policy>) -> Self {
-        VerdictStream {
+impl Printer {
+    fn new(args: &VerifyArgs) -> Self {
+        Printer {
             lines_to_stderr: args.json || args.print_provenance,
             print_provenance: args.print_provenance,
-            policy: policy.map(|p| (p, jiff::Timestamp::now())),
-            tally: Tally::new(if args.json {
-                KeepResults::Yes
-            } else {
-                KeepResults::No
-            }),
+            json: args.json,
             hint: None,
             policy_lines: Vec::new(),
-            vsa: args.vsa_out.is_some().then(VsaFacts::default),
-            progress: std::rc::Rc::new(hashing_progress(args)),
+            progress: None,
+            failure: None,
         }
     }
 
-    /// Applies the policy to one verdict and shows it.
-    fn show(&mut self, mut v: ArtifactVerdict) -> Result<(), Failure> {
-        if let Some((p, now)) = self.policy {
-            v.apply_policy(p, now);
-        }
+    fn show(&mut self, v: &ArtifactVerdict, statement_bytes: Option<&[u8]>) -> Result<(), Failure> {
         if self.print_provenance {
-            if let Ok(verified) = &v.result {
-                out!("{}\n", serde_json::to_string(&verified.statement)?);
+            match (statement_bytes, &v.result) {
+                (Some(bytes), _) => out!("{}\n", String::from_utf8_lossy(bytes)),
+                (None, Ok(verified)) => out!("{}\n", serde_json::to_string(&verified.statement)?),
+                (None, Err(_)) => {}
             }
         }
         let line = v.line();
-        self.progress.suspend(|| -> Result<(), Failure> {
+        let print = || -> Result<(), Failure> {
             if self.lines_to_stderr {
                 crate::output::errln!("{line}");
             } else {
                 outln!("{line}");
             }
             Ok(())
-        })?;
-        self.tally.add(&v);
+        };
+        match &self.progress {
+            Some(bar) => bar.suspend(print)?,
+            None => print()?,
+        }
         if self.hint.is_none() {
             self.hint = v.result.as_ref().err().and_then(crate::exit::verify_hint);
         }
@@ -275,46 +84,74 @@ impl<'a> VerdictStream<'a> {
                     .push(format!("  {}: {line}", v.artifact.name));
             }
         }
-        if let Some(facts) = &mut self.vsa {
-            if let Ok(s) = &v.result {
-                facts
-                    .levels
-                    .insert(provseal_verify::vsa::build_level(s).to_string());
-                facts.files.insert(s.origin.path.clone());
-            }
-            facts.subjects.push((v.artifact.name, v.artifact.digests));
-        }
         Ok(())
     }
+}
 
-    /// The summary line, the hint, the `--json` report, the policy failures and the VSA; the exit
-    /// status of all the verdicts (0 all verified; 2 if any failed on input; else 1).
-    fn finish(self, args: &VerifyArgs, policy: Option<&Policy>) -> Result<ExitStatus, Failure> {
-        // The bar's closing line first (the iterators that shared it are gone).
-        drop(self.progress);
-        let (verified, failed) = (self.tally.verified(), self.tally.failed());
-        if verified + failed > 1 {
-            note!("{verified} verified, {failed} failed");
+impl VerifyObserver for Printer {
+    fn hashing_starts(&mut self, artifacts: usize) -> bool {
+        let bar = crate::progress::hashing(artifacts, Stdout::of(self.json));
+        let active = bar.active();
+        self.progress = Some(bar);
+        active
+    }
+
+    fn hash_progress(&self, progress: HashProgress) {
+        if let Some(bar) = &self.progress {
+            bar.observe(progress);
         }
-        if let Some(hint) = self.hint {
-            eprintln!("hint: {hint}");
-        }
-        let status = ExitStatus::worst([self.tally.worst()]);
-        if args.json {
-            output::print_json(&self.tally.into_report())?;
-        }
-        for line in &self.policy_lines {
-            eprintln!("{line}");
-        }
-        if let Some(facts) = self.vsa {
-            if failed == 0 {
-                write_vsa(args, policy, facts)?;
-            } else {
-                eprintln!("note: verification failed: no VSA was written");
+    }
+
+    fn verdict(&mut self, v: &ArtifactVerdict, statement_bytes: Option<&[u8]>) -> ControlFlow<()> {
+        match self.show(v, statement_bytes) {
+            Ok(()) => ControlFlow::Continue(()),
+            Err(f) => {
+                self.failure = Some(f);
+                ControlFlow::Break(())
             }
         }
-        Ok(status)
     }
+}
+
+/// Runs the session, then prints the summary line, the hint, the `--json` report, the policy
+/// failures and writes the VSA; the exit status of all the verdicts (0 all verified; 2 if any
+/// failed on input; else 1).
+fn run_session(
+    args: &VerifyArgs,
+    request: &VerifyRequest<'_>,
+    policy: Option<&Policy>,
+) -> Result<ExitStatus, Failure> {
+    let mut printer = Printer::new(args);
+    let outcome = session::verify(request, &mut printer);
+    if let Some(f) = printer.failure.take() {
+        return Err(f);
+    }
+    let outcome = outcome?;
+    // The bar's closing line first.
+    drop(printer.progress.take());
+    let tally = outcome.tally;
+    let (verified, failed) = (tally.verified(), tally.failed());
+    if verified + failed > 1 {
+        note!("{verified} verified, {failed} failed");
+    }
+    if let Some(hint) = printer.hint {
+        eprintln!("hint: {hint}");
+    }
+    let status = ExitStatus::worst([tally.worst()]);
+    if args.json {
+        output::print_json(&tally.into_report())?;
+    }
+    for line in &printer.policy_lines {
+        eprintln!("{line}");
+    }
+    if let Some(record) = outcome.vsa {
+        if failed == 0 {
+            write_vsa(args, policy, record)?;
+        } else {
+            eprintln!("note: verification failed: no VSA was written");
+        }
+    }
+    Ok(status)
 }
 
 /// The GitHub Actions OIDC issuer, assumed when no issuer flag is given.
@@ -399,30 +236,6 @@ pub fn sigstore_trust(args: &IdentityArgs) -> Result<SigstoreTrust, Failure> {
         identity: any.then_some(policy),
         options,
     })
-}
-
-/// Verified documents per attestation file, computed once per file.
-type DocCache = HashMap<PathBuf, Rc<Vec<DocResult>>>;
-
-fn docs_of(path: &Path, opts: &VerifyOptions, cache: &mut DocCache) -> Rc<Vec<DocResult>> {
-    if let Some(d) = cache.get(path) {
-        return d.clone();
-    }
-    let origin = path.display().to_string();
-    let results = match read_attestation(path) {
-        Ok(bytes) => match provseal_verify::load_attestations(&bytes, &origin) {
-            Ok(docs) => provseal_verify::verify_documents(&docs, opts),
-            Err(e) => vec![Err(e)],
-        },
-        Err(f) => vec![Err(VerifyError::Malformed {
-            origin: origin.clone(),
-            reason: format!("{:#}", f.error),
-            source: None,
-        })],
-    };
-    let rc = Rc::new(results);
-    cache.insert(path.to_path_buf(), rc.clone());
-    rc
 }
 
 /// Loads a policy, printing its diagnostics; errors are a usage failure (exit 2).
@@ -522,8 +335,7 @@ fn run_vsa_check(
 }
 
 /// Writes the VSA for the verified artifacts (`--vsa-out`).
-fn write_vsa(args: &VerifyArgs, policy: Option<&Policy>, facts: VsaFacts) -> Result<(), Failure> {
-    use provseal_verify::vsa::{self, VerificationResult, VsaInput};
+fn write_vsa(args: &VerifyArgs, policy: Option<&Policy>, record: VsaRecord) -> Result<(), Failure> {
     let (Some(out), Some(key)) = (&args.vsa_out, &args.vsa_key) else {
         return Ok(());
     };
@@ -534,28 +346,12 @@ fn write_vsa(args: &VerifyArgs, policy: Option<&Policy>, facts: VsaFacts) -> Res
         pin_env: None,
         pkcs11_module: std::path::PathBuf::from(crate::args::DEFAULT_PKCS11_MODULE),
     })?;
-    let mut inputs = Vec::new();
-    for f in &facts.files {
-        let bytes = read_attestation(Path::new(f))?;
-        inputs.push(vsa::attestation_descriptor(f, &bytes));
-    }
-    let (policy_uri, policy_digest) = match policy {
-        Some(p) => (p.source.clone(), p.digest.clone()),
-        None => ("provseal:command-line-flags".to_string(), DigestSet::new()),
-    };
-    let statement = vsa::vsa_statement(&VsaInput {
-        verifier_id: vsa::PROVSEAL_VERIFIER_ID.to_string(),
+    let envelope = record.sign(&VsaSettings {
+        policy,
+        resource_uri: args.resource_uri.as_deref().unwrap_or_default(),
         time_verified: jiff::Timestamp::now(),
-        subjects: facts.subjects,
-        resource_uri: args.resource_uri.clone().unwrap_or_default(),
-        policy_uri,
-        policy_digest,
-        input_attestations: inputs,
-        result: VerificationResult::Passed,
-        verified_levels: facts.levels.into_iter().collect(),
-        dependency_levels: Default::default(),
+        signer: signer.as_ref(),
     })?;
-    let envelope = provseal_attest::sign_statement(&statement, signer.as_ref())?;
     let mut line = envelope.to_json();
     line.push('\n');
     provseal_attest::write_atomic(out, line.as_bytes(), provseal_attest::Overwrite::Refuse)?;
@@ -592,6 +388,16 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, Failure> {
             "pass --key PUB (the signer's public key), --certificate-identity and --certificate-oidc-issuer for Sigstore bundles, or --policy FILE",
         );
     }
+    let attestations = match (&args.attestation, &args.attestation_dir) {
+        (Some(file), _) => Attestations::File {
+            path: file.clone(),
+            signature: args.signature.clone(),
+        },
+        (None, Some(dir)) => Attestations::Dir(dir.clone()),
+        (None, None) => {
+            return Err(anyhow!("pass --attestation FILE or --attestation-dir DIR").into())
+        }
+    };
     if slsa_mode(&args, keys.is_empty(), &sigstore) {
         note!(
             "note: no trusted key or identity given; {} selects slsa-verifier mode: GitHub-built \
@@ -599,7 +405,7 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, Failure> {
              pass --key PUB)",
             slsa_flags(&args).join(", ")
         );
-        return run_slsa_verifier(&args, &sigstore);
+        return run_slsa_verifier(&args, &sigstore, &attestations);
     }
     let opts = VerifyOptions {
         keys,
@@ -608,148 +414,27 @@ pub fn run(args: VerifyArgs) -> Result<ExitStatus, Failure> {
         source_uri: args.source_uri.clone(),
         allow_failed_vsa: args.allow_failed_vsa,
     };
-    // Made once the attestation is verified: its hashing bar counts from then.
-    let mut stream;
-    match (&args.attestation, &args.attestation_dir) {
-        (Some(file), _) => {
-            let bytes = read_attestation(file)?;
-            let signature = args
-                .signature
-                .clone()
-                .or_else(|| provseal_verify::detached::signature_for(file, &bytes));
-            let results = match signature {
-                Some(sig) => vec![verify_detached(file, &bytes, &sig, &opts)?],
-                None => {
-                    let docs =
-                        provseal_verify::load_attestations(&bytes, &file.display().to_string())?;
-                    refuse_unsigned(file, &docs)?;
-                    provseal_verify::verify_documents(&docs, &opts)
-                }
-            };
-            drop(bytes);
-            // Every artifact is checked against the same statements: index their subjects once.
-            let lookup = provseal_verify::SubjectLookup::new(&results);
-            stream = VerdictStream::new(&args, policy.as_ref());
-            for (name, a) in artifacts(
-                &args.artifacts,
-                needed_algorithms(&results),
-                std::rc::Rc::clone(&stream.progress),
-            ) {
-                stream.show(verdict(a, name, &results, &lookup, &opts))?;
-            }
-        }
-        (None, Some(dir)) => {
-            if !dir.is_dir() {
-                return Err(anyhow!(
-                    "attestation directory `{}` is not a directory",
-                    dir.display()
-                )
-                .into());
-            }
-            let mut cache = DocCache::new();
-            stream = VerdictStream::new(&args, policy.as_ref());
-            // sha256 first (it also names `sha256:HEX.jsonl` files); other algorithms only when an
-            // artifact's statements use them.
-            for (name, a) in artifacts(
-                &args.artifacts,
-                needed_algorithms(&[]),
-                std::rc::Rc::clone(&stream.progress),
-            ) {
-                let v = match a {
-                    Ok(artifact) => {
-                        let files =
-                            provseal_verify::attestation_candidates(dir, name, &artifact.digests);
-                        if files.is_empty() {
-                            ArtifactVerdict::new(
-                                artifact,
-                                Err(VerifyError::ArtifactUnreadable {
-                                    reason: format!(
-                                        "no attestation for `{name}` in `{}` (looked for ARTIFACT.provseal.json, .intoto.jsonl, .sigstore.json, sha256:HEX.jsonl, multiple.intoto.jsonl)",
-                                        dir.display()
-                                    ),
-                                }),
-                            )
-                        } else {
-                            let results: Vec<DocResult> = files
-                                .iter()
-                                .flat_map(|f| {
-                                    docs_of(f, &opts, &mut cache)
-                                        .iter()
-                                        .cloned()
-                                        .collect::<Vec<_>>()
-                                })
-                                .collect();
-                            let artifact = complete_digests(artifact, name, &results);
-                            provseal_verify::verify_artifact(&artifact, &results, &opts)
-                        }
-                    }
-                    Err(e) => unreadable(name, e),
-                };
-                stream.show(v)?;
-            }
-        }
-        (None, None) => {
-            return Err(anyhow!("pass --attestation FILE or --attestation-dir DIR").into())
-        }
-    }
-    stream.finish(&args, policy.as_ref())
-}
-
-/// Verifies `statement` (its exact bytes) with the detached signature file `sig`.
-fn verify_detached(
-    statement: &Path,
-    bytes: &[u8],
-    sig: &Path,
-    opts: &VerifyOptions,
-) -> Result<DocResult, Failure> {
-    let signature = read_limited(sig, "signature")?;
-    Ok(provseal_verify::detached::verify_detached(
-        &provseal_verify::detached::DetachedInput {
-            statement: bytes,
-            statement_origin: &statement.display().to_string(),
-            signature: &signature,
-            signature_origin: &sig.display().to_string(),
+    let request = VerifyRequest {
+        artifacts: &args.artifacts,
+        attestations: &attestations,
+        check: Check::Documents {
+            options: &opts,
+            policy: policy.as_ref(),
+            now: jiff::Timestamp::now(),
         },
-        opts,
-    ))
+        keep_results: keep_results(&args),
+        record_vsa: args.vsa_out.is_some(),
+    };
+    run_session(&args, &request, policy.as_ref())
 }
 
-/// A bare statement with no signature found beside it is a usage error: nothing vouches for it.
-fn refuse_unsigned(file: &Path, docs: &[provseal_verify::LoadedDoc]) -> Result<(), Failure> {
-    let unsigned = docs
-        .iter()
-        .all(|d| matches!(d.doc, provseal_verify::AttestationDoc::UnsignedStatement(_)));
-    if !unsigned {
-        return Ok(());
+/// `--json` keeps every verdict's report entry.
+fn keep_results(args: &VerifyArgs) -> KeepResults {
+    if args.json {
+        KeepResults::Yes
+    } else {
+        KeepResults::No
     }
-    let name = file.display();
-    Err(anyhow!("`{name}` is an unsigned in-toto statement: nothing in it is signed")).hint(format!(
-        "pass its detached signature with --signature SIG (minisign, raw Ed25519/ECDSA, or a Sigstore bundle), or put it beside the statement as `{name}.minisig`, `.sig`, `.sigstore` or `.sigstore.json` (or with `.json` replaced by one of them)"
-    ))
-}
-
-fn verdict(
-    a: Result<Artifact, VerifyError>,
-    name: &str,
-    results: &[DocResult],
-    lookup: &provseal_verify::SubjectLookup,
-    opts: &VerifyOptions,
-) -> ArtifactVerdict {
-    match a {
-        Ok(artifact) => provseal_verify::verify_artifact_indexed(&artifact, results, lookup, opts),
-        Err(e) => unreadable(name, e),
-    }
-}
-
-/// The verdict for an artifact that could not be read or named.
-fn unreadable(name: &str, e: VerifyError) -> ArtifactVerdict {
-    ArtifactVerdict::new(
-        Artifact {
-            name: name.to_string(),
-            digests: DigestSet::new(),
-        },
-        Err(e),
-    )
 }
 
 /// `provseal verify-bundle`: one call into the conformance entry point; the verdict is the exit
@@ -814,8 +499,12 @@ fn slsa_flags(args: &VerifyArgs) -> Vec<&'static str> {
 
 /// `provseal verify` with slsa-verifier's semantics: the builder from the certificate among the
 /// trusted GitHub builders, the source, branch, tag and workflow inputs from the provenance.
-fn run_slsa_verifier(args: &VerifyArgs, sigstore: &SigstoreTrust) -> Result<ExitStatus, Failure> {
-    use provseal_verify::slsa_verifier::{self, BuilderRefPolicy, SlsaVerifierOptions};
+fn run_slsa_verifier(
+    args: &VerifyArgs,
+    sigstore: &SigstoreTrust,
+    attestations: &Attestations,
+) -> Result<ExitStatus, Failure> {
+    use provseal_verify::slsa_verifier::{BuilderRefPolicy, SlsaVerifierOptions};
     let Some(source_uri) = args.source_uri.clone() else {
         return Err(anyhow!("slsa-verifier mode needs --source-uri")).hint(
             "pass --source-uri github.com/ORG/REPO, or --key / --certificate-identity for other signers",
@@ -844,65 +533,13 @@ fn run_slsa_verifier(args: &VerifyArgs, sigstore: &SigstoreTrust) -> Result<Exit
         },
         ..Default::default()
     };
-    let mut stream = VerdictStream::new(args, None);
-    // This mode prints the signed statement bytes themselves, and writes no VSA.
-    stream.print_provenance = false;
-    stream.vsa = None;
-    for (name, a) in artifacts(
-        &args.artifacts,
-        needed_algorithms(&[]),
-        std::rc::Rc::clone(&stream.progress),
-    ) {
-        let artifact = match a {
-            Ok(a) => a,
-            Err(e) => {
-                stream.show(unreadable(name, e))?;
-                continue;
-            }
-        };
-        let files = match (&args.attestation, &args.attestation_dir) {
-            (Some(f), _) => vec![f.clone()],
-            (None, Some(dir)) => {
-                provseal_verify::attestation_candidates(dir, name, &artifact.digests)
-            }
-            (None, None) => Vec::new(),
-        };
-        let Some(file) = files.first() else {
-            stream.show(ArtifactVerdict::new(
-                artifact,
-                Err(VerifyError::ArtifactUnreadable {
-                    reason: format!("no provenance found for `{name}`"),
-                }),
-            ))?;
-            continue;
-        };
-        let origin = file.display().to_string();
-        let result = match read_attestation(file) {
-            Err(f) => Err(VerifyError::Malformed {
-                origin: origin.clone(),
-                reason: format!("{:#}", f.error),
-                source: None,
-            }),
-            Ok(bytes) => match slsa_verifier::verify(
-                &bytes,
-                &origin,
-                std::slice::from_ref(&artifact.digests),
-                &opts,
-            ) {
-                Ok(v) => {
-                    if args.print_provenance {
-                        out!("{}\n", String::from_utf8_lossy(&v.statement_bytes));
-                    }
-                    Ok(std::sync::Arc::new(v.to_verified_statement(&origin)))
-                }
-                Err(e) => Err(VerifyError::SlsaVerifier {
-                    code: e.code(),
-                    class: e.class(),
-                    message: format!("`{origin}`: {}", provseal_model::one_line(&e)),
-                }),
-            },
-        };
-        stream.show(ArtifactVerdict::new(artifact, result))?;
-    }
-    stream.finish(args, None)
+    // This mode prints the signed statement bytes themselves, applies no policy, writes no VSA.
+    let request = VerifyRequest {
+        artifacts: &args.artifacts,
+        attestations,
+        check: Check::SlsaVerifier(&opts),
+        keep_results: keep_results(args),
+        record_vsa: false,
+    };
+    run_session(args, &request, None)
 }

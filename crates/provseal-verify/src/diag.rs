@@ -27,6 +27,10 @@ stable_ids! {
         SourceMismatch = "source-mismatch",
         /// `artifact-unreadable` (see `docs/diagnostics.md`).
         ArtifactUnreadable = "artifact-unreadable",
+        /// `input-unreadable` (see `docs/diagnostics.md`).
+        InputUnreadable = "input-unreadable",
+        /// `attestation-unsigned` (see `docs/diagnostics.md`).
+        AttestationUnsigned = "attestation-unsigned",
         /// `identity-mismatch` (see `docs/diagnostics.md`).
         IdentityMismatch = "identity-mismatch",
         /// `policy-failed` (see `docs/diagnostics.md`).

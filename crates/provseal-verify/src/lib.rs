@@ -31,11 +31,15 @@ use serde::Serialize;
 
 pub mod detached;
 pub mod diag;
+pub mod input;
 mod load;
 pub mod policy;
 pub mod report;
+pub mod session;
 pub mod slsa_verifier;
 pub mod vsa;
+
+pub use input::{read_input, ArtifactError, InputError, InputKind};
 
 pub use load::{
     attestation_candidates, load_attestations, AttestationDoc, LoadedDoc, Origin,
@@ -63,7 +67,7 @@ pub enum VerifyError {
     Malformed {
         /// File (and line).
         origin: String,
-        /// Why (empty when the cause says it all).
+        /// What is wrong, stated as a fact, not an error's text (empty when `source` says it all).
         reason: String,
         /// The parser's or reader's error, when one reported it.
         #[source]
@@ -74,7 +78,7 @@ pub enum VerifyError {
     Signature {
         /// File (and line).
         origin: String,
-        /// Why (which keys were tried; empty when the cause says it all).
+        /// Which keys were tried and why none applies, a fact (empty when `source` says it all).
         reason: String,
         /// The verifier's error, when one reported it.
         #[source]
@@ -95,7 +99,7 @@ pub enum VerifyError {
     Statement {
         /// File (and line).
         origin: String,
-        /// Why (empty when the cause says it all).
+        /// What is wrong, stated as a fact, not an error's text (empty when `source` says it all).
         reason: String,
         /// The parser's error, when one reported it.
         #[source]
@@ -106,7 +110,7 @@ pub enum VerifyError {
     Unsupported {
         /// File (and line).
         origin: String,
-        /// Why.
+        /// What the options lack for this kind, a fact with no underlying error.
         reason: String,
     },
     /// The artifact's digest is not a subject of any verified statement.
@@ -140,10 +144,32 @@ pub enum VerifyError {
         actual: String,
     },
     /// The artifact could not be read or named.
-    #[error("cannot read artifact: {reason}")]
+    #[error("cannot read artifact")]
     ArtifactUnreadable {
-        /// Why.
-        reason: String,
+        /// Why: the argument names nothing readable, or hashing the file failed.
+        #[source]
+        source: ArtifactError,
+    },
+    /// An input file (the attestation, a detached signature) or the attestation directory cannot
+    /// be used.
+    #[error(transparent)]
+    Input(InputError),
+    /// A bare in-toto statement with no detached signature given or found beside it: nothing
+    /// vouches for it.
+    #[error("`{}` is an unsigned in-toto statement: nothing in it is signed", path.display())]
+    Unsigned {
+        /// The statement file.
+        path: std::path::PathBuf,
+    },
+    /// The Verification Summary Attestation could not be made.
+    #[error(transparent)]
+    Vsa(vsa::VsaError),
+    /// The Verification Summary Attestation could not be signed.
+    #[error("cannot sign the VSA")]
+    VsaSigning {
+        /// The signer's error.
+        #[source]
+        source: Cause,
     },
     /// slsa-verifier-compatible verification failed (`docs/slsa-verifier.md` lists the codes).
     #[error("{message}")]
@@ -239,9 +265,14 @@ impl VerifyError {
     pub fn class(&self) -> FailureClass {
         match self {
             VerifyError::SlsaVerifier { class, .. } => *class,
+            VerifyError::Vsa(e) if !e.is_input_error() => FailureClass::Authenticity,
             VerifyError::Malformed { .. }
             | VerifyError::Unsupported { .. }
-            | VerifyError::ArtifactUnreadable { .. } => FailureClass::Input,
+            | VerifyError::ArtifactUnreadable { .. }
+            | VerifyError::Input(_)
+            | VerifyError::Unsigned { .. }
+            | VerifyError::Vsa(_)
+            | VerifyError::VsaSigning { .. } => FailureClass::Input,
             VerifyError::Signature { .. }
             | VerifyError::PayloadType { .. }
             | VerifyError::Statement { .. } => FailureClass::Authenticity,
@@ -269,6 +300,10 @@ impl VerifyError {
             VerifyError::BuilderMismatch { .. } => Code::BuilderMismatch,
             VerifyError::SourceMismatch { .. } => Code::SourceMismatch,
             VerifyError::ArtifactUnreadable { .. } => Code::ArtifactUnreadable,
+            VerifyError::Input(_) => Code::InputUnreadable,
+            VerifyError::Unsigned { .. } => Code::AttestationUnsigned,
+            VerifyError::Vsa(e) => e.code(),
+            VerifyError::VsaSigning { .. } => Code::VsaBuild,
             VerifyError::Identity { .. } => Code::IdentityMismatch,
             VerifyError::PolicyFailed { .. } => Code::PolicyFailed,
             VerifyError::VsaFailed { .. } => Code::VsaFailed,

@@ -233,7 +233,7 @@ mod tests {
             actual: "b".into(),
         };
         let bad = VerifyError::ArtifactUnreadable {
-            reason: "`x`: no such file".into(),
+            source: crate::ArtifactError::NoSuchFile { name: "x".into() },
         };
         let verdicts = [
             verdict("ok", Ok(Arc::clone(&statement))),

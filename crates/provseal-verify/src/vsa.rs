@@ -98,7 +98,7 @@ pub enum VsaError {
     /// The envelope or its payload is not a valid in-toto statement.
     #[error("the VSA is malformed{}", crate::colon(reason))]
     Malformed {
-        /// Why (empty when the cause says it all).
+        /// What is wrong, a fact (empty when `source` says it all; a parser's error is `source`).
         reason: String,
         /// The parser's error, when one reported it.
         #[source]
@@ -107,7 +107,7 @@ pub enum VsaError {
     /// No signature verified with a given key under the expected key id.
     #[error("no valid signature: {reason}")]
     NoValidSignature {
-        /// The key ids tried and the signature key ids seen.
+        /// The key ids tried and the signature key ids seen (a fact; no underlying error).
         reason: String,
     },
     /// The predicate type is not VSA v1.

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod policy;
+mod session;
 mod slsa_cases;
 mod vsa;
 
