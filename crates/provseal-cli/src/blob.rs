@@ -1,16 +1,18 @@
-//! Detached signatures: `sign-blob`, `verify-blob`, `key export` (minisign and raw).
+//! Detached signatures: `sign-blob`, `verify-blob`, `key export` (minisign and raw). Signing and
+//! key export are glue over `provseal-crypto`; verification is decided in `provseal-verify`.
 
-use crate::exit::{Classify, ExitStatus};
+use crate::exit::ExitStatus;
 use std::path::Path;
 
 use anyhow::{anyhow, Context};
 use provseal_attest::Overwrite;
-use provseal_crypto::minisign::{self, MinisignMode, MinisignPublicKey};
+use provseal_crypto::minisign::{self, MinisignMode};
 use provseal_crypto::PublicKey;
 
 use crate::args::{BlobFormat, ExportFormat, KeyExportArgs, SignBlobArgs, VerifyBlobArgs};
 use crate::{keys, Failure, WithHint};
 use provseal_crypto::hash::HashAlgorithm;
+use provseal_verify::blob::{verify_blob, BlobError, BlobSignature, BlobVerified};
 
 fn open_data(path: &Path) -> Result<fs_err::File, Failure> {
     let meta = fs_err::metadata(path).context("cannot read the file to sign or verify")?;
@@ -76,72 +78,6 @@ fn write_signature(
     Ok(ExitStatus::Success)
 }
 
-/// `provseal verify-blob --bundle`: a Sigstore message-signature bundle over the file.
-fn verify_bundle(args: &VerifyBlobArgs, bundle: &Path) -> Result<ExitStatus, Failure> {
-    use provseal_sigstore::{ArtifactInput, BundleSigner, ParsedBundle};
-    let raw = crate::verify::read_attestation(bundle)?;
-    let name = bundle.display().to_string();
-    let trust = crate::verify::sigstore_trust(&args.identity)?;
-    let key = match &args.key {
-        Some(k) => Some(keys::read_public_key(k)?.0),
-        None => None,
-    };
-    let data = open_data(&args.file)?;
-    let digests = provseal_crypto::hash::hash_reader(data, &[HashAlgorithm::Sha256])
-        .with_context(|| format!("cannot read `{}`", args.file.display()))?;
-    let hex = digests.get("sha256").unwrap_or_default().to_owned();
-    let artifact = ArtifactInput::Digest {
-        alg: "sha256",
-        hex: &hex,
-    };
-    let signer = match (&key, &trust.identity) {
-        (Some(k), _) => BundleSigner::Key(k),
-        (None, Some(policy)) => BundleSigner::Identity(policy),
-        (None, None) => {
-            return Err(anyhow!("no signer to check the bundle against")).hint(
-                "pass --certificate-identity and --certificate-oidc-issuer (keyless), or --key",
-            )
-        }
-    };
-    let result = ParsedBundle::parse(&raw, &name).and_then(|parsed| {
-        provseal_sigstore::verify_parsed(
-            &parsed,
-            Some(&artifact),
-            &trust.trusted_root,
-            signer,
-            &trust.options,
-        )
-    });
-    match result {
-        Ok(v) => {
-            let who = v
-                .identity()
-                .map(|i| {
-                    format!(
-                        "{} (issuer {})",
-                        i.san.as_deref().unwrap_or("?"),
-                        i.issuer.as_deref().unwrap_or("?")
-                    )
-                })
-                .unwrap_or_else(|| "key".into());
-            println!("{}: verified: signed by {who}", args.file.display());
-            Ok(ExitStatus::Success)
-        }
-        Err(e) if e.is_input_error() => Err(Failure::from(
-            anyhow::Error::new(e).context(format!("`{name}` cannot be checked")),
-        )),
-        Err(e) => {
-            println!(
-                "{}: error[{}]: {}",
-                args.file.display(),
-                e.code(),
-                provseal_model::one_line(&e)
-            );
-            Ok(ExitStatus::Failure)
-        }
-    }
-}
-
 /// `provseal sign-blob`.
 pub fn sign(args: SignBlobArgs) -> Result<ExitStatus, Failure> {
     #[cfg(feature = "keyless")]
@@ -192,10 +128,23 @@ pub fn sign(args: SignBlobArgs) -> Result<ExitStatus, Failure> {
     )
 }
 
-/// `provseal verify-blob`.
+/// `provseal verify-blob`: the key, signature or bundle and trust resolved here, the decision
+/// made by [`provseal_verify::blob::verify_blob`], one line printed.
 pub fn verify(args: VerifyBlobArgs) -> Result<ExitStatus, Failure> {
     if let Some(bundle) = &args.bundle {
-        return verify_bundle(&args, bundle);
+        let raw = crate::verify::read_attestation(bundle)?;
+        let trust = crate::verify::sigstore_trust(&args.identity)?;
+        let key = match &args.key {
+            Some(k) => Some(keys::read_public_key(k)?.0),
+            None => None,
+        };
+        let signature = BlobSignature::Bundle {
+            bytes: &raw,
+            path: bundle,
+            trust: &trust,
+            key: key.as_ref(),
+        };
+        return report(&args.file, None, verify_blob(&args.file, &signature));
     }
     let (Some(key_path), Some(signature)) = (&args.key, &args.signature) else {
         return Err(anyhow!("verify-blob needs --signature and --key, or --bundle").into());
@@ -203,116 +152,71 @@ pub fn verify(args: VerifyBlobArgs) -> Result<ExitStatus, Failure> {
     let (key, minisign_key) = keys::read_public_key(key_path)?;
     let sig = keys::read_small(signature, provseal_crypto::read::InputKind::Signature)
         .context("cannot read the signature")?;
-    if sig.first() == Some(&b'{') && std::str::from_utf8(&sig).is_ok() {
-        // JSON text is never a raw signature: a Sigstore bundle, or an error.
-        let value: serde_json::Value = serde_json::from_slice(&sig)
-            .with_context(|| format!("`{}` is not valid JSON", signature.display()))?;
-        if !provseal_sigstore::looks_like_bundle(&value) {
-            return Err(anyhow!(
-                "`{}` is JSON but not a Sigstore bundle (no bundle `mediaType`)",
-                signature.display()
-            )
-            .into());
-        }
-        return verify_key_signed_bundle(&args, signature, &sig, &value, &key);
-    }
-    let data = open_data(&args.file)?;
-    let result = if minisign::is_minisig(&sig) {
-        let text = String::from_utf8(sig)
-            .map_err(|_| anyhow!("`{}` is not valid UTF-8", signature.display()))?;
-        let pk = match minisign_key {
-            Some(k) => k,
-            None => MinisignPublicKey::from_public_key(&key)?,
-        };
-        minisign::verify(data, &text, &pk)
-            .map(|v| format!("trusted comment: {}", v.trusted_comment))
-    } else {
-        minisign::verify_raw(data, &cosign_base64_or_raw(sig), &key)
-            .map(|()| "raw signature".to_string())
+    let detached = BlobSignature::Detached {
+        bytes: &sig,
+        path: signature,
+        key: &key,
+        minisign_key: minisign_key.as_ref(),
     };
-    match result {
-        Ok(detail) => verified(&args.file, &key, &detail),
-        Err(minisign::MinisignError::Read(e)) => Err(anyhow::Error::new(e)
-            .context(format!("cannot read `{}`", args.file.display()))
-            .into()),
-        Err(e) if e.exit_status() == ExitStatus::Error => Err(Failure::from(
-            anyhow::Error::new(e).context(format!("`{}` is malformed", signature.display())),
-        )),
-        Err(e) => {
-            outln!("{}: {}", args.file.display(), provseal_model::one_line(&e));
-            Ok(e.exit_status())
-        }
-    }
+    report(&args.file, Some(&key), verify_blob(&args.file, &detached))
 }
 
-/// The one line `verify-blob` prints for a verified file.
-fn verified(file: &Path, key: &PublicKey, detail: &str) -> Result<ExitStatus, Failure> {
+/// The one line `verify-blob` prints: the signer, or why not (a definite "no" is a line and
+/// exit 1; bad input is an error, exit 2).
+fn report(
+    file: &Path,
+    key: Option<&PublicKey>,
+    result: Result<BlobVerified, BlobError>,
+) -> Result<ExitStatus, Failure> {
+    let detail = match result {
+        Ok(BlobVerified::Bundle { identity }) => {
+            let who = identity
+                .map(|(san, issuer)| {
+                    format!(
+                        "{} (issuer {})",
+                        san.as_deref().unwrap_or("?"),
+                        issuer.as_deref().unwrap_or("?")
+                    )
+                })
+                .unwrap_or_else(|| "key".into());
+            println!("{}: verified: signed by {who}", file.display());
+            return Ok(ExitStatus::Success);
+        }
+        Ok(BlobVerified::Minisign { trusted_comment }) => {
+            format!("trusted comment: {trusted_comment}")
+        }
+        Ok(BlobVerified::Raw) => "raw signature".to_string(),
+        Ok(BlobVerified::KeySignedBundle { bundle }) => format!("Sigstore bundle `{bundle}`"),
+        Ok(_) => String::new(),
+        Err(BlobError::NoSigner) => {
+            return Err(anyhow::Error::new(BlobError::NoSigner)).hint(
+                "pass --certificate-identity and --certificate-oidc-issuer (keyless), or --key",
+            )
+        }
+        Err(BlobError::BundleRejected(e)) => {
+            println!(
+                "{}: error[{}]: {}",
+                file.display(),
+                e.code(),
+                provseal_model::one_line(&e)
+            );
+            return Ok(ExitStatus::Failure);
+        }
+        Err(e) if e.is_input_error() => return Err(Failure::from(anyhow::Error::new(e))),
+        Err(e) => {
+            outln!("{}: {}", file.display(), provseal_model::one_line(&e));
+            return Ok(ExitStatus::Failure);
+        }
+    };
     outln!(
         "{}: verified: signed by key {} ({detail})",
         file.display(),
-        key.key_id().get(..16).unwrap_or_default()
+        key.map(|k| k.key_id())
+            .unwrap_or_default()
+            .get(..16)
+            .unwrap_or_default()
     );
     Ok(ExitStatus::Success)
-}
-
-/// cosign's `--output-signature` file is the DER signature in base64 text; a raw signature file
-/// holds the bytes themselves (a binary DER or Ed25519 signature is never all base64 text).
-fn cosign_base64_or_raw(sig: Vec<u8>) -> Vec<u8> {
-    use base64::Engine as _;
-    let text = sig.trim_ascii();
-    match base64::engine::general_purpose::STANDARD.decode(text) {
-        Ok(decoded) if !text.is_empty() => decoded,
-        _ => sig,
-    }
-}
-
-/// `verify-blob` with a key-signed Sigstore bundle as the signature (a message signature over
-/// the file, or a DSSE envelope whose statement names the file), checked with `key`. The key
-/// alone decides: no log entry or timestamp is needed or trusted. A DSSE bundle needs only the
-/// file's digest (hashed streaming, any size); a message signature is over the bytes themselves.
-fn verify_key_signed_bundle(
-    args: &VerifyBlobArgs,
-    signature: &Path,
-    bundle: &[u8],
-    value: &serde_json::Value,
-    key: &PublicKey,
-) -> Result<ExitStatus, Failure> {
-    use provseal_sigstore::{ArtifactInput, BundleSigner, TrustedRoot, VerifyOptions};
-    open_data(&args.file)?;
-    let (digest, data);
-    let artifact = if value.get("dsseEnvelope").is_some() {
-        let set = provseal_crypto::hash::hash_file(
-            &args.file,
-            &[provseal_crypto::hash::HashAlgorithm::Sha256],
-        )
-        .with_context(|| format!("cannot read `{}`", args.file.display()))?;
-        digest = set.get("sha256").unwrap_or_default().to_string();
-        ArtifactInput::Digest {
-            alg: "sha256",
-            hex: &digest,
-        }
-    } else {
-        data = fs_err::read(&args.file).context("cannot read the file to sign or verify")?;
-        ArtifactInput::Bytes(&data)
-    };
-    let name = signature.display().to_string();
-    let trust = TrustedRoot::production().map_err(anyhow::Error::new)?;
-    let result = provseal_sigstore::verify_bundle(
-        bundle,
-        &name,
-        &artifact,
-        &trust,
-        BundleSigner::Key(key),
-        &VerifyOptions::default(),
-    );
-    match result {
-        Ok(_) => verified(&args.file, key, &format!("Sigstore bundle `{name}`")),
-        Err(e) if e.exit_status() == ExitStatus::Error => Err(Failure::from(anyhow::Error::new(e))),
-        Err(e) => {
-            outln!("{}: {}", args.file.display(), provseal_model::one_line(&e));
-            Ok(e.exit_status())
-        }
-    }
 }
 
 /// `provseal key export`.

@@ -29,6 +29,7 @@ use provseal_model::slsa::ProvenanceV1;
 use provseal_model::{Cause, DigestSet, Statement};
 use serde::Serialize;
 
+pub mod blob;
 pub mod detached;
 pub mod diag;
 pub mod input;

@@ -1,6 +1,7 @@
 //! Tests of the verification pipeline over real signatures.
 #![allow(clippy::unwrap_used)]
 
+mod blob;
 mod policy;
 mod session;
 mod slsa_cases;
