@@ -5,8 +5,8 @@ use provseal_model::{ResourceDescriptor, Statement};
 use provseal_verify::LoadedDoc;
 use serde_json::{json, Value};
 
-use crate::inspect::payload_of;
 use crate::Failure;
+use provseal_verify::inspect::payload_of;
 
 /// Which view of the statement to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,9 +23,9 @@ pub fn print(docs: &[LoadedDoc], view: View, json: bool) -> Result<bool, Failure
     let mut values = Vec::new();
     for doc in docs {
         let origin = doc.origin.to_string();
-        let decoded = payload_of(&doc.doc).and_then(|(_, payload, _)| {
-            let value = provseal_model::json::parse_strict(&payload)?;
-            Ok((payload, value))
+        let decoded = payload_of(&doc.doc).map_err(Failure::from).and_then(|p| {
+            let value = provseal_model::json::parse_strict(&p.payload)?;
+            Ok((p.payload, value))
         });
         let (payload, value) = match decoded {
             Ok(d) => d,

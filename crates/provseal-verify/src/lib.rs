@@ -33,6 +33,7 @@ pub mod blob;
 pub mod detached;
 pub mod diag;
 pub mod input;
+pub mod inspect;
 mod load;
 pub mod policy;
 pub mod report;
