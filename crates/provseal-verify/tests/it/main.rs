@@ -26,6 +26,11 @@ fn statement(subjects: &[(&str, &str)], builder: &str, repo: &str) -> Vec<u8> {
         .iter()
         .map(|(n, d)| serde_json::json!({"name": n, "digest": {"sha256": d}}))
         .collect();
+    statement_of(subject, builder, repo)
+}
+
+/// A SLSA provenance statement with these subject values, built by `builder` from `repo`.
+fn statement_of(subject: Vec<serde_json::Value>, builder: &str, repo: &str) -> Vec<u8> {
     serde_json::to_vec(&serde_json::json!({
         "_type": "https://in-toto.io/Statement/v1",
         "subject": subject,

@@ -16,7 +16,7 @@ use provseal_verify::{
     ArtifactError, ArtifactVerdict, FailureClass, InputError, VerifyError, VerifyOptions,
 };
 
-use super::key;
+use super::{key, statement_of};
 
 /// Keeps every verdict line and every hashing event; optionally runs `on_verdict` on each.
 #[derive(Default)]
@@ -52,6 +52,14 @@ impl VerifyObserver for Record {
 }
 
 impl Record {
+    /// A record that asks for the hashing total.
+    fn with_progress() -> Self {
+        Record {
+            wants_progress: true,
+            ..Default::default()
+        }
+    }
+
     fn started(&self) -> Vec<(u64, u64)> {
         self.progress
             .lock()
@@ -79,23 +87,23 @@ fn signed(signer: &dyn Signer, subjects: &[(String, serde_json::Value)]) -> Stri
         .iter()
         .map(|(n, d)| serde_json::json!({"name": n, "digest": d}))
         .collect();
-    let statement = serde_json::to_vec(&serde_json::json!({
-        "_type": "https://in-toto.io/Statement/v1",
-        "subject": subject,
-        "predicateType": "https://slsa.dev/provenance/v1",
-        "predicate": {
-            "buildDefinition": {
-                "buildType": "https://provseal.dev/buildtypes/attest/v1",
-                "externalParameters": {},
-            },
-            "runDetails": {"builder": {"id": "https://ci.example/builder"}}
-        }
-    }))
-    .unwrap();
+    let statement = statement_of(
+        subject,
+        "https://ci.example/builder",
+        "https://github.com/o/r",
+    );
     let envelope =
         provseal_crypto::dsse::sign(provseal_model::IN_TOTO_PAYLOAD_TYPE, statement, signer)
             .unwrap();
     format!("{}\n", envelope.to_json())
+}
+
+/// Options that trust `public` alone.
+fn trusting(public: provseal_crypto::PublicKey) -> VerifyOptions {
+    VerifyOptions {
+        keys: vec![public],
+        ..Default::default()
+    }
 }
 
 fn sha256(data: &[u8]) -> String {
@@ -180,14 +188,8 @@ fn files_digests_a_tampered_file_and_a_missing_one_in_argument_order() {
         missing.clone(),
         names[2].clone(),
     ];
-    let options = VerifyOptions {
-        keys: vec![public],
-        ..Default::default()
-    };
-    let mut rec = Record {
-        wants_progress: true,
-        ..Default::default()
-    };
+    let options = trusting(public);
+    let mut rec = Record::with_progress();
     let outcome = run(&artifacts, file(&att), &options, &mut rec).unwrap();
     assert_eq!(rec.lines.len(), 5);
     for (line, name) in rec.lines.iter().zip(&artifacts) {
@@ -234,10 +236,7 @@ fn no_progress_total_unless_asked() {
     let names = files(dir.path(), &["x.tgz"]);
     let att = dir.path().join("x.intoto.jsonl");
     std::fs::write(&att, signed(signer.as_ref(), &[subject_sha256(&names[0])])).unwrap();
-    let options = VerifyOptions {
-        keys: vec![public],
-        ..Default::default()
-    };
+    let options = trusting(public);
     let mut rec = Record::default();
     let outcome = run(&names, file(&att), &options, &mut rec).unwrap();
     assert_eq!(outcome.tally.verified(), 1);
@@ -257,10 +256,7 @@ fn verdicts_stream_before_later_artifacts_are_read() {
     let subjects: Vec<_> = names.iter().map(|n| subject_sha256(n)).collect();
     let att = dir.path().join("all.intoto.jsonl");
     std::fs::write(&att, signed(signer.as_ref(), &subjects)).unwrap();
-    let options = VerifyOptions {
-        keys: vec![public],
-        ..Default::default()
-    };
+    let options = trusting(public);
     let last = PathBuf::from(names.last().unwrap());
     let mut rec = Record {
         on_first: Some(Box::new(move || std::fs::remove_file(&last).unwrap())),
@@ -307,14 +303,8 @@ fn an_attestation_directory_finds_each_artifacts_file_and_completes_digests() {
         ),
     )
     .unwrap();
-    let options = VerifyOptions {
-        keys: vec![public],
-        ..Default::default()
-    };
-    let mut rec = Record {
-        wants_progress: true,
-        ..Default::default()
-    };
+    let options = trusting(public);
+    let mut rec = Record::with_progress();
     let outcome = run(&names, Attestations::Dir(atts.clone()), &options, &mut rec).unwrap();
     assert!(rec.lines[0].contains(": verified: "), "{}", rec.lines[0]);
     assert!(rec.lines[1].contains(": verified: "), "{}", rec.lines[1]);
@@ -348,10 +338,7 @@ fn unreadable_malformed_and_unsigned_attestations_end_the_run() {
     let dir = tempfile::tempdir().unwrap();
     let (_, public) = key(KeyAlgorithm::Ed25519);
     let names = files(dir.path(), &["a.bin"]);
-    let options = VerifyOptions {
-        keys: vec![public],
-        ..Default::default()
-    };
+    let options = trusting(public);
     let e = run(
         &names,
         file(&dir.path().join("none.jsonl")),
@@ -413,10 +400,7 @@ fn a_detached_signature_found_beside_the_statement() {
     )
     .unwrap();
     std::fs::write(dir.path().join("statement.json.minisig"), sig).unwrap();
-    let options = VerifyOptions {
-        keys: vec![public],
-        ..Default::default()
-    };
+    let options = trusting(public);
     let mut rec = Record::default();
     let outcome = run(&names, file(&path), &options, &mut rec).unwrap();
     assert_eq!(outcome.tally.verified(), 1, "{:?}", rec.lines);
@@ -445,10 +429,7 @@ fn the_vsa_of_a_passing_run_verifies() {
     let subjects: Vec<_> = names.iter().map(|n| subject_sha256(n)).collect();
     let att = dir.path().join("all.intoto.jsonl");
     std::fs::write(&att, signed(signer.as_ref(), &subjects)).unwrap();
-    let options = VerifyOptions {
-        keys: vec![public],
-        ..Default::default()
-    };
+    let options = trusting(public);
     let attestations = file(&att);
     let outcome = session::verify(
         &VerifyRequest {
