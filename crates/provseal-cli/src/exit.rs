@@ -198,13 +198,15 @@ mod tests {
     /// slsa-verifier mode says "an expected builder id"; the hint names the flag.
     #[test]
     fn untrusted_builder_hint_names_the_flag() {
-        let e = provseal_verify::VerifyError::SlsaVerifier {
-            code: provseal_verify::diag::Code::SlsaUntrustedBuilder,
-            class: FailureClass::Policy,
-            message: "builder workflow (certificate SAN): expected one of slsa-verifier's trusted \
-                      builders (or an expected builder id), found `x`"
-                .into(),
-        };
+        let e = provseal_verify::VerifyError::slsa_verifier(
+            "p.intoto.jsonl",
+            provseal_verify::slsa_verifier::SlsaVerifierError::UntrustedReusableWorkflow {
+                expected: "one of slsa-verifier's trusted builders (or an expected builder id)"
+                    .into(),
+                actual: "x".into(),
+            },
+        );
+        assert_eq!(e.code(), provseal_verify::diag::Code::SlsaUntrustedBuilder);
         assert!(verify_hint(&e).is_some_and(|h| h.starts_with("pass --builder-id")));
     }
 

@@ -174,14 +174,17 @@ pub enum VerifyError {
         source: Cause,
     },
     /// slsa-verifier-compatible verification failed (`docs/slsa-verifier.md` lists the codes).
-    #[error("{message}")]
+    #[error("`{origin}`")]
     SlsaVerifier {
-        /// The stable code (`slsa-mismatch-source`, …).
+        /// The stable code (`slsa-mismatch-source`, …), the source's.
         code: Code,
-        /// Input, authenticity or policy.
+        /// Input, authenticity or policy, the source's.
         class: FailureClass,
-        /// Field, expected and actual value.
-        message: String,
+        /// The provenance file.
+        origin: String,
+        /// The [`slsa_verifier::SlsaVerifierError`] (field, expected and actual value).
+        #[source]
+        source: Cause,
     },
     /// One or more policy rules failed (every rule is in the report).
     #[error("policy: {count} rule(s) failed: {failures}")]
@@ -260,6 +263,16 @@ impl VerifyError {
             origin: origin.to_string(),
             reason: String::new(),
             source: Some(Cause::new(source)),
+        }
+    }
+
+    /// slsa-verifier mode's failure `e` of the provenance file `origin`.
+    pub fn slsa_verifier(origin: &str, e: slsa_verifier::SlsaVerifierError) -> Self {
+        VerifyError::SlsaVerifier {
+            code: e.code(),
+            class: e.class(),
+            origin: origin.to_string(),
+            source: Cause::new(e),
         }
     }
 

@@ -423,11 +423,7 @@ fn slsa(
                     std::slice::from_ref(&artifact.digests),
                     options,
                 )
-                .map_err(|e| VerifyError::SlsaVerifier {
-                    code: e.code(),
-                    class: e.class(),
-                    message: format!("`{origin}`: {}", provseal_model::one_line(&e)),
-                })
+                .map_err(|e| VerifyError::slsa_verifier(&origin, e))
             });
             let flow = match verified {
                 Ok(v) => {
