@@ -385,7 +385,8 @@ pub fn emit(
             let [path]: [PathBuf; 1] = planned_outputs(&[], &out.shape, format)
                 .try_into()
                 .map_err(|_| AttestError::Internal {
-                    reason: "the single shape plans one file".into(),
+                    what: "the single shape plans one file",
+                    source: None,
                 })?;
             // Before signing: a keyless signature is a public log entry.
             check_outputs_free(cwd, std::slice::from_ref(&path), out.overwrite)?;

@@ -71,12 +71,13 @@ pub enum AttestError {
         pattern: String,
     },
     /// A glob pattern is malformed.
-    #[error("subject pattern `{pattern}` is invalid: {reason}")]
+    #[error("subject pattern `{pattern}` is invalid")]
     BadPattern {
         /// The pattern.
         pattern: String,
-        /// Why.
-        reason: String,
+        /// The glob parser's error (its position counts in the pattern as given).
+        #[source]
+        source: glob::PatternError,
     },
     /// A subject names a directory.
     #[error("subject `{}` is a directory, not a file", path.display())]
@@ -175,10 +176,13 @@ pub enum AttestError {
     #[error(transparent)]
     Materials(#[from] provseal_materials::MaterialsError),
     /// A bug: provseal produced something it cannot read back.
-    #[error("internal error: {reason}")]
+    #[error("internal error: {what}")]
     Internal {
-        /// What went wrong.
-        reason: String,
+        /// What was being done (`serialising the statement`, …).
+        what: &'static str,
+        /// The serialiser's or validator's error, when one reported it.
+        #[source]
+        source: Option<provseal_model::Cause>,
     },
 }
 

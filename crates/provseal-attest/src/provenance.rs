@@ -96,9 +96,10 @@ fn predicate_value(input: &ProvenanceInput) -> Value {
     })
 }
 
-fn internal(what: &str, e: impl std::fmt::Display) -> AttestError {
+fn internal(what: &'static str, e: impl std::error::Error + Send + Sync + 'static) -> AttestError {
     AttestError::Internal {
-        reason: format!("{what}: {e}"),
+        what,
+        source: Some(provseal_model::Cause::new(e)),
     }
 }
 

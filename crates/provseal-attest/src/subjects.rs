@@ -166,11 +166,12 @@ fn expand(
     let full_str = full
         .to_str()
         .ok_or_else(|| AttestError::NonUtf8Subject { path: full.clone() })?;
-    let bad = |reason: String| AttestError::BadPattern {
+    let pattern = glob::Pattern::new(full_str).map_err(|e| AttestError::BadPattern {
         pattern: arg.to_string(),
-        reason,
-    };
-    let pattern = glob::Pattern::new(full_str).map_err(|e| bad(e.msg.to_string()))?;
+        // The position as the user sees it: in the pattern given, unless only the working
+        // directory it is joined to is at fault.
+        source: glob::Pattern::new(arg).err().unwrap_or(e),
+    })?;
     let match_opts = glob::MatchOptions {
         case_sensitive: true,
         require_literal_separator: true,
@@ -307,6 +308,12 @@ mod tests {
         assert!(e.to_string().contains("dist/missing"), "{e}");
         let e = resolve_subjects(d.path(), &["dist/*.exe".into()]).unwrap_err();
         assert!(matches!(e, AttestError::NoMatch { .. }), "{e}");
+        let e = resolve_subjects(d.path(), &["dist/[z-a.whl".into()]).unwrap_err();
+        assert_eq!(
+            provseal_model::one_line(&e),
+            "subject pattern `dist/[z-a.whl` is invalid: \
+             Pattern syntax error near position 5: invalid range pattern"
+        );
         let e = resolve_subjects(d.path(), &["../etc/passwd".into()]).unwrap_err();
         assert!(matches!(e, AttestError::SubjectOutsideTree { .. }), "{e}");
         let e = resolve_subjects(d.path(), &["/etc/passwd".into()]).unwrap_err();

@@ -2,6 +2,38 @@
 
 use std::path::PathBuf;
 
+/// Why an artifact name cannot name an entry file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NameFault {
+    /// The name is empty.
+    #[error("it is empty")]
+    Empty,
+    /// The name starts with `/`.
+    #[error("it is an absolute path; give a path relative to the build directory")]
+    Absolute,
+    /// The name contains a backslash.
+    #[error("it contains a backslash; use `/` as the path separator")]
+    Backslash,
+    /// The name contains a control character.
+    #[error("it contains a control character")]
+    ControlCharacter,
+    /// `//`, or a trailing `/`.
+    #[error("it has an empty path component (`//` or a trailing `/`)")]
+    EmptyComponent,
+    /// A `.` or `..` component.
+    #[error("it has a `.` or `..` path component")]
+    DotComponent,
+    /// The last component, encoded and with the suffix, is over 255 bytes.
+    #[error("its file name is longer than 255 bytes with the `.provseal.json` suffix")]
+    TooLong,
+    /// The whole encoded path (used when the last component is shared) is over 255 bytes.
+    #[error(
+        "its file name (the whole path, since its last component is shared) is longer than 255 bytes"
+    )]
+    WholePathTooLong,
+}
+
 /// Why a keyless batch's root bundle is unusable.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -76,12 +108,12 @@ pub enum BatchError {
     },
 
     /// An artifact name cannot name an entry file.
-    #[error("artifact name `{name}` cannot name an entry file: {reason}")]
+    #[error("artifact name `{name}` cannot name an entry file: {fault}")]
     InvalidName {
         /// The artifact (subject) name.
         name: String,
         /// Why it was refused.
-        reason: String,
+        fault: NameFault,
     },
 
     /// Two artifacts of one batch carry the same name.

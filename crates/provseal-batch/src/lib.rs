@@ -42,7 +42,7 @@ mod sign;
 mod verify;
 mod write;
 
-pub use error::{BatchError, RootBundleError};
+pub use error::{BatchError, NameFault, RootBundleError};
 pub use format::{
     BatchEntry, InclusionProof, RootPredicate, ENTRY_MEDIA_TYPE_V1, LEAF_SCHEME_V1, MAX_TREE_SIZE,
     ROOT_PREDICATE_TYPE_V1, ROOT_SUBJECT_NAME,

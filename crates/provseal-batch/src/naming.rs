@@ -9,7 +9,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::BatchError;
+use crate::{BatchError, NameFault};
 
 /// The suffix of every entry file.
 pub const ENTRY_FILE_SUFFIX: &str = ".provseal.json";
@@ -36,34 +36,34 @@ pub fn basename(name: &str) -> &str {
 /// components, no backslash or control characters, and a last component short enough for a
 /// file name.
 pub fn validate_name(name: &str) -> Result<(), BatchError> {
-    let bad = |reason: &str| {
+    let bad = |fault| {
         Err(BatchError::InvalidName {
             name: name.to_owned(),
-            reason: reason.to_owned(),
+            fault,
         })
     };
     if name.is_empty() {
-        return bad("it is empty");
+        return bad(NameFault::Empty);
     }
     if name.starts_with('/') {
-        return bad("it is an absolute path; give a path relative to the build directory");
+        return bad(NameFault::Absolute);
     }
     if name.contains('\\') {
-        return bad("it contains a backslash; use `/` as the path separator");
+        return bad(NameFault::Backslash);
     }
     if name.chars().any(char::is_control) {
-        return bad("it contains a control character");
+        return bad(NameFault::ControlCharacter);
     }
     for component in name.split('/') {
         match component {
-            "" => return bad("it has an empty path component (`//` or a trailing `/`)"),
-            "." | ".." => return bad("it has a `.` or `..` path component"),
+            "" => return bad(NameFault::EmptyComponent),
+            "." | ".." => return bad(NameFault::DotComponent),
             _ => {}
         }
     }
     // Most file systems cap a file name at 255 bytes.
     if encode(basename(name)).len() + ENTRY_FILE_SUFFIX.len() > 255 {
-        return bad("its file name is longer than 255 bytes with the `.provseal.json` suffix");
+        return bad(NameFault::TooLong);
     }
     Ok(())
 }
@@ -95,9 +95,7 @@ pub fn entry_file_names(names: &[String]) -> Result<Vec<String>, BatchError> {
         if file.len() > 255 {
             return Err(BatchError::InvalidName {
                 name: name.clone(),
-                reason: "its file name (the whole path, since its last component is shared) \
-                         is longer than 255 bytes"
-                    .to_owned(),
+                fault: NameFault::WholePathTooLong,
             });
         }
         out.push(file);

@@ -136,7 +136,10 @@ pub fn print_identity(signed: &SignedBundle, signer: &KeylessSigner) {
                 }
             }
         }
-        Err(e) => eprintln!("warning: cannot read the signing certificate's identity: {e}"),
+        Err(e) => eprintln!(
+            "warning: cannot read the signing certificate's identity: {}",
+            provseal_model::one_line(&e)
+        ),
     }
     eprintln!(
         "  logged in  Rekor v{} {}{}",

@@ -455,9 +455,9 @@ fn open_sqlite(path: &Path) -> Result<Db, IndexError> {
     )
     .map_err(|e| match e.sqlite_error_code() {
         Some(rusqlite::ErrorCode::NotADatabase) | Some(rusqlite::ErrorCode::DatabaseCorrupt) => {
-            IndexError::NotADatabase {
+            IndexError::SqliteRefused {
                 location: path.display().to_string(),
-                reason: e.to_string(),
+                source: e,
             }
         }
         _ => db_err("PRAGMA journal_mode = WAL", e),

@@ -238,19 +238,19 @@ fn read_file(
         .to_string();
     let origin = path.display().to_string();
     // Unreadable and oversized files are malformed input, as `provseal verify` reports them.
-    let fail = |reason: String| {
+    let fail = |fact: String, source: Option<std::io::Error>| {
         FileOutcome::Failed(reject(
             path,
             &VerifyError::Malformed {
                 origin: origin.clone(),
-                reason,
-                source: None,
+                reason: fact,
+                source: source.map(provseal_model::Cause::new),
             },
         ))
     };
     let meta = match fs_err::metadata(path) {
         Ok(m) => m,
-        Err(e) => return fail(e.to_string()),
+        Err(e) => return fail(String::new(), Some(e)),
     };
     let (size, mtime_ns) = stamp_of(&meta);
     let prior = known.get(&key);
@@ -258,15 +258,16 @@ fn read_file(
         return FileOutcome::Skipped;
     }
     if meta.len() > provseal_verify::MAX_ATTESTATION_BYTES {
-        return fail(format!(
+        let fact = format!(
             "the file is {} bytes, over the {} byte limit",
             meta.len(),
             provseal_verify::MAX_ATTESTATION_BYTES
-        ));
+        );
+        return fail(fact, None);
     }
     let bytes = match fs_err::read(path) {
         Ok(b) => b,
-        Err(e) => return fail(e.to_string()),
+        Err(e) => return fail(String::new(), Some(e)),
     };
     let stamp = FileStamp {
         size,
@@ -306,7 +307,7 @@ fn read_file(
                     Err(e) => rejected.push(Rejection {
                         path: path.to_path_buf(),
                         code: Code::AttestationMalformed,
-                        message: e.to_string(),
+                        message: provseal_model::one_line(&e),
                     }),
                 }
             }

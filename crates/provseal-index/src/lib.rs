@@ -51,8 +51,18 @@ pub enum IndexError {
     NotADatabase {
         /// The file.
         location: String,
-        /// What is wrong with it.
+        /// No underlying cause: what the file is instead (`not a regular file`, a wrong
+        /// header); SQLite's own refusal is [`IndexError::SqliteRefused`].
         reason: String,
+    },
+    /// SQLite refuses the file as a database (corrupt, or not a database past its header).
+    #[error("`{location}` is not a provseal index: SQLite cannot read it")]
+    SqliteRefused {
+        /// The file.
+        location: String,
+        /// SQLite's error.
+        #[source]
+        source: rusqlite::Error,
     },
     /// There is no index at this path.
     #[error("no index at `{location}`")]
@@ -109,7 +119,8 @@ pub enum IndexError {
     BadQuery {
         /// The argument as given.
         query: String,
-        /// What is wrong.
+        /// No underlying cause: what the argument breaks (`expected ALG:HEX`, the purl or
+        /// version-range rule it does not follow).
         reason: String,
     },
     /// A stored row could not be decoded (the index is damaged).

@@ -38,6 +38,67 @@ pub struct Tried {
     pub outcome: String,
 }
 
+/// Why an identity token is not a JWT with the claims Sigstore needs.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenFault {
+    /// The OIDC crate cannot read it (the part that failed: format, payload, claims).
+    #[error(transparent)]
+    Parse(sigstore_sign::oidc::Error),
+    /// `exp` is not an instant this provseal can hold.
+    #[error("`exp` is out of range")]
+    ExpiryOutOfRange(#[source] jiff::Error),
+}
+
+/// Why a CI agent's token command gave no token.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TokenCommandError {
+    /// The command could not be started.
+    #[error("cannot run `{program}`")]
+    Spawn {
+        /// The program.
+        program: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The command exited unsuccessfully.
+    #[error("`{program}` exited with {status}: {stderr}")]
+    Failed {
+        /// The program.
+        program: String,
+        /// Its exit status.
+        status: std::process::ExitStatus,
+        /// Its standard error, trimmed (the token goes to standard output).
+        stderr: String,
+    },
+}
+
+/// What is wrong with a signing configuration.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SigningConfigError {
+    /// The file could not be read.
+    #[error(transparent)]
+    Read(std::io::Error),
+    /// It is not a signing config the Sigstore crates read.
+    #[error(transparent)]
+    Parse(sigstore_sign::trust_root::Error),
+    /// A Rekor API version was asked for that provseal does not sign with.
+    #[error("Rekor API version {0} is not supported (1 or 2)")]
+    RekorVersion(u32),
+    /// It lists no Fulcio that is valid now.
+    #[error("no eligible Fulcio (caUrls) entry")]
+    NoFulcio,
+    /// Its only eligible Rekor is v2, and it lists no timestamp authority.
+    #[error("a Rekor v2 log needs a timestamp authority, and the config lists none (tsaUrls)")]
+    RekorV2WithoutTsa,
+    /// sigstore-sign finds no usable set of services in it.
+    #[error(transparent)]
+    Services(sigstore_sign::Error),
+}
+
 /// Why keyless signing failed. No variant ever holds an identity token or a private key.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -58,12 +119,13 @@ pub enum KeylessError {
         source: std::io::Error,
     },
     /// The token is not a JWT with the claims Sigstore needs.
-    #[error("the identity token from {source_name} is not a valid JWT: {reason}")]
+    #[error("the identity token from {source_name} is not a valid JWT")]
     TokenMalformed {
         /// Where the token came from.
         source_name: TokenSource,
-        /// What is wrong (no token bytes).
-        reason: String,
+        /// What is wrong (its messages name the part that failed, never token bytes).
+        #[source]
+        source: TokenFault,
     },
     /// The token's `exp` is in the past.
     #[error("the identity token from {source_name} expired at {expired_at} (now {now})")]
@@ -87,21 +149,23 @@ pub enum KeylessError {
         /// The token's audiences.
         actual: Vec<String>,
     },
-    /// A CI platform's token command or endpoint failed.
-    #[error("{source_name} did not hand out an identity token: {reason}")]
+    /// A CI platform's token command failed.
+    #[error("{source_name} did not hand out an identity token")]
     TokenSourceFailed {
         /// The source.
         source_name: TokenSource,
-        /// What went wrong (status, stderr; never a token).
-        reason: String,
+        /// What went wrong (never a token).
+        #[source]
+        source: TokenCommandError,
     },
     /// The signing configuration could not be read or names no usable services.
-    #[error("signing config {origin}: {reason}")]
+    #[error("signing config {origin} is unusable")]
     SigningConfig {
         /// The file, or `built-in`.
         origin: String,
-        /// What is wrong.
-        reason: String,
+        /// What is wrong with it.
+        #[source]
+        source: SigningConfigError,
     },
     /// A service failed (after the retries transient errors get).
     #[error("{service} at {url} failed{}{}: {message}", status_text(.status), attempts_text(*.attempts))]
@@ -205,7 +269,7 @@ mod tests {
             },
             KeylessError::TokenMalformed {
                 source_name: src.clone(),
-                reason: String::new(),
+                source: TokenFault::Parse(sigstore_sign::oidc::Error::Token(String::new())),
             },
             KeylessError::TokenExpired {
                 source_name: src.clone(),
@@ -219,11 +283,14 @@ mod tests {
             },
             KeylessError::TokenSourceFailed {
                 source_name: src,
-                reason: String::new(),
+                source: TokenCommandError::Spawn {
+                    program: String::new(),
+                    source: io(),
+                },
             },
             KeylessError::SigningConfig {
                 origin: String::new(),
-                reason: String::new(),
+                source: SigningConfigError::NoFulcio,
             },
             KeylessError::Service {
                 service: Service::Fulcio,

@@ -7,7 +7,7 @@ use sigstore_sign::rekor::RekorApiVersion;
 use sigstore_sign::trust_root::{SigningConfig, SigstoreInstance};
 use sigstore_sign::{ConfigError, SigningServices};
 
-use crate::error::KeylessError;
+use crate::error::{KeylessError, SigningConfigError};
 
 /// Where the signing config comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -82,22 +82,22 @@ pub fn choose_services(
     source: &SigningConfigSource,
     rekor_version: Option<u32>,
 ) -> Result<Services, KeylessError> {
-    let err = |reason: String| KeylessError::SigningConfig {
+    let err = |fault| KeylessError::SigningConfig {
         origin: source.to_string(),
-        reason,
+        source: fault,
     };
     let text = match source {
         SigningConfigSource::BuiltIn => builtin_signing_config_json().to_owned(),
         SigningConfigSource::File(p) => {
-            fs_err::read_to_string(p).map_err(|e| err(e.to_string()))?
+            fs_err::read_to_string(p).map_err(|e| err(SigningConfigError::Read(e)))?
         }
     };
-    let config = SigningConfig::from_json(&text).map_err(|e| err(e.to_string()))?;
+    let config = SigningConfig::from_json(&text).map_err(|e| err(SigningConfigError::Parse(e)))?;
     let forced = match rekor_version {
         None => None,
         Some(v) => Some(
             RekorApiVersion::from_major(v)
-                .ok_or_else(|| err(format!("Rekor API version {v} is not supported (1 or 2)")))?,
+                .ok_or_else(|| err(SigningConfigError::RekorVersion(v)))?,
         ),
     };
     let inner = match SigningServices::from_signing_config_with_rekor_version(&config, forced) {
@@ -107,18 +107,18 @@ pub fn choose_services(
         ))) => {
             let fulcio = config
                 .fulcio_url()
-                .ok_or_else(|| err("no eligible Fulcio (caUrls) entry".into()))?;
+                .ok_or_else(|| err(SigningConfigError::NoFulcio))?;
             let rekor = config
                 .rekor_url(rekor_version)
                 .filter(|r| r.major_api_version == 1)
-                .ok_or_else(|| {
-                    err("a Rekor v2 log needs a timestamp authority, and the config lists none (tsaUrls)".into())
-                })?;
+                .ok_or_else(|| err(SigningConfigError::RekorV2WithoutTsa))?;
             SigningServices::new(fulcio.url.clone(), rekor.url.clone())
         }
-        Err(e) => return Err(err(e.to_string())),
+        Err(e) => return Err(err(SigningConfigError::Services(e))),
     };
-    inner.validate().map_err(|e| err(e.to_string()))?;
+    inner
+        .validate()
+        .map_err(|e| err(SigningConfigError::Services(e)))?;
     Ok(Services {
         fulcio: inner.fulcio_url().to_owned(),
         rekor: inner.rekor_url().to_owned(),
@@ -195,7 +195,16 @@ mod tests {
             "rekorTlogUrls": [endpoint("http://127.0.0.1:3003", 2)]}),
         );
         let e = choose_services(&src, None).unwrap_err();
-        assert!(e.to_string().contains("timestamp authority"), "{e}");
+        assert!(
+            matches!(
+                e,
+                KeylessError::SigningConfig {
+                    source: SigningConfigError::RekorV2WithoutTsa,
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
 
     #[test]
@@ -210,5 +219,10 @@ mod tests {
         let missing = SigningConfigSource::File("/nonexistent/sc.json".into());
         let e = choose_services(&missing, None).unwrap_err();
         assert!(e.to_string().contains("/nonexistent/sc.json"), "{e}");
+        let text = provseal_model::one_line(&e);
+        assert!(
+            text.ends_with("No such file or directory (os error 2)"),
+            "{text}"
+        );
     }
 }

@@ -10,7 +10,7 @@ use std::process::Command;
 
 use sigstore_sign::oidc::IdentityToken;
 
-use crate::error::{KeylessError, Tried};
+use crate::error::{KeylessError, TokenCommandError, TokenFault, Tried};
 use crate::http::Http;
 pub use crate::source::{Secret, TokenSource};
 
@@ -153,7 +153,7 @@ pub fn check_token(
         KeylessError::TokenMalformed {
             source_name: source.clone(),
             // The crate's messages name the part that failed, never the token.
-            reason: e.to_string(),
+            source: TokenFault::Parse(e),
         }
     })?;
     let claims = token.claims();
@@ -161,7 +161,7 @@ pub fn check_token(
     let expires = jiff::Timestamp::from_second(claims.exp.as_second()).map_err(|e| {
         KeylessError::TokenMalformed {
             source_name: source.clone(),
-            reason: format!("`exp` is out of range: {e}"),
+            source: TokenFault::ExpiryOutOfRange(e),
         }
     })?;
     if expires <= now {
@@ -312,17 +312,20 @@ fn command_token(
             .output()
             .map_err(|e| KeylessError::TokenSourceFailed {
                 source_name: source.clone(),
-                reason: format!("cannot run `{program}`: {e}"),
+                source: TokenCommandError::Spawn {
+                    program: program.to_owned(),
+                    source: e,
+                },
             })?;
     let stdout = Secret::new(String::from_utf8_lossy(&output.stdout).trim().to_owned());
     if !output.status.success() {
         return Err(KeylessError::TokenSourceFailed {
             source_name: source,
-            reason: format!(
-                "`{program}` exited with {}: {}",
-                output.status,
-                String::from_utf8_lossy(&output.stderr).trim()
-            ),
+            source: TokenCommandError::Failed {
+                program: program.to_owned(),
+                status: output.status,
+                stderr: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+            },
         });
     }
     Ok(stdout)
@@ -380,7 +383,9 @@ mod tests {
         let garbage = Secret::new("not-a-jwt-SECRETPART");
         let e = check_token(&garbage, TokenSource::ArgumentValue, now()).unwrap_err();
         assert_eq!(e.code(), "keyless-token-malformed");
-        assert!(!e.to_string().contains("SECRETPART"), "{e}");
+        let text = provseal_model::one_line(&e);
+        assert!(text.ends_with("Token error: invalid JWT format"), "{text}");
+        assert!(!text.contains("SECRETPART"), "{text}");
     }
 
     #[test]

@@ -50,6 +50,37 @@ impl std::fmt::Display for Check {
     }
 }
 
+/// A field of the signer's certificate that does not satisfy the identity policy (the first one
+/// checked that fails).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("certificate {field} mismatch: expected {expected}, found {}", actual.as_deref().unwrap_or("<absent>"))]
+pub struct IdentityMismatch {
+    /// The field name (`identity`, `issuer`, `source-repository-uri`, …).
+    pub field: String,
+    /// What the policy asked for (exact value, or `regex ^(?:…)$`).
+    pub expected: String,
+    /// What the certificate holds (`None`: the certificate lacks the field).
+    pub actual: Option<String>,
+}
+
+/// Why a certificate does not yield a [`crate::SignerIdentity`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CertificateError {
+    /// The certificate is not DER-encoded X.509.
+    #[error("the certificate is not DER X.509")]
+    Decode(#[source] der::Error),
+    /// The subject alternative name extension does not decode.
+    #[error("the certificate's subject alternative name does not decode")]
+    SubjectAltName(#[source] der::Error),
+    /// The Fulcio issuer extension (the field every identity policy checks) is not a string.
+    #[error("the certificate's Fulcio extension {} ({}) is not a string", field.name(), field.oid())]
+    FulcioExtension {
+        /// The extension.
+        field: crate::FulcioField,
+    },
+}
+
 /// Everything that can go wrong while reading, verifying or writing Sigstore material.
 ///
 /// Classes: [`SigstoreError::is_input_error`] (unreadable or malformed input, exit 2) versus
@@ -106,15 +137,8 @@ pub enum SigstoreError {
         source: Option<Cause>,
     },
     /// The signer's certificate does not satisfy the identity policy.
-    #[error("certificate {field} mismatch: expected {expected}, found {}", actual.as_deref().unwrap_or("<absent>"))]
-    IdentityMismatch {
-        /// The field name (`identity`, `issuer`, `source-repository-uri`, …).
-        field: String,
-        /// What the policy asked for (exact value, or `regex ^(?:…)$`).
-        expected: String,
-        /// What the certificate holds (`None`: the certificate lacks the field).
-        actual: Option<String>,
-    },
+    #[error(transparent)]
+    IdentityMismatch(#[from] IdentityMismatch),
     /// The artifact is not what the bundle signs.
     #[error("artifact {artifact} does not match the bundle: signed digests are {}", signed.join(", "))]
     ArtifactMismatch {

@@ -7,7 +7,7 @@ use der::Decode;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::Certificate;
 
-use crate::SigstoreError;
+use crate::{CertificateError, IdentityMismatch, SigstoreError};
 
 /// A Fulcio certificate extension (OID arc 1.3.6.1.4.1.57264.1), by its kebab-case name.
 ///
@@ -326,11 +326,12 @@ impl IdentityPolicy {
 fn check_field(field: &str, m: &Matcher, actual: Option<&str>) -> Result<(), SigstoreError> {
     match actual {
         Some(v) if m.matches(v) => Ok(()),
-        _ => Err(SigstoreError::IdentityMismatch {
+        _ => Err(IdentityMismatch {
             field: field.to_string(),
             expected: m.describe(),
             actual: actual.map(str::to_string),
-        }),
+        }
+        .into()),
     }
 }
 
@@ -351,8 +352,8 @@ pub struct SignerIdentity {
 
 impl SignerIdentity {
     /// Reads the identity from a DER certificate.
-    pub fn from_certificate_der(der: &[u8]) -> Result<SignerIdentity, String> {
-        let cert = Certificate::from_der(der).map_err(|e| format!("certificate: {e}"))?;
+    pub fn from_certificate_der(der: &[u8]) -> Result<SignerIdentity, CertificateError> {
+        let cert = Certificate::from_der(der).map_err(CertificateError::Decode)?;
         let tbs = &cert.tbs_certificate;
         let mut out = SignerIdentity {
             not_before: unix(tbs.validity.not_before.to_unix_duration()),
@@ -365,7 +366,7 @@ impl SignerIdentity {
             let bytes = ext.extn_value.as_bytes();
             if ext.extn_id == san_oid {
                 let san = x509_cert::ext::pkix::SubjectAltName::from_der(bytes)
-                    .map_err(|e| format!("SAN: {e}"))?;
+                    .map_err(CertificateError::SubjectAltName)?;
                 for name in san.0.iter() {
                     let v = match name {
                         GeneralName::UniformResourceIdentifier(u) => Some(u.to_string()),
@@ -400,7 +401,7 @@ impl SignerIdentity {
             if let Some(v) = value {
                 out.extensions.insert(field, v);
             } else if field == FulcioField::Issuer {
-                return Err(format!("malformed Fulcio extension {}", field.oid()));
+                return Err(CertificateError::FulcioExtension { field });
             }
         }
         out.issuer = out
@@ -474,11 +475,11 @@ mod tests {
         );
         let p = IdentityPolicy::default().with_repository("org/repo");
         match p.check(&signer) {
-            Err(SigstoreError::IdentityMismatch {
+            Err(SigstoreError::IdentityMismatch(IdentityMismatch {
                 field,
                 expected,
                 actual,
-            }) => {
+            })) => {
                 assert_eq!(field, "source-repository-uri");
                 assert_eq!(expected, "https://github.com/org/repo");
                 assert_eq!(actual.as_deref(), Some("https://github.com/org/other"));

@@ -44,7 +44,7 @@ mod verify;
 
 pub use artifact::{hash_hex, ArtifactInput, SignedSubject};
 pub use conformance::conformance_verify;
-pub use error::{Check, SigstoreError};
+pub use error::{CertificateError, Check, IdentityMismatch, SigstoreError};
 pub use identity::{FulcioField, IdentityPolicy, Matcher, SignerIdentity};
 pub use npm::{
     verify_npm_attestations, NpmExpectations, NpmVerified, GITHUB_HOSTED_RUNNER, GITHUB_RUNNER,

@@ -557,7 +557,7 @@ pub fn verify_parsed(
                 .signing_certificate()
                 .ok_or_else(|| SigstoreError::malformed(BUNDLE, name, "no signing certificate"))?;
             let id = SignerIdentity::from_certificate_der(cert.as_bytes())
-                .map_err(|e| SigstoreError::malformed(BUNDLE, name, e))?;
+                .map_err(|e| SigstoreError::malformed_because(BUNDLE, name, "", e))?;
             policy.check(&id)?;
             VerifiedSigner::Certificate(id)
         }

@@ -18,6 +18,7 @@
 
 pub mod modgraph;
 pub mod project;
+pub mod reasons;
 pub mod secrets;
 
 pub use insta;

@@ -133,7 +133,7 @@ fn certificate_of(doc: &AttestationDoc) -> Option<Value> {
                     "extensions": extensions,
                 })
             }
-            Err(e) => json!({"error": e}),
+            Err(e) => json!({"error": provseal_model::one_line(&e)}),
         },
     )
 }

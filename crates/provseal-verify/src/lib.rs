@@ -195,12 +195,13 @@ pub enum VerifyError {
         count: usize,
     },
     /// The certificate identity does not satisfy the identity policy.
-    #[error("`{origin}`: {reason}")]
+    #[error("`{origin}`: the signer's certificate does not satisfy the identity policy")]
     Identity {
         /// File (and line).
         origin: String,
-        /// Field, expected and actual value.
-        reason: String,
+        /// The field that failed, with the expected and the actual value.
+        #[source]
+        source: provseal_sigstore::IdentityMismatch,
     },
     /// A signed Verification Summary Attestation whose `verificationResult` is not `PASSED`: its
     /// signer says the artifact failed verification, a definite no unless allowed
@@ -549,11 +550,10 @@ pub const MESSAGE_SIGNATURE_TYPE: &str = "https://provseal.dev/sigstore/message-
 fn sigstore_error(origin: &Origin, e: provseal_sigstore::SigstoreError) -> VerifyError {
     if e.is_input_error() {
         VerifyError::malformed_because(origin, "", e)
-    } else if matches!(e, provseal_sigstore::SigstoreError::IdentityMismatch { .. }) {
-        let reason = provseal_model::one_line(&e);
+    } else if let provseal_sigstore::SigstoreError::IdentityMismatch(source) = e {
         VerifyError::Identity {
             origin: origin.to_string(),
-            reason,
+            source,
         }
     } else {
         VerifyError::signature_because(origin, e)

@@ -158,11 +158,11 @@ fn convenience_constructors_and_mismatch_reports() {
     ];
     for (policy, field, expected, actual) in cases {
         match run(&policy).unwrap() {
-            Err(SigstoreError::IdentityMismatch {
+            Err(SigstoreError::IdentityMismatch(provseal_sigstore::IdentityMismatch {
                 field: f,
                 expected: e,
                 actual: a,
-            }) => {
+            })) => {
                 assert_eq!(
                     (f.as_str(), e.as_str(), a.as_deref()),
                     (field, expected, actual)
