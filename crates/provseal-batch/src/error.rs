@@ -187,7 +187,8 @@ pub enum BatchError {
     RootStatement {
         /// JSON path of the field.
         path: String,
-        /// What is wrong (expected and found).
+        /// No underlying cause: what the field holds against what the format asks for (the
+        /// parser's error, when one reported it, is `source`).
         reason: String,
         /// The parser's error, when one reported it (`createdOn`).
         #[source]
@@ -236,7 +237,8 @@ pub enum BatchError {
     EntryField {
         /// JSON path of the field (`$.proof.hashes[2]`).
         path: String,
-        /// What is wrong (expected and found).
+        /// No underlying cause: what the field holds against what the format asks for (the
+        /// decoder's error, when one reported it, is `source`).
         reason: String,
         /// The decoder's error, when one reported it (base64).
         #[source]

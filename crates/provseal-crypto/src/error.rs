@@ -49,7 +49,8 @@ pub enum CryptoError {
     InvalidPublicKey {
         /// What held the key (a path, `PEM`, `SPKI DER`, …).
         input: String,
-        /// Why it was rejected.
+        /// No underlying cause: what is wrong with the key, in the format's terms (the
+        /// decoder's error, when one reported it, is `source`).
         reason: String,
         /// The decoder's error, when one reported it.
         #[source]
@@ -90,7 +91,8 @@ pub enum CryptoError {
         input: String,
         /// The format it claimed to be (`PEM`, `PKCS#8`, `SEC1`, …).
         format: &'static str,
-        /// Why it was rejected (never contains key bytes).
+        /// No underlying cause: what is wrong, in the format's terms (never key bytes; the
+        /// decoder's error, when one reported it, is `source`).
         reason: String,
         /// The decoder's error, when one reported it.
         #[source]
@@ -169,7 +171,8 @@ pub enum CryptoError {
     SigningFailed {
         /// The key id of the signer.
         key_id: String,
-        /// What went wrong.
+        /// No underlying cause: the step that failed (`C_Sign (CKM_ECDSA) failed`, a lock
+        /// poisoned); the backend's or device's error, when one reported it, is `source`.
         reason: String,
         /// The backend's or device's error, when one reported it.
         #[source]

@@ -72,7 +72,8 @@ pub enum MinisignError {
     Malformed {
         /// `signature` or `public key`.
         what: &'static str,
-        /// Why.
+        /// No underlying cause: the line or field at fault (the base64 decoder's error, when
+        /// it reported one, is `source`).
         reason: String,
         /// The base64 decoder's error, when it reported one.
         #[source]
@@ -383,9 +384,9 @@ struct ParsedSig {
 }
 
 fn parse_sig(text: &str) -> Result<ParsedSig, MinisignError> {
-    let bad = |reason: String| MinisignError::Malformed {
+    let bad = |why: String| MinisignError::Malformed {
         what: "signature",
-        reason,
+        reason: why,
         source: None,
     };
     let not_base64 = |line: &str, e: base64::DecodeError| MinisignError::Malformed {

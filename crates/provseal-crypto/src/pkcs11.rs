@@ -62,7 +62,7 @@ pub enum Pkcs11Error {
     InvalidUri {
         /// The URI with any `pin-value` replaced by `[redacted]`.
         uri: String,
-        /// Why it was rejected.
+        /// No underlying cause: the attribute at fault and the RFC 7512 rule it breaks.
         reason: String,
     },
     /// Neither the URI (`module-path`) nor the caller named a PKCS#11 module.
@@ -149,7 +149,8 @@ pub enum Pkcs11Error {
     PublicKey {
         /// The URI (PIN redacted).
         uri: String,
-        /// Why.
+        /// No underlying cause: what the token lacks or holds twice (a point of the wrong
+        /// size, no public key object with the private key's id).
         reason: String,
     },
     /// The key type or curve is not one provseal signs with.
@@ -253,9 +254,9 @@ impl Pkcs11Uri {
     /// Parses a `pkcs11:` URI (RFC 7512). Values are percent-decoded; an attribute given twice,
     /// an unknown standard attribute or a `pin-source` that is not a file is an error.
     pub fn parse(uri: &str) -> Result<Self, Pkcs11Error> {
-        let bad = |reason: String| Pkcs11Error::InvalidUri {
+        let bad = |why: String| Pkcs11Error::InvalidUri {
             uri: redact_pin(uri),
-            reason,
+            reason: why,
         };
         let body = uri
             .strip_prefix("pkcs11:")
@@ -789,10 +790,10 @@ impl Pkcs11Signer {
         &self.uri
     }
 
-    fn failed(&self, reason: String) -> CryptoError {
+    fn failed(&self, why: String) -> CryptoError {
         CryptoError::SigningFailed {
             key_id: self.key_id.clone(),
-            reason,
+            reason: why,
             source: None,
         }
     }

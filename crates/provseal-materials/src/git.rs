@@ -513,10 +513,10 @@ fn run_ok(dir: &Path, args: &[&str]) -> Result<String, ()> {
     }
 }
 
-fn git_err(dir: &Path, reason: String) -> MaterialsError {
+fn git_err(dir: &Path, why: String) -> MaterialsError {
     MaterialsError::Git {
         dir: dir.to_path_buf(),
-        reason,
+        reason: why,
         source: None,
     }
 }

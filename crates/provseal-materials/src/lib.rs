@@ -30,11 +30,13 @@ pub mod git;
 pub mod lockfile;
 pub mod purl;
 pub mod python_env;
+mod redacted;
 pub mod sbom;
 pub mod snapshot;
 
 pub use discover::{DiscoveryOptions, LockfileCollector};
 pub use lockfile::{cargo, golang, node, python as python_lock};
+pub use redacted::RedactedCause;
 pub use snapshot::{default_collectors, diff, snapshot, snapshot_default, Drift, Snapshot};
 
 /// Everything a collector may look at. The library never reads the process environment itself:
@@ -109,13 +111,26 @@ pub enum MaterialsError {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// A file could not be parsed.
+    /// A file could not be parsed (a fact the reader found; a parser's own error is
+    /// [`MaterialsError::Unparsable`]).
     #[error("cannot parse `{path}`: {reason}")]
     Parse {
         /// The file.
         path: PathBuf,
-        /// Why.
+        /// No underlying cause: what the reader found wrong (`no \`_meta\``, a line it cannot
+        /// read), with URL credentials stripped.
         reason: String,
+    },
+    /// A file could not be parsed: the parser's error.
+    #[error("cannot parse `{path}` as {format}")]
+    Unparsable {
+        /// The file.
+        path: PathBuf,
+        /// What it was read as (`YAML`, `UTF-8`, `TOML`).
+        format: &'static str,
+        /// The parser's error, shown with URL credentials stripped.
+        #[source]
+        source: RedactedCause,
     },
     /// A lockfile is malformed: a wrong type, an unknown version, an empty or truncated file, a
     /// line the format's own tool would reject, an unparsable hash.
@@ -129,8 +144,24 @@ pub enum MaterialsError {
         column: Option<usize>,
         /// The field or construct at fault (`integrity`, `lockfileVersion`, `requirement`, …).
         field: String,
-        /// What is wrong with it.
+        /// No underlying cause: what is wrong with the field, as the reader found it (a
+        /// parser's error is [`MaterialsError::Syntax`]), with URL credentials stripped.
         reason: String,
+    },
+    /// A parser rejected a lockfile at a field (a wrong type, a truncated document).
+    #[error("`{}`: `{field}`", location(path, *line, *column))]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line, when known.
+        line: Option<usize>,
+        /// 1-based column, when known.
+        column: Option<usize>,
+        /// The field at fault (its path in the document, or the file name for the document).
+        field: String,
+        /// The parser's error, shown with URL credentials stripped.
+        #[source]
+        source: RedactedCause,
     },
     /// A requirements file includes (`-r`/`-c`) a file that is refused.
     #[error("`{file}:{line}`: include `{target}` refused: {reason}")]
@@ -157,7 +188,8 @@ pub enum MaterialsError {
     Git {
         /// Where git ran.
         dir: PathBuf,
-        /// Why (git's first line of error output, or what could not be done).
+        /// No underlying cause: git's first line of error output, or what could not be done
+        /// (the operating system's error, when git could not be started, is `source`).
         reason: String,
         /// The operating system's error, when git could not be started.
         #[source]
@@ -182,7 +214,8 @@ pub enum MaterialsError {
     PythonEnv {
         /// The interpreter or environment path.
         path: PathBuf,
-        /// Why (empty when the cause says it all).
+        /// No underlying cause: what the inspection found wrong (empty when `source` says it
+        /// all).
         reason: String,
         /// The error that stopped the inspection, when there is one.
         #[source]

@@ -107,7 +107,8 @@ pub enum SigstoreError {
         what: &'static str,
         /// The input's name (a path, or a label such as `<stdin>`).
         source_name: String,
-        /// Why it was rejected (empty when the cause says it all).
+        /// No underlying cause: where in the document, or what it lacks (empty when `source`
+        /// says it all).
         reason: String,
         /// The parser's or decoder's error, when one reported it.
         #[source]
@@ -130,7 +131,8 @@ pub enum SigstoreError {
         source_name: String,
         /// The failed step.
         check: Check,
-        /// What was wrong (empty when the cause says it all).
+        /// No underlying cause: what did not match (empty when `source`, the verifier's
+        /// error, says it all).
         reason: String,
         /// The verifier's error, when one reported it.
         #[source]
@@ -153,7 +155,7 @@ pub enum SigstoreError {
     WrongVerificationMaterial {
         /// The input's name.
         source_name: String,
-        /// What was expected and found.
+        /// No underlying cause: the material expected and the material found.
         reason: String,
     },
     /// A malformed regular expression in an identity policy.
@@ -184,7 +186,7 @@ pub enum SigstoreError {
     /// Signing a bundle failed, or the key does not fit the envelope.
     #[error("cannot write bundle{}", colon(reason))]
     Output {
-        /// What does not fit (empty when the cause says it all).
+        /// No underlying cause: what does not fit (empty when `source` says it all).
         reason: String,
         /// The verifier's or serializer's error, when one reported it.
         #[source]

@@ -95,7 +95,7 @@ pub fn key_signed_bundle(envelope: &Envelope, key: &PublicKey) -> Result<Vec<u8>
         },
     };
     serde_json::to_vec(&bundle).map_err(|e| SigstoreError::Output {
-        reason: String::new(),
+        reason: Default::default(),
         source: Some(provseal_model::Cause::new(e)),
     })
 }

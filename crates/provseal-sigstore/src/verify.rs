@@ -714,7 +714,7 @@ fn check_checkpoints(
     trust: &TrustedRoot,
     name: &str,
 ) -> Result<(), SigstoreError> {
-    let fail = |reason: String| SigstoreError::verification(name, Check::TransparencyLog, reason);
+    let fail = |why: String| SigstoreError::verification(name, Check::TransparencyLog, why);
     let hints: Vec<&[u8]> = trust
         .inner
         .tlogs

@@ -153,7 +153,7 @@ pub struct Case {
 pub struct Expected {
     /// `pass` or `fail`.
     pub outcome: String,
-    /// Why.
+    /// No underlying cause: the case file's own words on why it passes or fails.
     #[serde(default)]
     pub reason: String,
 }

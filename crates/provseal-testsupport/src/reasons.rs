@@ -1,16 +1,16 @@
-//! `reason: String` fields, and the doc line that says why each is a string.
+//! String `reason` fields, and the doc line that says why each is a string.
 //!
-//! An error keeps its cause as a typed `#[source]`; a `reason: String` field is allowed only for
+//! An error keeps its cause as a typed `#[source]`; a string `reason` field is allowed only for
 //! a fact with no underlying cause ("attribute `x` is given twice"), and its doc comment says so
 //! in its first line, which starts with [`NO_CAUSE`]. Run over every crate by this crate's own
 //! test `every_reason_string_is_a_fact_without_a_cause`.
 
 use std::path::Path;
 
-/// The start of the first doc line of every `reason: String` field.
+/// The start of the first doc line of every string `reason` field.
 pub const NO_CAUSE: &str = "/// No underlying cause:";
 
-/// The `reason: String` fields in the `.rs` files under `dir` whose doc comment does not start
+/// The [`FIELD`] declarations in the `.rs` files under `dir` whose doc comment does not start
 /// with [`NO_CAUSE`], each as `path:line`.
 pub fn undocumented_reason_fields(dir: &Path) -> Vec<String> {
     let mut found = Vec::new();
@@ -36,7 +36,11 @@ fn visit(path: &Path, found: &mut Vec<String>) {
     }
 }
 
-/// `reason: String,` as a field declaration (any visibility), not a parameter or a literal.
+/// The field declaration looked for (spelt in two parts so that this file is no hit of a search
+/// for it).
+pub const FIELD: &str = concat!("reason", ": String");
+
+/// [`FIELD`] as a field declaration (any visibility), not a parameter or a literal.
 fn is_reason_field(line: &str) -> bool {
     let mut rest = line;
     if let Some(after) = rest.strip_prefix("pub") {
@@ -45,7 +49,7 @@ fn is_reason_field(line: &str) -> bool {
             rest = rest.split_once(')').map_or(rest, |(_, r)| r.trim_start());
         }
     }
-    rest.strip_prefix("reason: String")
+    rest.strip_prefix(FIELD)
         .is_some_and(|r| matches!(r.trim(), "" | ","))
 }
 
@@ -70,21 +74,15 @@ mod tests {
     fn finds_a_reason_field_without_the_doc_line() {
         let dir = tempfile::tempdir().unwrap();
         let src = dir.path();
-        std::fs::write(
-            src.join("lib.rs"),
-            "enum E {\n    A {\n        /// No underlying cause: the attribute given twice.\n        \
-             /// More.\n        #[allow(dead_code)]\n        reason: String,\n    },\n}\n\
-             fn f(reason: String) {}\nfn g() { let bad = |reason: String| reason; }\n",
-        )
-        .unwrap();
+        let text = "enum E {\n    A {\n        /// No underlying cause: the attribute given twice.\n        \
+             /// More.\n        #[allow(dead_code)]\n        FIELD,\n    },\n}\n\
+             fn f(FIELD) {}\nfn g() { let bad = |FIELD| reason; }\n";
+        std::fs::write(src.join("lib.rs"), text.replace("FIELD", FIELD)).unwrap();
         assert!(undocumented_reason_fields(src).is_empty());
         std::fs::create_dir(src.join("m")).unwrap();
-        std::fs::write(
-            src.join("m/x.rs"),
-            "struct S {\n    /// Why.\n    /// No underlying cause: too late.\n    pub(crate) reason: String,\n    \
-             pub reason: String,\n}\n",
-        )
-        .unwrap();
+        let text = "struct S {\n    /// Why.\n    /// No underlying cause: too late.\n    pub(crate) FIELD,\n    \
+             pub FIELD,\n}\n";
+        std::fs::write(src.join("m/x.rs"), text.replace("FIELD", FIELD)).unwrap();
         let found = undocumented_reason_fields(src);
         let shown = |line: usize| format!("{}:{line}", src.join("m/x.rs").display());
         assert_eq!(found, vec![shown(4), shown(5)]);
@@ -106,7 +104,7 @@ mod tests {
         }
         assert!(
             all.is_empty(),
-            "`reason: String` fields whose doc comment does not start with `{NO_CAUSE}` \
+            "`{FIELD}` fields whose doc comment does not start with `{NO_CAUSE}` \
              (keep the underlying error as a typed `#[source]` instead, or say why there is none):\n{}",
             all.join("\n")
         );

@@ -123,14 +123,14 @@ pub fn parse_bun_lock(text: &str, path: &Path, name: &str) -> Result<Lockfile, M
             reason: format!("unknown version {} (known: 0, 1, 2)", lock.lockfile_version),
         });
     }
-    let bad = |key: &str, field: &str, reason: String| {
+    let bad = |key: &str, field: &str, why: String| {
         let (line, column) = key_position(text, key);
         MaterialsError::Malformed {
             path: path.to_path_buf(),
             line,
             column,
             field: format!("packages.{key}{field}"),
-            reason,
+            reason: why,
         }
     };
 

@@ -80,13 +80,13 @@ fn key(name: &str, version: &str, source: Option<&cargo_lock::SourceId>) -> Stri
 /// the field, and an unknown format version named as such.
 fn cargo_error(text: &str, path: &Path, e: &cargo_lock::Error) -> MaterialsError {
     let msg = e.to_string();
-    let malformed = |line: Option<usize>, column: Option<usize>, field: &str, reason: String| {
+    let malformed = |line: Option<usize>, column: Option<usize>, field: &str, why: String| {
         MaterialsError::Malformed {
             path: path.to_path_buf(),
             line,
             column,
             field: field.to_string(),
-            reason,
+            reason: why,
         }
     };
     if let Some(v) = msg.split("invalid Cargo.lock format version: ").nth(1) {

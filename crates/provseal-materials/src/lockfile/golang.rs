@@ -149,12 +149,12 @@ pub fn parse_go_sum_lines(text: &str, path: &Path) -> Result<Vec<GoSumLine>, Mat
             continue;
         }
         // An error at the column where `token` starts.
-        let bad = |token: &str, field: &str, reason: String| MaterialsError::Malformed {
+        let bad = |token: &str, field: &str, why: String| MaterialsError::Malformed {
             path: path.to_path_buf(),
             line: Some(no + 1),
             column: raw.find(token).map(|c| c + 1),
             field: field.into(),
-            reason,
+            reason: why,
         };
         let fields: Vec<&str> = line.split_whitespace().collect();
         let [module, version, hash] = fields.as_slice() else {
@@ -370,15 +370,14 @@ pub fn parse_go_mod(text: &str, path: &Path) -> Result<GoMod, MaterialsError> {
     let mut m = GoMod::default();
     let mut block: Option<String> = None;
     let mut block_line = 0;
-    let malformed = |line: usize, column: Option<usize>, field: &str, reason: String| {
-        MaterialsError::Malformed {
+    let malformed =
+        |line: usize, column: Option<usize>, field: &str, why: String| MaterialsError::Malformed {
             path: path.to_path_buf(),
             line: Some(line),
             column,
             field: field.into(),
-            reason,
-        }
-    };
+            reason: why,
+        };
     for (no, raw) in text.lines().enumerate() {
         let line_no = no + 1;
         let (code, comment) = split_comment(raw);

@@ -32,6 +32,7 @@ use provseal_model::{DigestSet, ResourceDescriptor};
 use serde_json::{Map, Value};
 
 use crate::git::redact_urls;
+use crate::RedactedCause;
 use crate::{MaterialsError, Warning};
 
 pub mod bun;
@@ -119,6 +120,21 @@ fn redact_error(e: MaterialsError) -> MaterialsError {
             path,
             reason: redact_urls(&reason),
         },
+        // The parser's error redacts itself ([`RedactedCause`]); the field is a JSON path,
+        // whose keys can be URLs.
+        MaterialsError::Syntax {
+            path,
+            line,
+            column,
+            field,
+            source,
+        } => MaterialsError::Syntax {
+            path,
+            line,
+            column,
+            field: redact_urls(&field),
+            source,
+        },
         other => other,
     }
 }
@@ -147,15 +163,10 @@ pub(crate) fn from_json_slice<T: serde::de::DeserializeOwned>(
     Ok(value)
 }
 
-/// A serde error with its JSON path, as a [`MaterialsError::Malformed`] at its line and column.
+/// A serde error with its JSON path, as a [`MaterialsError::Syntax`] at its line and column.
 fn json_error(path: &Path, field: String, inner: serde_json::Error) -> MaterialsError {
     let (line, column) = (inner.line(), inner.column());
-    let reason = inner.to_string();
-    let reason = reason
-        .rsplit_once(" at line ")
-        .map_or(reason.as_str(), |(r, _)| r)
-        .to_string();
-    MaterialsError::Malformed {
+    MaterialsError::Syntax {
         path: path.to_path_buf(),
         line: (line > 0).then_some(line),
         column: (column > 0).then_some(column),
@@ -164,7 +175,20 @@ fn json_error(path: &Path, field: String, inner: serde_json::Error) -> Materials
         } else {
             field
         },
-        reason,
+        source: RedactedCause::new(inner),
+    }
+}
+
+/// A parser's error for the whole file, as [`MaterialsError::Unparsable`].
+pub(crate) fn unparsable(
+    path: &Path,
+    format: &'static str,
+    error: impl std::error::Error + Send + Sync + 'static,
+) -> MaterialsError {
+    MaterialsError::Unparsable {
+        path: path.to_path_buf(),
+        format,
+        source: RedactedCause::new(error),
     }
 }
 
@@ -405,7 +429,7 @@ pub fn file_descriptor(name: &str, sha256_hex: &str, format: &str) -> ResourceDe
 
 /// Bytes as UTF-8 text, or a parse error naming `path`.
 pub(crate) fn utf8<'a>(bytes: &'a [u8], path: &Path) -> Result<&'a str, MaterialsError> {
-    std::str::from_utf8(bytes).map_err(|e| parse_error(path, format!("not UTF-8: {e}")))
+    std::str::from_utf8(bytes).map_err(|e| unparsable(path, "UTF-8", e))
 }
 
 /// A [`MaterialsError::Parse`] naming `path`.

@@ -137,7 +137,7 @@ fn pnpm_dep_key(gen: PnpmGen, name: &str, version: &str) -> Option<String> {
 /// from the same edges.
 pub fn parse_pnpm_lock(text: &str, path: &Path, name: &str) -> Result<Lockfile, MaterialsError> {
     let lock: PnpmLock = serde_saphyr::from_str_with_options(text, yaml_options(text.len()))
-        .map_err(|e| parse_error(path, e.to_string()))?;
+        .map_err(|e| super::unparsable(path, "YAML", e))?;
     let lv = lock.lockfile_version.text();
     let major = lv.split('.').next().unwrap_or("");
     if !matches!(major, "5" | "6" | "7" | "9") {

@@ -272,8 +272,7 @@ fn parse_lockfile_bytes(
 ) -> Result<ParsedLock, MaterialsError> {
     let name = display_name(root, path);
     let sha = sha256_hex(bytes);
-    let text =
-        std::str::from_utf8(bytes).map_err(|e| parse_err(path, format!("not UTF-8: {e}")))?;
+    let text = std::str::from_utf8(bytes).map_err(|e| super::unparsable(path, "UTF-8", e))?;
     let mut packages = match format {
         LockFormat::Poetry => super::poetry::parse_poetry(text),
         LockFormat::Uv => super::uv::parse_uv(text),
@@ -295,10 +294,10 @@ fn parse_lockfile_bytes(
     })
 }
 
-pub(super) fn parse_err(path: &Path, reason: String) -> MaterialsError {
+pub(super) fn parse_err(path: &Path, why: String) -> MaterialsError {
     MaterialsError::Parse {
         path: path.to_path_buf(),
-        reason,
+        reason: why,
     }
 }
 
@@ -389,6 +388,7 @@ pub(super) enum TomlKey {
 #[derive(Debug)]
 pub(super) struct TomlFault {
     pub(super) at: Vec<TomlKey>,
+    /// No underlying cause: what the value holds against what the format asks for.
     pub(super) reason: String,
 }
 
@@ -436,10 +436,10 @@ impl TomlFault {
 }
 
 impl From<String> for TomlFault {
-    fn from(reason: String) -> Self {
+    fn from(why: String) -> Self {
         TomlFault {
             at: Vec::new(),
-            reason,
+            reason: why,
         }
     }
 }

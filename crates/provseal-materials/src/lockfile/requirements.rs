@@ -117,8 +117,7 @@ impl ReqWalk<'_> {
                 reason: format!("includes nested deeper than {MAX_INCLUDE_DEPTH}"),
             });
         }
-        let text =
-            std::str::from_utf8(bytes).map_err(|e| parse_err(path, format!("not UTF-8: {e}")))?;
+        let text = std::str::from_utf8(bytes).map_err(|e| super::unparsable(path, "UTF-8", e))?;
         if !parsed.files.iter().any(|(p, _, _)| p == path) {
             parsed
                 .files

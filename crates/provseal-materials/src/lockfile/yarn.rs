@@ -208,12 +208,12 @@ fn parse_yarn_v1(text: &str, path: &Path, name: &str) -> Result<Lockfile, Materi
             continue;
         }
         // A field's key is at column 3 of its line.
-        let bad = |field: &str, reason: String| MaterialsError::Malformed {
+        let bad = |field: &str, why: String| MaterialsError::Malformed {
             path: path.to_path_buf(),
             line: e.field_lines.get(field).copied(),
             column: Some(3),
             field: field.into(),
-            reason,
+            reason: why,
         };
         let mut digest = match e.fields.get("integrity") {
             Some(sri) => {

@@ -43,7 +43,7 @@ pub(super) fn parse_yarn_berry(
 ) -> Result<Lockfile, MaterialsError> {
     let map: BTreeMap<String, BerryEntry> =
         serde_saphyr::from_str_with_options(text, yaml_options(text.len()))
-            .map_err(|e| parse_error(path, e.to_string()))?;
+            .map_err(|e| super::unparsable(path, "YAML", e))?;
     let mut pkgs = Vec::new();
     let mut meta_version = String::new();
     // descriptor ("name@npm:^1.0.0") → graph ref; entry key → graph ref

@@ -39,8 +39,8 @@ pub fn each_fails_naming_the_file(cases: &[(&str, Vec<u8>)]) -> Vec<String> {
                 discovery: whole_tree(),
                 ..CollectContext::default()
             })
-            .expect_err(rel)
-            .to_string();
+            .expect_err(rel);
+        let err = provseal_model::one_line(&err);
         assert!(err.contains(rel), "{rel}: {err}");
         out.push(err.replace(&format!("{}/", tmp.path().display()), ""));
     }

@@ -92,3 +92,62 @@ fn unparsable_hashes_name_line_column_and_field() {
     ];
     assert_eq!(msgs(&cases), want);
 }
+
+/// A credentialed URL where a parser rejects a lockfile (a quoted value, a JSON key, a YAML
+/// scalar) never reaches the error: not its one-line form with causes, not any `source()` in
+/// the chain, not its `Debug`. The redacted URL is still there to name the fault.
+#[test]
+fn credentials_in_a_malformed_lockfile_never_reach_the_error_chain() {
+    let url = "https://builder:s3cr3t-token@registry.example/x.tgz";
+    let cases = [
+        (
+            "bun.lock",
+            format!("{{\n  \"lockfileVersion\": \"{url}\"\n}}\n"),
+        ),
+        (
+            "package-lock.json",
+            format!("{{\"lockfileVersion\": 3, \"packages\": {{\"{url}\": {{\"version\": 3}}}}}}"),
+        ),
+        (
+            "Cargo.lock",
+            format!("version = 4\n[[package]]\nname = [\"{url}\"]\n"),
+        ),
+        (
+            "uv.lock",
+            format!("version = 1\n[[package]]\nname = [\"{url}\"]\n"),
+        ),
+        ("pnpm-lock.yaml", format!("lockfileVersion: [\"{url}\"\n")),
+        (
+            "yarn.lock",
+            format!("__metadata:\n  version: [\"{url}\"]\n"),
+        ),
+    ];
+    use provseal_materials::Collector as _;
+    for (name, text) in &cases {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join(name), text).unwrap();
+        let err = provseal_materials::LockfileCollector
+            .collect(&provseal_materials::CollectContext {
+                root: tmp.path().to_path_buf(),
+                discovery: crate::whole_tree(),
+                ..provseal_materials::CollectContext::default()
+            })
+            .expect_err(name);
+        let shown = provseal_model::one_line(&err);
+        assert!(shown.contains(name), "{name}: {shown}");
+        let mut texts = vec![shown, format!("{err:?}")];
+        let mut cause = std::error::Error::source(&err);
+        while let Some(c) = cause {
+            texts.push(c.to_string());
+            texts.push(format!("{c:?}"));
+            cause = c.source();
+        }
+        for t in &texts {
+            assert!(
+                !t.contains("s3cr3t"),
+                "{name}: the token reached the error: {t}"
+            );
+        }
+        println!("{name}: {}", texts[0]);
+    }
+}
