@@ -30,6 +30,23 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+/// The `.rs` files at or below `path` (a file or a directory), in path order.
+pub fn rust_files(path: &Path) -> Vec<PathBuf> {
+    if path.is_dir() {
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        entries.sort();
+        entries.iter().flat_map(|p| rust_files(p)).collect()
+    } else if path.extension().is_some_and(|e| e == "rs") {
+        vec![path.to_path_buf()]
+    } else {
+        Vec::new()
+    }
+}
+
 /// The workspace root (two levels above this crate's manifest).
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -101,14 +101,8 @@ pub fn cycles(edges: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
 }
 
 fn collect_text(path: &Path, out: &mut String) {
-    if path.is_dir() {
-        let mut entries: Vec<_> = std::fs::read_dir(path).unwrap().flatten().collect();
-        entries.sort_by_key(|e| e.path());
-        for e in entries {
-            collect_text(&e.path(), out);
-        }
-    } else if path.extension().is_some_and(|e| e == "rs") {
-        out.push_str(&strip_comments(&std::fs::read_to_string(path).unwrap()));
+    for file in crate::rust_files(path) {
+        out.push_str(&strip_comments(&std::fs::read_to_string(file).unwrap()));
         out.push('\n');
     }
 }

@@ -14,19 +14,8 @@ pub const NO_CAUSE: &str = "/// No underlying cause:";
 /// with [`NO_CAUSE`], each as `path:line`.
 pub fn undocumented_reason_fields(dir: &Path) -> Vec<String> {
     let mut found = Vec::new();
-    visit(dir, &mut found);
-    found
-}
-
-fn visit(path: &Path, found: &mut Vec<String>) {
-    if path.is_dir() {
-        let mut entries: Vec<_> = std::fs::read_dir(path).unwrap().flatten().collect();
-        entries.sort_by_key(|e| e.path());
-        for e in entries {
-            visit(&e.path(), found);
-        }
-    } else if path.extension().is_some_and(|e| e == "rs") {
-        let text = std::fs::read_to_string(path).unwrap();
+    for path in crate::rust_files(dir) {
+        let text = std::fs::read_to_string(&path).unwrap();
         let lines: Vec<&str> = text.lines().map(str::trim).collect();
         for (i, line) in lines.iter().enumerate() {
             if is_reason_field(line) && !first_doc_line(&lines[..i]).starts_with(NO_CAUSE) {
@@ -34,6 +23,7 @@ fn visit(path: &Path, found: &mut Vec<String>) {
             }
         }
     }
+    found
 }
 
 /// The field declaration looked for (spelt in two parts so that this file is no hit of a search

@@ -50,7 +50,7 @@ fn a_malformed_lockfile_stops_run_before_the_build() {
     let (code, _, err) = prj.run(&run_args("ci.key", "out.jsonl", &["--", "touch", "built"]));
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("package-lock.json:1:67`: `packages.node_modules/a.version`: invalid type: integer `3`, expected a string"),
+        err.contains("package-lock.json:1:67`: `packages.node_modules/a.version`\n  Caused by: invalid type: integer `3`, expected a string\n"),
         "{err}"
     );
     assert!(!prj.file("built").exists(), "the build ran");
