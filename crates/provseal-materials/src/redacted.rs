@@ -11,29 +11,45 @@ use crate::git::redact_urls;
 
 /// A parser's error (JSON, YAML, UTF-8, …) whose every rendering has URL credentials stripped.
 #[derive(Clone)]
-pub struct RedactedCause(provseal_model::Cause);
+pub struct RedactedCause {
+    error: provseal_model::Cause,
+    /// Whether a trailing ` at line L column C` is left out (the error it causes names it).
+    without_position: bool,
+}
 
 impl RedactedCause {
     /// Keeps `error` as a cause.
     pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
-        RedactedCause(provseal_model::Cause::new(error))
+        RedactedCause {
+            error: provseal_model::Cause::new(error),
+            without_position: false,
+        }
+    }
+
+    /// Keeps `error` as a cause, shown without the ` at line L column C` that serde_json ends
+    /// its messages with (for an error that names the position itself).
+    pub fn without_position(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        RedactedCause {
+            without_position: true,
+            ..RedactedCause::new(error)
+        }
     }
 
     /// The parser's error as it reported it (unredacted: not for display).
     pub fn get(&self) -> &(dyn std::error::Error + Send + Sync + 'static) {
-        self.0.get()
+        self.error.get()
     }
 }
 
 impl std::fmt::Display for RedactedCause {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let text = provseal_model::one_line(self.0.get());
-        // serde_json and YAML parsers end with the position the error already names.
+        let text = provseal_model::one_line(self.error.get());
         let text = match text.rsplit_once(" at line ") {
             Some((head, tail))
-                if tail
-                    .split(" column ")
-                    .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) =>
+                if self.without_position
+                    && tail
+                        .split(" column ")
+                        .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())) =>
             {
                 head
             }
@@ -65,6 +81,11 @@ mod tests {
         let c = RedactedCause::new(inner);
         assert_eq!(
             c.to_string(),
+            r#"invalid type: string "https://host/x", expected u64 at line 1 column 28"#
+        );
+        let inner = serde_json::from_str::<u64>("\"https://user:s3cret@host/x\"").unwrap_err();
+        assert_eq!(
+            RedactedCause::without_position(inner).to_string(),
             r#"invalid type: string "https://host/x", expected u64"#
         );
         assert!(!format!("{c:?}").contains("s3cret"));

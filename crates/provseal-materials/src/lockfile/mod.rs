@@ -175,7 +175,7 @@ fn json_error(path: &Path, field: String, inner: serde_json::Error) -> Materials
         } else {
             field
         },
-        source: RedactedCause::new(inner),
+        source: RedactedCause::without_position(inner),
     }
 }
 

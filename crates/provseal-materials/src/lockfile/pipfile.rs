@@ -8,8 +8,8 @@ use super::python::*;
 use crate::git::strip_credentials;
 use crate::purl::normalize_pypi_name;
 
-pub(super) fn parse_pipfile(text: &str) -> Result<Vec<LockedPackage>, String> {
-    let doc: Value = serde_json::from_str(text).map_err(|e| format!("invalid JSON: {e}"))?;
+pub(super) fn parse_pipfile(text: &str) -> Result<Vec<LockedPackage>, TomlFault> {
+    let doc: Value = serde_json::from_str(text).map_err(|e| TomlFault::syntax("JSON", e))?;
     let obj = doc.as_object().ok_or("not a JSON object")?;
     if !obj.contains_key("_meta") {
         return Err("no `_meta` (not a Pipfile.lock)".into());

@@ -32,7 +32,7 @@ use serde_json::Map;
 use super::{IncludedFile, Lockfile, LockfileInput, LockfileReader, Package};
 use crate::files::{display_name, read_regular_file, sha256_hex};
 use crate::purl::{normalize_pypi_name, package_url_with_qualifiers};
-use crate::{MaterialsError, Warning};
+use crate::{MaterialsError, RedactedCause, Warning};
 
 pub use super::requirements::{
     parse_requirements_bytes, parse_requirements_file, parse_requirements_str,
@@ -276,7 +276,7 @@ fn parse_lockfile_bytes(
     let mut packages = match format {
         LockFormat::Poetry => super::poetry::parse_poetry(text),
         LockFormat::Uv => super::uv::parse_uv(text),
-        LockFormat::Pipfile => super::pipfile::parse_pipfile(text).map_err(TomlFault::from),
+        LockFormat::Pipfile => super::pipfile::parse_pipfile(text),
         LockFormat::Pdm => {
             super::pdm::parse_pdm(text, &super::pdm::read_extras_of_sibling_pyproject(path))
         }
@@ -305,20 +305,37 @@ pub(super) fn parse_err(path: &Path, why: String) -> MaterialsError {
 
 /// Parses TOML; the error names the line and column but never quotes the file's text (a
 /// lockfile line can hold a URL with a token in it).
-pub(super) fn toml_doc(text: &str) -> Result<toml::Table, String> {
-    text.parse::<toml::Table>().map_err(|e| {
-        let msg = e.message().trim().trim_end_matches('.').to_string();
-        match e.span() {
-            Some(span) => {
-                let before = text.get(..span.start).unwrap_or("");
-                let line = before.matches('\n').count() + 1;
-                let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-                format!("TOML error at line {line}, column {col}: {msg}")
-            }
-            None => format!("TOML error: {msg}"),
-        }
+pub(super) fn toml_doc(text: &str) -> Result<toml::Table, TomlFault> {
+    text.parse::<toml::Table>().map_err(|error| {
+        let position = error.span().map(|span| {
+            let before = text.get(..span.start).unwrap_or("");
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            (line, column)
+        });
+        TomlFault::syntax("TOML", TomlSyntax { position, error })
     })
 }
+
+/// The TOML parser's error, shown by its position and message only: its own `Display` quotes
+/// the offending line, which can hold a URL with a token in it.
+#[derive(Debug)]
+pub(super) struct TomlSyntax {
+    /// 1-based line and column, when the parser gave a span.
+    position: Option<(usize, usize)>,
+    error: toml::de::Error,
+}
+
+impl std::fmt::Display for TomlSyntax {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some((line, column)) = self.position {
+            write!(f, "line {line}, column {column}: ")?;
+        }
+        f.write_str(self.error.message().trim().trim_end_matches('.'))
+    }
+}
+
+impl std::error::Error for TomlSyntax {}
 
 pub(super) fn tstr<'a>(t: &'a toml::Table, k: &str) -> Option<&'a str> {
     t.get(k).and_then(toml::Value::as_str)
@@ -347,6 +364,7 @@ pub(super) fn packages_array<'a>(
             p.as_table().ok_or_else(|| TomlFault {
                 at: vec![TomlKey::Name(key.into()), TomlKey::Index(i)],
                 reason: "not a table".into(),
+                syntax: None,
             })
         })
         .collect()
@@ -360,6 +378,7 @@ pub(super) fn required_name(t: &toml::Table, key: &str, i: usize) -> Result<Stri
             TomlKey::Name("name".into()),
         ],
         reason: reason.into(),
+        syntax: None,
     };
     match t.get("name") {
         None => Err(TomlFault {
@@ -390,13 +409,29 @@ pub(super) struct TomlFault {
     pub(super) at: Vec<TomlKey>,
     /// No underlying cause: what the value holds against what the format asks for.
     pub(super) reason: String,
+    /// The parser's error, when the file does not parse at all (then `at` is empty), with
+    /// what it was read as (`TOML`, `JSON`).
+    pub(super) syntax: Option<(&'static str, RedactedCause)>,
 }
 
 impl TomlFault {
+    /// The file does not parse as `format`: the parser's error.
+    pub(super) fn syntax(
+        format: &'static str,
+        error: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        TomlFault {
+            at: Vec::new(),
+            reason: String::new(),
+            syntax: Some((format, RedactedCause::new(error))),
+        }
+    }
+
     pub(super) fn at(keys: &[&str], reason: impl Into<String>) -> Self {
         TomlFault {
             at: keys.iter().map(|k| TomlKey::Name((*k).into())).collect(),
             reason: reason.into(),
+            syntax: None,
         }
     }
 
@@ -407,6 +442,13 @@ impl TomlFault {
 
     /// The error naming the file, the key path, and its line and column.
     pub(super) fn into_error(self, path: &Path, text: &str) -> MaterialsError {
+        if let Some((format, source)) = self.syntax {
+            return MaterialsError::Unparsable {
+                path: path.to_path_buf(),
+                format,
+                source,
+            };
+        }
         if self.at.is_empty() {
             return parse_err(path, self.reason);
         }
@@ -440,6 +482,7 @@ impl From<String> for TomlFault {
         TomlFault {
             at: Vec::new(),
             reason: why,
+            syntax: None,
         }
     }
 }
@@ -604,11 +647,22 @@ mod tests {
 
     #[test]
     fn toml_errors_do_not_quote_the_file() {
-        let e = parse_poetry("[metadata]\nx = 1\n[[package]]\nname = \"https://tok@h/\nv = 2\n")
+        let text = "[metadata]\nx = 1\n[[package]]\nname = \"https://tok@h/\nv = 2\n";
+        let quoted = text.parse::<toml::Table>().unwrap_err().to_string();
+        assert!(
+            quoted.contains("tok"),
+            "the parser's own message quotes the line: {quoted}"
+        );
+        let e = parse_poetry(text)
             .unwrap_err()
-            .reason;
-        assert!(e.starts_with("TOML error at line 4, column"), "{e}");
-        assert!(!e.contains("tok"), "{e}");
+            .into_error(Path::new("poetry.lock"), text);
+        let shown = provseal_model::one_line(&e);
+        assert!(
+            shown.starts_with("cannot parse `poetry.lock` as TOML: line 4, column"),
+            "{shown}"
+        );
+        assert!(!shown.contains("tok"), "{shown}");
+        assert!(!format!("{e:?}").contains("tok"), "{e:?}");
     }
 
     #[test]
