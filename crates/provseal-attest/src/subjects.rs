@@ -126,13 +126,13 @@ fn literal(cwd: &Path, arg: &str) -> Result<SubjectFile, AttestError> {
     let full = cwd.join(path);
     let meta = fs_err::metadata(&full).map_err(|e| AttestError::Io {
         path: path.to_path_buf(),
-        source: std::io::Error::new(
-            e.kind(),
-            match e.kind() {
-                std::io::ErrorKind::NotFound => "no such file".to_string(),
-                _ => e.to_string(),
-            },
-        ),
+        // A missing subject is said plainly; any other error stays the error it is.
+        source: match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such file")
+            }
+            _ => e,
+        },
     })?;
     if meta.is_dir() {
         return Err(AttestError::SubjectIsDirectory {

@@ -75,6 +75,18 @@ pub enum TokenCommandError {
     },
 }
 
+/// Why a signed bundle is unusable.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BundleFault {
+    /// It carries no signing certificate.
+    #[error("it has no signing certificate")]
+    NoCertificate,
+    /// The signer or the serializer failed on it.
+    #[error(transparent)]
+    Signer(Box<dyn std::error::Error + Send + Sync>),
+}
+
 /// What is wrong with a signing configuration.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -181,15 +193,21 @@ pub enum KeylessError {
         /// What the service or the connection said.
         message: String,
     },
-    /// sigstore-sign refused the statement before contacting any service.
-    #[error("the statement cannot be signed keyless: {0}")]
-    Statement(String),
+    /// The statement is not one that can be signed (checked before contacting any service).
+    #[error("the statement cannot be signed keyless")]
+    Statement(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The HTTP client or the runtime could not be set up.
-    #[error("cannot set up the HTTP client: {0}")]
-    Setup(String),
+    #[error("cannot set up the {part}")]
+    Setup {
+        /// `async runtime` or `HTTP client`.
+        part: &'static str,
+        /// The builder's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The signer produced something provseal cannot use (not expected in practice).
-    #[error("the signed bundle is unusable: {0}")]
-    Bundle(String),
+    #[error("the signed bundle is unusable")]
+    Bundle(#[source] BundleFault),
     /// Reading the artifact to sign failed.
     #[error("cannot read `{}`", path.display())]
     Artifact {
@@ -236,7 +254,7 @@ impl KeylessError {
             KeylessError::SigningConfig { .. } => "keyless-signing-config",
             KeylessError::Service { .. } => "keyless-service",
             KeylessError::Statement(_) => "keyless-statement",
-            KeylessError::Setup(_) => "keyless-setup",
+            KeylessError::Setup { .. } => "keyless-setup",
             KeylessError::Bundle(_) => "keyless-bundle",
             KeylessError::Artifact { .. } => "keyless-artifact",
         }
@@ -299,9 +317,12 @@ mod tests {
                 attempts: 1,
                 message: String::new(),
             },
-            KeylessError::Statement(String::new()),
-            KeylessError::Setup(String::new()),
-            KeylessError::Bundle(String::new()),
+            KeylessError::Statement(Box::new(io())),
+            KeylessError::Setup {
+                part: "HTTP client",
+                source: Box::new(io()),
+            },
+            KeylessError::Bundle(BundleFault::NoCertificate),
             KeylessError::Artifact {
                 path: "a".into(),
                 source: io(),

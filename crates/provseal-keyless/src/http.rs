@@ -67,7 +67,10 @@ impl Http {
             .thread_name("provseal-keyless-http")
             .enable_all()
             .build()
-            .map_err(|e| KeylessError::Setup(format!("async runtime: {e}")))?;
+            .map_err(|e| KeylessError::Setup {
+                part: "async runtime",
+                source: Box::new(e),
+            })?;
         let client = {
             let _guard = runtime.enter();
             reqwest::Client::builder()
@@ -75,7 +78,10 @@ impl Http {
                 .connect_timeout(options.connect_timeout)
                 .user_agent(concat!("provseal/", env!("CARGO_PKG_VERSION")))
                 .build()
-                .map_err(|e| KeylessError::Setup(e.to_string()))?
+                .map_err(|e| KeylessError::Setup {
+                    part: "HTTP client",
+                    source: Box::new(e),
+                })?
         };
         Ok(Http {
             runtime,

@@ -24,7 +24,7 @@ use sigstore_sign::types::{
     SignatureBytes, Statement, TimestampToken, TransparencyLogEntry,
 };
 
-use crate::error::{KeylessError, Service};
+use crate::error::{BundleFault, KeylessError, Service};
 use crate::http::{retry_async, transient_status, Http};
 use crate::services::Services;
 use crate::token::{acquire_token, CheckedToken, TokenSource, TokenSources};
@@ -196,7 +196,7 @@ impl KeylessSigner {
             self.valid_token(now)?;
         }
         serde_json::from_slice::<Statement>(statement)
-            .map_err(|e| KeylessError::Statement(format!("invalid in-toto statement: {e}")))?;
+            .map_err(|e| KeylessError::Statement(Box::new(e)))?;
         self.sign_content(Content::Statement(statement), now)
     }
 
@@ -250,14 +250,14 @@ impl KeylessSigner {
         timings.total = started.elapsed();
         let json = bundle
             .to_json()
-            .map_err(|e| KeylessError::Bundle(e.to_string()))?
+            .map_err(|e| KeylessError::Bundle(BundleFault::Signer(Box::new(e))))?
             .into_bytes();
         Ok(SignedBundle {
             json,
             certificate_der: bundle
                 .signing_certificate()
                 .map(|c| c.as_bytes().to_vec())
-                .ok_or_else(|| KeylessError::Bundle("no signing certificate".into()))?,
+                .ok_or_else(|| KeylessError::Bundle(BundleFault::NoCertificate))?,
             attempts,
             timings,
         })
@@ -320,9 +320,9 @@ impl KeylessSigner {
                 None,
             ),
             E::InvalidStatement(_) | E::UnsupportedArtifact(_) => {
-                return KeylessError::Statement(e.to_string())
+                return KeylessError::Statement(Box::new(e))
             }
-            _ => return KeylessError::Bundle(e.to_string()),
+            _ => return KeylessError::Bundle(BundleFault::Signer(Box::new(e))),
         };
         KeylessError::Service {
             service,
