@@ -467,6 +467,18 @@ mod tests {
     }
 
     #[test]
+    fn a_certificate_that_does_not_decode_is_a_typed_error() {
+        let e = SignerIdentity::from_certificate_der(b"\x30\x03\x02\x01").unwrap_err();
+        assert!(matches!(e, CertificateError::Decode(_)), "{e:?}");
+        let shown = provseal_model::one_line(&e);
+        assert!(
+            shown.starts_with("the certificate is not DER X.509: "),
+            "{shown}"
+        );
+        assert!(std::error::Error::source(&e).is_some());
+    }
+
+    #[test]
     fn mismatch_names_field_expected_actual() {
         let mut signer = SignerIdentity::default();
         signer.extensions.insert(
