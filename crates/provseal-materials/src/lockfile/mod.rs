@@ -101,42 +101,19 @@ pub fn read(
     Ok(lock)
 }
 
-fn redact_error(e: MaterialsError) -> MaterialsError {
-    match e {
-        MaterialsError::Malformed {
-            path,
-            line,
-            column,
-            field,
-            reason,
-        } => MaterialsError::Malformed {
-            path,
-            line,
-            column,
-            field: redact_urls(&field),
-            reason: redact_urls(&reason),
-        },
-        MaterialsError::Parse { path, reason } => MaterialsError::Parse {
-            path,
-            reason: redact_urls(&reason),
-        },
+fn redact_error(mut e: MaterialsError) -> MaterialsError {
+    match &mut e {
+        MaterialsError::Malformed { field, reason, .. } => {
+            *field = redact_urls(field);
+            *reason = redact_urls(reason);
+        }
+        MaterialsError::Parse { reason, .. } => *reason = redact_urls(reason),
         // The parser's error redacts itself ([`RedactedCause`]); the field is a JSON path,
         // whose keys can be URLs.
-        MaterialsError::Syntax {
-            path,
-            line,
-            column,
-            field,
-            source,
-        } => MaterialsError::Syntax {
-            path,
-            line,
-            column,
-            field: redact_urls(&field),
-            source,
-        },
-        other => other,
+        MaterialsError::Syntax { field, .. } => *field = redact_urls(field),
+        _ => {}
     }
+    e
 }
 
 /// The 1-based line and column of the first occurrence of `needle` in `text` (for errors about
