@@ -422,7 +422,7 @@ impl TomlFault {
     ) -> Self {
         TomlFault {
             at: Vec::new(),
-            reason: String::new(),
+            reason: Default::default(),
             syntax: Some((format, RedactedCause::new(error))),
         }
     }
