@@ -100,9 +100,16 @@ pub(crate) use errln;
 /// Prints an error chain and an optional hint on stderr (control characters escaped).
 pub fn print_error(error: &anyhow::Error, hint: Option<&str>) {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "error: {}", safe_lines(&error.to_string()));
+    let mut previous = error.to_string();
+    let _ = writeln!(err, "error: {}", safe_lines(&previous));
     for cause in error.chain().skip(1) {
-        let _ = writeln!(err, "  Caused by: {}", safe_lines(&cause.to_string()));
+        // A foreign error that both shows its cause and returns it as `source()` would say it
+        // twice (the rule of `provseal_model::one_line`).
+        let text = cause.to_string();
+        if !text.is_empty() && !previous.ends_with(&text) {
+            let _ = writeln!(err, "  Caused by: {}", safe_lines(&text));
+        }
+        previous = text;
     }
     if let Some(h) = hint {
         let _ = writeln!(err, "hint: {}", safe_lines(h));

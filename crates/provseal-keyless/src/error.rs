@@ -180,7 +180,7 @@ pub enum KeylessError {
         source: SigningConfigError,
     },
     /// A service failed (after the retries transient errors get).
-    #[error("{service} at {url} failed{}{}: {message}", status_text(.status), attempts_text(*.attempts))]
+    #[error("{service} at {url} failed{}{}{}", status_text(.status), attempts_text(*.attempts), colon(.message))]
     Service {
         /// Which service.
         service: Service,
@@ -190,8 +190,12 @@ pub enum KeylessError {
         status: Option<u16>,
         /// How many attempts were made.
         attempts: u32,
-        /// What the service or the connection said.
+        /// What the service answered (the start of its body), or what was wrong with the
+        /// answer; empty when `source` says it all.
         message: String,
+        /// The client's or the connection's error, when one reported it.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
     /// The statement is not one that can be signed (checked before contacting any service).
     #[error("the statement cannot be signed keyless")]
@@ -223,6 +227,14 @@ fn status_text(status: &Option<u16>) -> String {
     status
         .map(|s| format!(" with HTTP {s}"))
         .unwrap_or_default()
+}
+
+fn colon(message: &str) -> String {
+    if message.is_empty() {
+        String::new()
+    } else {
+        format!(": {message}")
+    }
 }
 
 fn attempts_text(attempts: u32) -> String {
@@ -316,6 +328,7 @@ mod tests {
                 status: None,
                 attempts: 1,
                 message: String::new(),
+                source: None,
             },
             KeylessError::Statement(Box::new(io())),
             KeylessError::Setup {

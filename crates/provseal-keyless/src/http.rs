@@ -130,6 +130,7 @@ impl Http {
         struct Failed {
             status: Option<u16>,
             message: String,
+            source: Option<Box<dyn std::error::Error + Send + Sync>>,
         }
         let (result, attempts) = self.retry(
             || async {
@@ -142,26 +143,37 @@ impl Http {
                     .await
                     .map_err(|e| Failed {
                         status: None,
-                        message: describe_reqwest(&e),
+                        message: String::new(),
+                        source: Some(Box::new(e)),
                     })?;
                 let status = response.status().as_u16();
                 let body = response.bytes().await.map_err(|e| Failed {
                     status: Some(status),
-                    message: describe_reqwest(&e),
+                    message: String::new(),
+                    source: Some(Box::new(e)),
                 })?;
                 if !(200..300).contains(&status) {
                     return Err(Failed {
                         status: Some(status),
                         message: String::from_utf8_lossy(&body).chars().take(300).collect(),
+                        source: None,
                     });
                 }
                 #[derive(serde::Deserialize)]
                 struct Answer {
                     value: String,
                 }
+                // Not the parser's message: it quotes what it rejects, and the answer carries a
+                // token. Its class and position say enough.
                 let answer: Answer = serde_json::from_slice(&body).map_err(|e| Failed {
                     status: Some(status),
-                    message: format!("the answer is not `{{\"value\": …}}` JSON: {e}"),
+                    message: format!(
+                        "the answer is not `{{\"value\": …}}` JSON ({:?} error at line {}, column {})",
+                        e.classify(),
+                        e.line(),
+                        e.column()
+                    ),
+                    source: None,
                 })?;
                 Ok(Secret::new(answer.value))
             },
@@ -173,6 +185,7 @@ impl Http {
             status: f.status,
             attempts,
             message: f.message,
+            source: f.source,
         })
     }
 }
@@ -203,23 +216,46 @@ where
     }
 }
 
-/// A reqwest error with its cause chain (reqwest's own message is often just "error sending
-/// request"). URLs in it carry no secrets: tokens travel in headers and bodies.
-pub(crate) fn describe_reqwest(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let s_text = s.to_string();
-        if !text.contains(&s_text) {
-            text.push_str(": ");
-            text.push_str(&s_text);
-        }
-        source = s.source();
-    }
-    text
-}
-
 /// The URL without its query (GitHub's request URL carries opaque parameters).
 pub(crate) fn without_query(url: &str) -> String {
     url.split('?').next().unwrap_or(url).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read as _, Write as _};
+
+    use super::*;
+
+    /// An answer that is JSON but not `{"value": …}` (here a bare string holding the token) is
+    /// refused naming the JSON class and position, never quoting the answer.
+    #[test]
+    fn a_malformed_token_answer_is_not_quoted() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/token?x=1", listener.local_addr().expect("addr"));
+        let server = std::thread::spawn(move || {
+            if let Ok((mut conn, _)) = listener.accept() {
+                let mut buf = [0u8; 4096];
+                let _ = conn.read(&mut buf);
+                let body = "\"TOKEN-SECRET-PART\"";
+                let _ = write!(
+                    conn,
+                    "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        let http = Http::new(&HttpOptions::default()).expect("client");
+        let e = http
+            .github_actions_token(&url, &Secret::new("request-token"), "sigstore")
+            .unwrap_err();
+        server.join().expect("server");
+        let shown = provseal_model::one_line(&e);
+        assert!(
+            shown.contains("the answer is not `{\"value\": …}` JSON (Data error at line 1"),
+            "{shown}"
+        );
+        assert!(!shown.contains("SECRET"), "{shown}");
+        assert!(!format!("{e:?}").contains("SECRET"), "{e:?}");
+    }
 }

@@ -329,7 +329,8 @@ impl KeylessSigner {
             url: url.clone(),
             status,
             attempts,
-            message: e.to_string(),
+            message: String::new(),
+            source: Some(Box::new(e)),
         }
     }
 }
