@@ -69,7 +69,8 @@ pub enum VerifyError {
     Malformed {
         /// File (and line).
         origin: String,
-        /// What is wrong, stated as a fact, not an error's text (empty when `source` says it all).
+        /// No underlying cause: what is wrong, as a fact, not an error's text (empty when
+        /// `source` says it all).
         reason: String,
         /// The parser's or reader's error, when one reported it.
         #[source]
@@ -80,7 +81,8 @@ pub enum VerifyError {
     Signature {
         /// File (and line).
         origin: String,
-        /// Which keys were tried and why none applies, a fact (empty when `source` says it all).
+        /// No underlying cause: which keys were tried and why none applies (empty when `source`
+        /// says it all).
         reason: String,
         /// The verifier's error, when one reported it.
         #[source]
@@ -101,7 +103,8 @@ pub enum VerifyError {
     Statement {
         /// File (and line).
         origin: String,
-        /// What is wrong, stated as a fact, not an error's text (empty when `source` says it all).
+        /// No underlying cause: what is wrong, as a fact, not an error's text (empty when
+        /// `source` says it all).
         reason: String,
         /// The parser's error, when one reported it.
         #[source]
@@ -112,7 +115,7 @@ pub enum VerifyError {
     Unsupported {
         /// File (and line).
         origin: String,
-        /// What the options lack for this kind, a fact with no underlying error.
+        /// No underlying cause: what the options lack for this kind.
         reason: String,
     },
     /// The artifact's digest is not a subject of any verified statement.
@@ -253,7 +256,7 @@ impl VerifyError {
     ) -> Self {
         VerifyError::Signature {
             origin: origin.to_string(),
-            reason: String::new(),
+            reason: Default::default(),
             source: Some(Cause::new(source)),
         }
     }
@@ -262,7 +265,7 @@ impl VerifyError {
     fn statement_because(origin: &Origin, source: provseal_model::ModelError) -> Self {
         VerifyError::Statement {
             origin: origin.to_string(),
-            reason: String::new(),
+            reason: Default::default(),
             source: Some(Cause::new(source)),
         }
     }

@@ -108,7 +108,7 @@ fn malformed_because(
 ) -> VerifyError {
     VerifyError::Malformed {
         origin: origin.to_string(),
-        reason: String::new(),
+        reason: Default::default(),
         source: Some(provseal_model::Cause::new(source)),
     }
 }
@@ -233,9 +233,9 @@ fn is_bundle_media_type(mt: &str) -> bool {
 /// Only the shapes that hold several documents are built as a JSON tree; an envelope is read by
 /// its typed reader, which counts its signatures before building them.
 fn classify(raw: &[u8], origin: &Origin) -> Result<Vec<(Origin, AttestationDoc)>, VerifyError> {
-    let malformed = |reason: String| VerifyError::Malformed {
+    let malformed = |why: String| VerifyError::Malformed {
         origin: origin.to_string(),
-        reason,
+        reason: why,
         source: None,
     };
     let shape: Shape = serde_json::from_slice(raw).map_err(|e| malformed_because(origin, e))?;

@@ -98,7 +98,7 @@ pub enum VsaError {
     /// The envelope or its payload is not a valid in-toto statement.
     #[error("the VSA is malformed{}", crate::colon(reason))]
     Malformed {
-        /// What is wrong, a fact (empty when `source` says it all; a parser's error is `source`).
+        /// No underlying cause: what is wrong (empty when `source`, a parser's error, says it all).
         reason: String,
         /// The parser's error, when one reported it.
         #[source]
@@ -107,7 +107,7 @@ pub enum VsaError {
     /// No signature verified with a given key under the expected key id.
     #[error("no valid signature: {reason}")]
     NoValidSignature {
-        /// The key ids tried and the signature key ids seen (a fact; no underlying error).
+        /// No underlying cause: the key ids tried and the signature key ids seen.
         reason: String,
     },
     /// The predicate type is not VSA v1.
@@ -427,7 +427,7 @@ pub fn verify_vsa(
         });
     }
     let statement = Statement::parse(&envelope.payload).map_err(|e| VsaError::Malformed {
-        reason: String::new(),
+        reason: Default::default(),
         source: Some(provseal_model::Cause::new(e)),
     })?;
     if statement.predicate_type != VSA_PREDICATE_TYPE {

@@ -373,7 +373,7 @@ impl DocCache {
 fn read_attestation(path: &Path, origin: &str) -> Result<Vec<u8>, VerifyError> {
     crate::read_input(path, InputKind::Attestation).map_err(|e| VerifyError::Malformed {
         origin: origin.to_string(),
-        reason: String::new(),
+        reason: Default::default(),
         source: Some(Cause::new(e)),
     })
 }

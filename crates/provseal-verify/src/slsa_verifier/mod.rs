@@ -156,7 +156,7 @@ pub enum SlsaVerifierError {
     Malformed {
         /// The input.
         source_name: String,
-        /// What is wrong, a fact (a parser's error, when there is one, is `source`).
+        /// No underlying cause: what is wrong (a parser's error, when there is one, is `source`).
         reason: String,
         /// The parser's error, when one reported it.
         #[source]
@@ -176,7 +176,7 @@ pub enum SlsaVerifierError {
     NeedsNetwork {
         /// The input.
         source_name: String,
-        /// Why the network is needed, a fact with no underlying error.
+        /// No underlying cause: why the network is needed.
         reason: String,
     },
     /// The bundle did not verify (signature, certificate, log entry, time).
@@ -193,7 +193,7 @@ pub enum SlsaVerifierError {
     InvalidCertificate {
         /// The claim.
         field: String,
-        /// What is missing or inconsistent, a fact with no underlying error.
+        /// No underlying cause: what is missing or inconsistent.
         reason: String,
     },
     /// The certificate was not issued for GitHub Actions.
@@ -219,7 +219,7 @@ pub enum SlsaVerifierError {
         field: String,
         /// The ref.
         value: String,
-        /// What form was required (a fact; no underlying error).
+        /// No underlying cause: what form was required.
         reason: String,
     },
     /// The builder id in the provenance has no valid `@ref`.
@@ -259,7 +259,7 @@ pub enum SlsaVerifierError {
         field: String,
         /// The URI.
         value: String,
-        /// What is wrong with it, a fact with no underlying error.
+        /// No underlying cause: what is wrong with it.
         reason: String,
     },
     /// A signed provenance field is missing or inconsistent.
@@ -267,7 +267,7 @@ pub enum SlsaVerifierError {
     ProvenanceField {
         /// Which field.
         field: String,
-        /// What is missing or inconsistent, a fact with no underlying error.
+        /// No underlying cause: what is missing or inconsistent.
         reason: String,
     },
     /// The artifact digest is not a subject of the provenance.
