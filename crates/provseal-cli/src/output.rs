@@ -99,7 +99,11 @@ pub(crate) use errln;
 
 /// Prints an error chain and an optional hint on stderr (control characters escaped).
 pub fn print_error(error: &anyhow::Error, hint: Option<&str>) {
-    let mut err = std::io::stderr().lock();
+    write_error(&mut std::io::stderr().lock(), error, hint);
+}
+
+/// [`print_error`] into `err`.
+fn write_error(err: &mut dyn Write, error: &anyhow::Error, hint: Option<&str>) {
     let mut previous = error.to_string();
     let _ = writeln!(err, "error: {}", safe_lines(&previous));
     for cause in error.chain().skip(1) {
@@ -145,6 +149,39 @@ pub fn with_suffix(path: &std::path::Path, suffix: &str) -> std::path::PathBuf {
 
 #[cfg(test)]
 mod tests {
+    /// A cause that the line above already ends with is not printed again; the others are.
+    #[test]
+    fn a_cause_already_shown_is_not_repeated() {
+        #[derive(Debug)]
+        struct Root;
+        impl std::fmt::Display for Root {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("root cause")
+            }
+        }
+        impl std::error::Error for Root {}
+        /// A foreign error that both shows its cause and returns it as `source()`.
+        #[derive(Debug)]
+        struct Shows(Root);
+        impl std::fmt::Display for Shows {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "request failed: {}", self.0)
+            }
+        }
+        impl std::error::Error for Shows {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let error = anyhow::Error::new(Shows(Root)).context("Fulcio failed");
+        let mut out = Vec::new();
+        super::write_error(&mut out, &error, Some("try again"));
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "error: Fulcio failed\n  Caused by: request failed: root cause\nhint: try again\n"
+        );
+    }
+
     /// Issue 14: control characters in names are escaped when printed.
     #[test]
     fn issue_14_control_characters_are_escaped() {
