@@ -109,22 +109,25 @@ fn artifact_digest(a: &str) -> Result<String, Failure> {
 fn print_hits<T: serde::Serialize>(
     items: &[T],
     format: FormatArgs,
-    line: impl Fn(&T) -> String,
+    line: impl Fn(&T, &mut String),
 ) -> Result<ExitStatus, Failure> {
     if format.json {
         output::print_json(&items)?;
     } else {
-        // One write for all the hits, not one per line.
+        // Every hit into one buffer, written once; no string per hit.
+        let mut buf: Vec<u8> = Vec::with_capacity(items.len() * 640);
         let mut text = String::new();
         for i in items {
             if format.jsonl {
-                text.push_str(&serde_json::to_string(i)?);
+                serde_json::to_writer(&mut buf, i)?;
             } else {
-                text.push_str(&line(i));
+                text.clear();
+                line(i, &mut text);
+                buf.extend_from_slice(text.as_bytes());
             }
-            text.push('\n');
+            buf.push(b'\n');
         }
-        output::out(format_args!("{text}"))?;
+        output::out(format_args!("{}", String::from_utf8_lossy(&buf)))?;
     }
     if items.is_empty() {
         eprintln!("no match");
@@ -182,16 +185,24 @@ pub fn run(args: IndexArgs) -> Result<ExitStatus, Failure> {
             let mut index = open(&args.db, Open::Existing)?;
             let e = |e: provseal_index::IndexError| Failure::from(anyhow::Error::new(e));
             match query {
-                QueryCommand::Package { purl, format } => {
-                    print_hits(&index.query_package(&purl).map_err(e)?, format, Hit::line)
-                }
+                QueryCommand::Package { purl, format } => print_hits(
+                    &index.query_package(&purl).map_err(e)?,
+                    format,
+                    Hit::write_line,
+                ),
                 QueryCommand::Artifact { artifact, format } => {
                     let d = artifact_digest(&artifact)?;
-                    print_hits(&index.query_artifact(&d).map_err(e)?, format, Hit::line)
+                    print_hits(
+                        &index.query_artifact(&d).map_err(e)?,
+                        format,
+                        Hit::write_line,
+                    )
                 }
-                QueryCommand::Commit { prefix, format } => {
-                    print_hits(&index.query_commit(&prefix).map_err(e)?, format, Hit::line)
-                }
+                QueryCommand::Commit { prefix, format } => print_hits(
+                    &index.query_commit(&prefix).map_err(e)?,
+                    format,
+                    Hit::write_line,
+                ),
                 QueryCommand::Signer {
                     identity,
                     issuer,
@@ -203,13 +214,15 @@ pub fn run(args: IndexArgs) -> Result<ExitStatus, Failure> {
                         (_, _, Some(k)) => index.query_signer_key(&key_id_of(&k)?),
                         _ => return Err(anyhow!("pass --key K, or --identity I --issuer U").into()),
                     };
-                    print_hits(&hits.map_err(e)?, format, Hit::line)
+                    print_hits(&hits.map_err(e)?, format, Hit::write_line)
                 }
                 QueryCommand::Policy { policy, format } => {
                     let p = verify::load_policy(&policy)?;
                     let hits = index.query_policy(&p, jiff::Timestamp::now()).map_err(e)?;
-                    print_hits(&hits, format, |h| {
-                        format!("{}: {}", h.hit.line(), h.failures.join("; "))
+                    print_hits(&hits, format, |h, out| {
+                        h.hit.write_line(out);
+                        out.push_str(": ");
+                        out.push_str(&h.failures.join("; "));
                     })
                 }
             }

@@ -23,14 +23,16 @@
 use std::path::PathBuf;
 
 mod db;
+mod hit;
 mod ingest;
 mod query;
 mod record;
 mod schema;
 
 pub use db::Location;
+pub use hit::{Hit, SubjectOut};
 pub use ingest::{IngestOptions, IngestReport, Rejection, Trust};
-pub use query::{DepChange, Diff, Hit, PolicyHit, Reverified};
+pub use query::{DepChange, Diff, PolicyHit, Reverified};
 pub use schema::SCHEMA_VERSION;
 
 /// Why an index operation failed.
@@ -200,6 +202,7 @@ impl Index {
             "signers",
             "blobs",
             "files",
+            "hits",
         ] {
             let n = self
                 .db

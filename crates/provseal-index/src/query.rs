@@ -11,87 +11,13 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::db::{Db, Val};
+use crate::hit::{hit_of_row, sort_hits, Hit, HIT_COLUMNS};
 use crate::ingest::{in_transaction, verify_doc, Trust};
 use crate::record::{decompress, depset_descriptors, package_row, BlobRow, SignerRow, Skeleton};
 use crate::{Index, IndexError};
 
 /// An evaluation key and its failed rules.
 type Failing = (String, Vec<String>);
-
-/// One subject of a hit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord)]
-pub struct SubjectOut {
-    /// The subject name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// `alg:hex`.
-    pub digest: String,
-}
-
-/// One indexed attestation that answers a query.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Hit {
-    /// sha256 of the signed payload (the envelope's identity in the index).
-    pub payload_digest: String,
-    /// Where it was ingested from (`file` or `file:line`).
-    pub origin: String,
-    /// The signer, described (`key 1a2b…`, or `SAN (issuer ISSUER)`).
-    pub signer: String,
-    /// What verified it at ingestion.
-    pub verified_by: String,
-    /// The subjects.
-    pub subjects: Vec<SubjectOut>,
-    /// `runDetails.builder.id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub builder: Option<String>,
-    /// The source repository (normalised).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub repository: Option<String>,
-    /// The source commit.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub commit: Option<String>,
-    /// The source ref.
-    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
-    pub git_ref: Option<String>,
-    /// `runDetails.metadata.finishedOn`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub finished_on: Option<String>,
-    /// The packages that matched a package query.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub matched: Vec<String>,
-}
-
-impl Hit {
-    /// One human line.
-    pub fn line(&self) -> String {
-        let subjects: Vec<String> = self
-            .subjects
-            .iter()
-            .take(3)
-            .map(|s| s.name.clone().unwrap_or_else(|| s.digest.clone()))
-            .collect();
-        let mut l = format!(
-            "{} signed by {}",
-            if subjects.is_empty() {
-                self.payload_digest.clone()
-            } else {
-                subjects.join(", ")
-            },
-            self.signer
-        );
-        if let Some(c) = &self.commit {
-            l.push_str(&format!(", commit {}", c.get(..12).unwrap_or(c)));
-        }
-        if let Some(r) = &self.git_ref {
-            l.push_str(&format!(", ref {r}"));
-        }
-        if !self.matched.is_empty() {
-            l.push_str(&format!(": {}", self.matched.join(", ")));
-        }
-        l
-    }
-}
 
 /// A build that fails the policy today.
 #[derive(Debug, Clone, Serialize)]
@@ -181,106 +107,44 @@ fn one_int(rows: &[Vec<Val>]) -> Vec<i64> {
         .collect()
 }
 
-/// The signer row `id`, described (`key 1a2b…`, `SAN (issuer ISSUER)`); `None` when absent.
-fn signer_described(db: &mut Db, id: i64) -> Result<Option<String>, IndexError> {
-    let rows = db.query(
-        "SELECT kind, key_id, san, issuer FROM signers WHERE id = ?",
-        &[id.into()],
-    )?;
-    Ok(rows.first().and_then(|r| match r.as_slice() {
-        [kind, key_id, san, issuer] => Some(
-            SignerRow::identity(
-                &kind.string(),
-                key_id.opt_string(),
-                san.opt_string(),
-                issuer.opt_string(),
-                None,
-            )
-            .describe(),
-        ),
-        _ => None,
-    }))
-}
-
-/// The hits for envelope ids, in a stable order (finish time, then digest).
+/// The hits of envelope ids, in their stable order (finish time, then digest), with the purls
+/// a package query matched.
 fn hits(
     db: &mut Db,
     ids: &[i64],
     matched: &HashMap<i64, BTreeSet<String>>,
 ) -> Result<Vec<Hit>, IndexError> {
-    let mut out = Vec::new();
     let mut sorted: Vec<i64> = ids.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
-    // Each signer is read and described once per call, not joined and described per hit.
-    let mut signers: HashMap<i64, Option<String>> = HashMap::new();
-    for chunk in sorted.chunks(500) {
-        let mut subjects: HashMap<i64, Vec<SubjectOut>> = HashMap::new();
-        let (cond, params) = db.id_filter("envelope_id", chunk);
-        for r in db.query(
-            &format!("SELECT envelope_id, algorithm, digest, name FROM subjects WHERE {cond}"),
-            &params,
-        )? {
-            if let [id, alg, hex, name] = r.as_slice() {
-                subjects
-                    .entry(id.int().unwrap_or(0))
-                    .or_default()
-                    .push(SubjectOut {
-                        name: name.opt_string(),
-                        digest: format!("{}:{}", alg.string(), hex.string()),
-                    });
-            }
-        }
-        let (cond, params) = db.id_filter("e.id", chunk);
-        let rows = db.query(
-            &format!(
-                "SELECT e.id, e.payload_digest, e.origin, e.verified_by, e.signer_id, \
-                 b.builder, b.repository, b.commit_sha, b.git_ref, b.finished_on \
-                 FROM envelopes e LEFT JOIN builds b ON b.envelope_id = e.id WHERE {cond}"
-            ),
-            &params,
-        )?;
-        for r in rows {
-            let [id, pd, origin, vb, signer_id, builder, repo, commit, git_ref, fin] = r.as_slice()
-            else {
-                continue;
-            };
-            let id = id.int().unwrap_or(0);
-            let signer_id = signer_id.int().unwrap_or(0);
-            let signer = match signers.entry(signer_id) {
-                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert(signer_described(db, signer_id)?)
-                }
-            };
-            // An envelope without its signer row is not a hit (as the inner join had it).
-            let Some(signer) = signer else {
-                continue;
-            };
-            let mut subs = subjects.remove(&id).unwrap_or_default();
-            subs.sort();
-            out.push(Hit {
-                payload_digest: pd.string(),
-                origin: origin.string(),
-                signer: signer.clone(),
-                verified_by: vb.string(),
-                subjects: subs,
-                builder: builder.opt_string(),
-                repository: repo.opt_string(),
-                commit: commit.opt_string(),
-                git_ref: git_ref.opt_string(),
-                finished_on: fin.opt_string(),
-                matched: matched
-                    .get(&id)
-                    .map(|s| s.iter().cloned().collect())
-                    .unwrap_or_default(),
-            });
-        }
+    // PostgreSQL takes the whole list as one array parameter (one round trip); SQLite an `IN`
+    // list of at most 500.
+    let chunk = if db.is_postgres() {
+        sorted.len().max(1)
+    } else {
+        500
+    };
+    let mut out = Vec::with_capacity(sorted.len());
+    for ids in sorted.chunks(chunk) {
+        let (cond, params) = db.id_filter("envelope_id", ids);
+        out.extend(hits_where(db, &cond, &params, matched)?);
     }
-    out.sort_by(|a, b| {
-        (&a.finished_on, &a.payload_digest).cmp(&(&b.finished_on, &b.payload_digest))
-    });
+    sort_hits(&mut out);
     Ok(out)
+}
+
+/// The stored hits whose row satisfies `cond`, unordered.
+fn hits_where(
+    db: &mut Db,
+    cond: &str,
+    params: &[Val],
+    matched: &HashMap<i64, BTreeSet<String>>,
+) -> Result<Vec<Hit>, IndexError> {
+    let sql = format!("SELECT {} FROM hits WHERE {cond}", HIT_COLUMNS.join(", "));
+    db.query(&sql, params)?
+        .into_iter()
+        .map(|r| hit_of_row(r, matched))
+        .collect()
 }
 
 /// `alg:hex` → (alg, lowercase hex), checked.
@@ -435,11 +299,14 @@ impl Index {
 
     /// Attestations signed by the key with this provseal key id.
     pub fn query_signer_key(&mut self, key_id: &str) -> Result<Vec<Hit>, IndexError> {
-        let ids = one_int(&self.db.query(
-            "SELECT e.id FROM signers s JOIN envelopes e ON e.signer_id = s.id WHERE s.key_id = ?",
+        let mut out = hits_where(
+            &mut self.db,
+            "signer_id IN (SELECT id FROM signers WHERE key_id = ?)",
             &[key_id.to_ascii_lowercase().into()],
-        )?);
-        hits(&mut self.db, &ids, &HashMap::new())
+            &HashMap::new(),
+        )?;
+        sort_hits(&mut out);
+        Ok(out)
     }
 
     /// Attestations signed by a certificate with this identity (SAN) and issuer.
@@ -448,11 +315,14 @@ impl Index {
         identity: &str,
         issuer: &str,
     ) -> Result<Vec<Hit>, IndexError> {
-        let ids = one_int(&self.db.query(
-            "SELECT e.id FROM signers s JOIN envelopes e ON e.signer_id = s.id WHERE s.san = ? AND s.issuer = ?",
+        let mut out = hits_where(
+            &mut self.db,
+            "signer_id IN (SELECT id FROM signers WHERE san = ? AND issuer = ?)",
             &[identity.into(), issuer.into()],
-        )?);
-        hits(&mut self.db, &ids, &HashMap::new())
+            &HashMap::new(),
+        )?;
+        sort_hits(&mut out);
+        Ok(out)
     }
 
     /// Every indexed build that fails `policy` at time `now`, with the failed rules.
@@ -725,6 +595,7 @@ impl Index {
             let ids = one_int(&db.query(sel, &[key_id.clone().into()])?);
             for chunk in ids.chunks(500) {
                 for (table, column) in [
+                    ("hits", "envelope_id"),
                     ("subjects", "envelope_id"),
                     ("builds", "envelope_id"),
                     ("envelopes", "id"),

@@ -83,6 +83,18 @@ impl SignerRow {
         }
     }
 
+    /// The signer as a hit shows it (`key 1a2b…`, `SAN (issuer ISSUER)`).
+    pub(crate) fn described(&self) -> String {
+        SignerRow::identity(
+            self.kind,
+            self.key_id.clone(),
+            self.san.clone(),
+            self.issuer.clone(),
+            None,
+        )
+        .describe()
+    }
+
     /// Rebuilds the identity from the stored columns.
     pub(crate) fn identity(
         kind: &str,

@@ -9,7 +9,7 @@ use crate::db::{Db, Val};
 use crate::IndexError;
 
 /// The schema version this provseal writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 const APPLICATION: &str = "provseal-index";
 
@@ -123,14 +123,38 @@ DROP INDEX packages_key;
 CREATE INDEX packages_key ON packages (pkg_key, id, purl);
 ANALYZE;
 "#,
+    // 3: each envelope's hit, assembled once at ingestion (crate::hit): a query reads one row
+    // per hit. Clustered by signer in SQLite, so a signer's hits are one range scan; by
+    // envelope id through `hits_envelope`. Filled from the other tables on upgrade.
+    r#"
+CREATE TABLE hits (
+    signer_id BIGINT NOT NULL,
+    envelope_id BIGINT NOT NULL,
+    payload_digest TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    signer TEXT NOT NULL,
+    verified_by TEXT NOT NULL,
+    subjects TEXT NOT NULL,
+    builder TEXT,
+    repository TEXT,
+    commit_sha TEXT,
+    git_ref TEXT,
+    finished_on TEXT,
+    PRIMARY KEY (signer_id, envelope_id)
+){without_rowid};
+CREATE UNIQUE INDEX hits_envelope ON hits (envelope_id);
+"#,
 ];
 
 fn ddl(db: &Db, sql: &str) -> String {
     if db.is_postgres() {
         sql.replace("{blob}", "BYTEA")
             .replace("{c}", "COLLATE \"C\"")
+            .replace("{without_rowid}", "")
     } else {
-        sql.replace("{blob}", "BLOB").replace("{c}", "")
+        sql.replace("{blob}", "BLOB")
+            .replace("{c}", "")
+            .replace("{without_rowid}", " WITHOUT ROWID")
     }
 }
 
@@ -176,11 +200,20 @@ fn meta(db: &mut Db, key: &str) -> Result<Option<String>, IndexError> {
 /// Creates or upgrades the schema; refuses foreign and newer databases. An index that is
 /// already current is only read (no write lock, so queries run beside an ingestion).
 pub(crate) fn migrate(db: &mut Db, location: &str) -> Result<(), IndexError> {
-    if table_exists(db, "provseal_meta")?
-        && meta(db, "application")?.as_deref() == Some(APPLICATION)
-        && meta(db, "schema_version")?.as_deref() == Some(SCHEMA_VERSION.to_string().as_str())
-    {
-        return Ok(());
+    // The common case, an index already current, in one statement (each costs a round trip
+    // on PostgreSQL). Any failure here (no such table, …) is looked at closely below.
+    if let Ok(rows) = db.query("SELECT key, value FROM provseal_meta", &[]) {
+        let get = |k: &str| {
+            rows.iter()
+                .find(|r| r.first().and_then(Val::text) == Some(k))
+                .and_then(|r| r.get(1))
+                .and_then(Val::text)
+        };
+        if get("application") == Some(APPLICATION)
+            && get("schema_version") == Some(SCHEMA_VERSION.to_string().as_str())
+        {
+            return Ok(());
+        }
     }
     if db.is_postgres() {
         // Many runners may open a fresh database at once: one migrates, the others wait.
@@ -247,6 +280,9 @@ fn migrate_locked(db: &mut Db, location: &str) -> Result<(), IndexError> {
         if version > current {
             let sql = ddl(db, m);
             db.batch(&sql)?;
+            if version == 3 {
+                crate::hit::backfill(db)?;
+            }
             db.exec(
                 "UPDATE provseal_meta SET value = ? WHERE key = 'schema_version'",
                 &[version.to_string().into()],
@@ -276,7 +312,8 @@ mod tests {
         .collect()
     }
 
-    /// An index written by schema 1 is upgraded in place to the covering indexes of schema 2.
+    /// An index written by schema 1 is upgraded in place to the covering indexes of schema 2
+    /// and the hit rows of schema 3.
     #[test]
     fn a_version_1_index_is_upgraded() {
         let dir = tempfile::tempdir().expect("tempdir");
@@ -289,7 +326,7 @@ mod tests {
         migrate(&mut db, "v1.db").expect("migrate");
         assert_eq!(
             meta(&mut db, "schema_version").expect("meta").as_deref(),
-            Some("2")
+            Some(SCHEMA_VERSION.to_string().as_str())
         );
         let ix = indexes(&mut db);
         for name in [
@@ -297,6 +334,7 @@ mod tests {
             "envelopes_eval",
             "builds_hit",
             "subjects_envelope",
+            "hits_envelope",
         ] {
             assert!(ix.contains(&name.to_string()), "{name} missing from {ix:?}");
         }
