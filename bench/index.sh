@@ -105,6 +105,7 @@ PY
 }
 for be in sqlite postgres; do
   db=$SQLITE; [ $be = postgres ] && db=$PGDB
+  echo "== $be: queries (load average before: $(cut -d' ' -f1-3 /proc/loadavg))"
   for q in "${QUERIES[@]}"; do
     name=${q%%|*}; args=${q#*|}
     n=$RUNS; [ "$name" = policy ] && n=$(( RUNS < 5 ? RUNS : 5 ))

@@ -117,30 +117,41 @@ fn hits(
     let mut sorted: Vec<i64> = ids.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
-    // PostgreSQL takes the whole list as one array parameter (one round trip); SQLite an `IN`
-    // list of at most 500.
-    let chunk = if db.is_postgres() {
-        sorted.len().max(1)
+    let mut out = if db.is_postgres() {
+        // One array parameter, joined row by row through `hits_envelope`: with `= ANY(…)` the
+        // planner switches to a scan of the whole table above ~2,000 ids (3,300 ids: 21 ms
+        // against 7–10 ms for the join, EXPLAIN ANALYZE on 100,000 attestations).
+        hits_from(
+            db,
+            "unnest(?::int8[]) AS i(id) JOIN hits ON hits.envelope_id = i.id",
+            &[Val::Ints(sorted)],
+            matched,
+        )?
     } else {
-        500
+        let mut out = Vec::with_capacity(sorted.len());
+        for ids in sorted.chunks(500) {
+            let (cond, params) = db.id_filter("envelope_id", ids);
+            out.extend(hits_from(
+                db,
+                &format!("hits WHERE {cond}"),
+                &params,
+                matched,
+            )?);
+        }
+        out
     };
-    let mut out = Vec::with_capacity(sorted.len());
-    for ids in sorted.chunks(chunk) {
-        let (cond, params) = db.id_filter("envelope_id", ids);
-        out.extend(hits_where(db, &cond, &params, matched)?);
-    }
     sort_hits(&mut out);
     Ok(out)
 }
 
-/// The stored hits whose row satisfies `cond`, unordered.
-fn hits_where(
+/// The stored hits `SELECT … FROM {from}` reads (`hits WHERE …`, or a join), unordered.
+fn hits_from(
     db: &mut Db,
-    cond: &str,
+    from: &str,
     params: &[Val],
     matched: &HashMap<i64, BTreeSet<String>>,
 ) -> Result<Vec<Hit>, IndexError> {
-    let sql = format!("SELECT {} FROM hits WHERE {cond}", HIT_COLUMNS.join(", "));
+    let sql = format!("SELECT {} FROM {from}", HIT_COLUMNS.join(", "));
     db.query(&sql, params)?
         .into_iter()
         .map(|r| hit_of_row(r, matched))
@@ -299,9 +310,9 @@ impl Index {
 
     /// Attestations signed by the key with this provseal key id.
     pub fn query_signer_key(&mut self, key_id: &str) -> Result<Vec<Hit>, IndexError> {
-        let mut out = hits_where(
+        let mut out = hits_from(
             &mut self.db,
-            "signer_id IN (SELECT id FROM signers WHERE key_id = ?)",
+            "hits WHERE signer_id IN (SELECT id FROM signers WHERE key_id = ?)",
             &[key_id.to_ascii_lowercase().into()],
             &HashMap::new(),
         )?;
@@ -315,9 +326,9 @@ impl Index {
         identity: &str,
         issuer: &str,
     ) -> Result<Vec<Hit>, IndexError> {
-        let mut out = hits_where(
+        let mut out = hits_from(
             &mut self.db,
-            "signer_id IN (SELECT id FROM signers WHERE san = ? AND issuer = ?)",
+            "hits WHERE signer_id IN (SELECT id FROM signers WHERE san = ? AND issuer = ?)",
             &[identity.into(), issuer.into()],
             &HashMap::new(),
         )?;
