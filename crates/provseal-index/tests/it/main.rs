@@ -380,9 +380,10 @@ fn suite(
             after["envelopes"],
             after["subjects"],
             after["builds"],
-            after["blobs"]
+            after["blobs"],
+            after["hits"]
         ),
-        (0, 0, 0, 0)
+        (0, 0, 0, 0, 0)
     );
     out
 }
