@@ -11,7 +11,6 @@ use provseal_crypto::PublicKey;
 
 use crate::args::{BlobFormat, ExportFormat, KeyExportArgs, SignBlobArgs, VerifyBlobArgs};
 use crate::{keys, Failure, WithHint};
-use provseal_crypto::hash::HashAlgorithm;
 use provseal_verify::blob::{verify_blob, BlobError, BlobSignature, BlobVerified};
 
 fn open_data(path: &Path) -> Result<fs_err::File, Failure> {
@@ -43,8 +42,9 @@ fn sign_keyless(args: &SignBlobArgs) -> Result<ExitStatus, Failure> {
     signer
         .prefetch_certificate(jiff::Timestamp::now())
         .map_err(crate::keyless::failure)?;
-    let digests = provseal_crypto::hash::hash_reader(data, &[HashAlgorithm::Sha256])
-        .with_context(|| format!("cannot read `{}`", args.file.display()))?;
+    let digests =
+        provseal_crypto::hash::hash_reader(data, &[provseal_crypto::hash::HashAlgorithm::Sha256])
+            .with_context(|| format!("cannot read `{}`", args.file.display()))?;
     let mut sha256 = [0u8; 32];
     hex::decode_to_slice(digests.get("sha256").unwrap_or_default(), &mut sha256)
         .context("internal: SHA-256 digest")?;
