@@ -112,6 +112,45 @@ macro_rules! documented_ids_test {
     };
 }
 
+/// Starts this test binary again to run only the ignored test `name` (the child process of a
+/// kill test), with `env` set and stderr discarded, and returns it once a line of its stdout
+/// ends with `ready`, with the rest of its stdout.
+pub fn start_child_test(
+    name: &str,
+    env: &[(&str, &std::ffi::OsStr)],
+    ready: &str,
+) -> (
+    std::process::Child,
+    std::io::BufReader<std::process::ChildStdout>,
+) {
+    use std::io::BufRead as _;
+    let exe = std::env::current_exe().expect("the test binary");
+    let mut child = std::process::Command::new(exe)
+        .args([
+            "--ignored",
+            "--exact",
+            name,
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the child test");
+    let mut out = std::io::BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut line = String::new();
+    while !line.trim_end().ends_with(ready) {
+        line.clear();
+        assert!(
+            out.read_line(&mut line).expect("read the child's stdout") > 0,
+            "child test `{name}` ended before saying `{ready}`"
+        );
+    }
+    (child, out)
+}
+
 /// Whether tests run under CI, where peer tools must be present and nothing may be skipped.
 pub fn in_ci() -> bool {
     std::env::var_os("CI").is_some()

@@ -2,7 +2,6 @@
 //! writer dies at, the next writer into any of the directories leaves every output of the old
 //! run or every output of the new one, and nothing of provseal's own.
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -75,31 +74,17 @@ fn issue_14_kill_9_during_a_per_subject_commit() {
     for d in 0..DIRS {
         std::fs::create_dir(dir.join(format!("d{d}"))).unwrap();
     }
-    let exe = std::env::current_exe().unwrap();
     // Starts run `run`; returns the child once it is committing.
     let start = |run: usize| {
-        let mut child = std::process::Command::new(&exe)
-            .args([
-                "--ignored",
-                "--exact",
-                "kill::issue_14_per_subject_kill_child",
-                "--nocapture",
-                "--test-threads",
-                "1",
-            ])
-            .env("PROVSEAL_TEST_DIR", &dir)
-            .env("PROVSEAL_TEST_RUN", run.to_string())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        while !line.trim_end().ends_with("committing") {
-            line.clear();
-            assert!(out.read_line(&mut line).unwrap() > 0, "child ended early");
-        }
-        (child, out)
+        let run = run.to_string();
+        provseal_testsupport::start_child_test(
+            "kill::issue_14_per_subject_kill_child",
+            &[
+                ("PROVSEAL_TEST_DIR", dir.as_os_str()),
+                ("PROVSEAL_TEST_RUN", run.as_ref()),
+            ],
+            "committing",
+        )
     };
     // Run 0 fills the directories; run 1, uninterrupted, tells how long a commit takes.
     let t0 = Instant::now();

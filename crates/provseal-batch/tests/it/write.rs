@@ -285,7 +285,6 @@ fn check_one_complete_root(dir: &std::path::Path, public: &provseal_crypto::Publ
 /// verified), and the next run removes what the killed one left.
 #[test]
 fn issue_14_kill_9_leaves_one_complete_root() {
-    use std::io::BufRead;
     use std::time::Instant;
     let key = provseal_crypto::generate_key(KeyAlgorithm::Ed25519, None).unwrap();
     let public = provseal_crypto::PublicKey::from_pem(key.public_pem.as_bytes()).unwrap();
@@ -293,32 +292,18 @@ fn issue_14_kill_9_leaves_one_complete_root() {
     let key_path = tmp.path().join("test.key");
     std::fs::write(&key_path, key.private_pem.as_bytes()).unwrap();
     let dir = tmp.path().join("att");
-    let exe = std::env::current_exe().unwrap();
     // Starts run `run`; returns the child once it is writing.
     let start = |run: usize| {
-        let mut child = std::process::Command::new(&exe)
-            .args([
-                "--ignored",
-                "--exact",
-                "write::issue_14_kill_child",
-                "--nocapture",
-                "--test-threads",
-                "1",
-            ])
-            .env("PROVSEAL_TEST_DIR", &dir)
-            .env("PROVSEAL_TEST_RUN", run.to_string())
-            .env("PROVSEAL_TEST_KEY", &key_path)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        while !line.trim_end().ends_with("writing") {
-            line.clear();
-            assert!(out.read_line(&mut line).unwrap() > 0, "child ended early");
-        }
-        (child, out)
+        let run = run.to_string();
+        provseal_testsupport::start_child_test(
+            "write::issue_14_kill_child",
+            &[
+                ("PROVSEAL_TEST_DIR", dir.as_os_str()),
+                ("PROVSEAL_TEST_RUN", run.as_ref()),
+                ("PROVSEAL_TEST_KEY", key_path.as_os_str()),
+            ],
+            "writing",
+        )
     };
     // Run 0 fills the directory; run 1, uninterrupted, tells how long a write over it takes.
     let t0 = Instant::now();
