@@ -4,7 +4,8 @@
 //!
 //! `cargo run --release -p provseal-index --example query_latency -- DB RUNS KIND ARG [ARG2]`
 //!
-//! KIND: `package PURL[@RANGE]`, `artifact sha256:HEX`, `commit PREFIX`, `signer PUB.pem`,
+//! KIND: `package PURL[@RANGE]`, `artifact sha256:HEX`, `commit PREFIX`, `signer PUB.pem`
+//! (owned hits), `signer-lines PUB.pem` (the stored JSON lines, as `--jsonl` reads them),
 //! `policy POLICY.toml`. Prints `p50_ms p95_ms hits`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -27,7 +28,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     } else {
         None
     };
-    let key_id = if kind == "signer" {
+    let key_id = if kind.starts_with("signer") {
         provseal_crypto::PublicKey::from_pem(std::fs::read(arg)?)?.key_id()
     } else {
         String::new()
@@ -41,6 +42,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "artifact" => index.query_artifact(arg)?.len(),
             "commit" => index.query_commit(arg)?.len(),
             "signer" => index.query_signer_key(&key_id)?.len(),
+            "signer-lines" => {
+                let mut bytes = 0;
+                let n = index.each_signer_key_line(&key_id, |l| bytes += l.len() + 1)?;
+                std::hint::black_box(bytes);
+                n
+            }
             "policy" => index
                 .query_policy(policy.as_ref().ok_or("no policy")?, jiff::Timestamp::now())?
                 .len(),

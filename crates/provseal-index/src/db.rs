@@ -89,6 +89,31 @@ impl Val {
     }
 }
 
+/// One SQL value borrowed from the row being read ([`Db::query_each`]): no copy per column.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Cell<'a> {
+    Null,
+    Int(i64),
+    /// Text as stored; invalid UTF-8 (a damaged file) is replaced, as [`Db::query`] does.
+    Text(std::borrow::Cow<'a, str>),
+    Blob(&'a [u8]),
+}
+
+impl Cell<'_> {
+    pub(crate) fn int(&self) -> Option<i64> {
+        match self {
+            Cell::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+    pub(crate) fn text(&self) -> Option<&str> {
+        match self {
+            Cell::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
 impl From<&str> for Val {
     fn from(s: &str) -> Val {
         Val::Text(s.to_string())
@@ -333,6 +358,86 @@ impl Db {
                 Ok(rows.iter().map(pg_row).collect())
             }
         }
+    }
+
+    /// Runs a query and hands each row to `each` as borrowed [`Cell`]s, in the order the
+    /// backend returns them (no owned copy of a row). Returns the number of rows.
+    pub(crate) fn query_each(
+        &mut self,
+        sql: &str,
+        params: &[Val],
+        mut each: impl FnMut(&[Cell<'_>]) -> Result<(), IndexError>,
+    ) -> Result<usize, IndexError> {
+        let mut n = 0;
+        match self {
+            Db::Sqlite(c) => {
+                use rusqlite::types::ValueRef;
+                let mut st = c.prepare_cached(sql).map_err(|e| db_err(sql, e))?;
+                let width = st.column_count();
+                let mut rows = st
+                    .query(rusqlite::params_from_iter(params.iter()))
+                    .map_err(|e| db_err(sql, e))?;
+                while let Some(row) = rows.next().map_err(|e| db_err(sql, e))? {
+                    let cells = (0..width)
+                        .map(|i| {
+                            Ok(match row.get_ref(i)? {
+                                ValueRef::Null => Cell::Null,
+                                ValueRef::Integer(v) => Cell::Int(v),
+                                ValueRef::Real(f) => Cell::Int(f as i64),
+                                // The strict check is the fast one (ASCII a word at a
+                                // time); the lossy pass runs only on a damaged value.
+                                ValueRef::Text(t) => Cell::Text(match std::str::from_utf8(t) {
+                                    Ok(s) => s.into(),
+                                    Err(_) => String::from_utf8_lossy(t),
+                                }),
+                                ValueRef::Blob(b) => Cell::Blob(b),
+                            })
+                        })
+                        .collect::<rusqlite::Result<Vec<_>>>()
+                        .map_err(|e| db_err(sql, e))?;
+                    each(&cells)?;
+                    n += 1;
+                }
+            }
+            Db::Postgres(c) => {
+                use postgres::types::Type;
+                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = params
+                    .iter()
+                    .map(|p| p as &(dyn postgres::types::ToSql + Sync))
+                    .collect();
+                let rows = c
+                    .query(pg_sql(sql).as_str(), &refs)
+                    .map_err(|e| db_err(sql, e))?;
+                for row in &rows {
+                    let cells: Vec<Cell<'_>> = row
+                        .columns()
+                        .iter()
+                        .enumerate()
+                        .map(|(i, col)| {
+                            match *col.type_() {
+                                Type::INT8 => {
+                                    row.try_get::<_, Option<i64>>(i).map(|v| v.map(Cell::Int))
+                                }
+                                Type::INT4 => row
+                                    .try_get::<_, Option<i32>>(i)
+                                    .map(|v| v.map(|v| Cell::Int(v.into()))),
+                                Type::BYTEA => row
+                                    .try_get::<_, Option<&[u8]>>(i)
+                                    .map(|v| v.map(Cell::Blob)),
+                                _ => row
+                                    .try_get::<_, Option<&str>>(i)
+                                    .map(|v| v.map(|s| Cell::Text(s.into()))),
+                            }
+                            .map(|v| v.unwrap_or(Cell::Null))
+                        })
+                        .collect::<Result<_, _>>()
+                        .map_err(|e| db_err(sql, e))?;
+                    each(&cells)?;
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
     }
 
     /// Inserts many rows: `INSERT INTO table (cols) … ON CONFLICT …`. Rows are sorted by their

@@ -2,27 +2,47 @@
 //! already assembled (schema 3): written once at ingestion, so a query reads one row per hit
 //! instead of joining envelopes, builds, subjects and signers for each.
 
-use std::collections::{BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::db::{Db, Val};
+use crate::db::{Cell, Db, Val};
 use crate::record::{EnvelopeRecord, SignerRow};
 use crate::IndexError;
 
 /// One subject of a hit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SubjectOut {
     /// The subject name.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// `alg:hex`.
     pub digest: String,
 }
 
-/// One indexed attestation that answers a query.
+impl Serialize for SubjectOut {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        SubjectRef {
+            name: self.name.as_deref().map(Cow::Borrowed),
+            digest: Cow::Borrowed(&self.digest),
+        }
+        .serialize(s)
+    }
+}
+
+/// A subject as [`HitRef`] reads it: borrowed from the row unless its stored text was escaped.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+pub struct SubjectRef<'a> {
+    /// The subject name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<Cow<'a, str>>,
+    /// `alg:hex`.
+    pub digest: Cow<'a, str>,
+}
+
+/// One indexed attestation that answers a query (owned; [`HitRef`] is the same hit borrowed
+/// from the row being read, and the one place a hit is rendered).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Hit {
     /// sha256 of the signed payload (the envelope's identity in the index).
     pub payload_digest: String,
@@ -35,26 +55,43 @@ pub struct Hit {
     /// The subjects.
     pub subjects: Vec<SubjectOut>,
     /// `runDetails.builder.id`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub builder: Option<String>,
     /// The source repository (normalised).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub repository: Option<String>,
     /// The source commit.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
     /// The source ref.
-    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
     pub git_ref: Option<String>,
     /// `runDetails.metadata.finishedOn`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub finished_on: Option<String>,
     /// The packages that matched a package query.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub matched: Vec<String>,
 }
 
+impl Serialize for Hit {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.as_ref().serialize(s)
+    }
+}
+
 impl Hit {
+    /// The same hit, borrowed (how it is rendered).
+    pub fn as_ref(&self) -> HitRef<'_> {
+        HitRef {
+            payload_digest: &self.payload_digest,
+            origin: &self.origin,
+            signer: &self.signer,
+            verified_by: &self.verified_by,
+            subjects: Subjects::Decoded(&self.subjects),
+            builder: self.builder.as_deref(),
+            repository: self.repository.as_deref(),
+            commit: self.commit.as_deref(),
+            git_ref: self.git_ref.as_deref(),
+            finished_on: self.finished_on.as_deref(),
+            matched: &self.matched,
+        }
+    }
+
     /// One human line.
     pub fn line(&self) -> String {
         let mut l = String::with_capacity(160);
@@ -65,23 +102,123 @@ impl Hit {
     /// Appends [`Hit::line`] to `out` (no intermediate strings: thousands of hits go out in
     /// one buffer).
     pub fn write_line(&self, out: &mut String) {
-        use std::fmt::Write as _;
-        if self.subjects.is_empty() {
-            out.push_str(&self.payload_digest);
+        self.as_ref().write_line(out);
+    }
+}
+
+/// A hit's subjects: decoded ([`Hit`]) or still in their stored text (a row being read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subjects<'a> {
+    /// Already decoded.
+    Decoded(&'a [SubjectOut]),
+    /// The `hits.subjects` text (see `encode_subjects`).
+    Stored(&'a str),
+}
+
+impl<'a> Subjects<'a> {
+    /// Each subject, in order.
+    pub fn iter(&self) -> impl Iterator<Item = SubjectRef<'a>> + 'a {
+        let (decoded, stored): (&'a [SubjectOut], &'a str) = match *self {
+            Subjects::Decoded(d) => (d, ""),
+            Subjects::Stored(t) => (&[], t),
+        };
+        let stored = (!stored.is_empty()).then(|| stored.split('\n'));
+        decoded
+            .iter()
+            .map(|s| SubjectRef {
+                name: s.name.as_deref().map(Cow::Borrowed),
+                digest: Cow::Borrowed(s.digest.as_str()),
+            })
+            .chain(stored.into_iter().flatten().map(decode_subject))
+    }
+}
+
+impl Serialize for Subjects<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+/// A hit borrowed from where it is read: what [`Hit`] serialises and prints through, and what
+/// a streamed query hands out row by row without an owned copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HitRef<'a> {
+    /// See [`Hit::payload_digest`].
+    pub payload_digest: &'a str,
+    /// See [`Hit::origin`].
+    pub origin: &'a str,
+    /// See [`Hit::signer`].
+    pub signer: &'a str,
+    /// See [`Hit::verified_by`].
+    pub verified_by: &'a str,
+    /// See [`Hit::subjects`].
+    pub subjects: Subjects<'a>,
+    /// See [`Hit::builder`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub builder: Option<&'a str>,
+    /// See [`Hit::repository`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repository: Option<&'a str>,
+    /// See [`Hit::commit`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit: Option<&'a str>,
+    /// See [`Hit::git_ref`].
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub git_ref: Option<&'a str>,
+    /// See [`Hit::finished_on`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_on: Option<&'a str>,
+    /// See [`Hit::matched`].
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub matched: &'a [String],
+}
+
+impl HitRef<'_> {
+    /// The owned hit.
+    pub fn to_hit(&self) -> Hit {
+        Hit {
+            payload_digest: self.payload_digest.to_string(),
+            origin: self.origin.to_string(),
+            signer: self.signer.to_string(),
+            verified_by: self.verified_by.to_string(),
+            subjects: self
+                .subjects
+                .iter()
+                .map(|s| SubjectOut {
+                    name: s.name.map(Cow::into_owned),
+                    digest: s.digest.into_owned(),
+                })
+                .collect(),
+            builder: self.builder.map(str::to_string),
+            repository: self.repository.map(str::to_string),
+            commit: self.commit.map(str::to_string),
+            git_ref: self.git_ref.map(str::to_string),
+            finished_on: self.finished_on.map(str::to_string),
+            matched: self.matched.to_vec(),
         }
-        for (i, s) in self.subjects.iter().take(3).enumerate() {
+    }
+
+    /// Appends the hit's human line to `out`.
+    pub fn write_line(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        let mut subjects = self.subjects.iter().take(3).peekable();
+        if subjects.peek().is_none() {
+            out.push_str(self.payload_digest);
+        }
+        for (i, s) in subjects.enumerate() {
             if i > 0 {
                 out.push_str(", ");
             }
             out.push_str(s.name.as_deref().unwrap_or(&s.digest));
         }
         out.push_str(" signed by ");
-        out.push_str(&self.signer);
-        if let Some(c) = &self.commit {
+        out.push_str(self.signer);
+        if let Some(c) = self.commit {
             out.push_str(", commit ");
             out.push_str(c.get(..12).unwrap_or(c));
         }
-        if let Some(r) = &self.git_ref {
+        if let Some(r) = self.git_ref {
             let _ = write!(out, ", ref {r}");
         }
         if !self.matched.is_empty() {
@@ -96,8 +233,9 @@ impl Hit {
     }
 }
 
-/// The `hits` columns, in the order [`hit_row`] writes them and [`hit_of_row`] reads them.
-pub(crate) const HIT_COLUMNS: [&str; 12] = [
+/// The `hits` columns, in the order [`hit_row`] writes them; a query selects all but the last
+/// ([`HIT_SELECT`]), in the order [`hit_of_cells`] reads them.
+pub(crate) const HIT_COLUMNS: [&str; 13] = [
     "signer_id",
     "envelope_id",
     "payload_digest",
@@ -110,11 +248,44 @@ pub(crate) const HIT_COLUMNS: [&str; 12] = [
     "commit_sha",
     "git_ref",
     "finished_on",
+    "finished_key",
 ];
+
+/// The columns a query reads a hit from (`finished_key` is only its order).
+pub(crate) const HIT_SELECT: &str = "signer_id, envelope_id, payload_digest, origin, signer, \
+     verified_by, subjects, builder, repository, commit_sha, git_ref, finished_on";
+
+/// The `hit_lines` columns, in the order [`line_row`] writes them.
+pub(crate) const LINE_COLUMNS: [&str; 4] = ["signer_id", "finished_key", "payload_digest", "line"];
+
+/// A `hit_lines` row: the hit's JSON line as `--jsonl` prints it (the one serialisation of a
+/// hit, [`HitRef`]'s; `matched` is per query and empty here, so absent).
+pub(crate) fn line_row(signer_id: i64, h: &Hit) -> Result<Vec<Val>, IndexError> {
+    let line = serde_json::to_string(&Hit {
+        matched: Vec::new(),
+        ..h.clone()
+    })
+    .map_err(|e| IndexError::Damaged {
+        what: format!("hit {}", h.payload_digest),
+        source: Box::new(e),
+    })?;
+    Ok(vec![
+        signer_id.into(),
+        finished_key(h.finished_on.as_deref()).into(),
+        h.payload_digest.clone().into(),
+        line.into(),
+    ])
+}
+
+/// The `finished_key` of a finish time: `None` sorts before every `Some` (as in Rust).
+fn finished_key(finished_on: Option<&str>) -> String {
+    finished_on.map(|f| format!("+{f}")).unwrap_or_default()
+}
 
 /// A `hits` row: the signer and envelope ids, then the hit's fields (`matched` is per query,
 /// not stored).
 pub(crate) fn hit_row(signer_id: i64, envelope_id: i64, h: Hit) -> Vec<Val> {
+    let key = finished_key(h.finished_on.as_deref());
     vec![
         signer_id.into(),
         envelope_id.into(),
@@ -128,6 +299,7 @@ pub(crate) fn hit_row(signer_id: i64, envelope_id: i64, h: Hit) -> Vec<Val> {
         h.commit.into(),
         h.git_ref.into(),
         h.finished_on.into(),
+        key.into(),
     ]
 }
 
@@ -158,38 +330,34 @@ pub(crate) fn hit_of_record(r: &EnvelopeRecord) -> Hit {
     }
 }
 
-/// A `hits` row (selected as [`HIT_COLUMNS`]) back into its hit, with the purls a package
-/// query matched for that envelope.
-pub(crate) fn hit_of_row(
-    row: Vec<Val>,
-    matched: &HashMap<i64, BTreeSet<String>>,
-) -> Result<Hit, IndexError> {
-    let cols: [Val; 12] = row.try_into().map_err(|_| IndexError::Damaged {
-        what: "hit row".into(),
-        source: "wrong column count".into(),
-    })?;
-    let [_, id, pd, origin, signer, vb, subjects, builder, repo, commit, git_ref, fin] = cols;
-    let text = |v: Val| match v {
-        Val::Text(s) => Some(s),
-        _ => None,
+/// A `hits` row (selected as [`HIT_COLUMNS`]) as its hit, borrowed from the row, with the
+/// purls a package query matched for that envelope.
+pub(crate) fn hit_of_cells<'r>(
+    row: &'r [Cell<'_>],
+    matched: &'r HashMap<i64, Vec<String>>,
+) -> Result<HitRef<'r>, IndexError> {
+    let [_, id, pd, origin, signer, vb, subjects, builder, repo, commit, git_ref, fin] = row else {
+        return Err(IndexError::Damaged {
+            what: "hit row".into(),
+            source: "wrong column count".into(),
+        });
     };
-    let subjects = text(subjects).unwrap_or_default();
-    Ok(Hit {
+    Ok(HitRef {
         matched: id
             .int()
             .and_then(|id| matched.get(&id))
-            .map(|s| s.iter().cloned().collect())
+            .map(Vec::as_slice)
             .unwrap_or_default(),
-        payload_digest: text(pd).unwrap_or_default(),
-        origin: text(origin).unwrap_or_default(),
-        signer: text(signer).unwrap_or_default(),
-        verified_by: text(vb).unwrap_or_default(),
-        subjects: decode_subjects(&subjects),
-        builder: text(builder),
-        repository: text(repo),
-        commit: text(commit),
-        git_ref: text(git_ref),
-        finished_on: text(fin),
+        payload_digest: pd.text().unwrap_or_default(),
+        origin: origin.text().unwrap_or_default(),
+        signer: signer.text().unwrap_or_default(),
+        verified_by: vb.text().unwrap_or_default(),
+        subjects: Subjects::Stored(subjects.text().unwrap_or_default()),
+        builder: builder.text(),
+        repository: repo.text(),
+        commit: commit.text(),
+        git_ref: git_ref.text(),
+        finished_on: fin.text(),
     })
 }
 
@@ -221,9 +389,9 @@ fn escape(out: &mut String, s: &str) {
     }
 }
 
-fn unescape(s: &str) -> String {
+fn unescape(s: &str) -> Cow<'_, str> {
     if !s.contains('\\') {
-        return s.to_string();
+        return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
@@ -239,27 +407,22 @@ fn unescape(s: &str) -> String {
             None => {}
         }
     }
-    out
+    Cow::Owned(out)
 }
 
-/// The inverse of [`encode_subjects`]. A digest is `alg:hex`, never empty, so an empty text
-/// is no subjects.
-fn decode_subjects(text: &str) -> Vec<SubjectOut> {
-    if text.is_empty() {
-        return Vec::new();
+/// One line of [`encode_subjects`]' text back into its subject (a digest is `alg:hex`, never
+/// empty, so an empty text is no subjects: [`Subjects::iter`] does not split it).
+fn decode_subject(line: &str) -> SubjectRef<'_> {
+    match line.split_once('\t') {
+        Some((d, n)) => SubjectRef {
+            digest: unescape(d),
+            name: Some(unescape(n)),
+        },
+        None => SubjectRef {
+            digest: unescape(line),
+            name: None,
+        },
     }
-    text.split('\n')
-        .map(|line| match line.split_once('\t') {
-            Some((d, n)) => SubjectOut {
-                digest: unescape(d),
-                name: Some(unescape(n)),
-            },
-            None => SubjectOut {
-                digest: unescape(line),
-                name: None,
-            },
-        })
-        .collect()
 }
 
 /// Hits in their stable order: finish time, then payload digest.
@@ -366,7 +529,7 @@ fn signer_described(db: &mut Db, id: i64) -> Result<Option<String>, IndexError> 
     }))
 }
 
-/// Fills `hits` for every envelope (the schema 2 → 3 upgrade), in chunks.
+/// Fills `hits` and `hit_lines` for every envelope (the schema 2 → 3 upgrade), in chunks.
 pub(crate) fn backfill(db: &mut Db) -> Result<(), IndexError> {
     let ids: Vec<i64> = db
         .query("SELECT id FROM envelopes", &[])?
@@ -374,11 +537,17 @@ pub(crate) fn backfill(db: &mut Db) -> Result<(), IndexError> {
         .filter_map(|r| r.first().and_then(Val::int))
         .collect();
     for chunk in ids.chunks(5000) {
-        let rows = assemble(db, chunk)?
+        let assembled = assemble(db, chunk)?;
+        let lines = assembled
+            .iter()
+            .map(|(signer, _, h)| line_row(*signer, h))
+            .collect::<Result<_, _>>()?;
+        let rows = assembled
             .into_iter()
             .map(|(signer, id, h)| hit_row(signer, id, h))
             .collect();
         db.insert_rows("hits", &HIT_COLUMNS, "ON CONFLICT DO NOTHING", rows)?;
+        db.insert_rows("hit_lines", &LINE_COLUMNS, "ON CONFLICT DO NOTHING", lines)?;
     }
     Ok(())
 }
@@ -386,6 +555,25 @@ pub(crate) fn backfill(db: &mut Db) -> Result<(), IndexError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The `hits` key orders finish times as `sort_hits` does: a missing one first (even
+    /// before an empty one), then byte order.
+    #[test]
+    fn finished_key_orders_as_the_hits_are_sorted() {
+        let times = [
+            Some("2026-01-01T00:00:10Z"),
+            None,
+            Some(""),
+            Some("2026-01-01T00:00:09Z"),
+            Some("+"),
+            Some("2025-12-31T23:59:59.5Z"),
+        ];
+        let mut by_option = times.to_vec();
+        by_option.sort();
+        let mut by_key = times.to_vec();
+        by_key.sort_by_key(|t| finished_key(*t));
+        assert_eq!(by_key, by_option);
+    }
 
     #[test]
     fn subjects_round_trip_through_their_text() {
@@ -411,7 +599,14 @@ mod tests {
             ],
         ];
         for subjects in cases {
-            assert_eq!(decode_subjects(&encode_subjects(&subjects)), subjects);
+            let text = encode_subjects(&subjects);
+            let back: Vec<SubjectOut> = HitRef {
+                subjects: Subjects::Stored(&text),
+                ..Hit::default().as_ref()
+            }
+            .to_hit()
+            .subjects;
+            assert_eq!(back, subjects);
         }
     }
 }

@@ -15,7 +15,7 @@ use provseal_verify::{AttestationDoc, LoadedDoc, VerifyError, VerifyOptions};
 use rayon::prelude::*;
 
 use crate::db::{is_retryable, Db, Val};
-use crate::hit::{hit_of_record, hit_row, HIT_COLUMNS};
+use crate::hit::{hit_of_record, hit_row, line_row, HIT_COLUMNS, LINE_COLUMNS};
 use crate::record::{record, sha256_hex, Dictionaries, EnvelopeRecord, RawDoc};
 use crate::{Index, IndexError};
 
@@ -375,6 +375,7 @@ fn write_batch(
     let mut subjects = Vec::new();
     let mut builds = Vec::new();
     let mut hits = Vec::new();
+    let mut lines = Vec::new();
     let mut depsets = Vec::new();
     let mut packages = Vec::new();
     let mut members = Vec::new();
@@ -433,7 +434,9 @@ fn write_batch(
                 r.skeleton.clone().into(),
                 r.eval_key.clone().into(),
             ]);
-            hits.push(hit_row(r.signer.id, r.id, hit_of_record(r)));
+            let hit = hit_of_record(r);
+            lines.push(line_row(r.signer.id, &hit)?);
+            hits.push(hit_row(r.signer.id, r.id, hit));
             for (alg, hex, name) in &r.subjects {
                 subjects.push(vec![
                     hex.clone().into(),
@@ -585,6 +588,7 @@ fn write_batch(
         builds,
     )?;
     db.insert_rows("hits", &HIT_COLUMNS, NOTHING, hits)?;
+    db.insert_rows("hit_lines", &LINE_COLUMNS, NOTHING, lines)?;
     db.insert_rows(
         "files",
         &["path", "size", "mtime_ns", "sha256", "envelopes"],

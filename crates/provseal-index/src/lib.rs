@@ -30,7 +30,7 @@ mod record;
 mod schema;
 
 pub use db::Location;
-pub use hit::{Hit, SubjectOut};
+pub use hit::{Hit, HitRef, SubjectOut, SubjectRef, Subjects};
 pub use ingest::{IngestOptions, IngestReport, Rejection, Trust};
 pub use query::{DepChange, Diff, PolicyHit, Reverified};
 pub use schema::SCHEMA_VERSION;
@@ -203,6 +203,7 @@ impl Index {
             "blobs",
             "files",
             "hits",
+            "hit_lines",
         ] {
             let n = self
                 .db

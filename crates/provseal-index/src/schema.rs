@@ -124,13 +124,18 @@ CREATE INDEX packages_key ON packages (pkg_key, id, purl);
 ANALYZE;
 "#,
     // 3: each envelope's hit, assembled once at ingestion (crate::hit): a query reads one row
-    // per hit. Clustered by signer in SQLite, so a signer's hits are one range scan; by
-    // envelope id through `hits_envelope`. Filled from the other tables on upgrade.
+    // per hit. Keyed by signer, then in the order hits are answered in (`finished_key`: `''`
+    // without a finish time, else `+` and the time, so that a missing one sorts first;
+    // byte order on both backends), so a signer's hits are one range scan already in order
+    // (clustered in SQLite); by envelope id through `hits_envelope`. `hit_lines` holds each
+    // hit's JSON line under the same key, apart (a `hits` row with it would overflow SQLite's
+    // page), for a signer's hits as JSON lines: a copy per hit, not a serialisation. Both
+    // filled from the other tables on upgrade.
     r#"
 CREATE TABLE hits (
     signer_id BIGINT NOT NULL,
     envelope_id BIGINT NOT NULL,
-    payload_digest TEXT NOT NULL,
+    payload_digest TEXT {c} NOT NULL,
     origin TEXT NOT NULL,
     signer TEXT NOT NULL,
     verified_by TEXT NOT NULL,
@@ -140,9 +145,17 @@ CREATE TABLE hits (
     commit_sha TEXT,
     git_ref TEXT,
     finished_on TEXT,
-    PRIMARY KEY (signer_id, envelope_id)
+    finished_key TEXT {c} NOT NULL,
+    PRIMARY KEY (signer_id, finished_key, payload_digest)
 ){without_rowid};
 CREATE UNIQUE INDEX hits_envelope ON hits (envelope_id);
+CREATE TABLE hit_lines (
+    signer_id BIGINT NOT NULL,
+    finished_key TEXT {c} NOT NULL,
+    payload_digest TEXT {c} NOT NULL,
+    line TEXT NOT NULL,
+    PRIMARY KEY (signer_id, finished_key, payload_digest)
+){without_rowid};
 "#,
 ];
 

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use provseal_crypto::{KeyAlgorithm, PublicKey, Signer};
-use provseal_index::{Index, IngestOptions, Location, Trust};
+use provseal_index::{Hit, Index, IngestOptions, Location, Trust};
 use provseal_model::{DigestSet, ResourceDescriptor};
 
 struct Keys {
@@ -269,6 +269,39 @@ fn suite(
 
     let signed = index.query_signer_key(&k.public.key_id()).expect("signer");
     assert_eq!(signed.len(), 4);
+    // The backend's order (`ORDER BY` in SQL) is the order every other query sorts its hits
+    // in; the package query reads the same four hits by envelope id and sorts them in Rust.
+    let by_package: Vec<Hit> = req
+        .iter()
+        .map(|h| Hit {
+            matched: Vec::new(),
+            ..h.clone()
+        })
+        .collect();
+    assert_eq!(signed, by_package);
+    // Streamed hits (borrowed from the rows, subjects still in their stored text) render as
+    // the owned hits do, JSON and human lines alike.
+    let mut streamed = Vec::new();
+    let n = index
+        .each_signer_key_hit(&k.public.key_id(), |h| {
+            let mut line = String::new();
+            h.write_line(&mut line);
+            streamed.push((serde_json::to_string(&h).expect("json"), line));
+        })
+        .expect("streamed");
+    assert_eq!(n, 4);
+    let owned: Vec<(String, String)> = signed
+        .iter()
+        .map(|h| (serde_json::to_string(h).expect("json"), h.line()))
+        .collect();
+    assert_eq!(streamed, owned);
+    // The JSON lines stored at ingestion are the owned hits' serialisation.
+    let mut stored = Vec::new();
+    index
+        .each_signer_key_line(&k.public.key_id(), |l| stored.push(l.to_string()))
+        .expect("lines");
+    let json: Vec<String> = owned.into_iter().map(|(j, _)| j).collect();
+    assert_eq!(stored, json);
     assert!(index
         .query_signer_key(&other.public.key_id())
         .expect("signer")
@@ -333,7 +366,8 @@ fn suite(
     downgrade_to_schema_2(loc);
     let mut index = Index::open(loc).expect("upgrade from schema 2");
     assert_eq!(answers(&mut index, k, &policy), before);
-    assert_eq!(index.counts().expect("counts")["hits"], 4);
+    let counts = index.counts().expect("counts");
+    assert_eq!((counts["hits"], counts["hit_lines"]), (4, 4));
 
     // Incremental: nothing changed, nothing read.
     let again = index
@@ -381,9 +415,10 @@ fn suite(
             after["subjects"],
             after["builds"],
             after["blobs"],
-            after["hits"]
+            after["hits"],
+            after["hit_lines"]
         ),
-        (0, 0, 0, 0, 0)
+        (0, 0, 0, 0, 0, 0)
     );
     out
 }
@@ -400,7 +435,12 @@ fn answers(
         .into_iter()
         .map(|f| (f.hit, f.failures))
         .collect();
+    let mut lines = Vec::new();
+    index
+        .each_signer_key_line(&k.public.key_id(), |l| lines.push(l.to_string()))
+        .expect("signer lines");
     serde_json::json!({
+        "signer lines": lines,
         "range": index.query_package("pkg:pypi/xz@>=5.6.0,<5.6.2").expect("range"),
         "any": index.query_package("pkg:pypi/requests").expect("any"),
         "artifact": index.query_artifact(&format!("sha256:{}", sha("app-2.tar.gz"))).expect("artifact"),
@@ -410,9 +450,9 @@ fn answers(
     })
 }
 
-/// Turns a schema 3 index back into the schema 2 it extends (drops `hits`).
+/// Turns a schema 3 index back into the schema 2 it extends (drops `hits` and `hit_lines`).
 fn downgrade_to_schema_2(loc: &Location) {
-    let sql = "DROP TABLE hits; UPDATE provseal_meta SET value = '2' WHERE key = 'schema_version'";
+    let sql = "DROP TABLE hits; DROP TABLE hit_lines; UPDATE provseal_meta SET value = '2' WHERE key = 'schema_version'";
     match loc {
         Location::Sqlite(p) => rusqlite_open(p).execute_batch(sql).expect("downgrade"),
         Location::Postgres(url) => postgres::Client::connect(url, postgres::NoTls)
