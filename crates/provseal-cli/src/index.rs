@@ -1,7 +1,7 @@
 //! `provseal index`: the audit index (`provseal-index` does the work; this resolves flags and
 //! prints).
 use anyhow::anyhow;
-use provseal_index::{Hit, Index, IngestOptions, Location, Trust};
+use provseal_index::{Hit, HitRef, Index, IngestOptions, Location, Trust};
 use provseal_verify::VerifyOptions;
 
 use crate::args::{FormatArgs, IndexArgs, IndexCommand, QueryCommand, TrustArgs};
@@ -113,27 +113,94 @@ fn print_hits<T: serde::Serialize>(
 ) -> Result<ExitStatus, Failure> {
     if format.json {
         output::print_json(&items)?;
-    } else {
-        // Every hit into one buffer, written once; no string per hit.
-        let mut buf: Vec<u8> = Vec::with_capacity(items.len() * 640);
-        let mut text = String::new();
-        for i in items {
-            if format.jsonl {
-                serde_json::to_writer(&mut buf, i)?;
-            } else {
-                text.clear();
-                line(i, &mut text);
-                buf.extend_from_slice(text.as_bytes());
-            }
-            buf.push(b'\n');
-        }
-        output::out(format_args!("{}", String::from_utf8_lossy(&buf)))?;
+        return Ok(found(items.len()));
     }
-    if items.is_empty() {
+    // Every hit into one buffer, written once; no string per hit.
+    let mut buf: Vec<u8> = Vec::with_capacity(items.len() * 640);
+    let mut text = String::new();
+    for i in items {
+        if format.jsonl {
+            serde_json::to_writer(&mut buf, i)?;
+        } else {
+            text.clear();
+            line(i, &mut text);
+            buf.extend_from_slice(text.as_bytes());
+        }
+        buf.push(b'\n');
+    }
+    output::write_chunks([buf.as_slice()])?;
+    Ok(found(items.len()))
+}
+
+/// The exit status of a query that found `n` hits (none: "no match" on stderr, status 1).
+fn found(n: usize) -> ExitStatus {
+    if n == 0 {
         eprintln!("no match");
-        Ok(ExitStatus::Failure)
+        ExitStatus::Failure
     } else {
-        Ok(ExitStatus::Success)
+        ExitStatus::Success
+    }
+}
+
+/// Hits handed over one by one by a streamed query, rendered as JSON lines or human lines
+/// (as [`print_hits`] does for the same hits) into chunks of memory (no copy when a buffer
+/// grows), all written once the query has ended: an error on the way leaves stdout empty.
+struct HitLines {
+    jsonl: bool,
+    chunks: Vec<Vec<u8>>,
+    buf: Vec<u8>,
+    text: String,
+    error: Option<serde_json::Error>,
+}
+
+/// A chunk of [`HitLines`] is full past this many bytes (a hit is about 600).
+const CHUNK: usize = 256 * 1024;
+
+impl HitLines {
+    fn new(format: FormatArgs) -> HitLines {
+        HitLines {
+            jsonl: format.jsonl,
+            chunks: Vec::new(),
+            buf: Vec::with_capacity(CHUNK + 4096),
+            text: String::new(),
+            error: None,
+        }
+    }
+
+    fn push(&mut self, hit: HitRef<'_>) {
+        if self.jsonl {
+            if let Err(e) = serde_json::to_writer(&mut self.buf, &hit) {
+                self.error.get_or_insert(e);
+            }
+        } else {
+            self.text.clear();
+            hit.write_line(&mut self.text);
+            self.buf.extend_from_slice(self.text.as_bytes());
+        }
+        self.end_line();
+    }
+
+    /// A line already rendered (a stored JSON line).
+    fn push_line(&mut self, line: &str) {
+        self.buf.extend_from_slice(line.as_bytes());
+        self.end_line();
+    }
+
+    fn end_line(&mut self) {
+        self.buf.push(b'\n');
+        if self.buf.len() >= CHUNK {
+            let next = Vec::with_capacity(CHUNK + 4096);
+            self.chunks.push(std::mem::replace(&mut self.buf, next));
+        }
+    }
+
+    fn finish(mut self, n: usize) -> Result<ExitStatus, Failure> {
+        if let Some(e) = self.error {
+            return Err(e.into());
+        }
+        self.chunks.push(self.buf);
+        output::write_chunks(self.chunks.iter().map(Vec::as_slice))?;
+        Ok(found(n))
     }
 }
 
@@ -209,12 +276,34 @@ pub fn run(args: IndexArgs) -> Result<ExitStatus, Failure> {
                     key,
                     format,
                 } => {
-                    let hits = match (identity, issuer, key) {
-                        (Some(i), Some(u), _) => index.query_signer_identity(&i, &u),
-                        (_, _, Some(k)) => index.query_signer_key(&key_id_of(&k)?),
+                    let key = match (&identity, &issuer, key) {
+                        (Some(_), Some(_), _) => None,
+                        (_, _, Some(k)) => Some(key_id_of(&k)?),
                         _ => return Err(anyhow!("pass --key K, or --identity I --issuer U").into()),
                     };
-                    print_hits(&hits.map_err(e)?, format, Hit::write_line)
+                    let (identity, issuer) =
+                        (identity.unwrap_or_default(), issuer.unwrap_or_default());
+                    if format.json {
+                        let hits = match &key {
+                            None => index.query_signer_identity(&identity, &issuer),
+                            Some(k) => index.query_signer_key(k),
+                        };
+                        return print_hits(&hits.map_err(e)?, format, Hit::write_line);
+                    }
+                    // Streamed: each row rendered as it is read, no owned hit; JSON lines
+                    // as stored.
+                    let mut lines = HitLines::new(format);
+                    let n = match (&key, format.jsonl) {
+                        (None, true) => index
+                            .each_signer_identity_line(&identity, &issuer, |l| lines.push_line(l)),
+                        (Some(k), true) => index.each_signer_key_line(k, |l| lines.push_line(l)),
+                        (None, false) => {
+                            index.each_signer_identity_hit(&identity, &issuer, |h| lines.push(h))
+                        }
+                        (Some(k), false) => index.each_signer_key_hit(k, |h| lines.push(h)),
+                    }
+                    .map_err(e)?;
+                    lines.finish(n)
                 }
                 QueryCommand::Policy { policy, format } => {
                     let p = verify::load_policy(&policy)?;

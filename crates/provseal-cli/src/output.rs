@@ -36,6 +36,12 @@ pub fn out(args: std::fmt::Arguments<'_>) -> Result<(), crate::Failure> {
     write_stdout(|stdout| stdout.write_fmt(args))
 }
 
+/// Writes bytes on stdout as they are (data another writer already made, such as JSON lines),
+/// chunk after chunk, a closed stdout handled as by [`out`].
+pub fn write_chunks<'a>(chunks: impl IntoIterator<Item = &'a [u8]>) -> Result<(), crate::Failure> {
+    write_stdout(|stdout| chunks.into_iter().try_for_each(|c| stdout.write_all(c)))
+}
+
 /// Runs `write` on the locked stdout and flushes it, unless stdout is closed; a closed stdout
 /// ends the output quietly (see [`out`]).
 fn write_stdout(

@@ -51,6 +51,27 @@ fn index_add_query_export_exit_codes() {
     assert_eq!(code, 0);
     let hits: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(hits.as_array().map(Vec::len), Some(1), "{out}");
+    // The streamed signer query (JSON lines as stored, human lines from the rows) says what
+    // the JSON array and the artifact query say.
+    let signer = ["index", "--db", "i.db", "query", "signer", "--key", "k.pub"];
+    let (code, out, _) = prj.run(&[&signer[..], &["--jsonl"]].concat());
+    assert_eq!(code, 0);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(serde_json::Value::Array(lines), hits, "{out}");
+    let (code, human, _) = prj.run(&signer);
+    assert_eq!(code, 0);
+    let by_artifact = prj.run(&[
+        "index",
+        "--db",
+        "i.db",
+        "query",
+        "artifact",
+        "dist/tool-1.0.whl",
+    ]);
+    assert_eq!(human, by_artifact.1);
     let (code, out, _) = prj.run(&[
         "index",
         "--db",
