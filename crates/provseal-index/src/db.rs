@@ -112,6 +112,15 @@ impl Cell<'_> {
             _ => None,
         }
     }
+    /// The owned value.
+    pub(crate) fn to_val(&self) -> Val {
+        match self {
+            Cell::Null => Val::Null,
+            Cell::Int(i) => Val::Int(*i),
+            Cell::Text(s) => Val::Text(s.to_string()),
+            Cell::Blob(b) => Val::Blob(b.to_vec()),
+        }
+    }
 }
 
 impl From<&str> for Val {
@@ -197,53 +206,6 @@ fn pg_sql(sql: &str) -> String {
         }
     }
     out
-}
-
-fn pg_row(row: &postgres::Row) -> Vec<Val> {
-    use postgres::types::Type;
-    (0..row.len())
-        .map(|i| {
-            let ty = row.columns().get(i).map(|c| c.type_().clone());
-            match ty {
-                Some(Type::INT8) => row
-                    .try_get::<_, Option<i64>>(i)
-                    .ok()
-                    .flatten()
-                    .map(Val::Int),
-                Some(Type::INT4) => row
-                    .try_get::<_, Option<i32>>(i)
-                    .ok()
-                    .flatten()
-                    .map(|v| Val::Int(v.into())),
-                Some(Type::BYTEA) => row
-                    .try_get::<_, Option<Vec<u8>>>(i)
-                    .ok()
-                    .flatten()
-                    .map(Val::Blob),
-                _ => row
-                    .try_get::<_, Option<String>>(i)
-                    .ok()
-                    .flatten()
-                    .map(Val::Text),
-            }
-            .unwrap_or(Val::Null)
-        })
-        .collect()
-}
-
-fn sqlite_row(row: &rusqlite::Row<'_>, n: usize) -> rusqlite::Result<Vec<Val>> {
-    use rusqlite::types::ValueRef;
-    (0..n)
-        .map(|i| {
-            Ok(match row.get_ref(i)? {
-                ValueRef::Null => Val::Null,
-                ValueRef::Integer(v) => Val::Int(v),
-                ValueRef::Real(f) => Val::Int(f as i64),
-                ValueRef::Text(t) => Val::Text(String::from_utf8_lossy(t).into_owned()),
-                ValueRef::Blob(b) => Val::Blob(b.to_vec()),
-            })
-        })
-        .collect()
 }
 
 /// COPY text format: `\N` for NULL; backslash, tab, newline and CR escaped; bytea as `\\x…`.
@@ -335,29 +297,12 @@ impl Db {
 
     /// Runs a query and returns every row.
     pub(crate) fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Vec<Val>>, IndexError> {
-        match self {
-            Db::Sqlite(c) => {
-                let mut st = c.prepare_cached(sql).map_err(|e| db_err(sql, e))?;
-                let n = st.column_count();
-                let rows = st
-                    .query_map(rusqlite::params_from_iter(params.iter()), |r| {
-                        sqlite_row(r, n)
-                    })
-                    .map_err(|e| db_err(sql, e))?;
-                rows.collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| db_err(sql, e))
-            }
-            Db::Postgres(c) => {
-                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = params
-                    .iter()
-                    .map(|p| p as &(dyn postgres::types::ToSql + Sync))
-                    .collect();
-                let rows = c
-                    .query(pg_sql(sql).as_str(), &refs)
-                    .map_err(|e| db_err(sql, e))?;
-                Ok(rows.iter().map(pg_row).collect())
-            }
-        }
+        let mut rows = Vec::new();
+        self.query_each(sql, params, |row| {
+            rows.push(row.iter().map(Cell::to_val).collect());
+            Ok(())
+        })?;
+        Ok(rows)
     }
 
     /// Runs a query and hands each row to `each` as borrowed [`Cell`]s, in the order the

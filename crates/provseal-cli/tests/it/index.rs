@@ -32,7 +32,7 @@ fn index_add_query_export_exit_codes() {
     );
     assert!(err.contains("indexed 1 new envelope(s)"), "{err}");
 
-    let (code, out, err) = prj.run(&[
+    let (code, by_artifact, err) = prj.run(&[
         "index",
         "--db",
         "i.db",
@@ -42,8 +42,8 @@ fn index_add_query_export_exit_codes() {
     ]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.contains("dist/tool-1.0.whl") && out.contains("signed by key"),
-        "{out}"
+        by_artifact.contains("dist/tool-1.0.whl") && by_artifact.contains("signed by key"),
+        "{by_artifact}"
     );
     let (code, out, _) = prj.run(&[
         "index", "--db", "i.db", "query", "signer", "--key", "k.pub", "--json",
@@ -63,15 +63,7 @@ fn index_add_query_export_exit_codes() {
     assert_eq!(serde_json::Value::Array(lines), hits, "{out}");
     let (code, human, _) = prj.run(&signer);
     assert_eq!(code, 0);
-    let by_artifact = prj.run(&[
-        "index",
-        "--db",
-        "i.db",
-        "query",
-        "artifact",
-        "dist/tool-1.0.whl",
-    ]);
-    assert_eq!(human, by_artifact.1);
+    assert_eq!(human, by_artifact);
     let (code, out, _) = prj.run(&[
         "index",
         "--db",
