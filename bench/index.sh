@@ -111,9 +111,10 @@ for be in sqlite postgres; do
     n=$RUNS; [ "$name" = policy ] && n=$(( RUNS < 5 ? RUNS : 5 ))
     # shellcheck disable=SC2086
     R[$be.$name]=$(RUNS=$n p95 "$PS" index --db "$db" query $args --jsonl)
-    # In-library: `signer` takes the key file, the others their CLI argument.
+    # In-library: `signer-lines` (the stored JSON lines, what `--jsonl` reads) takes the key
+    # file, the others their CLI argument.
     # shellcheck disable=SC2086
-    R[$be.lib.$name]=$("$QL" "$db" "$n" ${args/#signer --key/signer})
+    R[$be.lib.$name]=$("$QL" "$db" "$n" ${args/#signer --key/signer-lines})
   done
 done
 
