@@ -1,7 +1,7 @@
 //! `provseal index`: the audit index (`provseal-index` does the work; this resolves flags and
 //! prints).
 use anyhow::anyhow;
-use provseal_index::{Hit, HitRef, Index, IngestOptions, Location, Trust};
+use provseal_index::{Hit, HitRef, Index, IngestOptions, Location, SignerQuery, Trust};
 use provseal_verify::VerifyOptions;
 
 use crate::args::{FormatArgs, IndexArgs, IndexCommand, QueryCommand, TrustArgs};
@@ -276,31 +276,28 @@ pub fn run(args: IndexArgs) -> Result<ExitStatus, Failure> {
                     key,
                     format,
                 } => {
-                    let key = match (&identity, &issuer, key) {
-                        (Some(_), Some(_), _) => None,
-                        (_, _, Some(k)) => Some(key_id_of(&k)?),
+                    let key_id;
+                    let signer = match (&identity, &issuer, key) {
+                        (Some(identity), Some(issuer), _) => {
+                            SignerQuery::Identity { identity, issuer }
+                        }
+                        (_, _, Some(k)) => {
+                            key_id = key_id_of(&k)?;
+                            SignerQuery::Key(&key_id)
+                        }
                         _ => return Err(anyhow!("pass --key K, or --identity I --issuer U").into()),
                     };
-                    let (identity, issuer) =
-                        (identity.unwrap_or_default(), issuer.unwrap_or_default());
                     if format.json {
-                        let hits = match &key {
-                            None => index.query_signer_identity(&identity, &issuer),
-                            Some(k) => index.query_signer_key(k),
-                        };
-                        return print_hits(&hits.map_err(e)?, format, Hit::write_line);
+                        let hits = index.query_signer(signer).map_err(e)?;
+                        return print_hits(&hits, format, Hit::write_line);
                     }
                     // Streamed: each row rendered as it is read, no owned hit; JSON lines
                     // as stored.
                     let mut lines = HitLines::new(format);
-                    let n = match (&key, format.jsonl) {
-                        (None, true) => index
-                            .each_signer_identity_line(&identity, &issuer, |l| lines.push_line(l)),
-                        (Some(k), true) => index.each_signer_key_line(k, |l| lines.push_line(l)),
-                        (None, false) => {
-                            index.each_signer_identity_hit(&identity, &issuer, |h| lines.push(h))
-                        }
-                        (Some(k), false) => index.each_signer_key_hit(k, |h| lines.push(h)),
+                    let n = if format.jsonl {
+                        index.each_signer_line(signer, |l| lines.push_line(l))
+                    } else {
+                        index.each_signer_hit(signer, |h| lines.push(h))
                     }
                     .map_err(e)?;
                     lines.finish(n)

@@ -11,7 +11,7 @@
 
 use std::time::Instant;
 
-use provseal_index::{Index, Location};
+use provseal_index::{Index, Location, SignerQuery};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -41,10 +41,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "package" => index.query_package(arg)?.len(),
             "artifact" => index.query_artifact(arg)?.len(),
             "commit" => index.query_commit(arg)?.len(),
-            "signer" => index.query_signer_key(&key_id)?.len(),
+            "signer" => index.query_signer(SignerQuery::Key(&key_id))?.len(),
             "signer-lines" => {
                 let mut bytes = 0;
-                let n = index.each_signer_key_line(&key_id, |l| bytes += l.len() + 1)?;
+                let n =
+                    index.each_signer_line(SignerQuery::Key(&key_id), |l| bytes += l.len() + 1)?;
                 std::hint::black_box(bytes);
                 n
             }

@@ -32,7 +32,7 @@ mod schema;
 pub use db::Location;
 pub use hit::{Hit, HitRef, SubjectOut, SubjectRef, Subjects};
 pub use ingest::{IngestOptions, IngestReport, Rejection, Trust};
-pub use query::{DepChange, Diff, PolicyHit, Reverified};
+pub use query::{DepChange, Diff, PolicyHit, Reverified, SignerQuery};
 pub use schema::SCHEMA_VERSION;
 
 /// Why an index operation failed.

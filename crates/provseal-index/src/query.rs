@@ -78,11 +78,35 @@ pub struct Reverified {
     pub message: Option<String>,
 }
 
-/// The signer rows of a key id.
-const SIGNERS_BY_KEY: &str = "SELECT id FROM signers WHERE key_id = ?";
+/// Whose attestations a signer query asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignerQuery<'a> {
+    /// The key with this provseal key id.
+    Key(&'a str),
+    /// A certificate with this identity (SAN) and issuer.
+    Identity {
+        /// The certificate's identity (SAN).
+        identity: &'a str,
+        /// The OIDC issuer.
+        issuer: &'a str,
+    },
+}
 
-/// The signer rows of a certificate identity (SAN) and issuer.
-const SIGNERS_BY_IDENTITY: &str = "SELECT id FROM signers WHERE san = ? AND issuer = ?";
+impl SignerQuery<'_> {
+    /// The query of its signer rows' ids, with its parameters.
+    fn signer_ids(self) -> (&'static str, Vec<Val>) {
+        match self {
+            SignerQuery::Key(key_id) => (
+                "SELECT id FROM signers WHERE key_id = ?",
+                vec![key_id.to_ascii_lowercase().into()],
+            ),
+            SignerQuery::Identity { identity, issuer } => (
+                "SELECT id FROM signers WHERE san = ? AND issuer = ?",
+                vec![identity.into(), issuer.into()],
+            ),
+        }
+    }
+}
 
 /// The columns [`restore`] reads, in its order.
 const BLOB_COLUMNS: &str = "b.zstd, b.payload, b.payload_at, b.dict_id";
@@ -172,17 +196,16 @@ fn each_hit(
     })
 }
 
-/// The rows of one signer in `table` (`hits` or `hit_lines`, which share their key), in the
-/// stable order of hits, handed to `each` as they are read; `signer_ids`: a query of signer
-/// ids with its parameters.
+/// The rows of `signer`'s attestations in `table` (`hits` or `hit_lines`, which share their
+/// key), in the stable order of hits, handed to `each` as they are read.
 fn each_signer_row(
     db: &mut Db,
-    signer_ids: &str,
-    params: &[Val],
+    signer: SignerQuery<'_>,
     select: &str,
     mut each: impl FnMut(&[Cell<'_>]) -> Result<(), IndexError>,
 ) -> Result<usize, IndexError> {
-    let ids = one_int(&db.query(signer_ids, params)?);
+    let (signer_ids, params) = signer.signer_ids();
+    let ids = one_int(&db.query(signer_ids, &params)?);
     // The order of `sort_hits` is the key's after the signer: for one signer (the usual case)
     // the rows are read in key order, with no sort. Several signer rows are sorted by the
     // backend (in byte order: the key columns are `COLLATE "C"` in PostgreSQL).
@@ -205,39 +228,6 @@ fn each_signer_row(
     let n = read?;
     end?;
     Ok(n)
-}
-
-/// [`each_signer_row`] of `hits`, each row as its hit.
-fn each_signer_hit(
-    db: &mut Db,
-    signer_ids: &str,
-    params: &[Val],
-    mut each: impl FnMut(HitRef<'_>),
-) -> Result<usize, IndexError> {
-    let none = HashMap::new();
-    each_signer_row(
-        db,
-        signer_ids,
-        params,
-        &format!("{HIT_SELECT} FROM hits"),
-        |row| {
-            each(hit_of_cells(row, &none)?);
-            Ok(())
-        },
-    )
-}
-
-/// [`each_signer_row`] of `hit_lines`, each row as its JSON line.
-fn each_signer_line(
-    db: &mut Db,
-    signer_ids: &str,
-    params: &[Val],
-    mut each: impl FnMut(&str),
-) -> Result<usize, IndexError> {
-    each_signer_row(db, signer_ids, params, "line FROM hit_lines", |row| {
-        each(row.first().and_then(Cell::text).unwrap_or_default());
-        Ok(())
-    })
 }
 
 /// `alg:hex` → (alg, lowercase hex), checked.
@@ -390,84 +380,40 @@ impl Index {
         hits(&mut self.db, &ids, &HashMap::new())
     }
 
-    /// Attestations signed by the key with this provseal key id.
-    pub fn query_signer_key(&mut self, key_id: &str) -> Result<Vec<Hit>, IndexError> {
+    /// Attestations signed by `signer`.
+    pub fn query_signer(&mut self, signer: SignerQuery<'_>) -> Result<Vec<Hit>, IndexError> {
         let mut out = Vec::new();
-        self.each_signer_key_hit(key_id, |h| out.push(h.to_hit()))?;
+        self.each_signer_hit(signer, |h| out.push(h.to_hit()))?;
         Ok(out)
     }
 
-    /// [`Index::query_signer_key`] without an owned hit: each hit is handed to `each`, in the
-    /// same order, borrowed from the row as it is read. Returns the number of hits.
-    pub fn each_signer_key_hit(
+    /// [`Index::query_signer`] without an owned hit: each hit is handed to `each`, in the same
+    /// order, borrowed from the row as it is read. Returns the number of hits.
+    pub fn each_signer_hit(
         &mut self,
-        key_id: &str,
-        each: impl FnMut(HitRef<'_>),
+        signer: SignerQuery<'_>,
+        mut each: impl FnMut(HitRef<'_>),
     ) -> Result<usize, IndexError> {
-        each_signer_hit(
-            &mut self.db,
-            SIGNERS_BY_KEY,
-            &[key_id.to_ascii_lowercase().into()],
-            each,
-        )
+        let none = HashMap::new();
+        let select = format!("{HIT_SELECT} FROM hits");
+        each_signer_row(&mut self.db, signer, &select, |row| {
+            each(hit_of_cells(row, &none)?);
+            Ok(())
+        })
     }
 
-    /// [`Index::query_signer_key`] as JSON lines, each handed to `each` (without its line
-    /// break) as it is read: the line stored at ingestion, which is the hit's serialisation
+    /// [`Index::query_signer`] as JSON lines, each handed to `each` (without its line break)
+    /// as it is read: the line stored at ingestion, which is the hit's serialisation
     /// (`serde_json` of [`Hit`]). Returns the number of hits.
-    pub fn each_signer_key_line(
+    pub fn each_signer_line(
         &mut self,
-        key_id: &str,
-        each: impl FnMut(&str),
+        signer: SignerQuery<'_>,
+        mut each: impl FnMut(&str),
     ) -> Result<usize, IndexError> {
-        each_signer_line(
-            &mut self.db,
-            SIGNERS_BY_KEY,
-            &[key_id.to_ascii_lowercase().into()],
-            each,
-        )
-    }
-
-    /// Attestations signed by a certificate with this identity (SAN) and issuer.
-    pub fn query_signer_identity(
-        &mut self,
-        identity: &str,
-        issuer: &str,
-    ) -> Result<Vec<Hit>, IndexError> {
-        let mut out = Vec::new();
-        self.each_signer_identity_hit(identity, issuer, |h| out.push(h.to_hit()))?;
-        Ok(out)
-    }
-
-    /// [`Index::query_signer_identity`], each hit handed to `each` as it is read (see
-    /// [`Index::each_signer_key_hit`]).
-    pub fn each_signer_identity_hit(
-        &mut self,
-        identity: &str,
-        issuer: &str,
-        each: impl FnMut(HitRef<'_>),
-    ) -> Result<usize, IndexError> {
-        each_signer_hit(
-            &mut self.db,
-            SIGNERS_BY_IDENTITY,
-            &[identity.into(), issuer.into()],
-            each,
-        )
-    }
-
-    /// [`Index::query_signer_identity`] as JSON lines (see [`Index::each_signer_key_line`]).
-    pub fn each_signer_identity_line(
-        &mut self,
-        identity: &str,
-        issuer: &str,
-        each: impl FnMut(&str),
-    ) -> Result<usize, IndexError> {
-        each_signer_line(
-            &mut self.db,
-            SIGNERS_BY_IDENTITY,
-            &[identity.into(), issuer.into()],
-            each,
-        )
+        each_signer_row(&mut self.db, signer, "line FROM hit_lines", |row| {
+            each(row.first().and_then(Cell::text).unwrap_or_default());
+            Ok(())
+        })
     }
 
     /// Every indexed build that fails `policy` at time `now`, with the failed rules.

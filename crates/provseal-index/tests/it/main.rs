@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use provseal_crypto::{KeyAlgorithm, PublicKey, Signer};
-use provseal_index::{Hit, Index, IngestOptions, Location, Trust};
+use provseal_index::{Hit, Index, IngestOptions, Location, SignerQuery, Trust};
 use provseal_model::{DigestSet, ResourceDescriptor};
 
 struct Keys {
@@ -267,7 +267,9 @@ fn suite(
     assert!(index.query_commit("dddd").expect("commit").is_empty());
     out.insert("commit".into(), serde_json::json!(by_commit));
 
-    let signed = index.query_signer_key(&k.public.key_id()).expect("signer");
+    let signed = index
+        .query_signer(SignerQuery::Key(&k.public.key_id()))
+        .expect("signer");
     assert_eq!(signed.len(), 4);
     // The backend's order (`ORDER BY` in SQL) is the order every other query sorts its hits
     // in; the package query reads the same four hits by envelope id and sorts them in Rust.
@@ -283,7 +285,7 @@ fn suite(
     // the owned hits do, JSON and human lines alike.
     let mut streamed = Vec::new();
     let n = index
-        .each_signer_key_hit(&k.public.key_id(), |h| {
+        .each_signer_hit(SignerQuery::Key(&k.public.key_id()), |h| {
             let mut line = String::new();
             h.write_line(&mut line);
             streamed.push((serde_json::to_string(&h).expect("json"), line));
@@ -298,16 +300,21 @@ fn suite(
     // The JSON lines stored at ingestion are the owned hits' serialisation.
     let mut stored = Vec::new();
     index
-        .each_signer_key_line(&k.public.key_id(), |l| stored.push(l.to_string()))
+        .each_signer_line(SignerQuery::Key(&k.public.key_id()), |l| {
+            stored.push(l.to_string())
+        })
         .expect("lines");
     let json: Vec<String> = owned.into_iter().map(|(j, _)| j).collect();
     assert_eq!(stored, json);
     assert!(index
-        .query_signer_key(&other.public.key_id())
+        .query_signer(SignerQuery::Key(&other.public.key_id()))
         .expect("signer")
         .is_empty());
     assert!(index
-        .query_signer_identity("https://x", "https://y")
+        .query_signer(SignerQuery::Identity {
+            identity: "https://x",
+            issuer: "https://y"
+        })
         .expect("id")
         .is_empty());
 
@@ -437,7 +444,9 @@ fn answers(
         .collect();
     let mut lines = Vec::new();
     index
-        .each_signer_key_line(&k.public.key_id(), |l| lines.push(l.to_string()))
+        .each_signer_line(SignerQuery::Key(&k.public.key_id()), |l| {
+            lines.push(l.to_string())
+        })
         .expect("signer lines");
     serde_json::json!({
         "signer lines": lines,
@@ -445,7 +454,7 @@ fn answers(
         "any": index.query_package("pkg:pypi/requests").expect("any"),
         "artifact": index.query_artifact(&format!("sha256:{}", sha("app-2.tar.gz"))).expect("artifact"),
         "commit": index.query_commit("aaaa").expect("commit"),
-        "signer": index.query_signer_key(&k.public.key_id()).expect("signer"),
+        "signer": index.query_signer(SignerQuery::Key(&k.public.key_id())).expect("signer"),
         "policy": failing,
     })
 }
@@ -726,12 +735,20 @@ fn sigstore_bundles_enter_by_identity_and_are_found_by_it() {
         1,
         "one signed payload, stored once"
     );
-    let hits = index.query_signer_identity(ID, ISSUER).expect("query");
+    let hits = index
+        .query_signer(SignerQuery::Identity {
+            identity: ID,
+            issuer: ISSUER,
+        })
+        .expect("query");
     assert_eq!(hits.len(), 1);
     assert!(hits[0].signer.contains(ID), "{:?}", hits[0]);
     assert_eq!(hits[0].verified_by, format!("identity:{ID}"));
     assert!(index
-        .query_signer_identity(ID, "https://other")
+        .query_signer(SignerQuery::Identity {
+            identity: ID,
+            issuer: "https://other"
+        })
         .expect("query")
         .is_empty());
 }
