@@ -215,11 +215,7 @@ pub fn run(
     let sbom = match &req.sbom {
         Some(path) => {
             let bytes = sbom_bytes(&req.snapshot, &before, &started_on)?;
-            let digest = provseal_crypto::hash::hash_reader(&bytes[..], &[HashAlgorithm::Sha256])
-                .map_err(|source| AttestError::Io {
-                path: path.clone(),
-                source,
-            })?;
+            let digest = provseal_crypto::hash::hash_bytes(&bytes, &[HashAlgorithm::Sha256]);
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())

@@ -33,15 +33,14 @@ pub struct RunRecord {
 
 /// `sha256` of the RFC 8785 form of `value`: the digest of a JSON byproduct.
 fn json_digest(value: &Value) -> Result<DigestSet, AttestError> {
-    use provseal_model::Cause;
-    let internal = |what, cause| AttestError::Internal {
-        what,
-        source: Some(cause),
-    };
-    let bytes = provseal_model::json::canonicalize(value)
-        .map_err(|e| internal("canonicalising a byproduct", Cause::new(e)))?;
-    provseal_crypto::hash::hash_reader(&bytes[..], &[HashAlgorithm::Sha256])
-        .map_err(|e| internal("hashing a byproduct", Cause::new(e)))
+    let bytes = provseal_model::json::canonicalize(value).map_err(|e| AttestError::Internal {
+        what: "canonicalising a byproduct",
+        source: Some(provseal_model::Cause::new(e)),
+    })?;
+    Ok(provseal_crypto::hash::hash_bytes(
+        &bytes,
+        &[HashAlgorithm::Sha256],
+    ))
 }
 
 /// A byproduct descriptor carrying `annotations`, named `name`, with the digest of the
