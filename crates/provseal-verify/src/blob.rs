@@ -326,8 +326,8 @@ fn verify_key_signed_bundle(
     value: &serde_json::Value,
     key: &PublicKey,
 ) -> Result<BlobVerified, BlobError> {
-    let data = open_data(file)?;
-    let (digest, bytes);
+    let mut data = open_data(file)?;
+    let (digest, mut bytes);
     let artifact = if value.get("dsseEnvelope").is_some() {
         digest = sha256_of(file, data)?;
         ArtifactInput::Digest {
@@ -335,9 +335,11 @@ fn verify_key_signed_bundle(
             hex: &digest,
         }
     } else {
-        drop(data);
-        bytes = fs_err::read(file).map_err(|e| BlobError::DataUnreadable {
-            source: Cause::new(e),
+        bytes = Vec::new();
+        std::io::Read::read_to_end(&mut data, &mut bytes).map_err(|e| {
+            BlobError::DataUnreadable {
+                source: Cause::new(e),
+            }
         })?;
         ArtifactInput::Bytes(&bytes)
     };
