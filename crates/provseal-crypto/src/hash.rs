@@ -318,7 +318,36 @@ pub fn hash_files_observed(
     if distinct(algorithms).is_empty() {
         return Err(CryptoError::NoHashAlgorithm);
     }
-    // An unreadable file counts as empty here; hashing it reports the error with its path.
+    report_started(paths, observer);
+    paths
+        .par_iter()
+        .map(|p| hash_one_observed(p, algorithms, observer))
+        .collect()
+}
+
+/// [`hash_files_observed`] with one result per file, in the order of `paths`: every file is
+/// hashed, and an error stays with the file it is about.
+pub fn hash_each_observed(
+    paths: &[PathBuf],
+    algorithms: &[HashAlgorithm],
+    observer: &(dyn Fn(HashProgress) + Sync),
+) -> Vec<Result<DigestSet, CryptoError>> {
+    if distinct(algorithms).is_empty() {
+        return paths
+            .iter()
+            .map(|_| Err(CryptoError::NoHashAlgorithm))
+            .collect();
+    }
+    report_started(paths, observer);
+    paths
+        .par_iter()
+        .map(|p| hash_one_observed(p, algorithms, observer))
+        .collect()
+}
+
+/// [`HashProgress::Started`] for `paths`; an unreadable file counts as empty here (hashing it
+/// reports the error with its path).
+fn report_started(paths: &[PathBuf], observer: &(dyn Fn(HashProgress) + Sync)) {
     let bytes = paths
         .par_iter()
         .map(|p| std::fs::metadata(p).map_or(0, |m| m.len()))
@@ -327,14 +356,17 @@ pub fn hash_files_observed(
         files: paths.len() as u64,
         bytes,
     });
-    paths
-        .par_iter()
-        .map(|p| {
-            let set = hash_file_observed(p, algorithms, observer)?;
-            observer(HashProgress::FileDone);
-            Ok(set)
-        })
-        .collect()
+}
+
+/// One file of a many-file hash: its bytes reported as read, then [`HashProgress::FileDone`].
+fn hash_one_observed(
+    path: &Path,
+    algorithms: &[HashAlgorithm],
+    observer: &(dyn Fn(HashProgress) + Sync),
+) -> Result<DigestSet, CryptoError> {
+    let set = hash_file_observed(path, algorithms, observer)?;
+    observer(HashProgress::FileDone);
+    Ok(set)
 }
 
 #[cfg(test)]

@@ -2,7 +2,9 @@
 
 use std::path::{Path, PathBuf};
 
-use provseal_crypto::hash::{hash_file, hash_files, hash_reader, HashAlgorithm};
+use provseal_crypto::hash::{
+    hash_each_observed, hash_file, hash_files, hash_reader, HashAlgorithm, HashProgress,
+};
 use provseal_crypto::CryptoError;
 
 use crate::common::{have_openssl, openssl};
@@ -154,6 +156,27 @@ fn errors_name_the_path() {
         Err(CryptoError::Io { path, .. }) => assert_eq!(path, missing),
         other => panic!("{other:?}"),
     }
+    // One result per file: the error stays with the missing file, the others are hashed, and
+    // every file that was hashed is reported done.
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let each = hash_each_observed(
+        &[ok.clone(), missing.clone(), ok.clone()],
+        &[HashAlgorithm::Sha256],
+        &|p| {
+            if matches!(p, HashProgress::FileDone) {
+                done.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        },
+    );
+    let x_sha256 = hash_file(&ok, &[HashAlgorithm::Sha256]).unwrap();
+    match each.as_slice() {
+        [Ok(a), Err(CryptoError::Io { path, .. }), Ok(b)] => {
+            assert_eq!(path, &missing);
+            assert_eq!((a, b), (&x_sha256, &x_sha256));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(done.into_inner(), 2);
     assert!(matches!(
         hash_file(&ok, &[]),
         Err(CryptoError::NoHashAlgorithm)

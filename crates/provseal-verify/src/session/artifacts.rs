@@ -148,15 +148,8 @@ fn hash_artifacts(
             _ => None,
         })
         .collect();
-    // Hash all files in one parallel pass; on error fall back to one by one to name the culprit.
-    let hashed = match provseal_crypto::hash::hash_files_observed(&files, algs, progress) {
-        Ok(sets) => sets.into_iter().map(Ok).collect(),
-        Err(_) => files
-            .iter()
-            .map(|f| provseal_crypto::hash::hash_file(f, algs).map_err(Cause::new))
-            .collect::<Vec<_>>(),
-    };
-    let mut hashed = hashed.into_iter();
+    // All files in one parallel pass, each with its own result (an unreadable one fails alone).
+    let mut hashed = provseal_crypto::hash::hash_each_observed(&files, algs, progress).into_iter();
     args.iter()
         .zip(parsed)
         .map(|(name, p)| match p {
@@ -165,8 +158,8 @@ fn hash_artifacts(
                     name: name.clone(),
                     digests,
                 }),
-                Some(Err(e)) => Err(ArtifactError::Hash(e).into()),
-                // hash_files_observed returns one set per file, or fails
+                Some(Err(e)) => Err(ArtifactError::Hash(Cause::new(e)).into()),
+                // hash_each_observed returns one result per file
                 None => Err(ArtifactError::NoSuchFile { name: name.clone() }.into()),
             },
             ArtifactArg::Digest(digests) => Ok(Artifact {
