@@ -153,7 +153,9 @@ struct HitLines {
     error: Option<serde_json::Error>,
 }
 
-/// A chunk of [`HitLines`] is full past this many bytes (a hit is about 600).
+/// A chunk of [`HitLines`] is full past this many bytes (a hit is about 600). One growing
+/// buffer instead was measured slower: 7.1–8.7 against 5.7–6.9 ms for a 5,000-hit `--jsonl`
+/// signer query (`perf stat -r 30`, SQLite, alternated three times).
 const CHUNK: usize = 256 * 1024;
 
 impl HitLines {
