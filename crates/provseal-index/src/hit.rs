@@ -234,7 +234,7 @@ impl HitRef<'_> {
 }
 
 /// The `hits` columns, in the order [`hit_row`] writes them; a query selects all but the last
-/// ([`HIT_SELECT`]), in the order [`hit_of_cells`] reads them.
+/// ([`hit_select`]), in the order [`hit_of_cells`] reads them.
 pub(crate) const HIT_COLUMNS: [&str; 13] = [
     "signer_id",
     "envelope_id",
@@ -251,21 +251,21 @@ pub(crate) const HIT_COLUMNS: [&str; 13] = [
     "finished_key",
 ];
 
-/// The columns a query reads a hit from (`finished_key` is only its order).
-pub(crate) const HIT_SELECT: &str = "signer_id, envelope_id, payload_digest, origin, signer, \
-     verified_by, subjects, builder, repository, commit_sha, git_ref, finished_on";
+/// The columns a query reads a hit from: [`HIT_COLUMNS`] but the last (`finished_key` is only
+/// its order).
+pub(crate) fn hit_select() -> String {
+    HIT_COLUMNS[..HIT_COLUMNS.len() - 1].join(", ")
+}
 
 /// The `hit_lines` columns, in the order [`line_row`] writes them.
 pub(crate) const LINE_COLUMNS: [&str; 4] = ["signer_id", "finished_key", "payload_digest", "line"];
 
 /// A `hit_lines` row: the hit's JSON line as `--jsonl` prints it (the one serialisation of a
-/// hit, [`HitRef`]'s; `matched` is per query and empty here, so absent).
+/// hit, [`HitRef`]'s). `h` is a hit as stored ([`hit_of_record`], [`assemble`]): `matched` is
+/// per query, empty here, so absent from the line.
 pub(crate) fn line_row(signer_id: i64, h: &Hit) -> Result<Vec<Val>, IndexError> {
-    let line = serde_json::to_string(&Hit {
-        matched: Vec::new(),
-        ..h.clone()
-    })
-    .map_err(|e| IndexError::Damaged {
+    debug_assert!(h.matched.is_empty(), "a stored hit has no matched purls");
+    let line = serde_json::to_string(h).map_err(|e| IndexError::Damaged {
         what: format!("hit {}", h.payload_digest),
         source: Box::new(e),
     })?;

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::db::{Cell, Db, Val};
-use crate::hit::{hit_of_cells, sort_hits, Hit, HitRef, HIT_SELECT};
+use crate::hit::{hit_of_cells, hit_select, sort_hits, Hit, HitRef};
 use crate::ingest::{in_transaction, verify_doc, Trust};
 use crate::record::{decompress, depset_descriptors, package_row, BlobRow, SignerRow, Skeleton};
 use crate::{Index, IndexError};
@@ -189,7 +189,7 @@ fn each_hit(
     matched: &HashMap<i64, Vec<String>>,
     mut each: impl FnMut(HitRef<'_>),
 ) -> Result<usize, IndexError> {
-    let sql = format!("SELECT {HIT_SELECT} FROM {from}");
+    let sql = format!("SELECT {} FROM {from}", hit_select());
     db.query_each(&sql, params, |row| {
         each(hit_of_cells(row, matched)?);
         Ok(())
@@ -395,7 +395,7 @@ impl Index {
         mut each: impl FnMut(HitRef<'_>),
     ) -> Result<usize, IndexError> {
         let none = HashMap::new();
-        let select = format!("{HIT_SELECT} FROM hits");
+        let select = format!("{} FROM hits", hit_select());
         each_signer_row(&mut self.db, signer, &select, |row| {
             each(hit_of_cells(row, &none)?);
             Ok(())
