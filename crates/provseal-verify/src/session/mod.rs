@@ -305,32 +305,7 @@ fn directory(
     for chunk in artifacts::artifacts(request.artifacts, algs, observer) {
         for (name, a) in chunk.hash(observer) {
             let v = match a {
-                Ok(artifact) => {
-                    let files = crate::attestation_candidates(dir, name, &artifact.digests);
-                    if files.is_empty() {
-                        ArtifactVerdict::new(
-                            artifact,
-                            Err(ArtifactError::NoAttestation {
-                                name: name.clone(),
-                                dir: dir.to_path_buf(),
-                            }
-                            .into()),
-                        )
-                    } else {
-                        let results: Vec<DocResult> = files
-                            .iter()
-                            .flat_map(|f| {
-                                cache
-                                    .docs_of(f, options)
-                                    .iter()
-                                    .cloned()
-                                    .collect::<Vec<_>>()
-                            })
-                            .collect();
-                        let artifact = artifacts::complete_digests(artifact, &results, observer);
-                        crate::verify_artifact(&artifact, &results, options)
-                    }
-                }
+                Ok(artifact) => in_directory(artifact, name, dir, &mut cache, options, observer),
                 Err(e) => artifacts::unreadable(name, e),
             };
             if stream.show(v, None, observer).is_break() {
@@ -339,6 +314,31 @@ fn directory(
         }
     }
     Ok(())
+}
+
+/// One artifact against the attestation files `dir` holds for it.
+fn in_directory(
+    artifact: crate::Artifact,
+    name: &str,
+    dir: &Path,
+    cache: &mut DocCache,
+    options: &VerifyOptions,
+    observer: &dyn VerifyObserver,
+) -> ArtifactVerdict {
+    let files = crate::attestation_candidates(dir, name, &artifact.digests);
+    if files.is_empty() {
+        let none = ArtifactError::NoAttestation {
+            name: name.to_string(),
+            dir: dir.to_path_buf(),
+        };
+        return ArtifactVerdict::new(artifact, Err(none.into()));
+    }
+    let mut results: Vec<DocResult> = Vec::new();
+    for f in &files {
+        results.extend(cache.docs_of(f, options).iter().cloned());
+    }
+    let artifact = artifacts::complete_digests(artifact, &results, observer);
+    crate::verify_artifact(&artifact, &results, options)
 }
 
 /// Verified documents per attestation file, computed once per file.
