@@ -247,7 +247,7 @@ fn verify_detached(
     key: &PublicKey,
     minisign_key: Option<&MinisignPublicKey>,
 ) -> Result<BlobVerified, BlobError> {
-    if sig.first() == Some(&b'{') && std::str::from_utf8(sig).is_ok() {
+    if crate::detached::is_json_text(sig) {
         // JSON text is never a raw signature: a Sigstore bundle, or an error.
         let value: serde_json::Value =
             serde_json::from_slice(sig).map_err(|e| BlobError::SignatureNotJson {

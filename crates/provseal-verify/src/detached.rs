@@ -146,13 +146,20 @@ fn raw_signature_bytes(bytes: &[u8]) -> Option<Vec<u8>> {
     decoded.or_else(|| raw_signature_shape(bytes).then(|| bytes.to_vec()))
 }
 
+/// Whether a signature file is JSON text (a Sigstore bundle, or an error): it opens with `{` and
+/// is UTF-8 throughout. A raw binary signature starts with the byte `{` once in 256 (its first
+/// byte is random), but is practically never valid UTF-8 as a whole.
+pub(crate) fn is_json_text(bytes: &[u8]) -> bool {
+    bytes.trim_ascii_start().starts_with(b"{") && std::str::from_utf8(bytes).is_ok()
+}
+
 /// Classifies a signature file; a file of another kind (a DSSE envelope, a bundle that holds
 /// an attestation, a key, text) is malformed input naming `origin`.
 pub fn signature_kind(bytes: &[u8], origin: &str) -> Result<SignatureKind, VerifyError> {
     if minisign::is_minisig(bytes) {
         return Ok(SignatureKind::Minisign);
     }
-    if bytes.trim_ascii_start().starts_with(b"{") {
+    if is_json_text(bytes) {
         let value = provseal_model::json::parse_strict(bytes)
             .map_err(|e| malformed_by(origin, "not a signature", e))?;
         if value.get("dsseEnvelope").is_some() || value.get("payloadType").is_some() {

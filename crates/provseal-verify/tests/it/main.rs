@@ -287,3 +287,40 @@ fn indexed_subject_lookup_gives_the_verdicts_of_the_scan() {
         ]
     );
 }
+
+/// A raw Ed25519 signature over a statement file whose first byte happens to be `{` (one
+/// signature in 256): it is a raw signature, not malformed JSON. A real one, found by signing
+/// statements that differ in one subject name until the signature starts with `{`.
+#[test]
+fn a_raw_signature_that_starts_with_a_brace_is_raw() {
+    let (signer, public) = key(KeyAlgorithm::Ed25519);
+    let (statement, signature) = (0..100_000)
+        .map(|i| {
+            statement(
+                &[(&format!("a-{i}.whl"), A)],
+                "https://b",
+                "https://github.com/o/r",
+            )
+        })
+        .map(|s| {
+            let sig = provseal_crypto::minisign::sign_raw(&s[..], signer.as_ref()).unwrap();
+            (s, sig)
+        })
+        .find(|(_, sig)| sig.first() == Some(&b'{'))
+        .unwrap();
+    assert!(std::str::from_utf8(&signature).is_err());
+    let options = VerifyOptions {
+        keys: vec![public],
+        ..Default::default()
+    };
+    let result = provseal_verify::detached::verify_detached(
+        &provseal_verify::detached::DetachedInput {
+            statement: &statement,
+            statement_origin: "provenance.json",
+            signature: &signature,
+            signature_origin: "provenance.json.sig",
+        },
+        &options,
+    );
+    assert!(result.is_ok(), "{:?}", result.err());
+}
