@@ -257,6 +257,9 @@ pub(crate) fn hit_select() -> String {
     HIT_COLUMNS[..HIT_COLUMNS.len() - 1].join(", ")
 }
 
+/// The key of `hits` and `hit_lines` (their primary key): a signer's hits in answer order.
+pub(crate) const HIT_KEY: &str = "signer_id, finished_key, payload_digest";
+
 /// The `hit_lines` columns, in the order [`line_row`] writes them.
 pub(crate) const LINE_COLUMNS: [&str; 4] = ["signer_id", "finished_key", "payload_digest", "line"];
 
