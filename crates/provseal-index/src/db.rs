@@ -597,4 +597,58 @@ mod tests {
         copy_field(&mut s, &Val::Blob(vec![0xab, 0x01]));
         assert_eq!(s, "\\\\xab01");
     }
+
+    /// PostgreSQL rows reach `each` as they arrive: a statement that fails part-way (division by
+    /// zero at row 3,000 of 5,000) has handed on its earlier rows, returns the server's error
+    /// naming the statement, and leaves the connection usable. Typed parameters reach the
+    /// server as declared (`int8`, `text`, `int8[]`).
+    #[test]
+    fn postgres_rows_stream_and_a_failure_part_way_leaves_the_connection_usable() {
+        let url = match std::env::var("PROVSEAL_TEST_POSTGRES") {
+            Ok(u) if !u.is_empty() => u,
+            _ => {
+                assert!(
+                    !provseal_testsupport::in_ci(),
+                    "PROVSEAL_TEST_POSTGRES is not set under CI=true (.ci/run starts PostgreSQL)"
+                );
+                eprintln!("skipped: PROVSEAL_TEST_POSTGRES is not set");
+                return;
+            }
+        };
+        let mut db = Db::open(&Location::Postgres(url)).expect("connect");
+        let sql = "SELECT CASE WHEN g < ? THEN g ELSE 1 / (g - g) END \
+                   FROM generate_series(1, 5000) AS g";
+        let mut seen = 0;
+        let e = db
+            .query_each(sql, &[Val::Int(3000)], |row| {
+                assert_eq!(row.first().and_then(Cell::int), Some(seen + 1));
+                seen += 1;
+                Ok(())
+            })
+            .expect_err("division by zero part-way");
+        assert_eq!(seen, 2999, "rows before the failure are handed on");
+        let cause = std::error::Error::source(&e).map(|c| format!("{c:?}"));
+        assert!(e.to_string().contains("SELECT CASE WHEN g"), "{e}");
+        assert!(
+            cause
+                .as_deref()
+                .is_some_and(|c| c.contains("division by zero")),
+            "{cause:?}"
+        );
+
+        let rows = db
+            .query(
+                "SELECT ?::bigint + 1, ? || '!', cardinality(?)",
+                &[
+                    Val::Int(41),
+                    Val::Text("ok".into()),
+                    Val::Ints(vec![1, 2, 3]),
+                ],
+            )
+            .expect("the connection still answers");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0][0].int(), Some(42));
+        assert_eq!(rows[0][1].text(), Some("ok!"));
+        assert_eq!(rows[0][2].int(), Some(3));
+    }
 }
