@@ -260,6 +260,18 @@ pub(crate) fn hit_select() -> String {
 /// The key of `hits` and `hit_lines` (their primary key): a signer's hits in answer order.
 pub(crate) const HIT_KEY: &str = "signer_id, finished_key, payload_digest";
 
+/// Inserts `hits` rows ([`hit_row`]) and `hit_lines` rows ([`line_row`]), in key order
+/// ([`Db::insert_rows_in_order`]: a signer's hits are read as one key range).
+pub(crate) fn insert(
+    db: &mut Db,
+    on_conflict: &str,
+    hits: Vec<Vec<Val>>,
+    lines: Vec<Vec<Val>>,
+) -> Result<(), IndexError> {
+    db.insert_rows_in_order("hits", &HIT_COLUMNS, HIT_KEY, on_conflict, hits)?;
+    db.insert_rows_in_order("hit_lines", &LINE_COLUMNS, HIT_KEY, on_conflict, lines)
+}
+
 /// The `hit_lines` columns, in the order [`line_row`] writes them.
 pub(crate) const LINE_COLUMNS: [&str; 4] = ["signer_id", "finished_key", "payload_digest", "line"];
 
@@ -549,8 +561,7 @@ pub(crate) fn backfill(db: &mut Db) -> Result<(), IndexError> {
             .into_iter()
             .map(|(signer, id, h)| hit_row(signer, id, h))
             .collect();
-        db.insert_rows("hits", &HIT_COLUMNS, "ON CONFLICT DO NOTHING", rows)?;
-        db.insert_rows("hit_lines", &LINE_COLUMNS, "ON CONFLICT DO NOTHING", lines)?;
+        insert(db, "ON CONFLICT DO NOTHING", rows, lines)?;
     }
     Ok(())
 }

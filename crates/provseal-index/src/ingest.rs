@@ -15,7 +15,7 @@ use provseal_verify::{AttestationDoc, LoadedDoc, VerifyError, VerifyOptions};
 use rayon::prelude::*;
 
 use crate::db::{is_retryable, Db, Val};
-use crate::hit::{hit_of_record, hit_row, line_row, HIT_COLUMNS, LINE_COLUMNS};
+use crate::hit::{hit_of_record, hit_row, line_row};
 use crate::record::{record, sha256_hex, Dictionaries, EnvelopeRecord, RawDoc};
 use crate::{Index, IndexError};
 
@@ -587,8 +587,7 @@ fn write_batch(
         NOTHING,
         builds,
     )?;
-    db.insert_rows("hits", &HIT_COLUMNS, NOTHING, hits)?;
-    db.insert_rows("hit_lines", &LINE_COLUMNS, NOTHING, lines)?;
+    crate::hit::insert(db, NOTHING, hits, lines)?;
     db.insert_rows(
         "files",
         &["path", "size", "mtime_ns", "sha256", "envelopes"],
