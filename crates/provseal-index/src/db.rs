@@ -106,7 +106,7 @@ impl Val {
 pub(crate) enum Cell<'a> {
     Null,
     Int(i64),
-    /// Text as stored; invalid UTF-8 (a damaged file) is replaced, as [`Db::query`] does.
+    /// Text as stored; invalid UTF-8 (a damaged SQLite file) is replaced with U+FFFD.
     Text(std::borrow::Cow<'a, str>),
     Blob(&'a [u8]),
 }
@@ -612,16 +612,8 @@ mod tests {
     /// server as declared (`int8`, `text`, `int8[]`).
     #[test]
     fn postgres_rows_stream_and_a_failure_part_way_leaves_the_connection_usable() {
-        let url = match std::env::var("PROVSEAL_TEST_POSTGRES") {
-            Ok(u) if !u.is_empty() => u,
-            _ => {
-                assert!(
-                    !provseal_testsupport::in_ci(),
-                    "PROVSEAL_TEST_POSTGRES is not set under CI=true (.ci/run starts PostgreSQL)"
-                );
-                eprintln!("skipped: PROVSEAL_TEST_POSTGRES is not set");
-                return;
-            }
+        let Some(url) = provseal_testsupport::postgres_url("postgres_rows_stream") else {
+            return;
         };
         let mut db = Db::open(&Location::Postgres(url)).expect("connect");
         let sql = "SELECT CASE WHEN g < ? THEN g ELSE 1 / (g - g) END \

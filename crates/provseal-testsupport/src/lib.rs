@@ -156,6 +156,25 @@ pub fn in_ci() -> bool {
     std::env::var_os("CI").is_some()
 }
 
+/// The test PostgreSQL server's URL (`PROVSEAL_TEST_POSTGRES`, as `scripts/postgres-test start`
+/// prints it), or `None` after a skip notice naming `test_name`. Panics under CI when it is
+/// unset: `.ci/run` starts the server.
+pub fn postgres_url(test_name: &str) -> Option<String> {
+    match std::env::var("PROVSEAL_TEST_POSTGRES") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ if in_ci() => panic!(
+            "{test_name}: PROVSEAL_TEST_POSTGRES is not set under CI=true (.ci/run starts PostgreSQL)"
+        ),
+        _ => {
+            eprintln!(
+                "{test_name}: skipped: PROVSEAL_TEST_POSTGRES is not set \
+                 (scripts/postgres-test start DIR prints one)"
+            );
+            None
+        }
+    }
+}
+
 /// Returns `true` when `program` runs (`program --version` or the given probe args succeed).
 /// Under CI a missing peer tool panics; elsewhere it prints a skip notice and returns `false`.
 pub fn require_tool(test_name: &str, program: &str, probe_args: &[&str]) -> bool {

@@ -142,20 +142,6 @@ fn sqlite(dir: &Path, name: &str) -> Location {
     Location::Sqlite(dir.join(format!("{name}.db")))
 }
 
-fn postgres_url() -> Option<String> {
-    match std::env::var("PROVSEAL_TEST_POSTGRES") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ => {
-            assert!(
-                !provseal_testsupport::in_ci(),
-                "PROVSEAL_TEST_POSTGRES is not set under CI=true (.ci/run starts PostgreSQL)"
-            );
-            eprintln!("skipped: PROVSEAL_TEST_POSTGRES is not set (scripts/postgres-test start DIR prints one)");
-            None
-        }
-    }
-}
-
 fn postgres(url: &str, name: &str) -> Location {
     let schema = format!(
         "t_{name}_{}",
@@ -476,7 +462,7 @@ fn query_suite_sqlite_and_postgres_answer_the_same() {
     let (k, other) = (keys(), keys());
     let att = corpus(tmp.path(), &k, &other);
     let lite = suite(&sqlite(tmp.path(), "suite"), &att, &k, &other);
-    if let Some(url) = postgres_url() {
+    if let Some(url) = provseal_testsupport::postgres_url("query_suite") {
         let pg = suite(&postgres(&url, "suite"), &att, &k, &other);
         assert_eq!(lite, pg, "the backends answer differently");
     }
@@ -547,7 +533,9 @@ fn many(dir: &Path, k: &Keys, n: usize) -> Vec<PathBuf> {
 
 #[test]
 fn four_postgres_ingesters_on_overlapping_input_match_one() {
-    let Some(url) = postgres_url() else { return };
+    let Some(url) = provseal_testsupport::postgres_url("four_postgres_ingesters") else {
+        return;
+    };
     let tmp = tempfile::tempdir().expect("tmp");
     let k = keys();
     let files = many(&tmp.path().join("att"), &k, 200);
