@@ -142,15 +142,11 @@ fn one_int(rows: &[Vec<Val>]) -> Vec<i64> {
 fn hits(
     db: &mut Db,
     ids: &[i64],
-    matched: &HashMap<i64, BTreeSet<String>>,
+    matched: &HashMap<i64, Vec<String>>,
 ) -> Result<Vec<Hit>, IndexError> {
     let mut sorted: Vec<i64> = ids.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
-    let matched: HashMap<i64, Vec<String>> = matched
-        .iter()
-        .map(|(id, m)| (*id, m.iter().cloned().collect()))
-        .collect();
     let mut out = Vec::with_capacity(sorted.len());
     let mut push = |h: HitRef<'_>| out.push(h.to_hit());
     if db.is_postgres() {
@@ -161,7 +157,7 @@ fn hits(
             db,
             "unnest(?::int8[]) AS i(id) JOIN hits ON hits.envelope_id = i.id",
             &[Val::Ints(sorted)],
-            &matched,
+            matched,
             &mut push,
         )?;
     } else {
@@ -171,7 +167,7 @@ fn hits(
                 db,
                 &format!("hits WHERE {cond}"),
                 &params,
-                &matched,
+                matched,
                 &mut push,
             )?;
         }
@@ -350,6 +346,11 @@ impl Index {
             }
         }
         let ids: Vec<i64> = matched.keys().copied().collect();
+        // Each envelope's purls, sorted and distinct, as the slice its hit borrows.
+        let matched: HashMap<i64, Vec<String>> = matched
+            .into_iter()
+            .map(|(id, purls)| (id, purls.into_iter().collect()))
+            .collect();
         hits(&mut self.db, &ids, &matched)
     }
 
