@@ -106,6 +106,8 @@ fn artifact_digest(a: &str) -> Result<String, Failure> {
     Ok(a.to_string())
 }
 
+/// Prints a query's hits (`--json`, `--jsonl` or one human line each, `line` writing it) and
+/// returns the exit status for their count.
 fn print_hits<T: serde::Serialize>(
     items: &[T],
     format: FormatArgs,
@@ -115,21 +117,11 @@ fn print_hits<T: serde::Serialize>(
         output::print_json(&items)?;
         return Ok(found(items.len()));
     }
-    // Every hit into one buffer, written once; no string per hit.
-    let mut buf: Vec<u8> = Vec::with_capacity(items.len() * 640);
-    let mut text = String::new();
+    let mut lines = HitLines::new(format);
     for i in items {
-        if format.jsonl {
-            serde_json::to_writer(&mut buf, i)?;
-        } else {
-            text.clear();
-            line(i, &mut text);
-            buf.extend_from_slice(text.as_bytes());
-        }
-        buf.push(b'\n');
+        lines.push_item(i, &line);
     }
-    output::write_chunks([buf.as_slice()])?;
-    Ok(found(items.len()))
+    lines.finish(items.len())
 }
 
 /// The exit status of a query that found `n` hits (none: "no match" on stderr, status 1).
@@ -142,9 +134,9 @@ fn found(n: usize) -> ExitStatus {
     }
 }
 
-/// Hits handed over one by one by a streamed query, rendered as JSON lines or human lines
-/// (as [`print_hits`] does for the same hits) into chunks of memory (no copy when a buffer
+/// Hits rendered as JSON lines or human lines into chunks of memory (no copy when a buffer
 /// grows), all written once the query has ended: an error on the way leaves stdout empty.
+/// A streamed query hands its hits over one by one; [`print_hits`] pushes a collected list.
 struct HitLines {
     jsonl: bool,
     chunks: Vec<Vec<u8>>,
@@ -169,17 +161,22 @@ impl HitLines {
         }
     }
 
-    fn push(&mut self, hit: HitRef<'_>) {
+    /// One item: its JSON, or the human line `line` writes.
+    fn push_item<T: serde::Serialize>(&mut self, item: &T, line: impl Fn(&T, &mut String)) {
         if self.jsonl {
-            if let Err(e) = serde_json::to_writer(&mut self.buf, &hit) {
+            if let Err(e) = serde_json::to_writer(&mut self.buf, item) {
                 self.error.get_or_insert(e);
             }
         } else {
             self.text.clear();
-            hit.write_line(&mut self.text);
+            line(item, &mut self.text);
             self.buf.extend_from_slice(self.text.as_bytes());
         }
         self.end_line();
+    }
+
+    fn push(&mut self, hit: HitRef<'_>) {
+        self.push_item(&hit, HitRef::write_line);
     }
 
     /// A line already rendered (a stored JSON line).
