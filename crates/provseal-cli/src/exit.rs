@@ -93,19 +93,6 @@ impl Classify for provseal_sigstore::SigstoreError {
     }
 }
 
-impl Classify for provseal_crypto::minisign::MinisignError {
-    fn class(&self) -> FailureClass {
-        use provseal_crypto::minisign::MinisignError as E;
-        input_or_authenticity(!matches!(
-            self,
-            E::BadSignature { .. }
-                | E::BadCommentSignature { .. }
-                | E::KeyMismatch { .. }
-                | E::Crypto(_)
-        ))
-    }
-}
-
 /// What the user can do next about a crypto error, in terms of this CLI's flags (the library
 /// names concepts; the flags are ours).
 pub fn hint(e: &provseal_crypto::CryptoError) -> Option<String> {

@@ -117,6 +117,21 @@ pub enum MinisignError {
     Crypto(#[from] CryptoError),
 }
 
+impl MinisignError {
+    /// Whether this is a definite "no" about the signature (another key, a signature or
+    /// trusted comment that does not verify, the key's own check); every other error is about
+    /// the input.
+    pub fn is_rejection(&self) -> bool {
+        matches!(
+            self,
+            MinisignError::BadSignature { .. }
+                | MinisignError::BadCommentSignature { .. }
+                | MinisignError::KeyMismatch { .. }
+                | MinisignError::Crypto(_)
+        )
+    }
+}
+
 /// Whether `bytes` look like a `.minisig` file (start with `untrusted comment: `), for telling
 /// minisign signatures from raw ones.
 pub fn is_minisig(bytes: &[u8]) -> bool {

@@ -285,23 +285,12 @@ fn verify_detached(
             path: file.to_path_buf(),
             source: Cause::new(e),
         },
-        e if signature_rejected(&e) => BlobError::SignatureRejected(e),
+        e if e.is_rejection() => BlobError::SignatureRejected(e),
         e => BlobError::SignatureMalformed {
             path: path.to_path_buf(),
             source: e,
         },
     })
-}
-
-/// A definite "no" of a minisign or raw signature (every other error is about the input).
-fn signature_rejected(e: &MinisignError) -> bool {
-    matches!(
-        e,
-        MinisignError::BadSignature { .. }
-            | MinisignError::BadCommentSignature { .. }
-            | MinisignError::KeyMismatch { .. }
-            | MinisignError::Crypto(_)
-    )
 }
 
 /// cosign's `--output-signature` file is the DER signature in base64 text; a raw signature file
