@@ -272,7 +272,7 @@ fn parse_lockfile_bytes(
 ) -> Result<ParsedLock, MaterialsError> {
     let name = display_name(root, path);
     let sha = sha256_hex(bytes);
-    let text = std::str::from_utf8(bytes).map_err(|e| super::unparsable(path, "UTF-8", e))?;
+    let text = super::utf8(bytes, path)?;
     let mut packages = match format {
         LockFormat::Poetry => super::poetry::parse_poetry(text),
         LockFormat::Uv => super::uv::parse_uv(text),
@@ -292,13 +292,6 @@ fn parse_lockfile_bytes(
         packages,
         warnings: Vec::new(),
     })
-}
-
-pub(super) fn parse_err(path: &Path, why: String) -> MaterialsError {
-    MaterialsError::Parse {
-        path: path.to_path_buf(),
-        reason: why,
-    }
 }
 
 // TOML lockfiles: the helpers poetry, uv, pdm and pylock share
@@ -450,7 +443,7 @@ impl TomlFault {
             };
         }
         if self.at.is_empty() {
-            return parse_err(path, self.reason);
+            return super::parse_error(path, self.reason);
         }
         let field = self.at.iter().fold(String::new(), |mut f, k| {
             match k {

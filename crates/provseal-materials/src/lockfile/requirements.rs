@@ -117,7 +117,7 @@ impl ReqWalk<'_> {
                 reason: format!("includes nested deeper than {MAX_INCLUDE_DEPTH}"),
             });
         }
-        let text = std::str::from_utf8(bytes).map_err(|e| super::unparsable(path, "UTF-8", e))?;
+        let text = super::utf8(bytes, path)?;
         if !parsed.files.iter().any(|(p, _, _)| p == path) {
             parsed
                 .files
