@@ -46,17 +46,9 @@ PGDB="$PGURL?options=-csearch_path%3Dbench"
 SQLITE=$DIR/bench.db
 rm -f "$SQLITE" "$SQLITE-wal" "$SQLITE-shm"
 
-# Prints `WALL_S CPU_S` (CPU: user+sys of the process and its threads) and the load average.
-secs() { python3 - "$@" <<'PY'
-import os, resource, subprocess, sys, time
-t = time.perf_counter()
-r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-u = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(f"{time.perf_counter() - t:.2f} {u.ru_utime + u.ru_stime:.2f}")
-sys.stderr.write(r.stderr.splitlines()[-1] + "\n" if r.stderr else "")
-sys.stderr.write(f"  load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}\n")
-PY
-}
+# Prints `WALL_S CPU_S` (CPU: user+sys of the process and its threads); the command's summary
+# line and the load average go to stderr. A failed command stops the bench.
+secs() { python3 "$ROOT/bench/cpu-time.py" --echo "$@"; }
 declare -A R
 for be in sqlite postgres; do
   db=$SQLITE; [ $be = postgres ] && db=$PGDB
@@ -86,7 +78,7 @@ $(for k in "$DIR"/keys/*.pub; do printf '[[signers]]\nkey = "%s"\n' "$k"; done)
 [packages]
 deny = ["pkg:pypi/xz@>=5.6.0,<5.6.2"]
 TOML
-SIGNER=$DIR/keys/k3.pub
+SIGNER=$DIR/keys/k$(( 3 % KEYS )).pub  # k3 for the default 20 keys
 QUERIES=(
   "exact-purl|package $EXACT"
   "digest|artifact $DIGEST"
