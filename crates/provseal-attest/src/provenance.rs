@@ -96,7 +96,12 @@ fn predicate_value(input: &ProvenanceInput) -> Value {
     })
 }
 
-fn internal(what: &'static str, e: impl std::error::Error + Send + Sync + 'static) -> AttestError {
+/// An [`AttestError::Internal`]: `what` failed with `e` (an error provseal's own values should
+/// never give).
+pub(crate) fn internal(
+    what: &'static str,
+    e: impl std::error::Error + Send + Sync + 'static,
+) -> AttestError {
     AttestError::Internal {
         what,
         source: Some(provseal_model::Cause::new(e)),

@@ -33,10 +33,8 @@ pub struct RunRecord {
 
 /// `sha256` of the RFC 8785 form of `value`: the digest of a JSON byproduct.
 fn json_digest(value: &Value) -> Result<DigestSet, AttestError> {
-    let bytes = provseal_model::json::canonicalize(value).map_err(|e| AttestError::Internal {
-        what: "canonicalising a byproduct",
-        source: Some(provseal_model::Cause::new(e)),
-    })?;
+    let bytes = provseal_model::json::canonicalize(value)
+        .map_err(|e| crate::provenance::internal("canonicalising a byproduct", e))?;
     Ok(provseal_crypto::hash::hash_bytes(
         &bytes,
         &[HashAlgorithm::Sha256],
