@@ -40,7 +40,9 @@ mod sign;
 mod source;
 mod token;
 
-pub use error::{KeylessError, Service, SigningConfigError, TokenCommandError, TokenFault, Tried};
+pub use error::{
+    BundleFault, KeylessError, Service, SigningConfigError, TokenCommandError, TokenFault, Tried,
+};
 pub use http::{Http, HttpOptions};
 pub use services::{
     builtin_signing_config_date, builtin_signing_config_json, choose_services, Services,
