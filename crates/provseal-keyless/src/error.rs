@@ -180,7 +180,7 @@ pub enum KeylessError {
         source: SigningConfigError,
     },
     /// A service failed (after the retries transient errors get).
-    #[error("{service} at {url} failed{}{}{}", status_text(.status), attempts_text(*.attempts), colon(.message))]
+    #[error("{service} at {url} failed{}{}{}", status_text(.status), attempts_text(*.attempts), provseal_model::colon(.message))]
     Service {
         /// Which service.
         service: Service,
@@ -227,14 +227,6 @@ fn status_text(status: &Option<u16>) -> String {
     status
         .map(|s| format!(" with HTTP {s}"))
         .unwrap_or_default()
-}
-
-fn colon(message: &str) -> String {
-    if message.is_empty() {
-        String::new()
-    } else {
-        format!(": {message}")
-    }
 }
 
 fn attempts_text(attempts: u32) -> String {

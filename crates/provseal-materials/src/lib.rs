@@ -210,7 +210,10 @@ pub enum MaterialsError {
         name: String,
     },
     /// The Python environment or interpreter could not be inspected.
-    #[error("cannot inspect Python environment `{path}`{}", colon(reason))]
+    #[error(
+        "cannot inspect Python environment `{path}`{}",
+        provseal_model::colon(reason)
+    )]
     PythonEnv {
         /// The interpreter or environment path.
         path: PathBuf,
@@ -230,15 +233,6 @@ pub enum MaterialsError {
         #[source]
         source: serde_json::Error,
     },
-}
-
-/// `: reason`, or nothing when the reason is empty (the cause then says it all).
-fn colon(reason: &str) -> String {
-    if reason.is_empty() {
-        String::new()
-    } else {
-        format!(": {reason}")
-    }
 }
 
 /// Why a lockfile selection (a pattern, or a path it names) is refused.

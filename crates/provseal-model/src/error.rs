@@ -77,6 +77,16 @@ impl PartialEq for Cause {
 
 impl Eq for Cause {}
 
+/// `": {text}"`, or nothing for an empty text: an optional detail at the end of an error message
+/// (`#[error("… is malformed{}", colon(reason))]`).
+pub fn colon(text: &str) -> String {
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!(": {text}")
+    }
+}
+
 /// An error and its causes on one line, `: `-separated (`cannot read key: no such file`), for
 /// the places where an error becomes one line of a report.
 pub fn one_line(error: &(dyn std::error::Error + 'static)) -> String {

@@ -80,7 +80,9 @@ pub mod vocab;
 
 pub use descriptor::ResourceDescriptor;
 pub use digest::DigestSet;
-pub use error::{one_line, Base64Error, CanonicalizeError, Cause, ModelError, TimestampError};
+pub use error::{
+    colon, one_line, Base64Error, CanonicalizeError, Cause, ModelError, TimestampError,
+};
 pub use outline::StatementOutline;
 #[doc(hidden)]
 pub use serde as __serde;

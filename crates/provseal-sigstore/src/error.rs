@@ -101,7 +101,7 @@ pub enum SigstoreError {
         source: std::io::Error,
     },
     /// The input is not well-formed (JSON, base64, required field, unknown media type).
-    #[error("{what} `{source_name}` is malformed{}", colon(reason))]
+    #[error("{what} `{source_name}` is malformed{}", provseal_model::colon(reason))]
     Malformed {
         /// What kind of document (`bundle`, `trusted root`, `npm attestations`, …).
         what: &'static str,
@@ -125,7 +125,10 @@ pub enum SigstoreError {
         media_type: String,
     },
     /// The bundle is well-formed but a verification step failed.
-    #[error("bundle `{source_name}`: {check} check failed{}", colon(reason))]
+    #[error(
+        "bundle `{source_name}`: {check} check failed{}",
+        provseal_model::colon(reason)
+    )]
     Verification {
         /// The input's name.
         source_name: String,
@@ -184,7 +187,7 @@ pub enum SigstoreError {
         actual: String,
     },
     /// Signing a bundle failed, or the key does not fit the envelope.
-    #[error("cannot write bundle{}", colon(reason))]
+    #[error("cannot write bundle{}", provseal_model::colon(reason))]
     Output {
         /// No underlying cause: what does not fit (empty when `source` says it all).
         reason: String,
@@ -326,13 +329,4 @@ pub(crate) fn from_upstream(source_name: &str, e: sigstore_verify::Error) -> Sig
         _ => Check::Bundle,
     };
     SigstoreError::verification_because(source_name, check, "", e)
-}
-
-/// `: reason`, or nothing when the reason is empty (the cause then says it all).
-fn colon(reason: &str) -> String {
-    if reason.is_empty() {
-        String::new()
-    } else {
-        format!(": {reason}")
-    }
 }

@@ -65,7 +65,7 @@ pub enum FailureClass {
 #[non_exhaustive]
 pub enum VerifyError {
     /// The attestation could not be parsed.
-    #[error("`{origin}` is malformed{}", colon(reason))]
+    #[error("`{origin}` is malformed{}", provseal_model::colon(reason))]
     Malformed {
         /// File (and line).
         origin: String,
@@ -77,7 +77,10 @@ pub enum VerifyError {
         source: Option<Cause>,
     },
     /// No signature verified with the trusted keys.
-    #[error("`{origin}`: signature does not verify{}", colon(reason))]
+    #[error(
+        "`{origin}`: signature does not verify{}",
+        provseal_model::colon(reason)
+    )]
     Signature {
         /// File (and line).
         origin: String,
@@ -99,7 +102,10 @@ pub enum VerifyError {
         actual: String,
     },
     /// The signed statement is invalid.
-    #[error("`{origin}`: the signed statement is invalid{}", colon(reason))]
+    #[error(
+        "`{origin}`: the signed statement is invalid{}",
+        provseal_model::colon(reason)
+    )]
     Statement {
         /// File (and line).
         origin: String,
@@ -224,15 +230,6 @@ pub enum VerifyError {
         /// Recorded (`none` when no source was recorded).
         actual: String,
     },
-}
-
-/// `: reason`, or nothing when the reason is empty (the cause then says it all).
-pub(crate) fn colon(reason: &str) -> String {
-    if reason.is_empty() {
-        String::new()
-    } else {
-        format!(": {reason}")
-    }
 }
 
 impl VerifyError {

@@ -96,7 +96,7 @@ pub struct VsaInput {
 #[non_exhaustive]
 pub enum VsaError {
     /// The envelope or its payload is not a valid in-toto statement.
-    #[error("the VSA is malformed{}", crate::colon(reason))]
+    #[error("the VSA is malformed{}", provseal_model::colon(reason))]
     Malformed {
         /// No underlying cause: what is wrong (empty when `source`, a parser's error, says it all).
         reason: String,

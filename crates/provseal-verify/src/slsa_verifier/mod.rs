@@ -152,7 +152,7 @@ impl SlsaVerified {
 #[non_exhaustive]
 pub enum SlsaVerifierError {
     /// The provenance file could not be read as a Sigstore bundle or statement.
-    #[error("`{source_name}` is malformed{}", crate::colon(reason))]
+    #[error("`{source_name}` is malformed{}", provseal_model::colon(reason))]
     Malformed {
         /// The input.
         source_name: String,
