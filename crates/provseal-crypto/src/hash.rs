@@ -326,7 +326,9 @@ pub fn hash_files_observed(
 }
 
 /// [`hash_files_observed`] with one result per file, in the order of `paths`: every file is
-/// hashed, and an error stays with the file it is about.
+/// hashed, and an error stays with the file it is about. No [`HashProgress::Started`]: this
+/// hashes one part of a larger set whose total the caller reports (verify's chunks of
+/// artifacts), so the files are not looked up for a total here.
 pub fn hash_each_observed(
     paths: &[PathBuf],
     algorithms: &[HashAlgorithm],
@@ -338,7 +340,6 @@ pub fn hash_each_observed(
             .map(|_| Err(CryptoError::NoHashAlgorithm))
             .collect();
     }
-    report_started(paths, observer);
     paths
         .par_iter()
         .map(|p| hash_one_observed(p, algorithms, observer))

@@ -119,17 +119,13 @@ pub(crate) struct Chunk<'a> {
 }
 
 impl<'a> Chunk<'a> {
-    /// Resolves and hashes the chunk's artifacts (files in parallel); the chunk's own total is
-    /// not reported (the first one counted every chunk).
+    /// Resolves and hashes the chunk's artifacts (files in parallel); the total was reported
+    /// once for every chunk ([`artifacts`]).
     pub(crate) fn hash(
         self,
         observer: &dyn VerifyObserver,
     ) -> impl Iterator<Item = (&'a String, Result<Artifact, VerifyError>)> {
-        let hashed = hash_artifacts(self.names, &self.algs, &|e| {
-            if !matches!(e, HashProgress::Started { .. }) {
-                observer.hash_progress(e)
-            }
-        });
+        let hashed = hash_artifacts(self.names, &self.algs, &|e| observer.hash_progress(e));
         self.names.iter().zip(hashed)
     }
 }
