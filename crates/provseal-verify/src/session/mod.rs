@@ -387,6 +387,10 @@ fn slsa(
     stream: &mut Stream<'_>,
 ) {
     let algs = artifacts::needed_algorithms(&[]);
+    // Each provenance file is read once (artifacts share one with `--attestation`, and often
+    // one file of a directory); it is checked again for each artifact, whose digest it must
+    // name.
+    let mut read: HashMap<PathBuf, Vec<u8>> = HashMap::new();
     for chunk in artifacts::artifacts(request.artifacts, algs, observer) {
         for (name, a) in chunk.hash(observer) {
             let artifact = match a {
@@ -416,9 +420,15 @@ fn slsa(
                 continue;
             };
             let origin = file.display().to_string();
-            let verified = read_attestation(file, &origin).and_then(|bytes| {
+            let bytes = match read.entry(file.clone()) {
+                std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    read_attestation(file, &origin).map(|b| e.insert(b))
+                }
+            };
+            let verified = bytes.and_then(|bytes| {
                 slsa_verifier::verify(
-                    &bytes,
+                    bytes,
                     &origin,
                     std::slice::from_ref(&artifact.digests),
                     options,
