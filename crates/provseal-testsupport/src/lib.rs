@@ -112,6 +112,37 @@ macro_rules! documented_ids_test {
     };
 }
 
+/// Moments at which a kill test kills its child, each in [0, `span` × `permille` / 1000),
+/// from xorshift64 seeded by the clock: a different sequence on every run.
+pub struct KillMoments {
+    seed: u64,
+    span: std::time::Duration,
+    permille: u64,
+}
+
+impl KillMoments {
+    /// Moments over `span` (how long an uninterrupted run took) × `permille` / 1000.
+    pub fn new(span: std::time::Duration, permille: u64) -> KillMoments {
+        let clock = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        KillMoments {
+            seed: clock | 1,
+            span,
+            permille: permille.max(1),
+        }
+    }
+
+    /// The next moment.
+    pub fn next_delay(&mut self) -> std::time::Duration {
+        self.seed ^= self.seed << 13;
+        self.seed ^= self.seed >> 7;
+        self.seed ^= self.seed << 17;
+        self.span
+            .mul_f64((self.seed % self.permille) as f64 / 1000.0)
+    }
+}
+
 /// Starts this test binary again to run only the ignored test `name` (the child process of a
 /// kill test), with `env` set and stderr discarded, and returns it once a line of its stdout
 /// ends with `ready`, with the rest of its stdout.

@@ -96,17 +96,14 @@ fn issue_14_kill_9_during_a_per_subject_commit() {
         t_commit = began.elapsed();
         assert_eq!(one_run(&dir), run);
     }
-    let mut seed = t0.elapsed().as_nanos() as u64 | 1;
+    let mut moments = provseal_testsupport::KillMoments::new(t_commit, 1200);
     let (mut last, mut forward, mut back) = (1, 0, 0);
     for run in 2..14 {
         // Every other kill at once (most often before the decision), the others at a moment in
-        // [0, 1.2 × the commit time) (xorshift64).
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
+        // [0, 1.2 × the commit time).
         let delay = match run % 2 {
             0 => Duration::ZERO,
-            _ => t_commit.mul_f64((seed % 1200) as f64 / 1000.0),
+            _ => moments.next_delay(),
         };
         let (mut child, _out) = start(run);
         std::thread::sleep(delay);

@@ -315,14 +315,11 @@ fn issue_14_kill_9_leaves_one_complete_root() {
         t_write = began.elapsed();
         assert_eq!(check_one_complete_root(&dir, &public), run);
     }
-    let mut seed = t0.elapsed().as_nanos() as u64 | 1;
+    let mut moments = provseal_testsupport::KillMoments::new(t_write, 1100);
     let mut seen = std::collections::BTreeSet::new();
     for run in 2..22 {
-        // xorshift64: a moment in [0, 1.1 × the write time)
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        let delay = t_write.mul_f64((seed % 1100) as f64 / 1000.0);
+        // A moment in [0, 1.1 × the write time).
+        let delay = moments.next_delay();
         let (mut child, _out) = start(run);
         std::thread::sleep(delay);
         child.kill().unwrap();
