@@ -110,16 +110,10 @@ pub fn print_error(error: &anyhow::Error, hint: Option<&str>) {
 
 /// [`print_error`] into `err`.
 fn write_error(err: &mut dyn Write, error: &anyhow::Error, hint: Option<&str>) {
-    let mut previous = error.to_string();
-    let _ = writeln!(err, "error: {}", safe_lines(&previous));
-    for cause in error.chain().skip(1) {
-        // A foreign error that both shows its cause and returns it as `source()` would say it
-        // twice (the rule of `provseal_model::one_line`).
-        let text = cause.to_string();
-        if !text.is_empty() && !previous.ends_with(&text) {
-            let _ = writeln!(err, "  Caused by: {}", safe_lines(&text));
-        }
-        previous = text;
+    let e: &(dyn std::error::Error + 'static) = error.as_ref();
+    for (i, text) in provseal_model::shown_texts(e).iter().enumerate() {
+        let label = if i == 0 { "error:" } else { "  Caused by:" };
+        let _ = writeln!(err, "{label} {}", safe_lines(text));
     }
     if let Some(h) = hint {
         let _ = writeln!(err, "hint: {}", safe_lines(h));

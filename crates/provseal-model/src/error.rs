@@ -90,17 +90,24 @@ pub fn colon(text: &str) -> String {
 /// An error and its causes on one line, `: `-separated (`cannot read key: no such file`), for
 /// the places where an error becomes one line of a report.
 pub fn one_line(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
+    shown_texts(error).join(": ")
+}
+
+/// The texts an error is shown by: its own, then each cause's that says something more (not
+/// empty, and not what the text shown before it already ends with: a foreign error that shows
+/// its cause and also returns it as `source()`). [`one_line`] joins them; the CLI prints one
+/// per line.
+pub fn shown_texts(error: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let mut texts = vec![error.to_string()];
     let mut cause = error.source();
     while let Some(c) = cause {
         let next = c.to_string();
-        if !next.is_empty() && !text.ends_with(&next) {
-            text.push_str(": ");
-            text.push_str(&next);
+        if !next.is_empty() && !texts.last().is_some_and(|shown| shown.ends_with(&next)) {
+            texts.push(next);
         }
         cause = c.source();
     }
-    text
+    texts
 }
 
 /// Why a timestamp is not an RFC 3339 date-time.

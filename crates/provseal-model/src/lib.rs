@@ -81,7 +81,7 @@ pub mod vocab;
 pub use descriptor::ResourceDescriptor;
 pub use digest::DigestSet;
 pub use error::{
-    colon, one_line, Base64Error, CanonicalizeError, Cause, ModelError, TimestampError,
+    colon, one_line, shown_texts, Base64Error, CanonicalizeError, Cause, ModelError, TimestampError,
 };
 pub use outline::StatementOutline;
 #[doc(hidden)]
